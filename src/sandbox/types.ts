@@ -1,0 +1,105 @@
+/**
+ * Shared shapes of the embedded provider sandbox. The sandbox emulates third parties,
+ * so it keeps its own state in memory and never touches the app's Redis.
+ */
+export interface Sms77SandboxOptions {
+  /** OAuth clients the emulated oauth.sms77.io knows (client_id / client_secret). */
+  clients: Array<{ id: string; secret: string }>
+  /** `expires_in` of issued access tokens, seconds (sms77 default 3600). */
+  accessTokenTtlSec: number
+  /** Lifetime of authorization codes, seconds (bshaffer default 30). */
+  codeTtlSec: number
+  /** How long a rotated-out refresh token keeps working, seconds (0 = never). */
+  refreshGraceSec: number
+}
+
+export interface NexmoSandboxOptions {
+  /** OAuth 1.0a consumers the emulated dashboard.nexmo.com knows. */
+  consumers: Array<{ key: string; secret: string }>
+  /** Accepted clock skew for `oauth_timestamp`, seconds. */
+  timestampWindowSec: number
+}
+
+export interface SandboxOptions {
+  sms77: Sms77SandboxOptions
+  nexmo: NexmoSandboxOptions
+}
+
+/** Faults a test or benchmark can switch on at run time (issue: fault injection). */
+export interface SandboxFaults {
+  /** Extra latency added before every gateway / REST API answer, ms. */
+  apiLatencyMs: number
+  /** Extra latency before every /token answer, ms. */
+  tokenLatencyMs: number
+  /** Answer every /token call with HTTP 500. */
+  tokenFails: boolean
+  /** Answer gateway / REST API calls with HTTP 500. */
+  apiFails: boolean
+  /** Answer gateway / REST API calls with a malformed JSON body. */
+  apiMalformed: boolean
+  /** Never answer gateway / REST API calls (the socket stays open). */
+  apiHangs: boolean
+}
+
+/** Counters the tests read to prove what happened at the provider. */
+export interface SandboxStats {
+  sms77: {
+    authorizeDecisions: number
+    codeExchanges: number
+    refreshes: number
+    refreshFailures: number
+    meCalls: number
+    apiCalls: Record<string, number>
+    /** How the client authenticated at /token, counted: 'basic' | 'body' | 'none'. */
+    tokenClientAuth: Record<string, number>
+  }
+  nexmo: {
+    requestTokens: number
+    accessTokens: number
+    apiCalls: Record<string, number>
+    signatureFailures: number
+  }
+}
+
+/** What the control surface can do to the emulated providers, in process or over HTTP. */
+export interface SandboxControl {
+  readonly stats: SandboxStats
+  readonly faults: SandboxFaults
+  options: SandboxOptions
+  setFaults(f: Partial<SandboxFaults>): void
+  /** Make every issued sms77 access token expired now (to force a refresh). */
+  expireSms77AccessTokens(): void
+  /** Invalidate every sms77 refresh token (the next refresh answers invalid_grant). */
+  revokeSms77RefreshTokens(): void
+  /** Invalidate every Nexmo access token (the next API call answers 401). */
+  revokeNexmoAccessTokens(): void
+  /** The current (valid) refresh tokens of sms77, for tests that check rotation. */
+  sms77RefreshTokens(): string[]
+  reset(): void
+}
+
+export function emptyStats(): SandboxStats {
+  return {
+    sms77: {
+      authorizeDecisions: 0,
+      codeExchanges: 0,
+      refreshes: 0,
+      refreshFailures: 0,
+      meCalls: 0,
+      apiCalls: {},
+      tokenClientAuth: {},
+    },
+    nexmo: { requestTokens: 0, accessTokens: 0, apiCalls: {}, signatureFailures: 0 },
+  }
+}
+
+export function noFaults(): SandboxFaults {
+  return {
+    apiLatencyMs: 0,
+    tokenLatencyMs: 0,
+    tokenFails: false,
+    apiFails: false,
+    apiMalformed: false,
+    apiHangs: false,
+  }
+}
