@@ -1,6 +1,11 @@
-// PLACEHOLDER: the Nexmo emulator is being written (see src/sandbox/types.ts for the contract).
-import express, { type Router } from 'express'
+import type { Router } from 'express'
 import type { NexmoSandboxOptions, SandboxFaults, SandboxStats } from '../types.js'
+import { createAccounts } from './accounts.js'
+import type { NexmoContext } from './context.js'
+import { NonceStore } from './nonce-store.js'
+import { oauthRouter } from './oauth-routes.js'
+import { restRouter } from './rest-routes.js'
+import { TokenStore } from './token-store.js'
 
 export interface NexmoSandboxDeps {
   options: () => NexmoSandboxOptions
@@ -8,10 +13,26 @@ export interface NexmoSandboxDeps {
   faults: SandboxFaults
 }
 
-export function createNexmoSandbox(_deps: NexmoSandboxDeps): {
+/**
+ * Emulates Nexmo's OAuth 1.0a provider (RFC 5849) and the two REST calls the app
+ * makes with it. `oauth` stands in for `https://dashboard.nexmo.com/oauth`, `rest` for
+ * `https://rest.nexmo.com`; all state (tokens, nonces, demo balances) lives in memory
+ * and belongs to this instance.
+ */
+export function createNexmoSandbox(deps: NexmoSandboxDeps): {
   oauth: Router
   rest: Router
   revokeAccessTokens(): void
 } {
-  return { oauth: express.Router(), rest: express.Router(), revokeAccessTokens() {} }
+  const ctx: NexmoContext = {
+    ...deps,
+    nonces: new NonceStore(),
+    tokens: new TokenStore(),
+    accounts: createAccounts(),
+  }
+  return {
+    oauth: oauthRouter(ctx),
+    rest: restRouter(ctx),
+    revokeAccessTokens: () => ctx.tokens.revokeAccessTokens(),
+  }
 }

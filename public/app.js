@@ -1,0 +1,21 @@
+// Progress signal while a form waits on a provider: the pressed button says what is
+// happening and cannot be pressed twice. Loaded as a module from 'self' (strict CSP).
+document.addEventListener('submit', (event) => {
+  const form = event.target
+  if (!(form instanceof HTMLFormElement)) return
+  const button = event.submitter instanceof HTMLButtonElement ? event.submitter : form.querySelector('button[data-busy]')
+  if (!button || !button.dataset.busy) return
+  form.setAttribute('aria-busy', 'true')
+  // Disable after the submit has been dispatched so the button's own value is still sent.
+  setTimeout(() => {
+    button.disabled = true
+    button.textContent = button.dataset.busy
+  }, 0)
+})
+
+// A page restored from the back/forward cache must not keep a busy button.
+window.addEventListener('pageshow', (event) => {
+  if (!event.persisted) return
+  for (const form of document.querySelectorAll('form[aria-busy]')) form.removeAttribute('aria-busy')
+  for (const button of document.querySelectorAll('button[disabled][data-busy]')) button.disabled = false
+})

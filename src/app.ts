@@ -1,0 +1,141 @@
+import express, { type Express } from 'express'
+import helmet from 'helmet'
+import { pinoHttp } from 'pino-http'
+import { randomUUID } from 'node:crypto'
+import type { Config } from './config.js'
+import { PUBLIC_DIR, VIEWS_DIR } from './paths.js'
+import type { Redis } from './redis/client.js'
+import type { Logger } from './http/logger.js'
+import { errorHandler, notFound } from './http/error-handler.js'
+import { csrfProtection } from './http/csrf.js'
+import { exposeFlash, sessionMiddleware } from './auth/session.js'
+import { loadUser } from './auth/current-user.js'
+import { authRoutes } from './auth/routes.js'
+import { AccountService } from './auth/account-service.js'
+import { UserStore } from './auth/user-store.js'
+import { LoginLimiter, type LoginLimits } from './auth/login-limiter.js'
+import { TenantStore } from './tenants/tenant-store.js'
+import { TokenCipher } from './connections/token-cipher.js'
+import { ConnectionStore } from './connections/connection-store.js'
+import { RefreshLock } from './connections/refresh-lock.js'
+import { PendingFlowStore } from './connections/pending-flows.js'
+import { ConnectionService, type ConnectionEvents } from './connections/connection-service.js'
+import { credentialSource, type CredentialSource } from './connections/credentials.js'
+import { connectRoutes } from './connections/routes.js'
+import { ProviderRegistry } from './providers/registry.js'
+import { sms77Provider } from './providers/sms77/index.js'
+import type { Provider } from './providers/types.js'
+import { PanelCache } from './dashboard/panel-cache.js'
+import { DashboardService } from './dashboard/dashboard-service.js'
+import { dashboardRoutes } from './dashboard/routes.js'
+import { healthRoutes } from './ops/health.js'
+import type { Sandbox } from './sandbox/index.js'
+
+export interface AppDeps {
+  config: Config
+  redis: Redis
+  logger: Logger
+  sandbox?: Sandbox
+  loginLimits?: LoginLimits
+  panelCacheTtlSec?: number
+  events?: ConnectionEvents
+}
+
+export interface Services {
+  accounts: AccountService
+  users: UserStore
+  tenants: TenantStore
+  connections: ConnectionService
+  store: ConnectionStore
+  lock: RefreshLock
+  providers: ProviderRegistry
+  cipher: TokenCipher
+  credentials: CredentialSource
+}
+
+export function buildServices(deps: AppDeps): Services {
+  const { config, redis } = deps
+  const cipher = new TokenCipher(config.tokenKeys)
+  const store = new ConnectionStore(redis, cipher)
+  const lock = new RefreshLock(redis)
+  const list: Provider[] = [sms77Provider(config.sms77)]
+  const providers = new ProviderRegistry(list)
+  const credentials = credentialSource({ sms77: config.sms77.client, nexmo: config.nexmo.consumer })
+  const connections = new ConnectionService({ store, lock, providers, credentials, events: deps.events })
+  const tenants = new TenantStore(redis)
+  const users = new UserStore(redis)
+  return { accounts: new AccountService(tenants, users), users, tenants, connections, store, lock, providers, cipher, credentials }
+}
+
+function contentSecurityPolicy(config: Config) {
+  // The Connect forms POST to us and are answered with a redirect to the provider;
+  // browsers apply form-action to that redirect, so the providers' origins are allowed.
+  const providerOrigins = [...new Set([config.sms77.oauthUrl, config.nexmo.oauthUrl].map((u) => new URL(u).origin))]
+  return {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      frameAncestors: ["'none'"],
+      formAction: ["'self'", ...providerOrigins],
+      ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+    },
+  }
+}
+
+/** Builds the Express app apart from `listen`, so tests drive it with supertest. */
+export function createApp(deps: AppDeps, services = buildServices(deps)): Express {
+  const { config, redis, logger } = deps
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', config.trustProxy ? parseTrustProxy(config.trustProxy) : false)
+  app.set('views', VIEWS_DIR)
+  app.set('view engine', 'ejs')
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id']
+        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()
+        res.setHeader('x-request-id', id)
+        return id
+      },
+      customProps: (req) => ({ userId: (req as express.Request).session?.userId, tenantId: (req as express.Request).session?.tenantId }),
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  )
+  app.use(helmet({ contentSecurityPolicy: contentSecurityPolicy(config), strictTransportSecurity: config.secureCookies }))
+  app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }))
+  app.use(healthRoutes(redis))
+  if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
+
+  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 }))
+  app.use(sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies }))
+  app.use(loadUser(services.users))
+  const csrf = csrfProtection()
+  app.use(csrf.protect)
+  app.use(csrf.exposeToken, exposeFlash)
+
+  const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
+  const dashboard = new DashboardService({ providers: services.providers, store: services.store, connections: services.connections, cache })
+  const clearCache = (tenantId: string, userId: string) => cache.clear(tenantId, userId, services.providers.all().map((p) => p.id))
+  app.use(authRoutes({ accounts: services.accounts, limiter: new LoginLimiter(redis, deps.loginLimits) }))
+  app.use(connectRoutes({ baseUrl: config.baseUrl, providers: services.providers, store: services.store, flows: new PendingFlowStore(redis, services.cipher), credentials: services.credentials, onChange: clearCache }))
+  app.use(dashboardRoutes({ dashboard, connections: services.connections, providers: services.providers, cache }))
+
+  app.use(notFound)
+  app.use(errorHandler(logger))
+  return app
+}
+
+function parseTrustProxy(v: string): boolean | number | string {
+  if (v === 'true') return true
+  if (v === 'false') return false
+  return /^\d+$/.test(v) ? Number(v) : v
+}

@@ -1,0 +1,82 @@
+import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
+import { AppError } from '../errors.js'
+import { checkForm } from '../http/validate.js'
+import type { AccountService } from './account-service.js'
+import { currentUser } from './current-user.js'
+import type { LoginLimiter } from './login-limiter.js'
+import { destroySession, regenerate, saveSession } from './session.js'
+import type { User } from './user-store.js'
+
+const email = z.email({ message: 'Enter a valid email address.' }).max(254, 'That email is too long.')
+
+const SignupForm = z.object({
+  organization: z.string().trim().min(2, 'Enter your organisation’s name (2 characters or more).').max(100, 'Keep the name under 100 characters.'),
+  email,
+  password: z.string().min(10, 'Use at least 10 characters.').max(200, 'Keep the password under 200 characters.'),
+})
+
+const LoginForm = z.object({
+  email: z.string().trim().max(254).min(1, 'Enter your email.'),
+  password: z.string().min(1, 'Enter your password.').max(200),
+})
+
+async function signIn(req: Request, res: Response, user: User): Promise<void> {
+  await regenerate(req)
+  req.session.userId = user.id
+  req.session.tenantId = user.tenantId
+  await saveSession(req)
+  res.redirect(303, user.role === 'support' ? '/support' : '/dashboard')
+}
+
+export function authRoutes(deps: { accounts: AccountService; limiter: LoginLimiter }): Router {
+  const r = Router()
+  const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
+    res.status(status).render(view, { title: view === 'signup' ? 'Create your organisation' : 'Sign in', errors: {}, values: {}, ...extra })
+
+  r.get('/', (req, res) => res.redirect(303, currentUser(req) ? '/dashboard' : '/login'))
+  r.get('/signup', (_req, res) => render(res, 'signup', 200, {}))
+  r.get('/login', (_req, res) => render(res, 'login', 200, {}))
+
+  r.post('/signup', async (req, res) => {
+    const form = checkForm(SignupForm, req.body)
+    const values = { organization: req.body?.organization, email: req.body?.email }
+    if (!form.ok) return render(res, 'signup', 400, { errors: form.errors, values })
+    const wait = await deps.limiter.consumeSignup(req.ip ?? 'unknown')
+    if (wait > 0) return render(res, 'signup', 429, { errors: { form: `Too many sign-ups from your network. Try again in ${wait} s.` }, values })
+    try {
+      const { user } = await deps.accounts.signUp(form.data)
+      await signIn(req, res, user)
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'conflict') return render(res, 'signup', 409, { errors: { email: err.message }, values })
+      throw err
+    }
+  })
+
+  r.post('/login', async (req, res) => {
+    const form = checkForm(LoginForm, req.body)
+    const values = { email: typeof req.body?.email === 'string' ? req.body.email : '' }
+    if (!form.ok) return render(res, 'login', 400, { errors: form.errors, values })
+    const ip = req.ip ?? 'unknown'
+    const account = form.data.email.toLowerCase()
+    const wait = await deps.limiter.loginBlockedFor(ip, account)
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait))
+      return render(res, 'login', 429, { errors: { form: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} min.` }, values })
+    }
+    const user = await deps.accounts.checkCredentials(form.data.email, form.data.password)
+    if (!user) {
+      await deps.limiter.recordFailure(ip, account)
+      return render(res, 'login', 401, { errors: { form: 'That email and password do not match an account.' }, values })
+    }
+    await deps.limiter.recordSuccess(account)
+    await signIn(req, res, user)
+  })
+
+  r.post('/logout', async (req, res) => {
+    await destroySession(req)
+    res.clearCookie('sb.sid', { path: '/' })
+    res.redirect(303, '/login')
+  })
+  return r
+}

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto'
+import type { Redis } from '../redis/client.js'
+import { tenantKey } from '../connections/connection-store.js'
+import { AppError } from '../errors.js'
+
+export const ROLES = ['member', 'support', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+
+export interface User {
+  id: string
+  tenantId: string
+  email: string
+  role: Role
+  createdAt: number
+}
+
+interface StoredUser extends User {
+  passwordHash: string
+}
+
+function userKey(tenantId: string, userId: string): string {
+  return tenantKey(tenantId, `user:${userId}`)
+}
+
+export function tenantUsersKey(tenantId: string): string {
+  return tenantKey(tenantId, 'users')
+}
+
+// An email belongs to one user in one tenant, so login needs only email and password.
+function emailKey(email: string): string {
+  return `email:${email}`
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
+
+export class UserStore {
+  constructor(private readonly redis: Redis) {}
+
+  /** Creates a user; `conflict` when the email is taken anywhere. */
+  async create(input: { tenantId: string; email: string; passwordHash: string; role: Role }): Promise<User> {
+    const email = normaliseEmail(input.email)
+    const id = randomBytes(12).toString('hex')
+    const claimed = await this.redis.set(emailKey(email), `${input.tenantId}:${id}`, 'NX')
+    if (claimed !== 'OK') throw new AppError('conflict', 'An account with this email already exists.', { status: 409 })
+    const user: StoredUser = { id, tenantId: input.tenantId, email, role: input.role, passwordHash: input.passwordHash, createdAt: Date.now() }
+    await this.redis
+      .multi()
+      .hset(userKey(user.tenantId, id), { ...user, createdAt: String(user.createdAt) })
+      .zadd(tenantUsersKey(user.tenantId), user.createdAt, id)
+      .exec()
+    return toUser(user)
+  }
+
+  async get(tenantId: string, userId: string): Promise<User | null> {
+    const h = await this.redis.hgetall(userKey(tenantId, userId))
+    return h.id ? toUser(fromHash(h)) : null
+  }
+
+  /** The user and password hash for a login attempt, or nulls for an unknown email. */
+  async findForLogin(email: string): Promise<{ user: User; passwordHash: string } | null> {
+    const owner = await this.redis.get(emailKey(normaliseEmail(email)))
+    if (!owner) return null
+    const [tenantId, userId] = owner.split(':') as [string, string]
+    const h = await this.redis.hgetall(userKey(tenantId, userId))
+    if (!h.id) return null
+    const stored = fromHash(h)
+    return { user: toUser(stored), passwordHash: stored.passwordHash }
+  }
+
+  async list(tenantId: string, offset = 0, count = 200): Promise<User[]> {
+    const ids = await this.redis.zrange(tenantUsersKey(tenantId), offset, String(offset + count - 1))
+    const users = await Promise.all(ids.map((id) => this.get(tenantId, id)))
+    return users.filter((u): u is User => u !== null)
+  }
+
+  async setRole(tenantId: string, userId: string, role: Role): Promise<void> {
+    await this.redis.hset(userKey(tenantId, userId), 'role', role)
+  }
+
+  async remove(user: User): Promise<void> {
+    await this.redis.multi().del(userKey(user.tenantId, user.id)).zrem(tenantUsersKey(user.tenantId), user.id).exec()
+    await this.redis.del(emailKey(user.email))
+  }
+}
+
+function fromHash(h: Record<string, string>): StoredUser {
+  return {
+    id: h.id!,
+    tenantId: h.tenantId!,
+    email: h.email!,
+    role: (ROLES as readonly string[]).includes(h.role!) ? (h.role as Role) : 'member',
+    passwordHash: h.passwordHash!,
+    createdAt: Number(h.createdAt),
+  }
+}
+
+function toUser(u: StoredUser): User {
+  return { id: u.id, tenantId: u.tenantId, email: u.email, role: u.role, createdAt: u.createdAt }
+}

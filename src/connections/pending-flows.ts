@@ -1,0 +1,58 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { Redis } from '../redis/client.js'
+import type { ProviderId } from '../providers/types.js'
+import type { TokenCipher } from './token-cipher.js'
+
+/** A started connect flow, waiting for the provider to send the browser back. */
+export interface PendingFlow {
+  provider: ProviderId
+  /** The value the callback must carry: OAuth 2.0 state or OAuth 1.0a request token. */
+  correlation: string
+  sessionId: string
+  tenantId: string
+  userId: string
+  scopes: string[]
+  pendingSecret?: string
+  createdAt: number
+}
+
+export const PENDING_FLOW_TTL_SEC = 600
+
+// Keyed by a hash of the correlation value: a Redis dump then reveals no live state.
+function flowKey(correlation: string): string {
+  return `flow:${createHash('sha256').update(correlation).digest('base64url')}`
+}
+
+/**
+ * Pending flows live in Redis under their own correlation value for 10 minutes, so any
+ * instance can finish a flow, several tabs can each run one, and GETDEL makes each
+ * usable exactly once.
+ */
+export class PendingFlowStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly cipher: TokenCipher,
+  ) {}
+
+  async put(flow: PendingFlow): Promise<void> {
+    const key = flowKey(flow.correlation)
+    const stored = { ...flow, pendingSecret: flow.pendingSecret ? this.cipher.encrypt(flow.pendingSecret, key) : undefined }
+    await this.redis.set(key, JSON.stringify(stored), 'EX', PENDING_FLOW_TTL_SEC)
+  }
+
+  /** Takes the flow (it can never be taken again) if it exists and belongs to this session. */
+  async take(correlation: string, sessionId: string): Promise<PendingFlow | null> {
+    const key = flowKey(correlation)
+    const raw = await this.redis.getdel(key)
+    if (!raw) return null
+    const flow = JSON.parse(raw) as PendingFlow
+    if (!sameSecret(flow.correlation, correlation) || !sameSecret(flow.sessionId, sessionId)) return null
+    return { ...flow, pendingSecret: flow.pendingSecret ? this.cipher.decrypt(flow.pendingSecret, key) : undefined }
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}

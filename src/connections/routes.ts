@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto'
+import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
+import { requireSignedIn, requireUser } from '../auth/current-user.js'
+import { flash } from '../auth/session.js'
+import { AppError } from '../errors.js'
+import type { ProviderRegistry } from '../providers/registry.js'
+import type { Provider } from '../providers/types.js'
+import type { ConnectionStore } from './connection-store.js'
+import type { CredentialSource } from './credentials.js'
+import type { PendingFlowStore } from './pending-flows.js'
+
+export interface ConnectRoutesDeps {
+  baseUrl: string
+  providers: ProviderRegistry
+  store: ConnectionStore
+  flows: PendingFlowStore
+  credentials: CredentialSource
+  /** Called after a connection's tokens are stored or removed (cache invalidation). */
+  onChange?: (tenantId: string, userId: string) => Promise<void>
+}
+
+// Checkboxes arrive as a string (one ticked) or an array (several).
+const ConnectForm = z.object({ scope: z.union([z.string().max(64), z.array(z.string().max(64)).max(32)]).optional() })
+
+function chosenScopes(provider: Provider, body: unknown): string[] {
+  if (provider.scopes.length === 0) return []
+  const form = ConnectForm.safeParse(body ?? {})
+  const raw = form.success ? form.data.scope : undefined
+  const picked = [...new Set(raw === undefined ? [] : Array.isArray(raw) ? raw : [raw])]
+  const known = new Set(provider.scopes.map((s) => s.name))
+  if (!form.success || picked.some((s) => !known.has(s))) throw new AppError('validation_failed', 'Unknown scope requested.', { status: 400 })
+  return picked
+}
+
+const stateMismatch = () =>
+  new AppError('state_mismatch', 'This sign-in answer is not valid for your session: it expired, was already used, or was started elsewhere. Start connecting again from the dashboard.', { status: 400 })
+
+/**
+ * Connect, callback and disconnect for any provider: the protocol lives behind
+ * `Provider.begin/complete`, this file only binds each flow to the session that began it.
+ */
+export function connectRoutes(deps: ConnectRoutesDeps): Router {
+  const r = Router()
+  const callbackUrl = (p: Provider) => `${deps.baseUrl}${p.callbackPath}`
+
+  r.post('/connect/:provider', requireSignedIn, async (req, res) => {
+    const user = requireUser(req)
+    const provider = deps.providers.parse(String(req.params.provider))
+    const scopes = chosenScopes(provider, req.body)
+    if (provider.scopes.length > 0 && scopes.length === 0) {
+      flash(req, 'error', `Pick at least one permission to ask ${provider.label} for.`)
+      return res.redirect(303, '/dashboard')
+    }
+    const credentials = await deps.credentials.forTenant(user.tenantId, provider.id)
+    const state = randomBytes(32).toString('base64url')
+    const begun = await provider.begin({ credentials, callbackUrl: callbackUrl(provider), state, scopes })
+    await deps.flows.put({
+      provider: provider.id,
+      correlation: begun.correlation,
+      sessionId: req.sessionID,
+      tenantId: user.tenantId,
+      userId: user.id,
+      scopes,
+      pendingSecret: begun.pendingSecret,
+      createdAt: Date.now(),
+    })
+    res.redirect(303, begun.redirectUrl)
+  })
+
+  for (const provider of deps.providers.all()) {
+    r.get(provider.callbackPath, requireSignedIn, (req, res) => finishConnect(deps, provider, req, res, callbackUrl(provider)))
+  }
+
+  r.post('/disconnect/:provider', requireSignedIn, async (req, res) => {
+    const user = requireUser(req)
+    const provider = deps.providers.parse(String(req.params.provider))
+    const removed = await deps.store.delete({ tenantId: user.tenantId, userId: user.id, provider: provider.id })
+    await deps.onChange?.(user.tenantId, user.id)
+    flash(req, 'info', removed ? `${provider.label} disconnected. Its tokens were deleted.` : `${provider.label} was not connected.`)
+    res.redirect(303, '/dashboard')
+  })
+  return r
+}
+
+async function finishConnect(deps: ConnectRoutesDeps, provider: Provider, req: Request, res: Response, redirectUri: string): Promise<void> {
+  const user = requireUser(req)
+  const outcome = provider.parseCallback(req.query)
+  const flow = await deps.flows.take(outcome.correlation, req.sessionID)
+  if (!flow || flow.provider !== provider.id || flow.userId !== user.id || flow.tenantId !== user.tenantId) throw stateMismatch()
+  if (outcome.kind === 'denied') {
+    flash(req, 'error', `${provider.label}: ${outcome.message}`)
+    return res.redirect(303, '/dashboard')
+  }
+  const credentials = await deps.credentials.forTenant(user.tenantId, provider.id)
+  const grant = await provider.complete({ credentials, callbackUrl: redirectUri, params: outcome.params, pendingSecret: flow.pendingSecret, requestedScopes: flow.scopes })
+  await deps.store.saveGrant({ tenantId: user.tenantId, userId: user.id, provider: provider.id }, grant)
+  await deps.onChange?.(user.tenantId, user.id)
+  flash(req, 'info', `${provider.label} connected: ${grant.accountLabel}.`)
+  res.redirect(303, '/dashboard')
+}

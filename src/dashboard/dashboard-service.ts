@@ -1,0 +1,88 @@
+import type { User } from '../auth/user-store.js'
+import type { ConnectionService } from '../connections/connection-service.js'
+import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store.js'
+import { isAppError } from '../errors.js'
+import type { ProviderRegistry } from '../providers/registry.js'
+import type { AccountProfile, PanelView, Provider, ScopeInfo } from '../providers/types.js'
+import type { PanelCache } from './panel-cache.js'
+
+export interface PanelModel {
+  id: string
+  title: string
+  view?: PanelView
+  error?: string
+}
+
+export type CardModel =
+  | { provider: Provider; state: 'disconnected'; scopes: ScopeInfo[] }
+  | { provider: Provider; state: 'needs_reconnect'; reason: string; grantedScopes: string[]; accountLabel: string }
+  | { provider: Provider; state: 'connected'; profile?: AccountProfile; profileError?: string; panels: PanelModel[]; grantedScopes: string[]; accountLabel: string }
+  | { provider: Provider; state: 'broken'; reason: string }
+
+const PROFILE = '__profile'
+
+/** Builds the dashboard: every provider's card, every panel loaded in parallel and failing alone. */
+export class DashboardService {
+  constructor(
+    private readonly deps: { providers: ProviderRegistry; store: ConnectionStore; connections: ConnectionService; cache: PanelCache },
+  ) {}
+
+  cards(user: User): Promise<CardModel[]> {
+    return Promise.all(this.deps.providers.all().map((p) => this.card(user, p)))
+  }
+
+  private async card(user: User, provider: Provider): Promise<CardModel> {
+    const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
+    let record: ConnectionRecord | null
+    try {
+      record = await this.deps.store.get(ref)
+    } catch (err) {
+      return { provider, state: 'broken', reason: isAppError(err) && err.expose ? err.message : 'This connection could not be read.' }
+    }
+    if (!record) return { provider, state: 'disconnected', scopes: provider.scopes }
+    const base = { provider, grantedScopes: record.grant.scopes, accountLabel: record.grant.accountLabel }
+    if (record.status === 'needs_reconnect') return { ...base, state: 'needs_reconnect', reason: record.statusReason ?? '' }
+    return this.connectedCard(user, provider, record)
+  }
+
+  private async connectedCard(user: User, provider: Provider, record: ConnectionRecord): Promise<CardModel> {
+    const ref = record.ref
+    const cached = await this.deps.cache.getAll(user.tenantId, user.id, provider.id)
+    const fresh: Record<string, unknown> = {}
+    const load = async <T>(id: string, fn: () => Promise<T>): Promise<{ value?: T; error?: unknown }> => {
+      if (cached.has(id)) return { value: cached.get(id) as T }
+      try {
+        const value = await fn()
+        fresh[id] = value
+        return { value }
+      } catch (error) {
+        return { error }
+      }
+    }
+    const defs = provider.panels(record.grant)
+    const [profile, ...panels] = await Promise.all([
+      load(PROFILE, () => this.deps.connections.use(ref, (ctx, p) => p.fetchProfile(ctx))),
+      ...defs.map((d) => load(d.id, () => this.deps.connections.use(ref, (ctx) => d.load(ctx)))),
+    ])
+    await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh)
+    const results = [profile, ...panels]
+    const broken = results.find((r) => isAppError(r.error) && r.error.code === 'needs_reconnect')
+    if (broken) {
+      const after = await this.deps.store.get(ref)
+      return { provider, state: 'needs_reconnect', reason: after?.statusReason ?? '', grantedScopes: record.grant.scopes, accountLabel: record.grant.accountLabel }
+    }
+    return {
+      provider,
+      state: 'connected',
+      grantedScopes: record.grant.scopes,
+      accountLabel: record.grant.accountLabel,
+      profile: profile.value as AccountProfile | undefined,
+      profileError: profile.error ? describe(profile.error) : undefined,
+      panels: defs.map((d, i) => ({ id: d.id, title: d.title, view: panels[i]!.value as PanelView | undefined, error: panels[i]!.error ? describe(panels[i]!.error) : undefined })),
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return isAppError(err) && err.expose ? err.message : 'This could not be loaded right now.'
+}

@@ -1,0 +1,80 @@
+/**
+ * Errors are values with a stable snake_case code, an HTTP status, a message a user may
+ * read, and an operator-facing cause. One handler (http/error-handler.ts) decides what
+ * users see; `cause` is non-enumerable so a provider's raw body never reaches a log line
+ * by accident of serialisation.
+ */
+export type ErrorCode =
+  | 'bad_request'
+  | 'validation_failed'
+  | 'csrf_failed'
+  | 'auth_required'
+  | 'forbidden'
+  | 'not_found'
+  | 'rate_limited'
+  | 'conflict'
+  | 'state_mismatch'
+  | 'access_denied'
+  | 'provider_unavailable'
+  | 'provider_bad_response'
+  | 'provider_rejected'
+  | 'token_rejected'
+  | 'invalid_grant'
+  | 'needs_reconnect'
+  | 'not_configured'
+  | 'decrypt_failed'
+  | 'lock_timeout'
+  | 'service_unavailable'
+  | 'internal'
+
+export class AppError extends Error {
+  readonly status: number
+  readonly code: ErrorCode
+  readonly expose: boolean
+
+  constructor(code: ErrorCode, message: string, opts: { status?: number; cause?: unknown; expose?: boolean } = {}) {
+    super(message)
+    this.name = new.target.name
+    this.code = code
+    this.status = opts.status ?? 500
+    this.expose = opts.expose ?? this.status < 500
+    if (opts.cause !== undefined) Object.defineProperty(this, 'cause', { value: opts.cause, enumerable: false })
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message = 'The request was not understood.', cause?: unknown) {
+    super('validation_failed', message, { status: 400, cause })
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message = 'Page not found.') {
+    super('not_found', message, { status: 404 })
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'You do not have access to this page.') {
+    super('forbidden', message, { status: 403 })
+  }
+}
+
+/** A provider call failed; `code` says whether the token, the provider or its answer is at fault. */
+export class ProviderError extends AppError {
+  constructor(
+    readonly provider: string,
+    code: Extract<
+      ErrorCode,
+      'provider_unavailable' | 'provider_bad_response' | 'provider_rejected' | 'token_rejected' | 'invalid_grant' | 'not_configured'
+    >,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(code, message, { status: code === 'not_configured' ? 503 : 502, cause, expose: true })
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError
+}

@@ -1,0 +1,47 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express'
+import { AppError, isAppError, NotFoundError } from '../errors.js'
+import type { Logger } from './logger.js'
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError())
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Sign-in required',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Too large',
+  429: 'Too many attempts',
+  502: 'Provider problem',
+  503: 'Temporarily unavailable',
+}
+
+/** Maps anything thrown to an AppError; library errors that carry an HTTP status keep it. */
+export function toAppError(err: unknown): AppError {
+  if (isAppError(err)) return err
+  const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = status === 403 ? 'csrf_failed' : status === 404 ? 'not_found' : 'bad_request'
+    const message = status === 403 ? 'This form has expired or was not sent by Switchboard. Reload the page and try again.' : status === 413 ? 'The request is too large.' : 'The request was not understood.'
+    return new AppError(code, message, { status, cause: err })
+  }
+  return new AppError('internal', 'Something went wrong on our side.', { status: 500, expose: false, cause: err })
+}
+
+/** The one place that decides what a user sees of an error; never a stack trace. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const appErr = toAppError(err)
+    const log = { code: appErr.code, status: appErr.status, err: appErr.cause ?? err, path: req.path }
+    if (appErr.status >= 500) logger.error(log, 'request failed')
+    else logger.debug(log, 'request rejected')
+    if (res.headersSent) return
+    const message = appErr.expose ? appErr.message : 'Something went wrong on our side. Please try again.'
+    res.status(appErr.status)
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.json({ error: appErr.code, message })
+      return
+    }
+    res.render('error', { title: TITLES[appErr.status] ?? 'Error', status: appErr.status, message, code: appErr.code })
+  }
+}

@@ -1,0 +1,59 @@
+import http from 'node:http'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { createApp, buildServices } from './app.js'
+import { createLogger } from './http/logger.js'
+import { connectRedis, createRedis } from './redis/client.js'
+import { createSandbox, type Sandbox } from './sandbox/index.js'
+
+function sandboxFor(config: Config): Sandbox | undefined {
+  if (!config.sandbox.enabled) return undefined
+  return createSandbox({
+    sms77: { clients: config.sms77.client ? [config.sms77.client] : [], accessTokenTtlSec: config.sandbox.tokenTtlSec, codeTtlSec: 30, refreshGraceSec: 0 },
+    nexmo: { consumers: config.nexmo.consumer ? [{ key: config.nexmo.consumer.id, secret: config.nexmo.consumer.secret }] : [], timestampWindowSec: 300 },
+  })
+}
+
+async function main(): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    for (const line of err.lines) console.error(`config error: ${line}`)
+    process.exit(1)
+  }
+  const logger = createLogger(config.logLevel)
+  for (const w of config.warnings) logger.warn(w)
+  const redis = createRedis(config.redisUrl, config.redisKeyPrefix)
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'))
+  try {
+    await connectRedis(redis, config.redisUrl)
+  } catch (err) {
+    logger.fatal((err as Error).message)
+    console.error(`startup error: ${(err as Error).message}`)
+    process.exit(1)
+  }
+  const deps = { config, redis, logger, sandbox: sandboxFor(config) }
+  const services = buildServices(deps)
+  const server = http.createServer(createApp(deps, services))
+  server.listen(config.port, config.host, () => logger.info({ url: config.baseUrl }, `Switchboard listening on ${config.baseUrl}`))
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    const force = setTimeout(() => process.exit(1), 10_000).unref()
+    server.close()
+    server.closeIdleConnections()
+    await new Promise<void>((resolve) => server.on('close', resolve))
+    await services.lock.releaseAll()
+    await redis.quit().catch(() => redis.disconnect())
+    clearTimeout(force)
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+}
+
+await main()

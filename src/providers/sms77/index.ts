@@ -1,0 +1,83 @@
+import { z } from 'zod'
+import { ProviderError } from '../../errors.js'
+import { parseInput } from '../../http/validate.js'
+import type { CallbackOutcome, ClientCredentials, Grant, Provider } from '../types.js'
+import { authorizeUrl, exchangeCode, grantedScopes, refreshAccessToken, type TokenResponse } from './oauth2.js'
+import { sms77Panels, loadBalance } from './panels.js'
+import { fetchMe } from './profile.js'
+import { SMS77_SCOPES } from './scopes.js'
+import { sendSms } from './send-sms.js'
+
+export interface Sms77Urls {
+  oauthUrl: string
+  apiUrl: string
+}
+
+// Single strings only (an array is a 400), bounded so a huge value never reaches Redis.
+const param = (max: number) => z.string().min(1).max(max)
+const CallbackQuery = z
+  .object({
+    state: param(512),
+    code: param(2048).optional(),
+    error: param(128).optional(),
+    error_description: param(1024).optional(),
+    error_uri: param(2048).optional(),
+    scope: param(1024).optional(),
+  })
+  .refine((q) => q.code || q.error, { message: 'code or error is required', path: ['code'] })
+
+function toGrant(token: TokenResponse, requested: string[], account: { accountId: string; label: string }): Grant {
+  const now = Date.now()
+  return {
+    secrets: { accessToken: token.access_token, refreshToken: token.refresh_token },
+    obtainedAt: now,
+    expiresAt: token.expires_in ? now + token.expires_in * 1000 : undefined,
+    scopes: grantedScopes(token, requested),
+    accountId: account.accountId,
+    accountLabel: account.label,
+  }
+}
+
+/** sms77 / seven.io over OAuth 2.0 authorization code with rotating refresh tokens (seeds/sms77-oauth2.txt). */
+export function sms77Provider(urls: Sms77Urls): Provider {
+  return {
+    id: 'sms77',
+    label: 'sms77',
+    protocol: 'oauth2',
+    callbackPath: '/oauth_redirect',
+    scopes: SMS77_SCOPES,
+    refreshable: true,
+    async begin({ credentials, callbackUrl, state, scopes }) {
+      return { redirectUrl: authorizeUrl(urls.oauthUrl, { clientId: credentials.id, state, scopes, redirectUri: callbackUrl }), correlation: state }
+    },
+    parseCallback(query): CallbackOutcome {
+      const q = parseInput(CallbackQuery, query, 'This sign-in answer from sms77 is malformed.')
+      if (q.error) {
+        const denied = q.error === 'access_denied'
+        const detail = q.error_description ? `: ${q.error_description}` : ''
+        return { kind: 'denied', correlation: q.state, message: denied ? `Access denied${detail}` : `sms77 reported an error (${q.error})${detail}` }
+      }
+      return { kind: 'authorized', correlation: q.state, params: { code: q.code! } }
+    },
+    async complete({ credentials, callbackUrl, params, requestedScopes }) {
+      const token = await exchangeCode(urls.oauthUrl, credentials, params.code!, callbackUrl)
+      const me = await fetchMe(urls.oauthUrl, token.access_token)
+      return toGrant(token, requestedScopes, me)
+    },
+    async refresh(credentials: ClientCredentials, grant: Grant) {
+      if (!grant.secrets.refreshToken) throw new ProviderError('sms77', 'invalid_grant', 'This connection has no refresh token; reconnect to continue.')
+      const token = await refreshAccessToken(urls.oauthUrl, credentials, grant.secrets.refreshToken)
+      const scopes = token.scope === undefined ? grant.scopes : grantedScopes(token, grant.scopes)
+      return { ...toGrant(token, scopes, { accountId: grant.accountId, label: grant.accountLabel }) }
+    },
+    fetchProfile: (ctx) => fetchMe(urls.oauthUrl, ctx.grant.secrets.accessToken),
+    async fetchBalance(ctx) {
+      // /me carries the balance for every grant; /balance needs the balance scope.
+      const me = await fetchMe(urls.oauthUrl, ctx.grant.secrets.accessToken)
+      if (me.balance) return me.balance
+      return loadBalance(urls.apiUrl, ctx)
+    },
+    panels: (grant) => sms77Panels(urls.apiUrl, grant.scopes),
+    sendSms: (ctx, message) => sendSms(urls.apiUrl, ctx, message),
+  }
+}

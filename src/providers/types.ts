@@ -1,0 +1,126 @@
+/**
+ * The one interface the rest of Switchboard sees. OAuth 2.0 (sms77) versus OAuth 1.0a
+ * (Nexmo) stays inside each implementation's `begin`, `complete` and `refresh`; the
+ * connection service, dashboard and support console never branch on the protocol.
+ */
+export const PROVIDER_IDS = ['sms77', 'nexmo'] as const
+export type ProviderId = (typeof PROVIDER_IDS)[number]
+
+/** Consumer/client credentials: the operator's defaults or a tenant's own (white-label). */
+export interface ClientCredentials {
+  id: string
+  secret: string
+}
+
+/** Secret material. Only ever stored encrypted, never logged or rendered. */
+export interface Secrets {
+  accessToken: string
+  refreshToken?: string
+  /** OAuth 1.0a token secret. */
+  tokenSecret?: string
+}
+
+/** What a completed authorization yields and the store keeps per (tenant, user, provider). */
+export interface Grant {
+  secrets: Secrets
+  /** Epoch ms the access token expires at; absent when it does not expire (OAuth 1.0a). */
+  expiresAt?: number
+  /** Epoch ms the access token was obtained (to size the refresh margin to its lifetime). */
+  obtainedAt: number
+  scopes: string[]
+  accountId: string
+  /** A human name for the account (email, company), safe to show. */
+  accountLabel: string
+}
+
+export interface ScopeInfo {
+  name: string
+  meaning: string
+}
+
+export interface Money {
+  amount: number
+  currency: string
+}
+
+export interface AccountProfile {
+  accountId: string
+  label: string
+  /** Shown on the dashboard card in this order. */
+  fields: Array<{ label: string; value: string }>
+  balance?: Money
+}
+
+export type PanelView =
+  | { kind: 'stats'; items: Array<{ label: string; value: string }> }
+  | { kind: 'table'; columns: string[]; rows: string[][]; empty: string; note?: string }
+  | { kind: 'chart'; title: string; points: Array<{ label: string; messages: number; cost: number }>; currency: string }
+  | { kind: 'send_sms'; senderHint: string }
+  | { kind: 'note'; text: string }
+
+export interface PanelDef {
+  id: string
+  title: string
+  /** The scope that unlocks it (or undefined when the account always has it). */
+  scope?: string
+  load(ctx: CallContext): Promise<PanelView>
+}
+
+/** What a provider call needs: credentials and the (already fresh) grant. */
+export interface CallContext {
+  credentials: ClientCredentials
+  grant: Grant
+}
+
+export interface SmsMessage {
+  to: string
+  text: string
+  from?: string
+}
+
+export interface SmsResult {
+  messageId: string
+  price?: Money
+}
+
+/** The redirect to the provider and what must be kept until its callback. */
+export interface BeginResult {
+  redirectUrl: string
+  /** The value the callback carries back to find this flow: OAuth 2.0 `state`, OAuth 1.0a request token. */
+  correlation: string
+  /** Secret to keep (encrypted) until the callback, e.g. the request token secret. */
+  pendingSecret?: string
+}
+
+/** A parsed callback: either a result to complete, or the user's refusal (an outcome, not an error). */
+export type CallbackOutcome =
+  | { kind: 'authorized'; correlation: string; params: Record<string, string> }
+  | { kind: 'denied'; correlation: string; message: string }
+
+export interface Provider {
+  id: ProviderId
+  label: string
+  protocol: 'oauth2' | 'oauth1a'
+  /** Path on BASE_URL the provider sends the browser back to. */
+  callbackPath: string
+  /** Scopes a user may pick when connecting (empty: the protocol has none). */
+  scopes: ScopeInfo[]
+  refreshable: boolean
+  begin(input: { credentials: ClientCredentials; callbackUrl: string; state: string; scopes: string[] }): Promise<BeginResult>
+  /** Validates the callback query; throws ValidationError on a malformed one. */
+  parseCallback(query: unknown): CallbackOutcome
+  complete(input: {
+    credentials: ClientCredentials
+    callbackUrl: string
+    params: Record<string, string>
+    pendingSecret?: string
+    /** What the user asked for, for a provider that does not echo the granted scopes. */
+    requestedScopes: string[]
+  }): Promise<Grant>
+  /** Only for `refreshable` providers. Throws ProviderError `invalid_grant` when the grant is dead. */
+  refresh(credentials: ClientCredentials, grant: Grant): Promise<Grant>
+  fetchProfile(ctx: CallContext): Promise<AccountProfile>
+  fetchBalance(ctx: CallContext): Promise<Money>
+  panels(grant: Grant): PanelDef[]
+  sendSms(ctx: CallContext, message: SmsMessage): Promise<SmsResult>
+}

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto'
+import type { Redis } from '../redis/client.js'
+import { tenantKey } from '../connections/connection-store.js'
+
+export interface Tenant {
+  id: string
+  name: string
+  createdAt: number
+}
+
+/** A URL-safe slug from an organisation name; a random suffix keeps it unique. */
+export function slugify(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+  return base || 'org'
+}
+
+export class TenantStore {
+  constructor(private readonly redis: Redis) {}
+
+  /** Creates a tenant under a fresh slug (the name's slug, or with a suffix when taken). */
+  async create(name: string): Promise<Tenant> {
+    const base = slugify(name)
+    for (let i = 0; i < 8; i++) {
+      const id = i === 0 ? base : `${base}-${randomBytes(3).toString('hex')}`
+      const tenant = { id, name, createdAt: Date.now() }
+      // HSETNX on the name field claims the slug atomically.
+      const claimed = await this.redis.hsetnx(tenantKey(id, 'meta'), 'name', name)
+      if (claimed) {
+        await this.redis.hset(tenantKey(id, 'meta'), { id, createdAt: String(tenant.createdAt) })
+        return tenant
+      }
+    }
+    throw new Error('could not allocate a tenant slug')
+  }
+
+  async get(id: string): Promise<Tenant | null> {
+    const h = await this.redis.hgetall(tenantKey(id, 'meta'))
+    if (!h.name) return null
+    return { id, name: h.name, createdAt: Number(h.createdAt) }
+  }
+}
