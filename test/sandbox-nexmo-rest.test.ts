@@ -52,7 +52,11 @@ async function connect(account = 'harbourline') {
     new Promise<Reply>((resolve, reject) => {
       const done = (err: { data?: string } | null, data?: string | Buffer, res?: IncomingMessage) =>
         res
-          ? resolve({ status: res.statusCode ?? 0, body: String(data ?? err?.data ?? ''), headers: res.headers })
+          ? resolve({
+              status: res.statusCode ?? 0,
+              body: String(data ?? err?.data ?? ''),
+              headers: res.headers,
+            })
           : reject(err)
       const url = target.restUrl + path
       if (method === 'GET') oa.get(url, token, secret, done as never)
@@ -93,10 +97,12 @@ describe('Nexmo sandbox SMS', () => {
       'error-text': 'Missing text param',
     })
     expect((await sms(c, { from: 'Acme', text: 'hi' })).messages[0].status).toBe('2')
-    expect((await sms(c, { from: 'Acme', to: '447700900000', text: 'hi', type: 'binary' })).messages[0].status).toBe(
-      '3',
-    )
-    expect((await sms(c, { from: 'Too long sender', to: '447700900000', text: 'hi' })).messages[0].status).toBe('15')
+    expect(
+      (await sms(c, { from: 'Acme', to: '447700900000', text: 'hi', type: 'binary' })).messages[0].status,
+    ).toBe('3')
+    expect(
+      (await sms(c, { from: 'Too long sender', to: '447700900000', text: 'hi' })).messages[0].status,
+    ).toBe('15')
   })
 
   it('answers insufficient credit with status 9 and leaves the balance alone', async () => {
@@ -108,8 +114,15 @@ describe('Nexmo sandbox SMS', () => {
 
   it('signs and reads query parameters on GET /sms/json, as the PHP sample sent them', async () => {
     const c = await connect()
-    const res = await c.call('GET', '/sms/json?from=Acme&to=33612345678&text=Bonjour%20%C3%A0%20tous&type=unicode')
-    expect(JSON.parse(res.body).messages[0]).toMatchObject({ status: '0', to: '33612345678', network: '20801' })
+    const res = await c.call(
+      'GET',
+      '/sms/json?from=Acme&to=33612345678&text=Bonjour%20%C3%A0%20tous&type=unicode',
+    )
+    expect(JSON.parse(res.body).messages[0]).toMatchObject({
+      status: '0',
+      to: '33612345678',
+      network: '20801',
+    })
   })
 
   it('signs repeated form keys and uses the first occurrence', async () => {
@@ -123,7 +136,10 @@ describe('Nexmo sandbox SMS', () => {
     const url = `${target.restUrl}/sms/json`
     const res = await fetch(url, {
       method: 'POST',
-      headers: { Authorization: c.oa.authHeader(url, c.token, c.secret, 'POST'), 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: c.oa.authHeader(url, c.token, c.secret, 'POST'),
+        'Content-Type': 'application/json',
+      },
       body: JSON.stringify({ from: 'Acme', to: '447700900000', text: 'hi' }),
     })
     expect((await res.json()).messages[0]).toMatchObject({ status: '0' })

@@ -38,7 +38,9 @@ describe('RFC 5849 signature construction', () => {
         '%26oauth_nonce%3Dkllo9940pd9333jh%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D1191242096' +
         '%26oauth_token%3Dnnch734d00sl2jdk%26oauth_version%3D1.0%26size%3Doriginal',
     )
-    expect(hmacSha1Signature(base, PHOTOS_CONSUMER.secret, PHOTOS_TOKEN.secret)).toBe('tR3+Ty81lMeYAr/Fid0kMTYa/WM=')
+    expect(hmacSha1Signature(base, PHOTOS_CONSUMER.secret, PHOTOS_TOKEN.secret)).toBe(
+      'tR3+Ty81lMeYAr/Fid0kMTYa/WM=',
+    )
   })
 
   it('builds exactly the §3.4.1.1 base string from the raw example request', () => {
@@ -77,7 +79,9 @@ describe('RFC 5849 signature construction', () => {
       ['c2', ''],
       ['a3', '2 q'],
     ])
-    expect(normalized).toBe('a2=r%20b&a3=2%20q&a3=a&b5=%3D%253D&c%40=&c2=&oauth_consumer_key=9djdj82h48djs9d2')
+    expect(normalized).toBe(
+      'a2=r%20b&a3=2%20q&a3=a&b5=%3D%253D&c%40=&c2=&oauth_consumer_key=9djdj82h48djs9d2',
+    )
   })
 
   it('builds the base string URI per §3.4.1.2', () => {
@@ -158,7 +162,9 @@ function photosPolicy(overrides: Partial<VerifyPolicy> = {}): VerifyPolicy {
 }
 
 /** Signed by the independent `oauth-1.0a` library, so the verifier is not checked against itself. */
-function signedRequest(opts: { method?: string; url?: string; form?: Record<string, string>; now?: number } = {}) {
+function signedRequest(
+  opts: { method?: string; url?: string; form?: Record<string, string>; now?: number } = {},
+) {
   const signer = new OAuth1a({
     consumer: PHOTOS_CONSUMER,
     signature_method: 'HMAC-SHA1',
@@ -242,7 +248,10 @@ describe('verifyOAuthRequest', () => {
       [{ ...req, formBody: 'oauth_token=x' }, 'parameter_rejected'],
       [{ ...req, authorization: header + ', oauth_nonce="again"' }, 'parameter_rejected'],
       [{ ...req, authorization: header.replace('HMAC-SHA1', 'PLAINTEXT') }, 'signature_method_rejected'],
-      [{ ...req, authorization: header.replace('oauth_version="1.0"', 'oauth_version="2.0"') }, 'version_rejected'],
+      [
+        { ...req, authorization: header.replace('oauth_version="1.0"', 'oauth_version="2.0"') },
+        'version_rejected',
+      ],
     ]
     for (const [bad, problem] of cases) {
       expect(verifyOAuthRequest(bad, photosPolicy())).toMatchObject({ ok: false, status: 400, problem })
@@ -252,7 +261,10 @@ describe('verifyOAuthRequest', () => {
   it('does not burn the nonce of a request whose signature failed', () => {
     const req = signedRequest()
     const policy = photosPolicy()
-    const forged = { ...req, authorization: req.authorization?.replace(/oauth_signature="[^"]+"/, 'oauth_signature="AAAA"') }
+    const forged = {
+      ...req,
+      authorization: req.authorization?.replace(/oauth_signature="[^"]+"/, 'oauth_signature="AAAA"'),
+    }
     expect(verifyOAuthRequest(forged, policy)).toMatchObject({ problem: 'signature_invalid' })
     expect(verifyOAuthRequest(req, policy).ok).toBe(true)
   })

@@ -19,7 +19,15 @@ afterEach(async () => {
 
 function client(callback: string | null = CALLBACK, consumer = TEST_NEXMO_CONSUMER): OAuth {
   const base = sb.nexmoOAuthUrl
-  return new OAuth(`${base}/request_token`, `${base}/access_token`, consumer.key, consumer.secret, '1.0A', callback, 'HMAC-SHA1')
+  return new OAuth(
+    `${base}/request_token`,
+    `${base}/access_token`,
+    consumer.key,
+    consumer.secret,
+    '1.0A',
+    callback,
+    'HMAC-SHA1',
+  )
 }
 
 interface Reply {
@@ -32,13 +40,17 @@ type Failure = { statusCode: number; data?: string }
 
 function requestToken(oa: OAuth): Promise<{ token: string; secret: string; extra: Record<string, string> }> {
   return new Promise((resolve, reject) =>
-    oa.getOAuthRequestToken((err, token, secret, extra) => (err ? reject(err) : resolve({ token, secret, extra }))),
+    oa.getOAuthRequestToken((err, token, secret, extra) =>
+      err ? reject(err) : resolve({ token, secret, extra }),
+    ),
   )
 }
 
 function accessToken(oa: OAuth, token: string, secret: string, verifier: string) {
   return new Promise<{ token: string; secret: string }>((resolve, reject) =>
-    oa.getOAuthAccessToken(token, secret, verifier, (err, t, s) => (err ? reject(err) : resolve({ token: t, secret: s }))),
+    oa.getOAuthAccessToken(token, secret, verifier, (err, t, s) =>
+      err ? reject(err) : resolve({ token: t, secret: s }),
+    ),
   )
 }
 
@@ -137,13 +149,19 @@ describe('Nexmo sandbox: the full OAuth 1.0a dance with the npm oauth library', 
 
   it('binds the access token to the chosen account', async () => {
     const { oa, token, secret } = await connect(client(), 'lindqvist')
-    expect((await signedGet(oa, balanceUrl(), token, secret)).body).toBe('{"value":42.50000000,"autoReload":false}')
+    expect((await signedGet(oa, balanceUrl(), token, secret)).body).toBe(
+      '{"value":42.50000000,"autoReload":false}',
+    )
   })
 
   it('keeps the callback query and fragment intact when appending the verifier', async () => {
     const rt = await requestToken(client('http://127.0.0.1:9/cb?a=1&b=x%2By#done'))
     const location = (await decide(rt.token, 'allow')).headers.get('location') ?? ''
-    expect(location).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:9/cb\\?a=1&b=x%2By&oauth_token=${rt.token}&oauth_verifier=[\\w-]+#done$`))
+    expect(location).toMatch(
+      new RegExp(
+        `^http://127\\.0\\.0\\.1:9/cb\\?a=1&b=x%2By&oauth_token=${rt.token}&oauth_verifier=[\\w-]+#done$`,
+      ),
+    )
   })
 
   it('supports out-of-band (oob) clients by showing the verifier', async () => {
@@ -194,7 +212,9 @@ describe('Nexmo sandbox: what it refuses', () => {
   it('refuses a wrong verifier without consuming the request token', async () => {
     const oa = client()
     const rt = await requestToken(oa)
-    const verifier = new URL((await decide(rt.token, 'allow')).headers.get('location') ?? '').searchParams.get('oauth_verifier')
+    const verifier = new URL(
+      (await decide(rt.token, 'allow')).headers.get('location') ?? '',
+    ).searchParams.get('oauth_verifier')
     await expect(accessToken(oa, rt.token, rt.secret, 'wrong')).rejects.toMatchObject({
       statusCode: 401,
       data: expect.stringContaining('oauth_problem=verifier_invalid'),
@@ -205,7 +225,10 @@ describe('Nexmo sandbox: what it refuses', () => {
   it('refuses a tampered signature with 401 and counts it', async () => {
     const { oa, token, secret } = await connect()
     const header = oa.authHeader(balanceUrl(), token, secret, 'GET')
-    const tampered = header.replace(/oauth_signature="([^"]+)"/, (_m, sig: string) => `oauth_signature="${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}"`)
+    const tampered = header.replace(
+      /oauth_signature="([^"]+)"/,
+      (_m, sig: string) => `oauth_signature="${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}"`,
+    )
     expect(tampered).not.toBe(header)
     const before = sb.control.stats.nexmo.signatureFailures
     const res = await fetch(balanceUrl(), { headers: { Authorization: tampered } })
@@ -282,7 +305,11 @@ describe('Nexmo sandbox: what it refuses', () => {
 
   it('answers a bad "to" with status 3 inside an HTTP 200, without charging', async () => {
     const { oa, token, secret } = await connect()
-    const res = await signedPost(oa, smsUrl(), token, secret, { from: 'Switchboard', to: '+44 7700', text: 'hi' })
+    const res = await signedPost(oa, smsUrl(), token, secret, {
+      from: 'Switchboard',
+      to: '+44 7700',
+      text: 'hi',
+    })
     expect(res.status).toBe(200)
     const body = JSON.parse(res.body)
     expect(body['message-count']).toBe('1')

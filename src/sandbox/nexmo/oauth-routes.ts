@@ -63,7 +63,8 @@ function tokenParam(value: unknown): string {
 }
 
 function invalidTokenPage(res: Response): Promise<void> {
-  const message = 'This authorization link is invalid, expired (request tokens live 10 minutes) or already used.'
+  const message =
+    'This authorization link is invalid, expired (request tokens live 10 minutes) or already used.'
   return messagePage(res, 400, 'Authorization request not valid', message)
 }
 
@@ -74,8 +75,14 @@ function consentPage(ctx: NexmoContext) {
     const rt = ctx.tokens.requestToken(token, Date.now())
     if (!rt || rt.verifier) return invalidTokenPage(res)
     const accounts = [...ctx.accounts.values()].map((a) => ({ ...a, balance: formatEur(a.balanceUnits) }))
-    const returnTo = rt.callback === 'oob' ? 'a page showing a verification code' : new URL(rt.callback).origin
-    await renderPage(res, 200, 'nexmo-authorize', { appName: rt.consumerKey, token: rt.token, accounts, returnTo })
+    const returnTo =
+      rt.callback === 'oob' ? 'a page showing a verification code' : new URL(rt.callback).origin
+    await renderPage(res, 200, 'nexmo-authorize', {
+      appName: rt.consumerKey,
+      token: rt.token,
+      accounts,
+      returnTo,
+    })
   }
 }
 
@@ -92,7 +99,8 @@ function decide(ctx: NexmoContext) {
     const decision = tokenParam(body.decision)
     if (decision === 'deny') {
       ctx.tokens.consumeRequestToken(rt.token)
-      if (rt.callback === 'oob') return messagePage(res, 200, 'Access denied', `${rt.consumerKey} was not authorized.`)
+      if (rt.callback === 'oob')
+        return messagePage(res, 200, 'Access denied', `${rt.consumerKey} was not authorized.`)
       return res.redirect(302, appendToCallback(rt.callback, [['denied', rt.token]]))
     }
     const account = ctx.accounts.get(tokenParam(body.account))
@@ -104,7 +112,13 @@ function decide(ctx: NexmoContext) {
     if (rt.callback === 'oob') {
       return messagePage(res, 200, 'Authorized', `Enter this code in ${rt.consumerKey}.`, rt.verifier)
     }
-    res.redirect(302, appendToCallback(rt.callback, [['oauth_token', rt.token], ['oauth_verifier', rt.verifier]]))
+    res.redirect(
+      302,
+      appendToCallback(rt.callback, [
+        ['oauth_token', rt.token],
+        ['oauth_verifier', rt.verifier],
+      ]),
+    )
   }
 }
 
@@ -125,7 +139,12 @@ function accessToken(ctx: NexmoContext) {
     const verifier = v.protocol.get('oauth_verifier')
     if (!verifier) {
       const extra = { oauth_parameters_absent: 'oauth_verifier' }
-      return sendOAuthProblem(res, { status: 401, problem: 'parameter_absent', advice: 'oauth_verifier is required', extra })
+      return sendOAuthProblem(res, {
+        status: 401,
+        problem: 'parameter_absent',
+        advice: 'oauth_verifier is required',
+        extra,
+      })
     }
     if (!sameSecret(verifier, rt.verifier)) {
       const advice = 'oauth_verifier does not match this request token'

@@ -1,61 +1,24 @@
 import { timingSafeEqual } from 'node:crypto'
 import { hmacSha1Signature, signatureBaseString } from './oauth1-base-string.js'
 import { parseOAuthHeader } from './oauth1-header.js'
-import type { NonceStore } from './nonce-store.js'
+import type {
+  OAuthFailureInfo,
+  OAuthProblem,
+  OAuthRequest,
+  VerifyOutcome,
+  VerifyPolicy,
+} from './oauth1-types.js'
 import { EncodingError, parseFormPairs, type Pair } from './percent-encode.js'
 
-export { baseStringUri, hmacSha1Signature, normalizeParameters, signatureBaseString } from './oauth1-base-string.js'
+export {
+  baseStringUri,
+  hmacSha1Signature,
+  normalizeParameters,
+  signatureBaseString,
+} from './oauth1-base-string.js'
 export { parseOAuthHeader } from './oauth1-header.js'
 export { formDecode, parseFormPairs, percentEncode } from './percent-encode.js'
-
-/**
- * Problem names from the OAuth Problem Reporting extension (the de-facto vocabulary of
- * OAuth 1.0a servers), so a client's logs say exactly which check failed.
- */
-export type OAuthProblem =
-  | 'parameter_absent'
-  | 'parameter_rejected'
-  | 'signature_method_rejected'
-  | 'version_rejected'
-  | 'timestamp_refused'
-  | 'nonce_used'
-  | 'consumer_key_unknown'
-  | 'token_rejected'
-  | 'signature_invalid'
-  /** Not a verifier outcome: the access-token endpoint's answer to a wrong `oauth_verifier`. */
-  | 'verifier_invalid'
-
-/** A verification failure: HTTP status, problem name, human advice, extra report fields. */
-export interface OAuthFailureInfo {
-  status: 400 | 401
-  problem: OAuthProblem
-  advice: string
-  extra: Record<string, string>
-}
-
-/** The request as the server received it. */
-export interface OAuthRequest {
-  method: string
-  /** Absolute URL rebuilt from scheme, `Host` header and the raw path + query. */
-  url: string
-  authorization: string | undefined
-  /** The raw `application/x-www-form-urlencoded` body, `''` for other bodies (§3.4.1.3.1). */
-  formBody: string
-}
-
-/** What the endpoint expects; `tokenSecret` undefined means "consumer-only request". */
-export interface VerifyPolicy {
-  consumers: ReadonlyArray<{ key: string; secret: string }>
-  nowSec: number
-  timestampWindowSec: number
-  nonces: NonceStore
-  /** Secret of a token valid for this consumer, or undefined when the token is unknown. */
-  tokenSecret?: (token: string, consumerKey: string) => string | undefined
-}
-
-export type VerifyOutcome =
-  | { ok: true; consumerKey: string; token: string | undefined; protocol: ReadonlyMap<string, string>; params: Pair[] }
-  | ({ ok: false } & OAuthFailureInfo)
+export type * from './oauth1-types.js'
 
 class OAuthFailure extends Error {
   constructor(readonly info: OAuthFailureInfo) {
@@ -63,11 +26,22 @@ class OAuthFailure extends Error {
   }
 }
 
-function fail(status: 400 | 401, problem: OAuthProblem, advice: string, extra: Record<string, string> = {}): never {
+function fail(
+  status: 400 | 401,
+  problem: OAuthProblem,
+  advice: string,
+  extra: Record<string, string> = {},
+): never {
   throw new OAuthFailure({ status, problem, advice, extra })
 }
 
-const REQUIRED = ['oauth_consumer_key', 'oauth_signature_method', 'oauth_signature', 'oauth_timestamp', 'oauth_nonce']
+const REQUIRED = [
+  'oauth_consumer_key',
+  'oauth_signature_method',
+  'oauth_signature',
+  'oauth_timestamp',
+  'oauth_nonce',
+]
 
 /**
  * Verifies an HMAC-SHA1 signed OAuth 1.0a request (RFC 5849 §3.2): header syntax
@@ -125,7 +99,9 @@ function checkRequired(protocol: Map<string, string>, tokenRequired: boolean): v
   const required = tokenRequired ? [...REQUIRED, 'oauth_token'] : REQUIRED
   const absent = required.filter((name) => !protocol.get(name))
   if (absent.length > 0) {
-    fail(401, 'parameter_absent', `missing ${absent.join(', ')}`, { oauth_parameters_absent: absent.join('&') })
+    fail(401, 'parameter_absent', `missing ${absent.join(', ')}`, {
+      oauth_parameters_absent: absent.join('&'),
+    })
   }
 }
 
@@ -160,11 +136,17 @@ function resolveCredentials(protocol: Map<string, string>, policy: VerifyPolicy)
     return { consumerKey, consumerSecret: consumer.secret, token, tokenSecret: '' }
   }
   const tokenSecret = token === undefined ? undefined : policy.tokenSecret(token, consumerKey)
-  if (tokenSecret === undefined) fail(401, 'token_rejected', 'oauth_token is unknown, expired, used or revoked')
+  if (tokenSecret === undefined)
+    fail(401, 'token_rejected', 'oauth_token is unknown, expired, used or revoked')
   return { consumerKey, consumerSecret: consumer.secret, token, tokenSecret }
 }
 
-function checkSignature(req: OAuthRequest, protocol: Map<string, string>, consumerSecret: string, tokenSecret: string) {
+function checkSignature(
+  req: OAuthRequest,
+  protocol: Map<string, string>,
+  consumerSecret: string,
+  tokenSecret: string,
+) {
   const signed = [...protocol].filter(([name]) => name !== 'oauth_signature')
   const body = parseFormPairs(req.formBody)
   const base = signatureBaseString({ method: req.method, url: req.url, params: [...signed, ...body] })

@@ -18,7 +18,8 @@ export async function renderPage(
   // browsers apply it to the redirect after the POST, which goes to the client's callback.
   res.set({
     'Cache-Control': 'no-store',
-    'Content-Security-Policy': "default-src 'none'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+    'Content-Security-Policy':
+      "default-src 'none'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'",
     'X-Frame-Options': 'DENY',
   })
   res.status(status).type('html').send(html)

@@ -22,7 +22,8 @@ export function percentEncode(value: string): string {
       out += char
       continue
     }
-    for (const byte of Buffer.from(char, 'utf8')) out += '%' + byte.toString(16).toUpperCase().padStart(2, '0')
+    for (const byte of Buffer.from(char, 'utf8'))
+      out += '%' + byte.toString(16).toUpperCase().padStart(2, '0')
   }
   return out
 }

@@ -22,7 +22,14 @@ export function restRouter(ctx: NexmoContext): Router {
   const r = express.Router()
   const gate = faultGate(ctx.faults)
   r.get('/account/get-balance', count(ctx, 'get-balance'), gate, authenticate(ctx), balance)
-  const sms = [count(ctx, 'sms'), gate, rawFormBody, express.json({ limit: '64kb' }), authenticate(ctx), sendSmsHandler]
+  const sms = [
+    count(ctx, 'sms'),
+    gate,
+    rawFormBody,
+    express.json({ limit: '64kb' }),
+    authenticate(ctx),
+    sendSmsHandler,
+  ]
   r.route('/sms/json').get(sms).post(sms)
   r.use((_req, res) => {
     res.status(404).json({ 'error-code': '404', 'error-code-label': 'not found' })

@@ -1,6 +1,11 @@
 import express, { type Request, type Response } from 'express'
 import type { NexmoContext } from './context.js'
-import { verifyOAuthRequest, type OAuthFailureInfo, type OAuthRequest, type VerifyOutcome } from './oauth1-verify.js'
+import {
+  verifyOAuthRequest,
+  type OAuthFailureInfo,
+  type OAuthRequest,
+  type VerifyOutcome,
+} from './oauth1-verify.js'
 import { formEncode, percentEncode, type Pair } from './percent-encode.js'
 
 /**

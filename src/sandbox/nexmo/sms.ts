@@ -61,7 +61,8 @@ function validate(p: SmsParams): SmsResponse | undefined {
   if (p.type !== undefined && p.type !== 'text' && p.type !== 'unicode') {
     return rejection('3', `Invalid type param: the sandbox supports text and unicode, not ${p.type}`)
   }
-  if ((p['client-ref'] ?? '').length > 40) return rejection('3', 'Invalid client-ref param: max 40 characters')
+  if ((p['client-ref'] ?? '').length > 40)
+    return rejection('3', 'Invalid client-ref param: max 40 characters')
   if ([...(p.text ?? '')].length > MAX_TEXT_CHARS) return rejection('12', 'Message too long')
   return undefined
 }

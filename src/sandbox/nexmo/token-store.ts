@@ -49,7 +49,13 @@ export class TokenStore {
 
   issueRequestToken(consumerKey: string, callback: string, now: number): RequestToken {
     this.sweep(now)
-    const rt = { token: opaque(18), secret: secret(), consumerKey, callback, expiresAt: now + REQUEST_TOKEN_TTL_MS }
+    const rt = {
+      token: opaque(18),
+      secret: secret(),
+      consumerKey,
+      callback,
+      expiresAt: now + REQUEST_TOKEN_TTL_MS,
+    }
     this.requestTokens.set(rt.token, rt)
     return rt
   }
