@@ -62,7 +62,9 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   })
   const logger = createLogger(config.logLevel, sink)
   const redis = await openRedis(prefix)
-  const deps: AppDeps = { config, redis, logger, ...opts.deps }
+  // Many sign-ups come from one test IP; tests of the limits pass their own.
+  const loginLimits = { perIp: { points: 1000, durationSec: 60 }, perAccount: { points: 5, durationSec: 60 }, signupPerIp: { points: 10_000, durationSec: 60 } }
+  const deps: AppDeps = { config, redis, logger, loginLimits, ...opts.deps }
   const services = buildServices(deps)
   const app = createApp(deps, services)
   return {
