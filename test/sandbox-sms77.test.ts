@@ -24,8 +24,16 @@ function basic(id: string, secret: string): string {
 }
 
 async function openConsent(query: Record<string, string>) {
-  const params = { response_type: 'code', client_id: TEST_SMS77_CLIENT.id, state: 'st-1', redirect_uri: REDIRECT_URI, ...query }
-  const res = await fetch(`${sb.sms77OAuthUrl}/authorize?${new URLSearchParams(params)}`, { redirect: 'manual' })
+  const params = {
+    response_type: 'code',
+    client_id: TEST_SMS77_CLIENT.id,
+    state: 'st-1',
+    redirect_uri: REDIRECT_URI,
+    ...query,
+  }
+  const res = await fetch(`${sb.sms77OAuthUrl}/authorize?${new URLSearchParams(params)}`, {
+    redirect: 'manual',
+  })
   const html = await res.text()
   return { res, html, requestId: /name="request_id" value="([0-9a-f]+)"/.exec(html)?.[1] }
 }
@@ -42,10 +50,17 @@ async function authorize(query: Record<string, string> = {}, account?: string): 
   return new URL(res.headers.get('location') ?? '')
 }
 
-async function token(form: Record<string, string>, auth: string | null = basic(TEST_SMS77_CLIENT.id, TEST_SMS77_CLIENT.secret)) {
+async function token(
+  form: Record<string, string>,
+  auth: string | null = basic(TEST_SMS77_CLIENT.id, TEST_SMS77_CLIENT.secret),
+) {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
   if (auth) headers.authorization = auth
-  const res = await fetch(`${sb.sms77OAuthUrl}/token`, { method: 'POST', headers, body: new URLSearchParams(form) })
+  const res = await fetch(`${sb.sms77OAuthUrl}/token`, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams(form),
+  })
   return { res, body: (await res.json()) as Record<string, unknown> }
 }
 
@@ -97,7 +112,9 @@ describe('sms77 sandbox: authorize, consent and token exchange', () => {
       alias: 'acme_inc',
       balance: '627.3615',
     })
-    const balance = await fetch(`${sb.sms77ApiUrl}/balance`, { headers: { ...bearer, accept: 'application/json' } })
+    const balance = await fetch(`${sb.sms77ApiUrl}/balance`, {
+      headers: { ...bearer, accept: 'application/json' },
+    })
     expect(await balance.json()).toEqual({ amount: 627.3615, currency: 'EUR' })
 
     expect(sb.control.stats.sms77).toMatchObject({
@@ -112,8 +129,14 @@ describe('sms77 sandbox: authorize, consent and token exchange', () => {
   it('signs in as the account chosen on the consent page', async () => {
     const code = (await authorize({}, '70518')).searchParams.get('code') ?? ''
     const { body } = await exchange(code)
-    const me = await fetch(`${sb.sms77OAuthUrl}/me`, { headers: { authorization: `Bearer ${String(body.access_token)}` } })
-    expect(await me.json()).toMatchObject({ user_id: 70518, company: 'Blue Harbor Dental Ltd', balance: '1.2500' })
+    const me = await fetch(`${sb.sms77OAuthUrl}/me`, {
+      headers: { authorization: `Bearer ${String(body.access_token)}` },
+    })
+    expect(await me.json()).toMatchObject({
+      user_id: 70518,
+      company: 'Blue Harbor Dental Ltd',
+      balance: '1.2500',
+    })
   })
 
   it('appends code and state to a redirect URI that already has a query', async () => {
@@ -154,7 +177,10 @@ describe('sms77 sandbox: authorize, consent and token exchange', () => {
       expect(res.status).toBe(302)
       return Object.fromEntries(new URL(res.headers.get('location') ?? '').searchParams)
     }
-    expect(await errorOf({ response_type: 'token' })).toMatchObject({ error: 'unsupported_response_type', state: 'st-1' })
+    expect(await errorOf({ response_type: 'token' })).toMatchObject({
+      error: 'unsupported_response_type',
+      state: 'st-1',
+    })
     expect(await errorOf({ scope: 'sms rcs' })).toEqual({
       error: 'invalid_scope',
       error_description: 'An unsupported scope was requested',
@@ -210,7 +236,10 @@ describe('sms77 sandbox: /token errors', () => {
     const code = (await authorize()).searchParams.get('code') ?? ''
     const wrong = await exchange(code, {}, basic(TEST_SMS77_CLIENT.id, 'nope'))
     expect(wrong.res.status).toBe(400)
-    expect(wrong.body).toEqual({ error: 'invalid_client', error_description: 'The client credentials are invalid' })
+    expect(wrong.body).toEqual({
+      error: 'invalid_client',
+      error_description: 'The client credentials are invalid',
+    })
     const inBody = await exchange(code, { client_id: TEST_SMS77_CLIENT.id, client_secret: 'nope' }, null)
     expect(inBody.body.error).toBe('invalid_client')
     const none = await exchange(code, { client_id: TEST_SMS77_CLIENT.id }, null)
@@ -222,7 +251,11 @@ describe('sms77 sandbox: /token errors', () => {
 
   it('accepts client credentials in the body', async () => {
     const code = (await authorize()).searchParams.get('code') ?? ''
-    const res = await exchange(code, { client_id: TEST_SMS77_CLIENT.id, client_secret: TEST_SMS77_CLIENT.secret }, null)
+    const res = await exchange(
+      code,
+      { client_id: TEST_SMS77_CLIENT.id, client_secret: TEST_SMS77_CLIENT.secret },
+      null,
+    )
     expect(res.res.status).toBe(200)
     expect(sb.control.stats.sms77.tokenClientAuth).toEqual({ body: 1 })
   })
@@ -235,7 +268,9 @@ describe('sms77 sandbox: /token errors', () => {
 
   it("refuses another client's code and burns it", async () => {
     const code = (await authorize()).searchParams.get('code') ?? ''
-    expect((await exchange(code, {}, basic(OTHER_CLIENT.id, OTHER_CLIENT.secret))).body.error).toBe('invalid_grant')
+    expect((await exchange(code, {}, basic(OTHER_CLIENT.id, OTHER_CLIENT.secret))).body.error).toBe(
+      'invalid_grant',
+    )
     expect((await exchange(code)).body.error).toBe('invalid_grant')
   })
 
@@ -247,7 +282,11 @@ describe('sms77 sandbox: /token errors', () => {
     })
     expect((await exchange(code)).body.error).toBe('invalid_grant')
     const code2 = (await authorize()).searchParams.get('code') ?? ''
-    const { redirect_uri: _dropped, ...withoutUri } = { grant_type: 'authorization_code', code: code2, redirect_uri: '' }
+    const { redirect_uri: _dropped, ...withoutUri } = {
+      grant_type: 'authorization_code',
+      code: code2,
+      redirect_uri: '',
+    }
     expect((await token(withoutUri)).body.error).toBe('redirect_uri_mismatch')
   })
 
@@ -268,7 +307,9 @@ describe('sms77 sandbox: /token errors', () => {
     const challenge = createHash('sha256').update(verifier).digest('base64url')
     const pkce = { code_challenge: challenge, code_challenge_method: 'S256' }
     const code1 = (await authorize(pkce)).searchParams.get('code') ?? ''
-    expect((await exchange(code1, { code_verifier: 'w'.repeat(43) })).body.error).toBe('code_verifier_mismatch')
+    expect((await exchange(code1, { code_verifier: 'w'.repeat(43) })).body.error).toBe(
+      'code_verifier_mismatch',
+    )
     const code2 = (await authorize(pkce)).searchParams.get('code') ?? ''
     expect((await exchange(code2)).body.error).toBe('code_verifier_missing')
     const code3 = (await authorize(pkce)).searchParams.get('code') ?? ''

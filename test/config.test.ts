@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+function errorLines(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env)
+  } catch (e) {
+    if (e instanceof ConfigError) return e.lines
+    throw e
+  }
+  return []
+}
+
+describe('configuration', () => {
+  it('starts on the sandbox with nothing configured outside production, and says so', () => {
+    const c = loadConfig({})
+    expect(c.port).toBe(3000)
+    expect(c.baseUrl).toBe('http://localhost:3000')
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379')
+    expect(c.sandbox.enabled).toBe(true)
+    expect(c.sms77.oauthUrl).toBe('http://localhost:3000/sandbox/sms77/oauth')
+    expect(c.nexmo.apiUrl).toBe('http://localhost:3000/sandbox/nexmo/rest')
+    expect(c.secureCookies).toBe(false)
+    expect(c.warnings.join('\n')).toMatch(/SESSION_SECRET is not set/)
+    expect(c.warnings.join('\n')).toMatch(/TOKEN_ENCRYPTION_KEY is not set/)
+  })
+
+  it('uses the real providers once credentials are given', () => {
+    const c = loadConfig({ SMS77_CLIENT_ID: 'id', SMS77_CLIENT_SECRET: 'secret', PORT: '8080' })
+    expect(c.sandbox.enabled).toBe(false)
+    expect(c.sms77.oauthUrl).toBe('https://oauth.sms77.io')
+    expect(c.sms77.apiUrl).toBe('https://gateway.sms77.io/api')
+    expect(c.nexmo.oauthUrl).toBe('https://dashboard.nexmo.com/oauth')
+    expect(c.nexmo.apiUrl).toBe('https://rest.nexmo.com')
+    expect(c.baseUrl).toBe('http://localhost:8080')
+  })
+
+  it('names each bad variable on its own line', () => {
+    const lines = errorLines({ PORT: 'eighty', TOKEN_ENCRYPTION_KEY: 'short', BASE_URL: 'ftp://x', SANDBOX: 'maybe' })
+    expect(lines).toHaveLength(4)
+    expect(lines.find((l) => l.startsWith('PORT:'))).toBeDefined()
+    expect(lines.find((l) => l.startsWith('TOKEN_ENCRYPTION_KEY:'))).toMatch(/32 bytes/)
+    expect(lines.find((l) => l.startsWith('BASE_URL:'))).toMatch(/http/)
+    expect(lines.find((l) => l.startsWith('SANDBOX:'))).toBeDefined()
+  })
+
+  it('requires secrets in production and the other half of a credential pair', () => {
+    expect(errorLines({ NODE_ENV: 'production' })).toEqual([
+      'SESSION_SECRET: required when NODE_ENV=production',
+      'TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production',
+    ])
+    expect(errorLines({ SMS77_CLIENT_ID: 'x' })).toEqual(['SMS77_CLIENT_SECRET: required when SMS77_CLIENT_ID is set'])
+  })
+
+  it('makes the cookie Secure exactly when BASE_URL is https, and keeps old keys for decryption', () => {
+    const k1 = randomBytes(32).toString('base64')
+    const k2 = randomBytes(32).toString('base64')
+    const c = loadConfig({ BASE_URL: 'https://sb.example.com/', TOKEN_ENCRYPTION_KEY: k1, TOKEN_ENCRYPTION_OLD_KEYS: k2 })
+    expect(c.secureCookies).toBe(true)
+    expect(c.baseUrl).toBe('https://sb.example.com')
+    expect(c.tokenKeys.map((k) => k.toString('base64'))).toEqual([k1, k2])
+    expect(loadConfig({ NODE_ENV: 'production', BASE_URL: 'http://localhost:3000', SESSION_SECRET: 'x'.repeat(32), TOKEN_ENCRYPTION_KEY: k1 }).secureCookies).toBe(false)
+  })
+})
