@@ -24,6 +24,7 @@ import { credentialSource, type CredentialSource } from './connections/credentia
 import { connectRoutes } from './connections/routes.js'
 import { ProviderRegistry } from './providers/registry.js'
 import { sms77Provider } from './providers/sms77/index.js'
+import { nexmoProvider } from './providers/nexmo/index.js'
 import type { Provider } from './providers/types.js'
 import { PanelCache } from './dashboard/panel-cache.js'
 import { DashboardService } from './dashboard/dashboard-service.js'
@@ -58,7 +59,7 @@ export function buildServices(deps: AppDeps): Services {
   const cipher = new TokenCipher(config.tokenKeys)
   const store = new ConnectionStore(redis, cipher)
   const lock = new RefreshLock(redis)
-  const list: Provider[] = [sms77Provider(config.sms77)]
+  const list: Provider[] = [sms77Provider(config.sms77), nexmoProvider(config.nexmo)]
   const providers = new ProviderRegistry(list)
   const credentials = credentialSource({ sms77: config.sms77.client, nexmo: config.nexmo.consumer })
   const connections = new ConnectionService({ store, lock, providers, credentials, events: deps.events })

@@ -1,0 +1,149 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { Router, type Request, type RequestHandler } from 'express'
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import type { ConnectionEvents } from '../connections/connection-service.js'
+
+/**
+ * Prometheus metrics for one app instance. Each call makes its own Registry (never the
+ * global one), so several apps in one test process never clash over metric names.
+ * Every label is bounded: routes are Express patterns, never raw URLs.
+ */
+export interface Metrics {
+  registry: Registry
+  /** Times every request; mount it first, before anything can answer. */
+  httpMetrics: RequestHandler
+  /** Plug into ConnectionService (AppDeps.events) to count refreshes and lock waits. */
+  events: ConnectionEvents
+  observeProviderCall(provider: string, endpoint: string, outcome: string, seconds: number): void
+  /** `GET /metrics`; with a token, only for `Authorization: Bearer <token>`. */
+  metricsRoute(token?: string): Router
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+export function createMetrics(): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, Express route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  })
+  const providerDuration = new Histogram({
+    name: 'provider_call_duration_seconds',
+    help: 'Time of one call to a provider (sms77, nexmo), by endpoint and outcome',
+    labelNames: ['provider', 'endpoint', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  })
+  const refreshes = new Counter({
+    name: 'token_refreshes_total',
+    help: 'Token refreshes by provider and outcome (ok, invalid_grant, error, waited = another holder refreshed)',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [registry],
+  })
+  const lockWait = new Histogram({
+    name: 'refresh_lock_wait_seconds',
+    help: 'Time from wanting a refresh to holding the refresh lock or seeing the refreshed token',
+    buckets: [0.001, 0.005, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  })
+  const statusChanges = new Counter({
+    name: 'connection_status_changes_total',
+    help: 'Connection status changes (e.g. connected -> needs_reconnect), by provider',
+    labelNames: ['provider', 'from', 'to'] as const,
+    registers: [registry],
+  })
+
+  const httpMetrics: RequestHandler = (req, res, next) => {
+    const end = httpDuration.startTimer()
+    res.once('finish', () => {
+      end({ method: req.method, route: routeOf(req), status: String(res.statusCode) })
+    })
+    next()
+  }
+
+  const events: ConnectionEvents = {
+    refreshed: (provider, outcome) => refreshes.inc({ provider, outcome }),
+    lockWaited: (ms) => lockWait.observe(Math.max(0, ms) / 1000),
+    statusChanged: (ref, from, to) => statusChanges.inc({ provider: ref.provider, from, to }),
+  }
+
+  return {
+    registry,
+    httpMetrics,
+    events,
+    observeProviderCall(provider, endpoint, outcome, seconds) {
+      providerDuration.observe({ provider, endpoint: providerEndpoint(endpoint), outcome }, Math.max(0, seconds))
+    },
+    metricsRoute(token) {
+      const r = Router()
+      r.get('/metrics', async (req, res, next) => {
+        if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+          res.status(401).set('WWW-Authenticate', 'Bearer realm="metrics"').type('text/plain').send('unauthorized\n')
+          return
+        }
+        try {
+          const body = await registry.metrics()
+          res.status(200).set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(body)
+        } catch (err) {
+          next(err)
+        }
+      })
+      return r
+    },
+  }
+}
+
+/**
+ * The matched Express route as a pattern (`/connect/:provider`), mount path included,
+ * or `unmatched` (404s, static files, anything answered by plain middleware).
+ */
+export function routeOf(req: Request): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route
+  if (!route || route.path === undefined) return 'unmatched'
+  const pattern = Array.isArray(route.path) ? route.path.map(String).join('|') : String(route.path)
+  return `${req.baseUrl ?? ''}${pattern}` || '/'
+}
+
+/**
+ * A provider endpoint as a bounded label: the URL's path (no host, query or fragment),
+ * with id-like segments (numbers, long hex or base64-ish tokens) replaced by `:id`.
+ */
+export function providerEndpoint(endpoint: string): string {
+  let path = endpoint
+  if (/^https?:\/\//i.test(endpoint)) {
+    try {
+      path = new URL(endpoint).pathname
+    } catch {
+      path = 'invalid'
+    }
+  } else {
+    path = endpoint.replace(/[?#].*$/, '')
+  }
+  const segments = path.split('/').map((s) => (/^\d+$/.test(s) || /^[A-Za-z0-9_-]{24,}$/.test(s) ? ':id' : s))
+  return segments.join('/').slice(0, 100) || '/'
+}
+
+/** Constant-time check of `Authorization: Bearer <token>` (hashes first, so lengths leak nothing). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer +(\S+)\s*$/i.exec(header ?? '')
+  const given = createHash('sha256')
+    .update(m?.[1] ?? '')
+    .digest()
+  const expected = createHash('sha256').update(token).digest()
+  return timingSafeEqual(given, expected) && m !== null
+}
+
+/** Calls every observer that has the hook, so metrics and other listeners can share one service. */
+export function combineEvents(...list: (ConnectionEvents | undefined)[]): ConnectionEvents {
+  const present = list.filter((e): e is ConnectionEvents => e !== undefined)
+  return {
+    refreshed: (provider, outcome) => present.forEach((e) => e.refreshed?.(provider, outcome)),
+    lockWaited: (ms) => present.forEach((e) => e.lockWaited?.(ms)),
+    statusChanged: (ref, from, to) => present.forEach((e) => e.statusChanged?.(ref, from, to)),
+  }
+}
