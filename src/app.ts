@@ -108,11 +108,18 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
         return id
       },
       customProps: (req) => ({ userId: (req as express.Request).session?.userId, tenantId: (req as express.Request).session?.tenantId }),
+      // Path only: callback queries carry codes, states and verifiers, headers carry cookies.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     }),
   )
   app.use(helmet({ contentSecurityPolicy: contentSecurityPolicy(config), strictTransportSecurity: config.secureCookies }))
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }))
+  // Browsers ask for /favicon.ico on pages that name no icon (the sandbox's consent pages).
+  app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
   app.use(healthRoutes(redis))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
 

@@ -60,7 +60,7 @@ const LOADERS: Record<string, PanelLoader> = {
   },
   async journal(apiUrl, ctx) {
     const data = await gatewayJson(apiUrl, token(ctx), { method: 'GET', path: '/journal', query: { type: 'outbound', limit: '10' } })
-    const table = rows(data).slice(0, 10).map((r) => [str(r.timestamp), str(r.to), str(r.text).slice(0, 60), str(r.price)])
+    const table = rows(data).slice(0, 10).map((r) => [str(r.timestamp).slice(0, 16), str(r.to), str(r.text).slice(0, 80), str(r.price)])
     return { kind: 'table', columns: ['Sent', 'To', 'Text', 'Price'], rows: table, empty: 'No messages sent yet.' }
   },
   async contacts(apiUrl, ctx) {
@@ -90,10 +90,25 @@ const NOTES: Record<string, string> = {
   validate_for_voice: 'Caller IDs can be verified for voice messages through this connection.',
 }
 
+// Short panel titles; the scope's own meaning stays on the consent checkboxes.
+const TITLES: Record<string, string> = {
+  analytics: 'Statistics',
+  balance: 'Balance',
+  contacts: 'Contacts',
+  hooks: 'Webhooks',
+  journal: 'Recent messages',
+  lookup: 'Number lookup',
+  pricing: 'Prices in Germany',
+  status: 'Delivery reports',
+  subaccounts: 'Subaccounts',
+  validate_for_voice: 'Voice caller IDs',
+  voice: 'Voice messages',
+}
+
 export function sms77Panels(apiUrl: string, scopes: string[]): PanelDef[] {
   return SMS77_SCOPES.filter((s) => scopes.includes(s.name)).map((s) => {
     const loader = LOADERS[s.name]
-    const title = s.meaning
+    const title = TITLES[s.name] ?? s.meaning
     if (loader) return { id: s.name, title, scope: s.name, load: (ctx) => loader(apiUrl, ctx) }
     if (s.name === 'sms') return { id: 'sms', title: 'Send SMS', scope: 'sms', load: async () => ({ kind: 'send_sms', senderHint: 'Up to 11 letters or 16 digits' }) }
     return { id: s.name, title, scope: s.name, load: async () => ({ kind: 'note', text: NOTES[s.name] ?? 'Granted.' }) }
