@@ -13,11 +13,19 @@ import {
   ValidateResource,
   VoiceResource,
 } from '@seven.io/client'
-import Sms77Client from 'sms77-client'
+import * as sms77 from 'sms77-client'
+import { ContactsAction } from 'sms77-client/dist/constants/byEndpoint/contacts/ContactsAction.js'
+import { HooksAction } from 'sms77-client/dist/constants/byEndpoint/hooks/HooksAction.js'
+import { LookupType } from 'sms77-client/dist/constants/byEndpoint/lookup/LookupType.js'
+import type { Sms77Client as Sms77ClientClass } from 'sms77-client'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startSandbox, TEST_SMS77_CLIENT, type RunningSandbox } from './helpers/sandbox-server.js'
 
 // Both official npm SDKs, unchanged, talking to the sandbox's gateway with an OAuth token.
+
+// sms77-client is a CommonJS UMD bundle whose module.exports is the class; its typings
+// describe `exports.default` instead, so at run time the ESM default import is the class.
+const Sms77Client = sms77.default as unknown as typeof Sms77ClientClass
 
 const REDIRECT_URI = 'http://127.0.0.1:9/cb'
 const ALL_SCOPES =
@@ -114,22 +122,34 @@ describe('sms77-client 2.27 (legacy endpoints) against the sandbox', () => {
   })
 
   it('looks numbers up (format, hlr, cnam, mnp)', async () => {
-    expect(await client().lookup({ type: 'format', number: '017612345678' })).toMatchObject({
+    expect(await client().lookup({ type: LookupType.Format, number: '017612345678' })).toMatchObject({
       success: true,
       international: '4917612345678',
       country_iso: 'DE',
       network_type: 'mobile',
     })
-    expect(await client().lookup({ type: 'hlr', number: '+4917612345678' })).toMatchObject({
+    expect(
+      await client().lookup({ type: LookupType.HomeLocationRegister, number: '+4917612345678' }),
+    ).toMatchObject({
       status: true,
       valid_number: 'valid',
     })
-    expect(await client().lookup({ type: 'cnam', number: '+12015550123' })).toMatchObject({
+    expect(
+      await client().lookup({ type: LookupType.CallingNameDelivery, number: '+12015550123' }),
+    ).toMatchObject({
       success: 'true',
       code: '100',
     })
-    expect(await client().lookup({ type: 'mnp', number: '+4917612345678' })).toBe('o2')
-    expect(await client().lookup({ type: 'mnp', number: '+4917612345678', json: true })).toMatchObject({
+    expect(
+      await client().lookup({ type: LookupType.MobileNumberPortability, number: '+4917612345678' }),
+    ).toBe('o2')
+    expect(
+      await client().lookup({
+        type: LookupType.MobileNumberPortability,
+        number: '+4917612345678',
+        json: true,
+      }),
+    ).toMatchObject({
       success: true,
       mnp: { country: 'DE', mccmnc: '26203' },
     })
@@ -137,21 +157,21 @@ describe('sms77-client 2.27 (legacy endpoints) against the sandbox', () => {
 
   it('uses contacts, hooks, subaccounts, voice and validate_for_voice', async () => {
     const id = await client().contacts({
-      action: 'write',
+      action: ContactsAction.Write,
       nick: 'Sandy',
       empfaenger: '4917699999999',
       json: true,
     })
     expect(typeof id).toBe('number')
-    const contacts = await client().contacts({ action: 'read', json: true })
+    const contacts = await client().contacts({ action: ContactsAction.Read, json: true })
     expect(contacts).toContainEqual({ ID: String(id), Name: 'Sandy', Number: '4917699999999' })
     const hook = await client().hooks({
-      action: 'subscribe',
+      action: HooksAction.Subscribe,
       target_url: 'https://example.com/hook',
       event_type: 'dlr',
     })
     expect(hook).toMatchObject({ success: true, id: expect.any(Number) })
-    expect(await client().hooks({ action: 'read' })).toMatchObject({
+    expect(await client().hooks({ action: HooksAction.Read })).toMatchObject({
       success: true,
       hooks: expect.any(Array),
     })
@@ -228,7 +248,11 @@ describe('@seven.io/client 5.6 (current endpoints) against the sandbox', () => {
     const hlr = await lookup.hlr({ numbers: ['+4917612345678', '+447700900123'] })
     expect(hlr.map((h) => h.country_code)).toEqual(['DE', 'GB'])
     const [mnp] = await lookup.mnp({ numbers: ['+4915212345678'] })
-    expect(mnp).toMatchObject({ success: true, code: 100, mnp: { network: 'Telefónica Germany GmbH & Co. oHG', isPorted: true } })
+    expect(mnp).toMatchObject({
+      success: true,
+      code: 100,
+      mnp: { network: 'Telefónica Germany GmbH & Co. oHG', isPorted: true },
+    })
     const [cnam] = await lookup.cnam({ numbers: ['+12015550123'] })
     expect(cnam).toMatchObject({ success: 'true', name: expect.any(String) })
   })

@@ -68,9 +68,8 @@ const exchange = (code: string, extra: Record<string, string> = {}, auth?: strin
   token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, ...extra }, auth)
 
 describe('sms77 sandbox: authorize, consent and token exchange', () => {
-  it('runs consent page → Allow → code → token (Basic) → /me → gateway', async () => {
-    const state = 'a b&c=d/é?'
-    const consent = await openConsent({ scope: 'balance sms analytics', state })
+  it('renders a consent page listing the scopes, three accounts, Allow and Deny', async () => {
+    const consent = await openConsent({ scope: 'balance sms analytics' })
     expect(consent.res.status).toBe(200)
     expect(consent.html).toContain('<title>Authorize test-client – sms77 sandbox</title>')
     expect(consent.html).toContain('<code>analytics</code> Query statistics')
@@ -82,7 +81,22 @@ describe('sms77 sandbox: authorize, consent and token exchange', () => {
     expect(consent.html).toContain('john.doe@acme.inc')
     expect(consent.html).not.toMatch(/<script|style=/)
     expect(consent.html).toContain('action="./authorize"')
+    expect(consent.html).toContain('<link rel="stylesheet" href="assets/sms77.css">')
+    const css = await fetch(`${sb.sms77OAuthUrl}/assets/sms77.css`)
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/)
+    expect(await css.text()).toContain('button.allow')
+  })
 
+  it('escapes what the client sent into the consent page', async () => {
+    sb.control.options.sms77.clients.push({ id: '<b>evil</b>', secret: 'x' })
+    const consent = await openConsent({ client_id: '<b>evil</b>' })
+    expect(consent.html).toContain('Authorize &lt;b&gt;evil&lt;/b&gt;')
+    expect(consent.html).not.toContain('<b>evil</b>')
+  })
+
+  it('runs consent page → Allow → code → token (Basic) → /me → gateway', async () => {
+    const state = 'a b&c=d/é?'
+    const consent = await openConsent({ scope: 'balance sms analytics', state })
     const decided = await decide(consent.requestId ?? '', 'allow')
     expect(decided.status).toBe(302)
     const callback = new URL(decided.headers.get('location') ?? '')
@@ -157,13 +171,14 @@ describe('sms77 sandbox: authorize, consent and token exchange', () => {
   })
 
   it('shows an error page instead of redirecting for an unknown client or a bad redirect_uri', async () => {
-    for (const query of [
+    const queries: Array<Record<string, string>> = [
       { client_id: 'nobody' },
       { redirect_uri: '/relative/callback' },
       { redirect_uri: 'javascript:alert(1)' },
       { redirect_uri: `${REDIRECT_URI}#frag` },
       { redirect_uri: '' },
-    ]) {
+    ]
+    for (const query of queries) {
       const { res, html } = await openConsent(query)
       expect(res.status, JSON.stringify(query)).toBe(400)
       expect(res.headers.get('location')).toBeNull()
@@ -288,6 +303,12 @@ describe('sms77 sandbox: /token errors', () => {
       redirect_uri: '',
     }
     expect((await token(withoutUri)).body.error).toBe('redirect_uri_mismatch')
+  })
+
+  it('answers 405 invalid_request to a GET on /token', async () => {
+    const res = await fetch(`${sb.sms77OAuthUrl}/token?grant_type=authorization_code`)
+    expect(res.status).toBe(405)
+    expect(((await res.json()) as { error: string }).error).toBe('invalid_request')
   })
 
   it('answers unsupported_grant_type and invalid_request for missing parameters', async () => {

@@ -82,7 +82,11 @@ export class OAuthStore {
     return grant
   }
 
-  issuePair(owner: Omit<AccessGrant, 'expiresAt'>, accessTtlSec: number, accessScopes = owner.scopes): TokenPair {
+  issuePair(
+    owner: Omit<AccessGrant, 'expiresAt'>,
+    accessTtlSec: number,
+    accessScopes = owner.scopes,
+  ): TokenPair {
     this.sweepNowAndThen()
     const accessToken = newToken()
     const refreshToken = newToken()
@@ -94,7 +98,11 @@ export class OAuthStore {
 
   /** Rotation: the old refresh token now only points at its successor. */
   rotate(oldToken: string, old: RefreshGrant, accessTtlSec: number, accessScopes?: Scope[]): TokenPair {
-    const pair = this.issuePair({ clientId: old.clientId, userId: old.userId, scopes: old.scopes }, accessTtlSec, accessScopes)
+    const pair = this.issuePair(
+      { clientId: old.clientId, userId: old.userId, scopes: old.scopes },
+      accessTtlSec,
+      accessScopes,
+    )
     this.refresh.set(oldToken, { ...old, rotatedAt: Date.now(), successor: pair.refreshToken })
     return pair
   }
@@ -112,7 +120,12 @@ export class OAuthStore {
     if (!access || access.expiresAt <= Date.now()) {
       // Its access token lapsed meanwhile: mint a new one for the same refresh token.
       const accessToken = newToken()
-      access = { clientId: grant.clientId, userId: grant.userId, scopes: grant.scopes, expiresAt: Date.now() + accessTtlSec * 1000 }
+      access = {
+        clientId: grant.clientId,
+        userId: grant.userId,
+        scopes: grant.scopes,
+        expiresAt: Date.now() + accessTtlSec * 1000,
+      }
       this.access.set(accessToken, access)
       this.refresh.set(current, { ...grant, accessToken })
       return { accessToken, refreshToken: current, access }
@@ -160,6 +173,9 @@ export class OAuthStore {
     drop(this.codes, (c) => c.expiresAt + 60_000 <= now)
     drop(this.access, (a) => a.expiresAt + EXPIRED_MEMORY_MS <= now)
     // A rotated-out token older than a day is past any sensible grace period.
-    drop(this.refresh, (r) => r.expiresAt <= now || (r.rotatedAt !== undefined && r.rotatedAt + 86_400_000 <= now))
+    drop(
+      this.refresh,
+      (r) => r.expiresAt <= now || (r.rotatedAt !== undefined && r.rotatedAt + 86_400_000 <= now),
+    )
   }
 }

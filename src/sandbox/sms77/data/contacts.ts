@@ -42,9 +42,7 @@ export function contactProperties(input: Record<string, string | undefined>): Re
 }
 
 export function buildContact(id: number, props: Record<string, string | null>, created: string): Contact {
-  const initials = [props.firstname, props.lastname]
-    .map((p) => (p ?? '').charAt(0).toUpperCase())
-    .join('')
+  const initials = [props.firstname, props.lastname].map((p) => (p ?? '').charAt(0).toUpperCase()).join('')
   return {
     id,
     avatar: '',
@@ -58,7 +56,11 @@ export function buildContact(id: number, props: Record<string, string | null>, c
 
 export function seedContacts(account: DemoAccount, created: string): Contact[] {
   return SEED_PEOPLE.map(([firstname, lastname, mobile_number, email], i) =>
-    buildContact(account.userId * 100 + i + 1, contactProperties({ firstname, lastname, mobile_number, email }), created),
+    buildContact(
+      account.userId * 100 + i + 1,
+      contactProperties({ firstname, lastname, mobile_number, email }),
+      created,
+    ),
   )
 }
 

@@ -32,8 +32,20 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
     dailyVolume: 180,
     labels: ['newsletter', 'otp', 'shipping'],
     subaccounts: [
-      { id: 412001, username: 'acme_support', name: 'Acme Support', email: 'support@acme.inc', balance: 368_100 },
-      { id: 412002, username: 'acme_marketing', name: 'Acme Marketing', email: 'marketing@acme.inc', balance: 1_250_000 },
+      {
+        id: 412001,
+        username: 'acme_support',
+        name: 'Acme Support',
+        email: 'support@acme.inc',
+        balance: 368_100,
+      },
+      {
+        id: 412002,
+        username: 'acme_marketing',
+        name: 'Acme Marketing',
+        email: 'marketing@acme.inc',
+        balance: 1_250_000,
+      },
     ],
   },
   {
@@ -59,7 +71,13 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
     dailyVolume: 12,
     labels: ['reminders'],
     subaccounts: [
-      { id: 515901, username: 'bh_leeds', name: 'Blue Harbor Leeds', email: 'leeds@blueharbor.dental', balance: 4_200 },
+      {
+        id: 515901,
+        username: 'bh_leeds',
+        name: 'Blue Harbor Leeds',
+        email: 'leeds@blueharbor.dental',
+        balance: 4_200,
+      },
     ],
   },
 ]

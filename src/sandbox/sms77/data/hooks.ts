@@ -10,5 +10,13 @@ export interface Hook {
   headers: string
 }
 
-export const HOOK_EVENT_TYPES = ['all', 'dlr', 'sms_mo', 'rcs', 'tracking', 'voice_call', 'voice_status'] as const
+export const HOOK_EVENT_TYPES = [
+  'all',
+  'dlr',
+  'sms_mo',
+  'rcs',
+  'tracking',
+  'voice_call',
+  'voice_status',
+] as const
 export const HOOK_REQUEST_METHODS = ['GET', 'JSON', 'POST'] as const

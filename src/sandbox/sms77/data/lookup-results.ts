@@ -85,5 +85,10 @@ const LAST = ['SMITH', 'JOHNSON', 'BROWN', 'GARCIA', 'MILLER', 'DAVIS', 'WILSON'
 export function cnamResult(n: ParsedNumber) {
   if (!n.valid) return { success: 'false', code: '202', name: '', number: n.international }
   const rand = seededRandom('cnam:' + n.international)
-  return { success: 'true', code: '100', name: `${pick(rand, FIRST)} ${pick(rand, LAST)}`, number: n.international }
+  return {
+    success: 'true',
+    code: '100',
+    name: `${pick(rand, FIRST)} ${pick(rand, LAST)}`,
+    number: n.international,
+  }
 }

@@ -1,4 +1,4 @@
-import { COUNTRIES, findCountryByNumber, type Country, type Network } from './countries.js'
+import { countryPrice, findCountryByNumber, type Country, type Network } from './countries.js'
 import { hashString } from './prng.js'
 
 /** What the sandbox knows about one phone number; lookups and SMS charges read it. */
@@ -40,14 +40,17 @@ function networkFor(country: Country, nsn: string): Network | undefined {
   return undefined
 }
 
-/** About one number in five is "ported", deterministically, so lookups show both cases. */
-function portedFrom(country: Country, current: Network | undefined, digits: string): Network | undefined {
-  if (!current || hashString('ported:' + digits) % 5 !== 0) return current
-  const others = country.networks.filter((n) => n !== current)
-  return others[hashString(digits) % Math.max(others.length, 1)] ?? current
+/**
+ * The network a number is served by now. The prefix names the network it was issued to;
+ * about one number in five has been ported away, deterministically, so lookups show both.
+ */
+function currentNetwork(country: Country, issued: Network | undefined, digits: string): Network | undefined {
+  if (!issued || hashString('ported:' + digits) % 5 !== 0) return issued
+  const others = country.networks.filter((n) => n !== issued)
+  return others[hashString(digits) % Math.max(others.length, 1)] ?? issued
 }
 
-function splitNsn(country: Country, nsn: string, network: Network | undefined): [string, string] {
+function splitNsn(nsn: string, network: Network | undefined): [string, string] {
   const prefix = network?.prefixes.find((p) => nsn.startsWith(p)) ?? nsn.slice(0, 3)
   return [prefix, nsn.slice(prefix.length)]
 }
@@ -66,8 +69,9 @@ export function parseNumber(input: string): ParsedNumber {
     }
   }
   const nsn = digits.slice(country.prefix.length)
-  const network = networkFor(country, nsn)
-  const [head, rest] = splitNsn(country, nsn, network)
+  const issued = networkFor(country, nsn)
+  const network = currentNetwork(country, issued, digits)
+  const [head, rest] = splitNsn(nsn, issued)
   const trunk = country.prefix === '1' ? '' : '0'
   return {
     input,
@@ -75,7 +79,7 @@ export function parseNumber(input: string): ParsedNumber {
     international: digits,
     country,
     network,
-    originalNetwork: portedFrom(country, network, digits),
+    originalNetwork: issued,
     networkType: country.prefix === '1' ? 'fixed_line_or_mobile' : network ? 'mobile' : 'fixed_line',
     nationalFormatted: `${trunk}${head} ${rest}`,
     internationalFormatted: `+${country.prefix} ${head} ${rest}`,
@@ -90,7 +94,7 @@ export function mccmnc(country: Country | undefined, network: Network | undefine
 
 /** Price of one SMS part to this number, in 1/10000 EUR. */
 export function smsPartPrice(n: ParsedNumber): number {
-  const fallback = COUNTRIES[0]?.networks[0]?.price ?? 0.075
-  const price = n.network?.price ?? (n.country ? Math.min(...n.country.networks.map((x) => x.price)) : fallback)
+  // Fixed lines carry no network: charge the country's cheapest. Invalid numbers cost nothing.
+  const price = n.network?.price ?? (n.country ? countryPrice(n.country) : 0)
   return Math.round(price * 10_000)
 }

@@ -1,7 +1,7 @@
 import type { DemoAccount } from './demo-accounts.js'
 import type { InboundEntry, Journals, OutboundEntry, VoiceEntry } from './journal-types.js'
 import { mccmnc, parseNumber, smsPartPrice } from './numbers.js'
-import { gatewayTimestamp, pick, seededRandom } from './prng.js'
+import { gatewayTimestamp, pick, seededRandom, toEuro } from './prng.js'
 
 const RECIPIENTS: Record<string, readonly string[]> = {
   de: ['4917612345678', '4915112345678', '4916298765432', '4917798765432', '4917055512345'],
@@ -45,7 +45,7 @@ function outboundEntry(account: DemoAccount, rand: () => number, anchor: Date, i
     to,
     text: pick(rand, TEXTS[label] ?? ['Hello from the sandbox']),
     timestamp: gatewayTimestamp(sent),
-    price: (smsPartPrice(number) / 10_000).toFixed(3),
+    price: String(toEuro(smsPartPrice(number))),
     connection: 'http',
     dlr,
     dlr_timestamp: gatewayTimestamp(new Date(sent.getTime() + latency * 1000)),
@@ -57,24 +57,45 @@ function outboundEntry(account: DemoAccount, rand: () => number, anchor: Date, i
   }
 }
 
-function inboundEntry(account: DemoAccount, rand: () => number, anchor: Date, id: string, replyTo: string | null) {
-  const entry: InboundEntry = {
-    id,
+// The account's virtual inbox number, where inbound messages and replies arrive.
+const inbox = (account: DemoAccount) => (account.homeCountry === 'gb' ? '447860012345' : '4915799912345')
+
+function inboundEntry(account: DemoAccount, rand: () => number, anchor: Date, i: number): InboundEntry {
+  return {
+    id: seededMessageId(account, 2, i),
     from: pick(rand, RECIPIENTS[account.homeCountry] ?? RECIPIENTS.de ?? []),
-    to: account.homeCountry === 'gb' ? '447860012345' : '4915799912345',
+    to: inbox(account),
     text: pick(rand, REPLIES),
     timestamp: gatewayTimestamp(at(anchor, rand, 29)),
     price: '0',
-    reply_to_message_id: replyTo,
+    reply_to_message_id: null,
   }
-  return entry
+}
+
+/** A recipient answering one of the account's messages a few minutes after it was sent. */
+function replyEntry(
+  account: DemoAccount,
+  rand: () => number,
+  original: OutboundEntry,
+  i: number,
+): InboundEntry {
+  const sent = new Date(original.timestamp.replace(' ', 'T') + 'Z')
+  return {
+    id: seededMessageId(account, 3, i),
+    from: original.to,
+    to: inbox(account),
+    text: pick(rand, REPLIES),
+    timestamp: gatewayTimestamp(new Date(sent.getTime() + (2 + Math.floor(rand() * 55)) * 60_000)),
+    price: '0',
+    reply_to_message_id: original.id,
+  }
 }
 
 function voiceEntry(account: DemoAccount, rand: () => number, anchor: Date, i: number): VoiceEntry {
   const answered = rand() > 0.25
   return {
     id: seededMessageId(account, 4, i),
-    from: account.homeCountry === 'gb' ? '447860012345' : '4915799912345',
+    from: inbox(account),
     to: pick(rand, RECIPIENTS[account.homeCountry] ?? RECIPIENTS.de ?? []),
     text: 'Your verification code is 4 8 1 5 1 6.',
     timestamp: gatewayTimestamp(at(anchor, rand, 29)),
@@ -86,16 +107,15 @@ function voiceEntry(account: DemoAccount, rand: () => number, anchor: Date, i: n
   }
 }
 
-const byNewest = (a: { timestamp: string }, b: { timestamp: string }) => b.timestamp.localeCompare(a.timestamp)
+const byNewest = (a: { timestamp: string }, b: { timestamp: string }) =>
+  b.timestamp.localeCompare(a.timestamp)
 
 /** A month of history ending the day before `anchor`, identical for the same account and day. */
 export function seedJournals(account: DemoAccount, anchor: Date): Journals {
   const rand = seededRandom(`journal:${account.userId}:${anchor.toISOString().slice(0, 10)}`)
   const outbound = Array.from({ length: 24 }, (_, i) => outboundEntry(account, rand, anchor, i))
-  const inbound = Array.from({ length: 6 }, (_, i) => inboundEntry(account, rand, anchor, seededMessageId(account, 2, i), null))
-  const replies = outbound
-    .slice(0, 3)
-    .map((o, i) => inboundEntry(account, rand, anchor, seededMessageId(account, 3, i), o.id))
+  const inbound = Array.from({ length: 6 }, (_, i) => inboundEntry(account, rand, anchor, i))
+  const replies = outbound.slice(0, 3).map((o, i) => replyEntry(account, rand, o, i))
   const voice = Array.from({ length: 5 }, (_, i) => voiceEntry(account, rand, anchor, i))
   return {
     outbound: outbound.sort(byNewest),

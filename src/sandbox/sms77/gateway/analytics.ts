@@ -1,7 +1,7 @@
 import { isoDay } from '../data/prng.js'
 import { liveUsage, seededUsage, type UsageRecord } from '../data/usage.js'
-import type { GatewayContext, GatewayRoute } from './context.js'
-import { GET_OR_POST, sendJson, type Params } from './negotiate.js'
+import { GET_OR_POST, pathParam, type GatewayContext, type GatewayRoute } from './context.js'
+import { sendJson, type Params } from './negotiate.js'
 
 const GROUPS = { date: 'date', label: 'label', subaccount: 'account', country: 'country' } as const
 type Group = keyof typeof GROUPS
@@ -37,7 +37,9 @@ function accountFilter(ctx: GatewayContext, group: Group): (r: UsageRecord) => b
 
 function sumRows(records: UsageRecord[], group: Group, keys: string[]) {
   const key = GROUPS[group]
-  const rows = new Map(keys.map((k) => [k, { sms: 0, voice: 0, hlr: 0, mnp: 0, inbound: 0, rcs: 0, usage: 0 }]))
+  const rows = new Map(
+    keys.map((k) => [k, { sms: 0, voice: 0, hlr: 0, mnp: 0, inbound: 0, rcs: 0, usage: 0 }]),
+  )
   for (const r of records) {
     const k = r[key]
     const row = rows.get(k) ?? { sms: 0, voice: 0, hlr: 0, mnp: 0, inbound: 0, rcs: 0, usage: 0 }
@@ -81,7 +83,7 @@ export const analyticsRoutes: GatewayRoute[] = [
     path: '/analytics/:group',
     scope: 'analytics',
     handler: (ctx) => {
-      const group = ctx.req.params.group
+      const group = pathParam(ctx, 'group')
       if (isGroup(group)) analytics(ctx, group)
       else ctx.res.status(404).type('text/plain').send('Not Found')
     },

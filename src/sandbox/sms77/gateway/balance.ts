@@ -1,6 +1,6 @@
 import { toEuro } from '../data/prng.js'
-import type { GatewayContext, GatewayRoute } from './context.js'
-import { GET_OR_POST, sendJson, sendText } from './negotiate.js'
+import { GET_OR_POST, type GatewayContext, type GatewayRoute } from './context.js'
+import { sendJson, sendText } from './negotiate.js'
 
 /** JSON `{"amount":627.3615,"currency":"EUR"}`, or the legacy float as text `627.3615`. */
 function balance(ctx: GatewayContext): void {
@@ -9,4 +9,6 @@ function balance(ctx: GatewayContext): void {
   else sendText(ctx.res, amount.toFixed(4))
 }
 
-export const balanceRoutes: GatewayRoute[] = [{ methods: GET_OR_POST, path: '/balance', scope: 'balance', handler: balance }]
+export const balanceRoutes: GatewayRoute[] = [
+  { methods: GET_OR_POST, path: '/balance', scope: 'balance', handler: balance },
+]

@@ -1,13 +1,14 @@
 import { contactProperties, legacyContact, type Contact } from '../data/contacts.js'
-import type { GatewayContext, GatewayRoute } from './context.js'
-import { GET_OR_POST, sendJson, sendText } from './negotiate.js'
+import { GET_OR_POST, pathParam, type GatewayContext, type GatewayRoute } from './context.js'
+import { sendJson, sendText } from './negotiate.js'
 
 // The legacy contacts API's own return codes (sms77-client ContactsResponseCode).
 const OK = '152'
 const FAILED = '151'
 
 function legacyAnswer(ctx: GatewayContext, code: string, id?: number): void {
-  if (ctx.json) return sendJson(ctx.res, id === undefined ? { return: code } : { return: code, id: String(id) })
+  if (ctx.json)
+    return sendJson(ctx.res, id === undefined ? { return: code } : { return: code, id: String(id) })
   sendText(ctx.res, id === undefined ? code : `${code}\n${id}`)
 }
 
@@ -49,7 +50,13 @@ function list(ctx: GatewayContext): void {
   const limit = Math.max(1, Math.min(Number(ctx.params.limit ?? 30) || 30, 200))
   const offset = Math.max(0, Number(ctx.params.offset ?? 0) || 0)
   const data = all.slice(offset, offset + limit)
-  const pagingMetadata = { offset, count: data.length, total: all.length, limit, has_more: offset + limit < all.length }
+  const pagingMetadata = {
+    offset,
+    count: data.length,
+    total: all.length,
+    limit,
+    has_more: offset + limit < all.length,
+  }
   sendJson(ctx.res, { data, pagingMetadata })
 }
 
@@ -61,7 +68,7 @@ function propsFrom(ctx: GatewayContext, base: Contact['properties'] = {}): Conta
 }
 
 function withContact(ctx: GatewayContext, use: (c: Contact) => void): void {
-  const contact = ctx.account.contacts.find((c) => String(c.id) === ctx.req.params.id)
+  const contact = ctx.account.contacts.find((c) => String(c.id) === pathParam(ctx, 'id'))
   if (contact) use(contact)
   else ctx.res.status(404).json({ success: false, error: 'Contact not found' })
 }
@@ -77,7 +84,12 @@ export const contactsRoutes: GatewayRoute[] = [
       sendJson(ctx.res, ctx.accounts.addContact(ctx.account, propsFrom(ctx)))
     },
   },
-  { methods: ['get'], path: '/contacts/:id', scope: 'contacts', handler: (ctx) => withContact(ctx, (c) => sendJson(ctx.res, c)) },
+  {
+    methods: ['get'],
+    path: '/contacts/:id',
+    scope: 'contacts',
+    handler: (ctx) => withContact(ctx, (c) => sendJson(ctx.res, c)),
+  },
   {
     methods: ['patch'],
     path: '/contacts/:id',
@@ -92,6 +104,6 @@ export const contactsRoutes: GatewayRoute[] = [
     methods: ['delete'],
     path: '/contacts/:id',
     scope: 'contacts',
-    handler: (ctx) => sendJson(ctx.res, { success: remove(ctx, ctx.req.params.id) }),
+    handler: (ctx) => sendJson(ctx.res, { success: remove(ctx, pathParam(ctx, 'id')) }),
   },
 ]

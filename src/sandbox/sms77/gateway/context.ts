@@ -28,3 +28,9 @@ export interface GatewayRoute {
 
 /** Legacy endpoints take GET or POST alike (sms77-client POSTs /pricing, /lookup, /hooks). */
 export const GET_OR_POST: readonly HttpMethod[] = ['get', 'post']
+
+/** A named path segment (`/journal/:type`); Express 5 types them as string or string[]. */
+export function pathParam(ctx: GatewayContext, name: string): string | undefined {
+  const value = ctx.req.params[name]
+  return typeof value === 'string' ? value : undefined
+}

@@ -18,7 +18,8 @@ function subscribeError(ctx: GatewayContext): string | null {
   if (!isHttpUrl(target_url)) return 'Invalid target_url'
   if (!HOOK_EVENT_TYPES.includes(event_type as (typeof HOOK_EVENT_TYPES)[number])) return 'Invalid event_type'
   const method = request_method ?? 'POST'
-  if (!HOOK_REQUEST_METHODS.includes(method as (typeof HOOK_REQUEST_METHODS)[number])) return 'Invalid request_method'
+  if (!HOOK_REQUEST_METHODS.includes(method as (typeof HOOK_REQUEST_METHODS)[number]))
+    return 'Invalid request_method'
   const duplicate = ctx.account.hooks.some((h) => h.target_url === target_url && h.event_type === event_type)
   return duplicate ? 'Target URL already subscribed for this event' : null
 }
@@ -56,7 +57,8 @@ function read(ctx: GatewayContext): void {
  * `GET /hooks` (read), `POST /hooks` (subscribe), `DELETE /hooks` `id` (unsubscribe).
  */
 function hooks(ctx: GatewayContext): void {
-  const action = ctx.params.action ?? { GET: 'read', POST: 'subscribe', DELETE: 'unsubscribe' }[ctx.req.method]
+  const action =
+    ctx.params.action ?? { GET: 'read', POST: 'subscribe', DELETE: 'unsubscribe' }[ctx.req.method]
   if (action === 'subscribe') return subscribe(ctx)
   if (action === 'unsubscribe') return unsubscribe(ctx)
   read(ctx)

@@ -1,6 +1,6 @@
 import { JOURNAL_TYPES, type JournalBase, type JournalType } from '../data/journal-types.js'
-import type { GatewayContext, GatewayRoute } from './context.js'
-import { GET_OR_POST, sendCode, sendJson, type Params } from './negotiate.js'
+import { GET_OR_POST, pathParam, type GatewayContext, type GatewayRoute } from './context.js'
+import { sendCode, sendJson, type Params } from './negotiate.js'
 
 const DEFAULT_LIMIT = 100
 const MAX_LIMIT = 1000
@@ -29,10 +29,7 @@ function journal(ctx: GatewayContext, type: JournalType): void {
   const entries: ReadonlyArray<JournalBase & { dlr?: string | null }> = ctx.account.journals[type]
   const limit = Math.min(toInt(ctx.params.limit, DEFAULT_LIMIT), MAX_LIMIT)
   const offset = toInt(ctx.params.offset, 0)
-  sendJson(
-    ctx.res,
-    entries.filter((e) => matches(e, ctx.params)).slice(offset, offset + limit),
-  )
+  sendJson(ctx.res, entries.filter((e) => matches(e, ctx.params)).slice(offset, offset + limit))
 }
 
 /** Legacy `?type=` answers code 304 (missing type) or 400 (invalid type) like the old API. */
@@ -50,7 +47,7 @@ export const journalRoutes: GatewayRoute[] = [
     path: '/journal/:type',
     scope: 'journal',
     handler: (ctx) => {
-      const type = ctx.req.params.type
+      const type = pathParam(ctx, 'type')
       if (isJournalType(type)) journal(ctx, type)
       else ctx.res.status(404).type('text/plain').send('Not Found')
     },

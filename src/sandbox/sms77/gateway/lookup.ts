@@ -1,7 +1,15 @@
-import { cnamResult, formatResult, hlrResult, LOOKUP_UNITS, mnpResult, mnpText, type LookupType } from '../data/lookup-results.js'
+import {
+  cnamResult,
+  formatResult,
+  hlrResult,
+  LOOKUP_UNITS,
+  mnpResult,
+  mnpText,
+  type LookupType,
+} from '../data/lookup-results.js'
 import { parseNumber, type ParsedNumber } from '../data/numbers.js'
-import type { GatewayContext, GatewayRoute } from './context.js'
-import { GET_OR_POST, listParam, sendCode, sendJson, sendText } from './negotiate.js'
+import { GET_OR_POST, pathParam, type GatewayContext, type GatewayRoute } from './context.js'
+import { listParam, sendCode, sendJson, sendText } from './negotiate.js'
 
 const RESULTS: Record<LookupType, (n: ParsedNumber) => unknown> = {
   format: formatResult,
@@ -40,7 +48,7 @@ function legacyLookup(ctx: GatewayContext): void {
 
 /** Current `GET /lookup/{type}?number=a,b`: always a JSON array, as @seven.io/client types it. */
 function lookup(ctx: GatewayContext): void {
-  const type = ctx.req.params.type
+  const type = pathParam(ctx, 'type')
   if (!isLookupType(type)) {
     ctx.res.status(404).type('text/plain').send('Not Found')
     return

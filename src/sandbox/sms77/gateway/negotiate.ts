@@ -25,7 +25,11 @@ function flatten(value: unknown): string | undefined {
   if (typeof value === 'string') return value
   if (typeof value === 'number') return String(value)
   if (typeof value === 'boolean') return value ? '1' : '0'
-  if (Array.isArray(value)) return value.map(flatten).filter((v) => v !== undefined).join(',')
+  if (Array.isArray(value))
+    return value
+      .map(flatten)
+      .filter((v) => v !== undefined)
+      .join(',')
   return undefined
 }
 

@@ -1,6 +1,6 @@
 import { COUNTRIES, NETWORK_FEATURES, type Country } from '../data/countries.js'
-import type { GatewayContext, GatewayRoute } from './context.js'
-import { GET_OR_POST, sendJson } from './negotiate.js'
+import { GET_OR_POST, type GatewayContext, type GatewayRoute } from './context.js'
+import { sendJson } from './negotiate.js'
 
 function countryPricing(c: Country) {
   return {
@@ -18,14 +18,34 @@ function countryPricing(c: Country) {
   }
 }
 
-const CSV_HEADER = ['countryCode', 'countryName', 'countryPrefix', 'mcc', 'mncs', 'networkName', 'price', 'features', 'comment']
+const CSV_HEADER = [
+  'countryCode',
+  'countryName',
+  'countryPrefix',
+  'mcc',
+  'mncs',
+  'networkName',
+  'price',
+  'features',
+  'comment',
+]
 
 /** The CSV sms77-client's `TextTransformer.pricing` parses: quoted, `;`-separated, one header. */
 function toCsv(countries: readonly Country[]): string {
   const quote = (cells: readonly (string | number)[]) => cells.map((c) => `"${c}"`).join(';')
   const rows = countries.flatMap((c) =>
     c.networks.map((n) =>
-      quote([c.iso, c.name, c.prefix, c.mcc, n.mncs.join(','), n.name, n.price, NETWORK_FEATURES.join(','), '']),
+      quote([
+        c.iso,
+        c.name,
+        c.prefix,
+        c.mcc,
+        n.mncs.join(','),
+        n.name,
+        n.price,
+        NETWORK_FEATURES.join(','),
+        '',
+      ]),
     ),
   )
   return [quote(CSV_HEADER), ...rows].join('\n') + '\n'
@@ -46,5 +66,6 @@ function pricing(ctx: GatewayContext): void {
   })
 }
 
-export const pricingRoutes: GatewayRoute[] = [{ methods: GET_OR_POST, path: '/pricing', scope: 'pricing', handler: pricing }]
-
+export const pricingRoutes: GatewayRoute[] = [
+  { methods: GET_OR_POST, path: '/pricing', scope: 'pricing', handler: pricing },
+]

@@ -63,7 +63,10 @@ function authorise(deps: GatewayDeps, route: GatewayRoute): RequestHandler {
       return sendCode(res, 900, json, 401)
     }
     if (!bearer.grant.scopes.includes(route.scope)) {
-      res.set('WWW-Authenticate', `Bearer realm="Service", error="insufficient_scope", scope="${route.scope}"`)
+      res.set(
+        'WWW-Authenticate',
+        `Bearer realm="Service", error="insufficient_scope", scope="${route.scope}"`,
+      )
       return sendCode(res, 902, json, 403)
     }
     const account = deps.accounts.get(bearer.grant.userId)
@@ -78,7 +81,10 @@ const notFound: RequestHandler = (_req, res) => {
 // Body-parser failures stay inside the emulated host instead of reaching the app's handler.
 const badBody: ErrorRequestHandler = (err: { status?: number; type?: string }, _req, res, next) => {
   if (typeof err.type !== 'string' || !err.type.startsWith('entity.')) return next(err)
-  res.status(err.status ?? 400).type('text/plain').send('Bad Request')
+  res
+    .status(err.status ?? 400)
+    .type('text/plain')
+    .send('Bad Request')
 }
 
 /**

@@ -30,7 +30,13 @@ function message(ctx: GatewayContext, o: Outgoing, sender: string, id: string | 
   }
 }
 
-function journalise(account: AccountState, ctx: GatewayContext, o: Outgoing, sender: string, id: string): void {
+function journalise(
+  account: AccountState,
+  ctx: GatewayContext,
+  o: Outgoing,
+  sender: string,
+  id: string,
+): void {
   const now = gatewayTimestamp(new Date())
   account.journals.outbound.unshift({
     id,
@@ -100,4 +106,6 @@ function sendSms(ctx: GatewayContext): void {
   })
 }
 
-export const smsRoutes: GatewayRoute[] = [{ methods: ['get', 'post'], path: '/sms', scope: 'sms', handler: sendSms }]
+export const smsRoutes: GatewayRoute[] = [
+  { methods: ['get', 'post'], path: '/sms', scope: 'sms', handler: sendSms },
+]

@@ -1,6 +1,6 @@
 import type { OutboundEntry } from '../data/journal-types.js'
-import type { GatewayContext, GatewayRoute } from './context.js'
-import { GET_OR_POST, listParam, sendCode, sendJson, sendText } from './negotiate.js'
+import { GET_OR_POST, type GatewayContext, type GatewayRoute } from './context.js'
+import { listParam, sendCode, sendJson, sendText } from './negotiate.js'
 
 // A message filed before its report arrived reads as TRANSMITTED, not as an empty status.
 function report(entry: OutboundEntry): { status: string; time: string | null } {
@@ -25,8 +25,11 @@ function status(ctx: GatewayContext): void {
     return { id, status: r.status, status_time: r.time, statusTime: r.time }
   })
   const first = rows[0]
-  if (!ctx.json && rows.length === 1 && first) return sendText(ctx.res, `${first.status}\n${first.status_time ?? ''}`)
+  if (!ctx.json && rows.length === 1 && first)
+    return sendText(ctx.res, `${first.status}\n${first.status_time ?? ''}`)
   sendJson(ctx.res, rows)
 }
 
-export const statusRoutes: GatewayRoute[] = [{ methods: GET_OR_POST, path: '/status', scope: 'status', handler: status }]
+export const statusRoutes: GatewayRoute[] = [
+  { methods: GET_OR_POST, path: '/status', scope: 'status', handler: status },
+]

@@ -1,7 +1,7 @@
 import { toEuro } from '../data/prng.js'
 import type { AccountState } from '../account-store.js'
-import type { GatewayContext, GatewayRoute } from './context.js'
-import { GET_OR_POST, sendJson } from './negotiate.js'
+import { GET_OR_POST, pathParam, type GatewayContext, type GatewayRoute } from './context.js'
+import { sendJson } from './negotiate.js'
 
 function subaccounts(account: AccountState) {
   return account.profile.subaccounts.map((s) => ({
@@ -44,6 +44,7 @@ export const subaccountsRoutes: GatewayRoute[] = [
     methods: GET_OR_POST,
     path: '/subaccounts/:action',
     scope: 'subaccounts',
-    handler: (ctx) => (['read', 'list'].includes(ctx.req.params.action ?? '') ? read(ctx) : unsupported(ctx)),
+    handler: (ctx) =>
+      ['read', 'list'].includes(pathParam(ctx, 'action') ?? '') ? read(ctx) : unsupported(ctx),
   },
 ]

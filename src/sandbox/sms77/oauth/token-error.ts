@@ -22,4 +22,5 @@ export function sendTokenError(res: Response, err: TokenError): void {
 export const invalidCode = () =>
   new TokenError('invalid_grant', "Authorization code doesn't exist or is invalid for the client")
 export const invalidRefresh = () => new TokenError('invalid_grant', 'Invalid refresh token')
-export const missing = (name: string) => new TokenError('invalid_request', `Missing parameter: "${name}" is required`)
+export const missing = (name: string) =>
+  new TokenError('invalid_request', `Missing parameter: "${name}" is required`)
