@@ -4,6 +4,8 @@ import { createApp, buildServices } from './app.js'
 import { createLogger } from './http/logger.js'
 import { connectRedis, createRedis } from './redis/client.js'
 import { createSandbox, type Sandbox } from './sandbox/index.js'
+import { createMetrics } from './ops/metrics.js'
+import { onCall } from './providers/http.js'
 
 function sandboxFor(config: Config): Sandbox | undefined {
   if (!config.sandbox.enabled) return undefined
@@ -33,7 +35,9 @@ async function main(): Promise<void> {
     console.error(`startup error: ${(err as Error).message}`)
     process.exit(1)
   }
-  const deps = { config, redis, logger, sandbox: sandboxFor(config) }
+  const metrics = createMetrics()
+  onCall(metrics.observeProviderCall)
+  const deps = { config, redis, logger, sandbox: sandboxFor(config), metrics }
   const services = buildServices(deps)
   const server = http.createServer(createApp(deps, services))
   server.listen(config.port, config.host, () => logger.info({ url: config.baseUrl }, `Switchboard listening on ${config.baseUrl}`))

@@ -1,7 +1,13 @@
 import express, { Router } from 'express'
 import supertest from 'supertest'
 import { describe, expect, it } from 'vitest'
-import { bearerMatches, combineEvents, createMetrics, providerEndpoint, type Metrics } from '../src/ops/metrics.js'
+import {
+  bearerMatches,
+  combineEvents,
+  createMetrics,
+  providerEndpoint,
+  type Metrics,
+} from '../src/ops/metrics.js'
 
 const TOKEN = 'metrics-token-0123456789abcdef'
 
@@ -54,7 +60,8 @@ describe('createMetrics', () => {
     await supertest(app).get('/boom').expect(500)
 
     const text = await scrape(metrics)
-    const count = (labels: Record<string, string>) => sampleValue(text, 'http_request_duration_seconds_count', labels)
+    const count = (labels: Record<string, string>) =>
+      sampleValue(text, 'http_request_duration_seconds_count', labels)
     expect(count({ method: 'GET', route: '/connect/:provider', status: '200' })).toBe(2)
     expect(count({ method: 'GET', route: '/connect/:provider', status: '404' })).toBe(1)
     expect(count({ method: 'GET', route: '/sandbox/sms77/oauth/authorize', status: '200' })).toBe(1)
@@ -64,7 +71,9 @@ describe('createMetrics', () => {
     expect(text).not.toMatch(/route="\/connect\/sms77"/)
     expect(text).not.toContain('12345')
     expect(text).not.toContain('client_id')
-    expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/connect\/:provider",status="200"\} \d+/)
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/connect\/:provider",status="200"\} \d+/,
+    )
   })
 
   it('counts refreshes by outcome, lock waits and status changes from the connection events', async () => {
@@ -76,30 +85,71 @@ describe('createMetrics', () => {
     metrics.events.refreshed?.('nexmo', 'error')
     metrics.events.lockWaited?.(0)
     metrics.events.lockWaited?.(1500)
-    metrics.events.statusChanged?.({ tenantId: 't1', userId: 'u1', provider: 'sms77' }, 'connected', 'needs_reconnect')
+    metrics.events.statusChanged?.(
+      { tenantId: 't1', userId: 'u1', provider: 'sms77' },
+      'connected',
+      'needs_reconnect',
+    )
 
     const text = await scrape(metrics)
     expect(sampleValue(text, 'token_refreshes_total', { provider: 'sms77', outcome: 'ok' })).toBe(2)
     expect(sampleValue(text, 'token_refreshes_total', { provider: 'sms77', outcome: 'waited' })).toBe(1)
-    expect(sampleValue(text, 'token_refreshes_total', { provider: 'sms77', outcome: 'invalid_grant' })).toBe(1)
+    expect(sampleValue(text, 'token_refreshes_total', { provider: 'sms77', outcome: 'invalid_grant' })).toBe(
+      1,
+    )
     expect(sampleValue(text, 'token_refreshes_total', { provider: 'nexmo', outcome: 'error' })).toBe(1)
     expect(sampleValue(text, 'token_refreshes_total', { provider: 'nexmo', outcome: 'ok' })).toBeUndefined()
     expect(text).toMatch(/^refresh_lock_wait_seconds_count 2$/m)
     expect(text).toMatch(/^refresh_lock_wait_seconds_sum 1\.5$/m)
     expect(text).toMatch(/^refresh_lock_wait_seconds_bucket\{le="1"\} 1$/m)
-    expect(sampleValue(text, 'connection_status_changes_total', { provider: 'sms77', from: 'connected', to: 'needs_reconnect' })).toBe(1)
+    expect(
+      sampleValue(text, 'connection_status_changes_total', {
+        provider: 'sms77',
+        from: 'connected',
+        to: 'needs_reconnect',
+      }),
+    ).toBe(1)
   })
 
   it('records provider calls with a bounded endpoint label', async () => {
     const metrics = createMetrics()
-    metrics.observeProviderCall('sms77', 'http://127.0.0.1:4010/sandbox/sms77/api/balance?x=secret', 'ok', 0.2)
+    metrics.observeProviderCall(
+      'sms77',
+      'http://127.0.0.1:4010/sandbox/sms77/api/balance?x=secret',
+      'ok',
+      0.2,
+    )
     metrics.observeProviderCall('sms77', '/balance', 'http_5xx', 0.02)
     metrics.observeProviderCall('nexmo', 'https://rest.nexmo.com/account/123456/numbers', 'ok', 0.05)
     const text = await scrape(metrics)
-    expect(sampleValue(text, 'provider_call_duration_seconds_count', { provider: 'sms77', endpoint: '/sandbox/sms77/api/balance', outcome: 'ok' })).toBe(1)
-    expect(sampleValue(text, 'provider_call_duration_seconds_sum', { provider: 'sms77', endpoint: '/sandbox/sms77/api/balance', outcome: 'ok' })).toBeCloseTo(0.2)
-    expect(sampleValue(text, 'provider_call_duration_seconds_count', { provider: 'sms77', endpoint: '/balance', outcome: 'http_5xx' })).toBe(1)
-    expect(sampleValue(text, 'provider_call_duration_seconds_count', { provider: 'nexmo', endpoint: '/account/:id/numbers', outcome: 'ok' })).toBe(1)
+    expect(
+      sampleValue(text, 'provider_call_duration_seconds_count', {
+        provider: 'sms77',
+        endpoint: '/sandbox/sms77/api/balance',
+        outcome: 'ok',
+      }),
+    ).toBe(1)
+    expect(
+      sampleValue(text, 'provider_call_duration_seconds_sum', {
+        provider: 'sms77',
+        endpoint: '/sandbox/sms77/api/balance',
+        outcome: 'ok',
+      }),
+    ).toBeCloseTo(0.2)
+    expect(
+      sampleValue(text, 'provider_call_duration_seconds_count', {
+        provider: 'sms77',
+        endpoint: '/balance',
+        outcome: 'http_5xx',
+      }),
+    ).toBe(1)
+    expect(
+      sampleValue(text, 'provider_call_duration_seconds_count', {
+        provider: 'nexmo',
+        endpoint: '/account/:id/numbers',
+        outcome: 'ok',
+      }),
+    ).toBe(1)
     expect(text).not.toContain('secret')
     expect(providerEndpoint('/oauth/token#frag')).toBe('/oauth/token')
   })
@@ -110,13 +160,22 @@ describe('createMetrics', () => {
     expect(none.headers['www-authenticate']).toMatch(/^Bearer/)
     expect(none.text).not.toContain('http_request_duration_seconds')
     await supertest(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}x`).expect(401)
-    await supertest(app).get('/metrics').set('Authorization', `Bearer ${TOKEN.slice(0, -1)}`).expect(401)
+    await supertest(app)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${TOKEN.slice(0, -1)}`)
+      .expect(401)
     await supertest(app).get('/metrics').set('Authorization', `Basic ${TOKEN}`).expect(401)
     const ok = await supertest(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200)
     expect(ok.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/)
     expect(ok.text).toContain('# TYPE http_request_duration_seconds histogram')
     // The 401s were themselves timed under the route pattern.
-    expect(sampleValue(ok.text, 'http_request_duration_seconds_count', { method: 'GET', route: '/metrics', status: '401' })).toBe(4)
+    expect(
+      sampleValue(ok.text, 'http_request_duration_seconds_count', {
+        method: 'GET',
+        route: '/metrics',
+        status: '401',
+      }),
+    ).toBe(4)
   })
 
   it('serves /metrics openly when no token is configured, with default process metrics on the same registry', async () => {
@@ -136,8 +195,12 @@ describe('createMetrics', () => {
     const a = createMetrics()
     const b = createMetrics()
     a.events.refreshed?.('sms77', 'ok')
-    expect(sampleValue(await scrape(a), 'token_refreshes_total', { provider: 'sms77', outcome: 'ok' })).toBe(1)
-    expect(sampleValue(await scrape(b), 'token_refreshes_total', { provider: 'sms77', outcome: 'ok' })).toBeUndefined()
+    expect(sampleValue(await scrape(a), 'token_refreshes_total', { provider: 'sms77', outcome: 'ok' })).toBe(
+      1,
+    )
+    expect(
+      sampleValue(await scrape(b), 'token_refreshes_total', { provider: 'sms77', outcome: 'ok' }),
+    ).toBeUndefined()
   })
 
   it('compares bearer tokens exactly', () => {

@@ -77,18 +77,29 @@ export function createMetrics(): Metrics {
     httpMetrics,
     events,
     observeProviderCall(provider, endpoint, outcome, seconds) {
-      providerDuration.observe({ provider, endpoint: providerEndpoint(endpoint), outcome }, Math.max(0, seconds))
+      providerDuration.observe(
+        { provider, endpoint: providerEndpoint(endpoint), outcome },
+        Math.max(0, seconds),
+      )
     },
     metricsRoute(token) {
       const r = Router()
       r.get('/metrics', async (req, res, next) => {
         if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
-          res.status(401).set('WWW-Authenticate', 'Bearer realm="metrics"').type('text/plain').send('unauthorized\n')
+          res
+            .status(401)
+            .set('WWW-Authenticate', 'Bearer realm="metrics"')
+            .type('text/plain')
+            .send('unauthorized\n')
           return
         }
         try {
           const body = await registry.metrics()
-          res.status(200).set('Content-Type', registry.contentType).set('Cache-Control', 'no-store').send(body)
+          res
+            .status(200)
+            .set('Content-Type', registry.contentType)
+            .set('Cache-Control', 'no-store')
+            .send(body)
         } catch (err) {
           next(err)
         }

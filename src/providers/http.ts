@@ -25,7 +25,28 @@ export interface ProviderRequest {
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024
 
+export type ProviderCallObserver = (provider: string, endpoint: string, outcome: string, seconds: number) => void
+const observers = new Set<ProviderCallObserver>()
+
+/** Adds an observer of every provider call (metrics); returns its removal. */
+export function onCall(o: ProviderCallObserver): () => void {
+  observers.add(o)
+  return () => observers.delete(o)
+}
+
+function report(provider: string, url: string, outcome: string, started: number): void {
+  const seconds = (performance.now() - started) / 1000
+  for (const o of observers) {
+    try {
+      o(provider, url, outcome, seconds)
+    } catch {
+      // An observer never breaks a provider call.
+    }
+  }
+}
+
 export async function providerRequest(provider: string, req: ProviderRequest): Promise<ProviderResponse> {
+  const started = performance.now()
   try {
     const res = await request(req.url, {
       method: req.method,
@@ -36,8 +57,10 @@ export async function providerRequest(provider: string, req: ProviderRequest): P
     })
     const body = await readBounded(res.body)
     const contentType = String(res.headers['content-type'] ?? '')
+    report(provider, req.url, res.statusCode < 400 ? 'ok' : `http_${Math.floor(res.statusCode / 100)}xx`, started)
     return { status: res.statusCode, contentType, body }
   } catch (err) {
+    report(provider, req.url, /timeout|abort/i.test((err as Error)?.name ?? '') ? 'timeout' : 'network_error', started)
     if (err instanceof ProviderError) throw err
     throw new ProviderError(provider, 'provider_unavailable', `${labelOf(provider)} did not answer in time or could not be reached.`, describeNetworkError(err))
   }
