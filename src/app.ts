@@ -30,7 +30,16 @@ import { PanelCache } from './dashboard/panel-cache.js'
 import { DashboardService } from './dashboard/dashboard-service.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import { healthRoutes } from './ops/health.js'
+import { SupportIndex, refOf } from './support/support-index.js'
+import { AuditLog } from './support/audit-log.js'
+import { BalanceReader } from './support/balance-reader.js'
+import { supportRoutes, type SupportDeps } from './support/routes.js'
+import { TenantCredentialStore } from './admin/tenant-credentials.js'
+import { UserAdmin } from './admin/user-admin.js'
+import { adminRoutes, type AdminDeps } from './admin/routes.js'
+import { SessionIndex } from './auth/session-index.js'
 import type { Sandbox } from './sandbox/index.js'
+import { combineEvents, type Metrics } from './ops/metrics.js'
 
 export interface AppDeps {
   config: Config
@@ -40,6 +49,7 @@ export interface AppDeps {
   loginLimits?: LoginLimits
   panelCacheTtlSec?: number
   events?: ConnectionEvents
+  metrics?: Metrics
 }
 
 export interface Services {
@@ -52,6 +62,10 @@ export interface Services {
   providers: ProviderRegistry
   cipher: TokenCipher
   credentials: CredentialSource
+  tenantCredentials: TenantCredentialStore
+  supportIndex: SupportIndex
+  audit: AuditLog
+  sessions: SessionIndex
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -61,11 +75,27 @@ export function buildServices(deps: AppDeps): Services {
   const lock = new RefreshLock(redis)
   const list: Provider[] = [sms77Provider(config.sms77), nexmoProvider(config.nexmo)]
   const providers = new ProviderRegistry(list)
-  const credentials = credentialSource({ sms77: config.sms77.client, nexmo: config.nexmo.consumer })
-  const connections = new ConnectionService({ store, lock, providers, credentials, events: deps.events })
+  const tenantCredentials = new TenantCredentialStore(redis, cipher)
+  const credentials = credentialSource({ sms77: config.sms77.client, nexmo: config.nexmo.consumer }, (t, p) => tenantCredentials.get(t, p))
+  const events = deps.metrics ? combineEvents(deps.metrics.events, deps.events) : deps.events
+  const connections = new ConnectionService({ store, lock, providers, credentials, events })
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
-  return { accounts: new AccountService(tenants, users), users, tenants, connections, store, lock, providers, cipher, credentials }
+  return {
+    accounts: new AccountService(tenants, users),
+    users,
+    tenants,
+    connections,
+    store,
+    lock,
+    providers,
+    cipher,
+    credentials,
+    tenantCredentials,
+    supportIndex: new SupportIndex(redis),
+    audit: new AuditLog(redis),
+    sessions: new SessionIndex(redis),
+  }
 }
 
 function contentSecurityPolicy(config: Config) {
@@ -98,6 +128,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.set('trust proxy', config.trustProxy ? parseTrustProxy(config.trustProxy) : false)
   app.set('views', VIEWS_DIR)
   app.set('view engine', 'ejs')
+  if (deps.metrics) app.use(deps.metrics.httpMetrics)
   app.use(
     pinoHttp({
       logger,
@@ -113,7 +144,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   )
   app.use(helmet({ contentSecurityPolicy: contentSecurityPolicy(config), strictTransportSecurity: config.secureCookies }))
@@ -121,6 +152,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   // Browsers ask for /favicon.ico on pages that name no icon (the sandbox's consent pages).
   app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
   app.use(healthRoutes(redis))
+  if (deps.metrics) app.use(deps.metrics.metricsRoute(config.metricsToken))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
 
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 }))
@@ -133,13 +165,39 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const dashboard = new DashboardService({ providers: services.providers, store: services.store, connections: services.connections, cache })
   const clearCache = (tenantId: string, userId: string) => cache.clear(tenantId, userId, services.providers.all().map((p) => p.id))
-  app.use(authRoutes({ accounts: services.accounts, limiter: new LoginLimiter(redis, deps.loginLimits) }))
-  app.use(connectRoutes({ baseUrl: config.baseUrl, providers: services.providers, store: services.store, flows: new PendingFlowStore(redis, services.cipher), credentials: services.credentials, onChange: clearCache }))
+  app.use(authRoutes({ accounts: services.accounts, limiter: new LoginLimiter(redis, deps.loginLimits), sessions: services.sessions }))
+  app.use(
+    connectRoutes({
+      baseUrl: config.baseUrl,
+      providers: services.providers,
+      store: services.store,
+      flows: new PendingFlowStore(redis, services.cipher),
+      credentials: services.credentials,
+      onChange: clearCache,
+      index: services.supportIndex,
+    }),
+  )
   app.use(dashboardRoutes({ dashboard, connections: services.connections, providers: services.providers, cache }))
+  app.use(supportRoutes(supportDeps(services, redis)))
+  app.use(adminRoutes(adminDeps(services, config)))
 
   app.use(notFound)
   app.use(errorHandler(logger))
   return app
+}
+
+function supportDeps(s: Services, redis: Redis): SupportDeps {
+  const words = async (tenantId: string, member: string) => {
+    const ref = refOf(tenantId, member)
+    const [email, label] = await Promise.all([s.users.get(tenantId, ref.userId).then((u) => u?.email ?? ''), s.store.get(ref).then((r) => r?.grant.accountLabel ?? '', () => '')])
+    return [email, label]
+  }
+  return { redis, index: s.supportIndex, reader: new BalanceReader(s.connections, s.supportIndex, words), audit: s.audit, providers: s.providers }
+}
+
+function adminDeps(s: Services, config: Config): AdminDeps {
+  const userAdmin = new UserAdmin({ accounts: s.accounts, users: s.users, sessions: s.sessions, store: s.store, index: s.supportIndex, providers: s.providers })
+  return { userAdmin, credentials: s.tenantCredentials, audit: s.audit, providers: s.providers, baseUrl: config.baseUrl }
 }
 
 function parseTrustProxy(v: string): boolean | number | string {

@@ -5,6 +5,7 @@ import { checkForm } from '../http/validate.js'
 import type { AccountService } from './account-service.js'
 import { currentUser } from './current-user.js'
 import type { LoginLimiter } from './login-limiter.js'
+import type { SessionIndex } from './session-index.js'
 import { destroySession, regenerate, saveSession } from './session.js'
 import type { User } from './user-store.js'
 
@@ -21,15 +22,16 @@ const LoginForm = z.object({
   password: z.string().min(1, 'Enter your password.').max(200),
 })
 
-async function signIn(req: Request, res: Response, user: User): Promise<void> {
+async function signIn(req: Request, res: Response, user: User, sessions?: SessionIndex): Promise<void> {
   await regenerate(req)
   req.session.userId = user.id
   req.session.tenantId = user.tenantId
   await saveSession(req)
+  await sessions?.add(user.tenantId, user.id, req.sessionID)
   res.redirect(303, user.role === 'support' ? '/support' : '/dashboard')
 }
 
-export function authRoutes(deps: { accounts: AccountService; limiter: LoginLimiter }): Router {
+export function authRoutes(deps: { accounts: AccountService; limiter: LoginLimiter; sessions?: SessionIndex }): Router {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
     res.status(status).render(view, { title: view === 'signup' ? 'Create your organisation' : 'Sign in', errors: {}, values: {}, ...extra })
@@ -46,7 +48,7 @@ export function authRoutes(deps: { accounts: AccountService; limiter: LoginLimit
     if (wait > 0) return render(res, 'signup', 429, { errors: { form: `Too many sign-ups from your network. Try again in ${wait} s.` }, values })
     try {
       const { user } = await deps.accounts.signUp(form.data)
-      await signIn(req, res, user)
+      await signIn(req, res, user, deps.sessions)
     } catch (err) {
       if (err instanceof AppError && err.code === 'conflict') return render(res, 'signup', 409, { errors: { email: err.message }, values })
       throw err
@@ -70,7 +72,7 @@ export function authRoutes(deps: { accounts: AccountService; limiter: LoginLimit
       return render(res, 'login', 401, { errors: { form: 'That email and password do not match an account.' }, values })
     }
     await deps.limiter.recordSuccess(account)
-    await signIn(req, res, user)
+    await signIn(req, res, user, deps.sessions)
   })
 
   r.post('/logout', async (req, res) => {

@@ -6,7 +6,7 @@ import { flash } from '../auth/session.js'
 import { AppError } from '../errors.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { Provider } from '../providers/types.js'
-import type { ConnectionStore } from './connection-store.js'
+import type { ConnectionRef, ConnectionStore } from './connection-store.js'
 import type { CredentialSource } from './credentials.js'
 import type { PendingFlowStore } from './pending-flows.js'
 
@@ -18,6 +18,11 @@ export interface ConnectRoutesDeps {
   credentials: CredentialSource
   /** Called after a connection's tokens are stored or removed (cache invalidation). */
   onChange?: (tenantId: string, userId: string) => Promise<void>
+  /** Keeps the support console's search index in step with connections. */
+  index?: {
+    indexConnection(ref: ConnectionRef, words: string[]): Promise<void>
+    removeConnection(ref: ConnectionRef): Promise<void>
+  }
 }
 
 // Checkboxes arrive as a string (one ticked) or an array (several).
@@ -75,7 +80,9 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
   r.post('/disconnect/:provider', requireSignedIn, async (req, res) => {
     const user = requireUser(req)
     const provider = deps.providers.parse(String(req.params.provider))
-    const removed = await deps.store.delete({ tenantId: user.tenantId, userId: user.id, provider: provider.id })
+    const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
+    const removed = await deps.store.delete(ref)
+    await deps.index?.removeConnection(ref)
     await deps.onChange?.(user.tenantId, user.id)
     flash(req, 'info', removed ? `${provider.label} disconnected. Its tokens were deleted.` : `${provider.label} was not connected.`)
     res.redirect(303, '/dashboard')
@@ -94,7 +101,9 @@ async function finishConnect(deps: ConnectRoutesDeps, provider: Provider, req: R
   }
   const credentials = await deps.credentials.forTenant(user.tenantId, provider.id)
   const grant = await provider.complete({ credentials, callbackUrl: redirectUri, params: outcome.params, pendingSecret: flow.pendingSecret, requestedScopes: flow.scopes })
-  await deps.store.saveGrant({ tenantId: user.tenantId, userId: user.id, provider: provider.id }, grant)
+  const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
+  await deps.store.saveGrant(ref, grant)
+  await deps.index?.indexConnection(ref, [user.email, grant.accountLabel])
   await deps.onChange?.(user.tenantId, user.id)
   flash(req, 'info', `${provider.label} connected: ${grant.accountLabel}.`)
   res.redirect(303, '/dashboard')

@@ -5,6 +5,8 @@ import { connectRedis, createRedis } from '../redis/client.js'
 import { TenantStore } from '../tenants/tenant-store.js'
 import { ROLES, UserStore } from '../auth/user-store.js'
 import { AccountService } from '../auth/account-service.js'
+import { TokenCipher } from '../connections/token-cipher.js'
+import { seedDemo } from '../support/seed-demo.js'
 
 /**
  * Operator command line: `npm run admin -- <command> [--flags]` (also inside the
@@ -13,7 +15,8 @@ import { AccountService } from '../auth/account-service.js'
 const USAGE = `usage: npm run admin -- <command>
   create-tenant --name NAME                                   prints the new tenant's slug
   add-user --tenant SLUG --email E --password P --role member|support|admin
-  list-users --tenant SLUG`
+  list-users --tenant SLUG
+  seed-demo --tenant SLUG --accounts N                        sandbox only: N demo users with connections`
 
 const Commands = {
   'create-tenant': z.object({ name: z.string().trim().min(2).max(100) }),
@@ -24,6 +27,7 @@ const Commands = {
     role: z.enum(ROLES),
   }),
   'list-users': z.object({ tenant: z.string().min(1) }),
+  'seed-demo': z.object({ tenant: z.string().min(1), accounts: z.coerce.number().int().min(1).max(100_000) }),
 } as const
 
 class UsageError extends Error {}
@@ -32,7 +36,7 @@ function parse(argv: string[]): { command: keyof typeof Commands; flags: Record<
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, tenant: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' } },
+    options: { name: { type: 'string' }, tenant: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, accounts: { type: 'string' } },
   })
   const command = positionals[0]
   if (!command || !(command in Commands)) throw new UsageError(command ? `unknown command: ${command}` : 'no command given')
@@ -57,6 +61,13 @@ async function run(argv: string[]): Promise<string> {
       return `added ${u.email} (${u.role}) to ${u.tenantId}`
     }
     if (!(await tenants.get(data.tenant!))) throw new UsageError(`no tenant with slug ${data.tenant}`)
+    if (command === 'seed-demo') {
+      // Demo data has placeholder tokens and fake emails: never in a real deployment.
+      if (!config.sandbox.enabled) throw new UsageError('seed-demo runs only with the sandbox on (SANDBOX=1)')
+      const n = await seedDemo(redis, new TokenCipher(config.tokenKeys), data.tenant!, Number(data.accounts), (done) => process.stderr.write(`\rseeded ${done}`))
+      process.stderr.write('\n')
+      return `seeded ${n} demo accounts into ${data.tenant}`
+    }
     const list = await users.list(data.tenant!, 0, 10_000)
     return list.map((u) => `${u.email}\t${u.role}\t${new Date(u.createdAt).toISOString()}`).join('\n') || '(no users)'
   } finally {

@@ -49,6 +49,8 @@ export interface AccountProfile {
   /** Shown on the dashboard card in this order. */
   fields: Array<{ label: string; value: string }>
   balance?: Money
+  /** Company or alias, when the provider names one (shown and searchable in support). */
+  company?: string
 }
 
 export type PanelView =

@@ -33,6 +33,7 @@ export async function fetchMe(oauthUrl: string, accessToken: string): Promise<Ac
     accountId: me.user_id,
     label: me.email || me.company || `sms77 user ${me.user_id}`,
     balance,
+    company: me.company || me.alias || undefined,
     fields: [
       { label: 'User ID', value: me.user_id },
       { label: 'Email', value: me.email },

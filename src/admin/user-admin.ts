@@ -1,0 +1,58 @@
+import type { AccountService } from '../auth/account-service.js'
+import type { SessionIndex } from '../auth/session-index.js'
+import type { Role, User, UserStore } from '../auth/user-store.js'
+import type { ConnectionStore } from '../connections/connection-store.js'
+import { AppError, NotFoundError } from '../errors.js'
+import type { ProviderRegistry } from '../providers/registry.js'
+import type { SupportIndex } from '../support/support-index.js'
+
+/** Adding, re-roling and removing a tenant's users, always within the admin's own tenant. */
+export class UserAdmin {
+  constructor(
+    private readonly deps: {
+      accounts: AccountService
+      users: UserStore
+      sessions: SessionIndex
+      store: ConnectionStore
+      index: SupportIndex
+      providers: ProviderRegistry
+    },
+  ) {}
+
+  list(tenantId: string): Promise<User[]> {
+    return this.deps.users.list(tenantId, 0, 1000)
+  }
+
+  add(admin: User, input: { email: string; password: string; role: Role }): Promise<User> {
+    return this.deps.accounts.addUser({ tenantId: admin.tenantId, ...input })
+  }
+
+  async setRole(admin: User, userId: string, role: Role): Promise<User> {
+    const target = await this.target(admin, userId)
+    // An admin who demotes themselves could leave the tenant with nobody to administer it.
+    if (target.id === admin.id) throw new AppError('forbidden', 'You cannot change your own role.', { status: 403 })
+    await this.deps.users.setRole(admin.tenantId, userId, role)
+    return { ...target, role }
+  }
+
+  /** Removes the user, their connections (tokens deleted) and every session they hold. */
+  async remove(admin: User, userId: string): Promise<User> {
+    const target = await this.target(admin, userId)
+    if (target.id === admin.id) throw new AppError('forbidden', 'You cannot remove yourself.', { status: 403 })
+    for (const provider of this.deps.providers.all()) {
+      const ref = { tenantId: admin.tenantId, userId, provider: provider.id }
+      await this.deps.store.delete(ref)
+      await this.deps.index.removeConnection(ref)
+    }
+    await this.deps.users.remove(target)
+    await this.deps.sessions.removeAll(admin.tenantId, userId)
+    return target
+  }
+
+  private async target(admin: User, userId: string): Promise<User> {
+    // Looked up under the admin's tenant only: an id from another tenant simply is not found.
+    const user = await this.deps.users.get(admin.tenantId, userId)
+    if (!user) throw new NotFoundError('No such user in your organisation.')
+    return user
+  }
+}

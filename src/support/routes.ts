@@ -1,0 +1,108 @@
+import { Router, type Request } from 'express'
+import { z } from 'zod'
+import { requireRole, requireUser } from '../auth/current-user.js'
+import { flash } from '../auth/session.js'
+import { parseInput } from '../http/validate.js'
+import { formatMoney } from '../providers/money.js'
+import type { ProviderRegistry } from '../providers/registry.js'
+import { tenantConnectionsKey } from '../connections/connection-store.js'
+import type { Redis } from '../redis/client.js'
+import type { AuditLog } from './audit-log.js'
+import type { BalanceReader } from './balance-reader.js'
+import { csvLine } from './csv.js'
+import type { SupportIndex } from './support-index.js'
+
+export const PAGE_SIZE = 50
+const READ_DEADLINE_MS = 3_000
+
+const ListQuery = z.object({
+  q: z.string().trim().max(100).optional().default(''),
+  sort: z.enum(['recent', 'balance_asc', 'balance_desc']).optional().default('recent'),
+  page: z.coerce.number().int().min(1).max(100_000).optional().default(1),
+})
+
+const RefreshForm = ListQuery.extend({ member: z.string().regex(/^[a-f0-9]{24}:(sms77|nexmo)$/, 'unknown account') })
+
+export interface SupportDeps {
+  redis: Redis
+  index: SupportIndex
+  reader: BalanceReader
+  audit: AuditLog
+  providers: ProviderRegistry
+}
+
+function listUrl(q: { q: string; sort: string; page: number }): string {
+  return `/support?${new URLSearchParams({ q: q.q, sort: q.sort, page: String(q.page) })}`
+}
+
+/** Support staff (and admins): every account of their own tenant, read-only, every look audited. */
+export function supportRoutes(deps: SupportDeps): Router {
+  const r = Router()
+  r.use('/support', requireRole('support', 'admin'))
+
+  const audit = (req: Request, action: Parameters<AuditLog['record']>[1]['action'], detail: string, accounts: string[]) => {
+    const user = requireUser(req)
+    return deps.audit.record(user.tenantId, { actorId: user.id, actorEmail: user.email, action, detail, accounts })
+  }
+
+  r.get('/support', async (req, res) => {
+    const user = requireUser(req)
+    const query = parseInput(ListQuery, req.query)
+    const offset = (query.page - 1) * PAGE_SIZE
+    const page = await deps.index.page(user.tenantId, { search: query.q || undefined, sort: query.sort, offset, limit: PAGE_SIZE })
+    let rows = await deps.index.rows(user.tenantId, page.members)
+    const stale = rows.filter((row) => deps.reader.isStale(row))
+    if (stale.length) {
+      await deps.reader.readRows(user.tenantId, stale, READ_DEADLINE_MS)
+      rows = await deps.index.rows(user.tenantId, page.members)
+    }
+    await audit(req, query.q ? 'support.search' : 'support.view', query.q ? `search "${query.q}" page ${query.page}` : `page ${query.page} sorted ${query.sort}`, page.members)
+    res.render('support', {
+      title: 'Support',
+      rows,
+      query,
+      total: page.total,
+      pages: Math.max(1, Math.ceil(page.total / PAGE_SIZE)),
+      pageSize: PAGE_SIZE,
+      stillReading: rows.filter((row) => deps.reader.isStale(row)).length,
+      formatMoney,
+      listUrl,
+      labelOf: (id: string) => deps.providers.parse(id).label,
+    })
+  })
+
+  r.post('/support/refresh', async (req, res) => {
+    const user = requireUser(req)
+    const form = parseInput(RefreshForm, req.body)
+    const [row] = await deps.index.rows(user.tenantId, [form.member])
+    if (!row) {
+      flash(req, 'error', 'That account is no longer connected.')
+    } else {
+      await deps.reader.read(user.tenantId, row)
+      await audit(req, 'support.refresh', `refreshed ${row.email} ${row.provider}`, [form.member])
+      flash(req, 'info', `Balance of ${row.email} (${deps.providers.parse(row.provider).label}) read again.`)
+    }
+    res.redirect(303, listUrl(form))
+  })
+
+  r.get('/support/export.csv', async (req, res) => {
+    const user = requireUser(req)
+    const key = tenantConnectionsKey(user.tenantId)
+    res.type('text/csv; charset=utf-8').attachment(`switchboard-${user.tenantId}-accounts.csv`)
+    res.write(csvLine(['email', 'provider', 'status', 'account', 'company', 'balance', 'currency', 'balance_read_at', 'error', 'connected_at']))
+    let exported = 0
+    // In batches straight from the indexes: the whole tenant is never held in memory.
+    for (let offset = 0; ; offset += 500) {
+      const members = await deps.redis.zrange(key, offset, String(offset + 499))
+      if (members.length === 0) break
+      for (const row of await deps.index.rows(user.tenantId, members)) {
+        const e = row.entry
+        res.write(csvLine([row.email, row.provider, row.status, row.accountLabel, e.company, e.balance?.amount, e.balance?.currency, e.readAt ? new Date(e.readAt).toISOString() : '', e.error, new Date(row.connectedAt).toISOString()]))
+        exported++
+      }
+    }
+    await audit(req, 'support.export', `exported ${exported} accounts as CSV`, [])
+    res.end()
+  })
+  return r
+}
