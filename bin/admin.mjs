@@ -7,7 +7,10 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const fromSource = existsSync(join(root, 'node_modules/tsx')) && existsSync(join(root, 'src/ops/admin-cli.ts'))
-const args = fromSource ? ['--import', 'tsx', join(root, 'src/ops/admin-cli.ts')] : [join(root, 'dist/src/ops/admin-cli.js')]
+const fromSource =
+  existsSync(join(root, 'node_modules/tsx')) && existsSync(join(root, 'src/ops/admin-cli.ts'))
+const args = fromSource
+  ? ['--import', 'tsx', join(root, 'src/ops/admin-cli.ts')]
+  : [join(root, 'dist/src/ops/admin-cli.js')]
 const result = spawnSync(process.execPath, [...args, ...process.argv.slice(2)], { stdio: 'inherit' })
 process.exit(result.status ?? 1)

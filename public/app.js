@@ -3,7 +3,8 @@
 document.addEventListener('submit', (event) => {
   const form = event.target
   if (!(form instanceof HTMLFormElement)) return
-  const button = event.submitter instanceof HTMLButtonElement ? event.submitter : form.querySelector('button[data-busy]')
+  const button =
+    event.submitter instanceof HTMLButtonElement ? event.submitter : form.querySelector('button[data-busy]')
   if (!button || !button.dataset.busy) return
   form.setAttribute('aria-busy', 'true')
   // Disable after the submit has been dispatched so the button's own value is still sent.

@@ -76,7 +76,9 @@ export function buildServices(deps: AppDeps): Services {
   const list: Provider[] = [sms77Provider(config.sms77), nexmoProvider(config.nexmo)]
   const providers = new ProviderRegistry(list)
   const tenantCredentials = new TenantCredentialStore(redis, cipher)
-  const credentials = credentialSource({ sms77: config.sms77.client, nexmo: config.nexmo.consumer }, (t, p) => tenantCredentials.get(t, p))
+  const credentials = credentialSource({ sms77: config.sms77.client, nexmo: config.nexmo.consumer }, (t, p) =>
+    tenantCredentials.get(t, p),
+  )
   const events = deps.metrics ? combineEvents(deps.metrics.events, deps.events) : deps.events
   const connections = new ConnectionService({ store, lock, providers, credentials, events })
   const tenants = new TenantStore(redis)
@@ -101,7 +103,9 @@ export function buildServices(deps: AppDeps): Services {
 function contentSecurityPolicy(config: Config) {
   // The Connect forms POST to us and are answered with a redirect to the provider;
   // browsers apply form-action to that redirect, so the providers' origins are allowed.
-  const providerOrigins = [...new Set([config.sms77.oauthUrl, config.nexmo.oauthUrl].map((u) => new URL(u).origin))]
+  const providerOrigins = [
+    ...new Set([config.sms77.oauthUrl, config.nexmo.oauthUrl].map((u) => new URL(u).origin)),
+  ]
   return {
     useDefaults: false,
     directives: {
@@ -138,16 +142,28 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
         res.setHeader('x-request-id', id)
         return id
       },
-      customProps: (req) => ({ userId: (req as express.Request).session?.userId, tenantId: (req as express.Request).session?.tenantId }),
+      customProps: (req) => ({
+        userId: (req as express.Request).session?.userId,
+        tenantId: (req as express.Request).session?.tenantId,
+      }),
       // Path only: callback queries carry codes, states and verifiers, headers carry cookies.
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   )
-  app.use(helmet({ contentSecurityPolicy: contentSecurityPolicy(config), strictTransportSecurity: config.secureCookies }))
+  app.use(
+    helmet({
+      contentSecurityPolicy: contentSecurityPolicy(config),
+      strictTransportSecurity: config.secureCookies,
+    }),
+  )
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }))
   // Browsers ask for /favicon.ico on pages that name no icon (the sandbox's consent pages).
   app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
@@ -163,9 +179,25 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(csrf.exposeToken, exposeFlash)
 
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
-  const dashboard = new DashboardService({ providers: services.providers, store: services.store, connections: services.connections, cache })
-  const clearCache = (tenantId: string, userId: string) => cache.clear(tenantId, userId, services.providers.all().map((p) => p.id))
-  app.use(authRoutes({ accounts: services.accounts, limiter: new LoginLimiter(redis, deps.loginLimits), sessions: services.sessions }))
+  const dashboard = new DashboardService({
+    providers: services.providers,
+    store: services.store,
+    connections: services.connections,
+    cache,
+  })
+  const clearCache = (tenantId: string, userId: string) =>
+    cache.clear(
+      tenantId,
+      userId,
+      services.providers.all().map((p) => p.id),
+    )
+  app.use(
+    authRoutes({
+      accounts: services.accounts,
+      limiter: new LoginLimiter(redis, deps.loginLimits),
+      sessions: services.sessions,
+    }),
+  )
   app.use(
     connectRoutes({
       baseUrl: config.baseUrl,
@@ -177,7 +209,9 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       index: services.supportIndex,
     }),
   )
-  app.use(dashboardRoutes({ dashboard, connections: services.connections, providers: services.providers, cache }))
+  app.use(
+    dashboardRoutes({ dashboard, connections: services.connections, providers: services.providers, cache }),
+  )
   app.use(supportRoutes(supportDeps(services, redis)))
   app.use(adminRoutes(adminDeps(services, config)))
 
@@ -189,15 +223,40 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
 function supportDeps(s: Services, redis: Redis): SupportDeps {
   const words = async (tenantId: string, member: string) => {
     const ref = refOf(tenantId, member)
-    const [email, label] = await Promise.all([s.users.get(tenantId, ref.userId).then((u) => u?.email ?? ''), s.store.get(ref).then((r) => r?.grant.accountLabel ?? '', () => '')])
+    const [email, label] = await Promise.all([
+      s.users.get(tenantId, ref.userId).then((u) => u?.email ?? ''),
+      s.store.get(ref).then(
+        (r) => r?.grant.accountLabel ?? '',
+        () => '',
+      ),
+    ])
     return [email, label]
   }
-  return { redis, index: s.supportIndex, reader: new BalanceReader(s.connections, s.supportIndex, words), audit: s.audit, providers: s.providers }
+  return {
+    redis,
+    index: s.supportIndex,
+    reader: new BalanceReader(s.connections, s.supportIndex, words),
+    audit: s.audit,
+    providers: s.providers,
+  }
 }
 
 function adminDeps(s: Services, config: Config): AdminDeps {
-  const userAdmin = new UserAdmin({ accounts: s.accounts, users: s.users, sessions: s.sessions, store: s.store, index: s.supportIndex, providers: s.providers })
-  return { userAdmin, credentials: s.tenantCredentials, audit: s.audit, providers: s.providers, baseUrl: config.baseUrl }
+  const userAdmin = new UserAdmin({
+    accounts: s.accounts,
+    users: s.users,
+    sessions: s.sessions,
+    store: s.store,
+    index: s.supportIndex,
+    providers: s.providers,
+  })
+  return {
+    userAdmin,
+    credentials: s.tenantCredentials,
+    audit: s.audit,
+    providers: s.providers,
+    baseUrl: config.baseUrl,
+  }
 }
 
 function parseTrustProxy(v: string): boolean | number | string {

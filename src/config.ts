@@ -10,30 +10,43 @@ const SANDBOX_SMS77_CLIENT = { id: 'switchboard-sandbox', secret: 'sandbox-clien
 const SANDBOX_NEXMO_CONSUMER = { key: 'switchboard-sandbox', secret: 'sandbox-consumer-secret' }
 
 const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'expected 1/0, true/false, yes/no or on/off' })
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], {
+    message: 'expected 1/0, true/false, yes/no or on/off',
+  })
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
 
 const httpUrl = z
   .url({ protocol: /^https?$/, message: 'expected an absolute http(s) URL' })
   .transform((u) => u.replace(/\/+$/, ''))
 
-const base64Key = z.string().refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(v), {
-  message: 'expected 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
-})
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(v), {
+    message: 'expected 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
+  })
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number({ message: 'expected a port number' }).int().min(1).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   BASE_URL: httpUrl.optional(),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, message: 'expected redis:// or rediss:// URL' })
+    .default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().max(64).default('sb:'),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_ENCRYPTION_KEY: base64Key.optional(),
   TOKEN_ENCRYPTION_OLD_KEYS: z
     .string()
     .optional()
-    .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : []))
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((k) => k.trim())
+            .filter(Boolean)
+        : [],
+    )
     .pipe(z.array(base64Key)),
   SMS77_CLIENT_ID: z.string().min(1).optional(),
   SMS77_CLIENT_SECRET: z.string().min(1).optional(),
@@ -90,9 +103,14 @@ function withoutEmpty(env: Env): Env {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
 }
 
-function pair(id: string | undefined, secret: string | undefined, names: [string, string]): ProviderClientConfig | undefined {
+function pair(
+  id: string | undefined,
+  secret: string | undefined,
+  names: [string, string],
+): ProviderClientConfig | undefined {
   if (!id && !secret) return undefined
-  if (!id || !secret) throw new ConfigError([`${id ? names[1] : names[0]}: required when ${id ? names[0] : names[1]} is set`])
+  if (!id || !secret)
+    throw new ConfigError([`${id ? names[1] : names[0]}: required when ${id ? names[0] : names[1]} is set`])
   return { id, secret }
 }
 
@@ -100,23 +118,35 @@ function pair(id: string | undefined, secret: string | undefined, names: [string
 export function loadConfig(rawEnv: Env = process.env): Config {
   const parsed = EnvSchema.safeParse(withoutEmpty(rawEnv))
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`))
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
+    )
   }
   const e = parsed.data
   const production = e.NODE_ENV === 'production'
   const warnings: string[] = []
-  const sms77Client = pair(e.SMS77_CLIENT_ID, e.SMS77_CLIENT_SECRET, ['SMS77_CLIENT_ID', 'SMS77_CLIENT_SECRET'])
-  const nexmoConsumer = pair(e.NEXMO_CONSUMER_KEY, e.NEXMO_CONSUMER_SECRET, ['NEXMO_CONSUMER_KEY', 'NEXMO_CONSUMER_SECRET'])
+  const sms77Client = pair(e.SMS77_CLIENT_ID, e.SMS77_CLIENT_SECRET, [
+    'SMS77_CLIENT_ID',
+    'SMS77_CLIENT_SECRET',
+  ])
+  const nexmoConsumer = pair(e.NEXMO_CONSUMER_KEY, e.NEXMO_CONSUMER_SECRET, [
+    'NEXMO_CONSUMER_KEY',
+    'NEXMO_CONSUMER_SECRET',
+  ])
   const sandbox = e.SANDBOX ?? (!sms77Client && !nexmoConsumer && !production)
   const baseUrl = e.BASE_URL ?? `http://localhost:${e.PORT}`
   const sandboxBase = `${baseUrl}/sandbox`
   const missing: string[] = []
   if (production && !e.SESSION_SECRET) missing.push('SESSION_SECRET: required when NODE_ENV=production')
-  if (production && !e.TOKEN_ENCRYPTION_KEY) missing.push('TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production')
+  if (production && !e.TOKEN_ENCRYPTION_KEY)
+    missing.push('TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production')
   if (missing.length) throw new ConfigError(missing)
-  if (!e.SESSION_SECRET) warnings.push('SESSION_SECRET is not set: using a random one, sessions end when the process restarts')
+  if (!e.SESSION_SECRET)
+    warnings.push('SESSION_SECRET is not set: using a random one, sessions end when the process restarts')
   if (!e.TOKEN_ENCRYPTION_KEY)
-    warnings.push('TOKEN_ENCRYPTION_KEY is not set: using a random one, stored tokens become unreadable after a restart')
+    warnings.push(
+      'TOKEN_ENCRYPTION_KEY is not set: using a random one, stored tokens become unreadable after a restart',
+    )
   if (sandbox) warnings.push(`SANDBOX is on: providers are emulated at ${sandboxBase}`)
   const tokenKey = e.TOKEN_ENCRYPTION_KEY ? Buffer.from(e.TOKEN_ENCRYPTION_KEY, 'base64') : randomBytes(32)
   return {
@@ -136,8 +166,11 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       apiUrl: e.SMS77_API_URL ?? (sandbox ? `${sandboxBase}/sms77/api` : 'https://gateway.sms77.io/api'),
     },
     nexmo: {
-      consumer: nexmoConsumer ?? (sandbox ? { id: SANDBOX_NEXMO_CONSUMER.key, secret: SANDBOX_NEXMO_CONSUMER.secret } : undefined),
-      oauthUrl: e.NEXMO_OAUTH_URL ?? (sandbox ? `${sandboxBase}/nexmo/oauth` : 'https://dashboard.nexmo.com/oauth'),
+      consumer:
+        nexmoConsumer ??
+        (sandbox ? { id: SANDBOX_NEXMO_CONSUMER.key, secret: SANDBOX_NEXMO_CONSUMER.secret } : undefined),
+      oauthUrl:
+        e.NEXMO_OAUTH_URL ?? (sandbox ? `${sandboxBase}/nexmo/oauth` : 'https://dashboard.nexmo.com/oauth'),
       apiUrl: e.NEXMO_API_URL ?? (sandbox ? `${sandboxBase}/nexmo/rest` : 'https://rest.nexmo.com'),
     },
     logLevel: e.LOG_LEVEL,

@@ -32,13 +32,18 @@ export class AppError extends Error {
   readonly code: ErrorCode
   readonly expose: boolean
 
-  constructor(code: ErrorCode, message: string, opts: { status?: number; cause?: unknown; expose?: boolean } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { status?: number; cause?: unknown; expose?: boolean } = {},
+  ) {
     super(message)
     this.name = new.target.name
     this.code = code
     this.status = opts.status ?? 500
     this.expose = opts.expose ?? this.status < 500
-    if (opts.cause !== undefined) Object.defineProperty(this, 'cause', { value: opts.cause, enumerable: false })
+    if (opts.cause !== undefined)
+      Object.defineProperty(this, 'cause', { value: opts.cause, enumerable: false })
   }
 }
 
@@ -66,7 +71,12 @@ export class ProviderError extends AppError {
     readonly provider: string,
     code: Extract<
       ErrorCode,
-      'provider_unavailable' | 'provider_bad_response' | 'provider_rejected' | 'token_rejected' | 'invalid_grant' | 'not_configured'
+      | 'provider_unavailable'
+      | 'provider_bad_response'
+      | 'provider_rejected'
+      | 'token_rejected'
+      | 'invalid_grant'
+      | 'not_configured'
     >,
     message: string,
     cause?: unknown,

@@ -10,8 +10,18 @@ import { onCall } from './providers/http.js'
 function sandboxFor(config: Config): Sandbox | undefined {
   if (!config.sandbox.enabled) return undefined
   return createSandbox({
-    sms77: { clients: config.sms77.client ? [config.sms77.client] : [], accessTokenTtlSec: config.sandbox.tokenTtlSec, codeTtlSec: 30, refreshGraceSec: 0 },
-    nexmo: { consumers: config.nexmo.consumer ? [{ key: config.nexmo.consumer.id, secret: config.nexmo.consumer.secret }] : [], timestampWindowSec: 300 },
+    sms77: {
+      clients: config.sms77.client ? [config.sms77.client] : [],
+      accessTokenTtlSec: config.sandbox.tokenTtlSec,
+      codeTtlSec: 30,
+      refreshGraceSec: 0,
+    },
+    nexmo: {
+      consumers: config.nexmo.consumer
+        ? [{ key: config.nexmo.consumer.id, secret: config.nexmo.consumer.secret }]
+        : [],
+      timestampWindowSec: 300,
+    },
   })
 }
 
@@ -40,7 +50,9 @@ async function main(): Promise<void> {
   const deps = { config, redis, logger, sandbox: sandboxFor(config), metrics }
   const services = buildServices(deps)
   const server = http.createServer(createApp(deps, services))
-  server.listen(config.port, config.host, () => logger.info({ url: config.baseUrl }, `Switchboard listening on ${config.baseUrl}`))
+  server.listen(config.port, config.host, () =>
+    logger.info({ url: config.baseUrl }, `Switchboard listening on ${config.baseUrl}`),
+  )
 
   let stopping = false
   const stop = async (signal: string) => {

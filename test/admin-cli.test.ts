@@ -11,7 +11,11 @@ async function admin(...args: string[]): Promise<{ stdout: string; stderr: strin
   try {
     // Vitest exports Vite's BASE_URL=/ into the environment; the CLI would rightly reject it.
     const { BASE_URL: _vite, ...env } = process.env
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/ops/admin-cli.ts', ...args], { env: { ...env, REDIS_URL, REDIS_KEY_PREFIX: prefix } })
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/ops/admin-cli.ts', ...args],
+      { env: { ...env, REDIS_URL, REDIS_KEY_PREFIX: prefix } },
+    )
     return { stdout: stdout.trim(), stderr, code: 0 }
   } catch (e) {
     const err = e as { stdout: string; stderr: string; code: number }
@@ -26,19 +30,67 @@ describe('operator CLI', () => {
     expect(created.code).toBe(0)
     expect(created.stdout).toMatch(/^initech-ltd/)
     const slug = created.stdout
-    expect((await admin('add-user', '--tenant', slug, '--email', 'peter@initech.test', '--password', 'tps reports!', '--role', 'support')).code).toBe(0)
-    expect((await admin('add-user', '--tenant', slug, '--email', 'bill@initech.test', '--password', 'yeahhh okay', '--role', 'admin')).code).toBe(0)
+    expect(
+      (
+        await admin(
+          'add-user',
+          '--tenant',
+          slug,
+          '--email',
+          'peter@initech.test',
+          '--password',
+          'tps reports!',
+          '--role',
+          'support',
+        )
+      ).code,
+    ).toBe(0)
+    expect(
+      (
+        await admin(
+          'add-user',
+          '--tenant',
+          slug,
+          '--email',
+          'bill@initech.test',
+          '--password',
+          'yeahhh okay',
+          '--role',
+          'admin',
+        )
+      ).code,
+    ).toBe(0)
     const list = await admin('list-users', '--tenant', slug)
     expect(list.stdout.split('\n').map((l) => l.split('\t').slice(0, 2))).toEqual([
       ['peter@initech.test', 'support'],
       ['bill@initech.test', 'admin'],
     ])
-    const bad = await admin('add-user', '--tenant', slug, '--email', 'nope', '--password', 'x', '--role', 'root')
+    const bad = await admin(
+      'add-user',
+      '--tenant',
+      slug,
+      '--email',
+      'nope',
+      '--password',
+      'x',
+      '--role',
+      'root',
+    )
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/--email/)
     expect(bad.stderr).toMatch(/--role/)
     expect(bad.stderr).toMatch(/usage: npm run admin/)
-    const missing = await admin('add-user', '--tenant', 'no-such-tenant', '--email', 'a@b.test', '--password', 'long enough 1', '--role', 'member')
+    const missing = await admin(
+      'add-user',
+      '--tenant',
+      'no-such-tenant',
+      '--email',
+      'a@b.test',
+      '--password',
+      'long enough 1',
+      '--role',
+      'member',
+    )
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/no tenant with slug no-such-tenant/)
   }, 60_000)

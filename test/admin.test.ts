@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { csrfOf, signUp, startTestApp, type TestApp } from './helpers/app.js'
 import { beginSms77, connectSms77 } from './helpers/flows.js'
-import { startSandbox, TEST_NEXMO_CONSUMER, TEST_SMS77_CLIENT, type RunningSandbox } from './helpers/sandbox-server.js'
+import {
+  startSandbox,
+  TEST_NEXMO_CONSUMER,
+  TEST_SMS77_CLIENT,
+  type RunningSandbox,
+} from './helpers/sandbox-server.js'
 import { addUserAndSignIn } from './helpers/users.js'
 
 const OWN_CLIENT = { id: 'tenant-own-client', secret: 'tenant-own-secret-xyz' }
@@ -10,7 +15,12 @@ let t: TestApp
 
 beforeAll(async () => {
   sandbox = await startSandbox({
-    sms77: { clients: [TEST_SMS77_CLIENT, OWN_CLIENT], accessTokenTtlSec: 3600, codeTtlSec: 30, refreshGraceSec: 0 },
+    sms77: {
+      clients: [TEST_SMS77_CLIENT, OWN_CLIENT],
+      accessTokenTtlSec: 3600,
+      codeTtlSec: 30,
+      refreshGraceSec: 0,
+    },
     nexmo: { consumers: [TEST_NEXMO_CONSUMER], timestampWindowSec: 300 },
   })
   t = await startTestApp({ name: 'admin', sandbox })
@@ -32,7 +42,11 @@ describe('user administration', () => {
     await agent.get('/support').expect(200)
     const list = await admin.get('/admin/users').expect(200)
     expect(list.text).toContain(email)
-    const bad = await admin.post('/admin/users').type('form').send({ _csrf: await csrfOf(admin, '/admin/users'), email: 'nope', password: 'short', role: 'root' }).expect(400)
+    const bad = await admin
+      .post('/admin/users')
+      .type('form')
+      .send({ _csrf: await csrfOf(admin, '/admin/users'), email: 'nope', password: 'short', role: 'root' })
+      .expect(400)
     expect(bad.text).toContain('Enter a valid email address.')
   })
 
@@ -41,9 +55,17 @@ describe('user administration', () => {
     const { agent, email } = await addUserAndSignIn(t.app, admin, 'member')
     await agent.get('/support').expect(403)
     const { id } = await userId(email)
-    await admin.post(`/admin/users/${id}/role`).type('form').send({ _csrf: await csrfOf(admin, '/admin/users'), role: 'support' }).expect(303)
+    await admin
+      .post(`/admin/users/${id}/role`)
+      .type('form')
+      .send({ _csrf: await csrfOf(admin, '/admin/users'), role: 'support' })
+      .expect(303)
     await agent.get('/support').expect(200)
-    await admin.post(`/admin/users/${id}/role`).type('form').send({ _csrf: await csrfOf(admin, '/admin/users'), role: 'superuser' }).expect(400)
+    await admin
+      .post(`/admin/users/${id}/role`)
+      .type('form')
+      .send({ _csrf: await csrfOf(admin, '/admin/users'), role: 'superuser' })
+      .expect(400)
   })
 
   it('removes a user with their connections and sessions', async () => {
@@ -52,12 +74,18 @@ describe('user administration', () => {
     await connectSms77(t, agent, ['balance'])
     const { id, tenantId } = await userId(email)
     expect(await t.redis.scard(`t:{${tenantId}}:sessions:${id}`)).toBe(1)
-    await admin.post(`/admin/users/${id}/remove`).type('form').send({ _csrf: await csrfOf(admin, '/admin/users') }).expect(303)
+    await admin
+      .post(`/admin/users/${id}/remove`)
+      .type('form')
+      .send({ _csrf: await csrfOf(admin, '/admin/users') })
+      .expect(303)
     await agent.get('/dashboard').expect(303).expect('location', '/login')
     expect(await t.services.store.get({ tenantId, userId: id, provider: 'sms77' })).toBeNull()
     expect(await t.redis.keys(`${t.prefix}sess:*`)).not.toContain(`${t.prefix}sess:${id}`)
     expect(await t.redis.exists(`t:{${tenantId}}:sessions:${id}`)).toBe(0)
-    expect((await t.services.supportIndex.page(tenantId, { sort: 'recent', offset: 0, limit: 10 })).total).toBe(0)
+    expect(
+      (await t.services.supportIndex.page(tenantId, { sort: 'recent', offset: 0, limit: 10 })).total,
+    ).toBe(0)
     expect(await t.services.users.findForLogin(email)).toBeNull()
   })
 
@@ -68,9 +96,17 @@ describe('user administration', () => {
     const victim = await userId(b.email)
     const csrf = await csrfOf(a.agent, '/admin/users')
     await a.agent.post(`/admin/users/${self.id}/remove`).type('form').send({ _csrf: csrf }).expect(403)
-    await a.agent.post(`/admin/users/${self.id}/role`).type('form').send({ _csrf: csrf, role: 'member' }).expect(403)
+    await a.agent
+      .post(`/admin/users/${self.id}/role`)
+      .type('form')
+      .send({ _csrf: csrf, role: 'member' })
+      .expect(403)
     await a.agent.post(`/admin/users/${victim.id}/remove`).type('form').send({ _csrf: csrf }).expect(404)
-    await a.agent.post(`/admin/users/${victim.id}/role`).type('form').send({ _csrf: csrf, role: 'member' }).expect(404)
+    await a.agent
+      .post(`/admin/users/${victim.id}/role`)
+      .type('form')
+      .send({ _csrf: csrf, role: 'member' })
+      .expect(404)
     expect((await t.services.users.get(victim.tenantId, victim.id))?.role).toBe('admin')
   })
 })
@@ -82,19 +118,29 @@ describe('per-tenant OAuth credentials', () => {
     const page = await admin.get('/admin/credentials').expect(200)
     expect(page.text).toContain('http://switchboard.test/oauth_redirect')
     expect(page.text).toContain('http://switchboard.test/connect/nexmo/callback')
-    await admin.post('/admin/credentials/sms77').type('form').send({ _csrf: csrf, id: OWN_CLIENT.id, secret: OWN_CLIENT.secret }).expect(303)
+    await admin
+      .post('/admin/credentials/sms77')
+      .type('form')
+      .send({ _csrf: csrf, id: OWN_CLIENT.id, secret: OWN_CLIENT.secret })
+      .expect(303)
     const after = await admin.get('/admin/credentials').expect(200)
     expect(after.text).toContain(OWN_CLIENT.id)
     expect(after.text).not.toContain(OWN_CLIENT.secret)
     const { tenantId } = await userId(email)
-    expect(JSON.stringify(await t.redis.hgetall(`t:{${tenantId}}:provider-credentials`))).not.toContain(OWN_CLIENT.secret)
+    expect(JSON.stringify(await t.redis.hgetall(`t:{${tenantId}}:provider-credentials`))).not.toContain(
+      OWN_CLIENT.secret,
+    )
     expect((await beginSms77(admin, ['balance'])).searchParams.get('client_id')).toBe(OWN_CLIENT.id)
     // The exchange authenticates with the tenant's own secret (the sandbox checks it).
     const basicBefore = sandbox.control.stats.sms77.tokenClientAuth.basic ?? 0
     await connectSms77(t, admin, ['balance'])
     expect(sandbox.control.stats.sms77.tokenClientAuth.basic).toBe(basicBefore + 1)
     expect((await admin.get('/dashboard')).text).toContain('john.doe@acme.inc')
-    await admin.post('/admin/credentials/sms77/clear').type('form').send({ _csrf: await csrfOf(admin, '/admin/credentials') }).expect(303)
+    await admin
+      .post('/admin/credentials/sms77/clear')
+      .type('form')
+      .send({ _csrf: await csrfOf(admin, '/admin/credentials') })
+      .expect(303)
     expect((await beginSms77(admin, ['balance'])).searchParams.get('client_id')).toBe(TEST_SMS77_CLIENT.id)
     const { entries } = await t.services.audit.page(tenantId, 5)
     expect(entries.map((e) => e.action)).toEqual(['admin.credentials_changed', 'admin.credentials_changed'])

@@ -7,7 +7,13 @@ let t: TestApp
 beforeAll(async () => {
   t = await startTestApp({
     name: 'auth',
-    deps: { loginLimits: { perIp: { points: 8, durationSec: 60 }, perAccount: { points: 3, durationSec: 60 }, signupPerIp: { points: 50, durationSec: 60 } } },
+    deps: {
+      loginLimits: {
+        perIp: { points: 8, durationSec: 60 },
+        perAccount: { points: 3, durationSec: 60 },
+        signupPerIp: { points: 50, durationSec: 60 },
+      },
+    },
   })
 })
 afterAll(() => t.close())
@@ -34,7 +40,11 @@ describe('sign-up', () => {
   it('re-renders the form with a message per bad field and keeps what was typed', async () => {
     const agent = supertest.agent(t.app)
     const csrf = csrfFrom((await agent.get('/signup')).text)
-    const res = await agent.post('/signup').type('form').send({ _csrf: csrf, organization: 'A', email: 'not-an-email', password: 'short' }).expect(400)
+    const res = await agent
+      .post('/signup')
+      .type('form')
+      .send({ _csrf: csrf, organization: 'A', email: 'not-an-email', password: 'short' })
+      .expect(400)
     expect(res.text).toContain('Enter a valid email address.')
     expect(res.text).toContain('Use at least 10 characters.')
     expect(res.text).toContain('value="not-an-email"')
@@ -44,7 +54,11 @@ describe('sign-up', () => {
     const { email } = await signUp(t.app)
     const agent = supertest.agent(t.app)
     const csrf = csrfFrom((await agent.get('/signup')).text)
-    const res = await agent.post('/signup').type('form').send({ _csrf: csrf, organization: 'Other', email: email.toUpperCase(), password: 'another password' }).expect(409)
+    const res = await agent
+      .post('/signup')
+      .type('form')
+      .send({ _csrf: csrf, organization: 'Other', email: email.toUpperCase(), password: 'another password' })
+      .expect(409)
     expect(res.text).toContain('already exists')
   })
 })
@@ -55,7 +69,11 @@ describe('sign-in', () => {
     const agent = supertest.agent(t.app)
     const page = await agent.get('/login').expect(200)
     const before = sessionCookie(page)
-    const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email, password }).expect(303)
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email, password })
+      .expect(303)
     expect(res.headers.location).toBe('/dashboard')
     const after = sessionCookie(res)
     expect(before).toBeDefined()
@@ -73,8 +91,16 @@ describe('sign-in', () => {
     const { email } = await signUp(t.app)
     const agent = supertest.agent(t.app)
     const csrf = csrfFrom((await agent.get('/login')).text)
-    const wrong = await agent.post('/login').type('form').send({ _csrf: csrf, email, password: 'wrong password!' }).expect(401)
-    const unknown = await agent.post('/login').type('form').send({ _csrf: csrf, email: uniqueEmail('nobody'), password: 'wrong password!' }).expect(401)
+    const wrong = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrf, email, password: 'wrong password!' })
+      .expect(401)
+    const unknown = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrf, email: uniqueEmail('nobody'), password: 'wrong password!' })
+      .expect(401)
     expect(wrong.text).toContain('do not match an account')
     expect(unknown.text).toContain('do not match an account')
   })
@@ -89,19 +115,42 @@ describe('sign-in', () => {
       const c = csrfFrom((await ok.get('/login')).text)
       await ok.post('/login').type('form').send({ _csrf: c, email, password }).expect(303)
     }
-    for (let i = 0; i < 3; i++) await agent.post('/login').type('form').send({ _csrf: csrf, email, password: 'nope nope nope' }).expect(401)
+    for (let i = 0; i < 3; i++)
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrf, email, password: 'nope nope nope' })
+        .expect(401)
     const locked = await agent.post('/login').type('form').send({ _csrf: csrf, email, password }).expect(429)
     expect(locked.text).toContain('Too many failed attempts')
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0)
   })
 
   it('limits failures per IP across accounts, counted in Redis', async () => {
-    const app2 = await startTestApp({ name: 'auth-ip', deps: { loginLimits: { perIp: { points: 4, durationSec: 60 }, perAccount: { points: 100, durationSec: 60 }, signupPerIp: { points: 50, durationSec: 60 } } } })
+    const app2 = await startTestApp({
+      name: 'auth-ip',
+      deps: {
+        loginLimits: {
+          perIp: { points: 4, durationSec: 60 },
+          perAccount: { points: 100, durationSec: 60 },
+          signupPerIp: { points: 50, durationSec: 60 },
+        },
+      },
+    })
     try {
       const agent = supertest.agent(app2.app)
       const csrf = csrfFrom((await agent.get('/login')).text)
-      for (let i = 0; i < 4; i++) await agent.post('/login').type('form').send({ _csrf: csrf, email: uniqueEmail(), password: 'whatever123' }).expect(401)
-      await agent.post('/login').type('form').send({ _csrf: csrf, email: uniqueEmail(), password: 'whatever123' }).expect(429)
+      for (let i = 0; i < 4; i++)
+        await agent
+          .post('/login')
+          .type('form')
+          .send({ _csrf: csrf, email: uniqueEmail(), password: 'whatever123' })
+          .expect(401)
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrf, email: uniqueEmail(), password: 'whatever123' })
+        .expect(429)
       const keys = await app2.redis.keys(`${app2.prefix}rl:login-ip*`)
       expect(keys.length).toBeGreaterThan(0)
     } finally {
@@ -113,7 +162,13 @@ describe('sign-in', () => {
 describe('CSRF', () => {
   it('answers 403 to every state-changing form posted without a valid token, and changes nothing', async () => {
     const { agent } = await signUp(t.app)
-    for (const path of ['/logout', '/connect/sms77', '/disconnect/sms77', '/dashboard/refresh', '/connections/sms77/sms']) {
+    for (const path of [
+      '/logout',
+      '/connect/sms77',
+      '/disconnect/sms77',
+      '/dashboard/refresh',
+      '/connections/sms77/sms',
+    ]) {
       await agent.post(path).type('form').send({ scope: 'balance' }).expect(403)
       await agent.post(path).type('form').send({ _csrf: 'forged', scope: 'balance' }).expect(403)
     }
@@ -121,7 +176,11 @@ describe('CSRF', () => {
     const anon = supertest.agent(t.app)
     await anon.get('/login')
     await anon.post('/login').type('form').send({ email: 'a@b.c', password: 'x' }).expect(403)
-    await anon.post('/signup').type('form').send({ organization: 'X', email: uniqueEmail(), password: 'long enough pw' }).expect(403)
+    await anon
+      .post('/signup')
+      .type('form')
+      .send({ organization: 'X', email: uniqueEmail(), password: 'long enough pw' })
+      .expect(403)
   })
 })
 

@@ -37,7 +37,12 @@ describe('configuration', () => {
   })
 
   it('names each bad variable on its own line', () => {
-    const lines = errorLines({ PORT: 'eighty', TOKEN_ENCRYPTION_KEY: 'short', BASE_URL: 'ftp://x', SANDBOX: 'maybe' })
+    const lines = errorLines({
+      PORT: 'eighty',
+      TOKEN_ENCRYPTION_KEY: 'short',
+      BASE_URL: 'ftp://x',
+      SANDBOX: 'maybe',
+    })
     expect(lines).toHaveLength(4)
     expect(lines.find((l) => l.startsWith('PORT:'))).toBeDefined()
     expect(lines.find((l) => l.startsWith('TOKEN_ENCRYPTION_KEY:'))).toMatch(/32 bytes/)
@@ -50,16 +55,29 @@ describe('configuration', () => {
       'SESSION_SECRET: required when NODE_ENV=production',
       'TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production',
     ])
-    expect(errorLines({ SMS77_CLIENT_ID: 'x' })).toEqual(['SMS77_CLIENT_SECRET: required when SMS77_CLIENT_ID is set'])
+    expect(errorLines({ SMS77_CLIENT_ID: 'x' })).toEqual([
+      'SMS77_CLIENT_SECRET: required when SMS77_CLIENT_ID is set',
+    ])
   })
 
   it('makes the cookie Secure exactly when BASE_URL is https, and keeps old keys for decryption', () => {
     const k1 = randomBytes(32).toString('base64')
     const k2 = randomBytes(32).toString('base64')
-    const c = loadConfig({ BASE_URL: 'https://sb.example.com/', TOKEN_ENCRYPTION_KEY: k1, TOKEN_ENCRYPTION_OLD_KEYS: k2 })
+    const c = loadConfig({
+      BASE_URL: 'https://sb.example.com/',
+      TOKEN_ENCRYPTION_KEY: k1,
+      TOKEN_ENCRYPTION_OLD_KEYS: k2,
+    })
     expect(c.secureCookies).toBe(true)
     expect(c.baseUrl).toBe('https://sb.example.com')
     expect(c.tokenKeys.map((k) => k.toString('base64'))).toEqual([k1, k2])
-    expect(loadConfig({ NODE_ENV: 'production', BASE_URL: 'http://localhost:3000', SESSION_SECRET: 'x'.repeat(32), TOKEN_ENCRYPTION_KEY: k1 }).secureCookies).toBe(false)
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        BASE_URL: 'http://localhost:3000',
+        SESSION_SECRET: 'x'.repeat(32),
+        TOKEN_ENCRYPTION_KEY: k1,
+      }).secureCookies,
+    ).toBe(false)
   })
 })

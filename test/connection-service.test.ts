@@ -23,7 +23,12 @@ function providerWithoutRotation(): Provider & { refreshCalls: number } {
     refreshable: true,
     async refresh(_c: unknown, g: Grant): Promise<Grant> {
       p.refreshCalls++
-      return { ...g, secrets: { accessToken: `access-${p.refreshCalls}` }, obtainedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }
+      return {
+        ...g,
+        secrets: { accessToken: `access-${p.refreshCalls}` },
+        obtainedAt: Date.now(),
+        expiresAt: Date.now() + 3_600_000,
+      }
     },
   }
   return p as unknown as Provider & { refreshCalls: number }
@@ -43,9 +48,21 @@ describe('ConnectionService', () => {
   it('keeps the stored refresh token when the refresh answer has none (checked at rest)', async () => {
     const store = new ConnectionStore(redis, new TokenCipher([randomBytes(32)]))
     const provider = providerWithoutRotation()
-    const service = new ConnectionService({ store, lock: new RefreshLock(redis), providers: new ProviderRegistry([provider]), credentials: credentialSource({ sms77: { id: 'a', secret: 'b' } }) })
+    const service = new ConnectionService({
+      store,
+      lock: new RefreshLock(redis),
+      providers: new ProviderRegistry([provider]),
+      credentials: credentialSource({ sms77: { id: 'a', secret: 'b' } }),
+    })
     const ref: ConnectionRef = { tenantId: 't1', userId: 'u1', provider: 'sms77' }
-    await store.saveGrant(ref, { secrets: { accessToken: 'access-0', refreshToken: 'refresh-original' }, obtainedAt: Date.now() - 3_600_000, expiresAt: Date.now() - 1, scopes: [], accountId: '1', accountLabel: 'x' })
+    await store.saveGrant(ref, {
+      secrets: { accessToken: 'access-0', refreshToken: 'refresh-original' },
+      obtainedAt: Date.now() - 3_600_000,
+      expiresAt: Date.now() - 1,
+      scopes: [],
+      accountId: '1',
+      accountLabel: 'x',
+    })
     const seen = await service.use(ref, async (ctx) => ctx.grant.secrets.accessToken)
     expect(seen).toBe('access-1')
     const stored = await store.get(ref)
@@ -55,7 +72,14 @@ describe('ConnectionService', () => {
 
   it('sizes the refresh margin to short token lifetimes so short tokens are not refreshed on every use', () => {
     const now = Date.now()
-    const g = (obtained: number, expires: number) => ({ secrets: { accessToken: 'a' }, obtainedAt: obtained, expiresAt: expires, scopes: [], accountId: '', accountLabel: '' })
+    const g = (obtained: number, expires: number) => ({
+      secrets: { accessToken: 'a' },
+      obtainedAt: obtained,
+      expiresAt: expires,
+      scopes: [],
+      accountId: '',
+      accountLabel: '',
+    })
     expect(isDue(g(now, now + 3_600_000), now)).toBe(false)
     expect(isDue(g(now - 3_550_000, now + 50_000), now)).toBe(true)
     expect(isDue(g(now, now + 30_000), now)).toBe(false)

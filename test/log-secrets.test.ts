@@ -25,9 +25,15 @@ describe('logs', () => {
     await agent.get('/dashboard').expect(200)
     const second = (await t.services.store.get(ref))!.grant
     expect(second.secrets.accessToken).not.toBe(first.secrets.accessToken)
-    await agent.post('/connections/sms77/sms').type('form').send({ _csrf: await csrfOf(agent), to: '+491701234567', text: 'log test' }).expect(303)
+    await agent
+      .post('/connections/sms77/sms')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent), to: '+491701234567', text: 'log test' })
+      .expect(303)
     // A failing request is logged too: make one.
-    await agent.get(`/oauth_redirect?state=${'x'.repeat(43)}&code=${callback.searchParams.get('code')}`).expect(400)
+    await agent
+      .get(`/oauth_redirect?state=${'x'.repeat(43)}&code=${callback.searchParams.get('code')}`)
+      .expect(400)
     const nexmo = (await t.services.store.get({ ...ref, provider: 'nexmo' }))!.grant
 
     const logs = t.logs.join('\n')

@@ -13,7 +13,11 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 async function begin(agent: Awaited<ReturnType<typeof signUp>>['agent']): Promise<string> {
-  const res = await agent.post('/connect/nexmo').type('form').send({ _csrf: await csrfOf(agent) }).expect(303)
+  const res = await agent
+    .post('/connect/nexmo')
+    .type('form')
+    .send({ _csrf: await csrfOf(agent) })
+    .expect(303)
   return res.headers.location!
 }
 
@@ -24,7 +28,9 @@ describe('connecting Nexmo over OAuth 1.0a', () => {
     const authorize = await begin(agent)
     expect(authorize).toMatch(new RegExp(`^${t.sandbox.nexmoOAuthUrl}/authorize\\?oauth_token=`))
     const consent = await pressConsent(authorize, 'Allow')
-    expect(consent.location).toMatch(/^http:\/\/switchboard\.test\/connect\/nexmo\/callback\?oauth_token=.+&oauth_verifier=/)
+    expect(consent.location).toMatch(
+      /^http:\/\/switchboard\.test\/connect\/nexmo\/callback\?oauth_token=.+&oauth_verifier=/,
+    )
     await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
     const dash = await agent.get('/dashboard').expect(200)
     expect(dash.text).toContain('10.1713 EUR')
@@ -73,14 +79,24 @@ describe('connecting Nexmo over OAuth 1.0a', () => {
   it('sends an SMS through the signed API and reports the result', async () => {
     const { agent } = await signUp(t.app)
     await connectNexmo(agent)
-    const res = await agent.post('/connections/nexmo/sms').type('form').send({ _csrf: await csrfOf(agent), to: '+491701234567', text: 'Hello from the test', from: 'Acme' }).expect(303)
+    const res = await agent
+      .post('/connections/nexmo/sms')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent), to: '+491701234567', text: 'Hello from the test', from: 'Acme' })
+      .expect(303)
     expect(res.headers.location).toBe('/dashboard')
     const dash = await agent.get('/dashboard').expect(200)
     expect(dash.text).toMatch(/Message sent to \+491701234567 \(id [^)]+\), cost 0\.0333 EUR/)
     expect(dash.text).toContain('10.138 EUR')
-    const bad = await agent.post('/connections/nexmo/sms').type('form').send({ _csrf: await csrfOf(agent), to: '12', text: 'x' }).expect(303)
+    const bad = await agent
+      .post('/connections/nexmo/sms')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent), to: '12', text: 'x' })
+      .expect(303)
     expect(bad.headers.location).toBe('/dashboard')
-    expect((await agent.get('/dashboard')).text).toContain('Not sent: Enter the recipient as an international number')
+    expect((await agent.get('/dashboard')).text).toContain(
+      'Not sent: Enter the recipient as an international number',
+    )
   })
 
   it('turns a 401 from the API into needs reconnect (OAuth 1.0a tokens do not refresh)', async () => {
@@ -91,7 +107,9 @@ describe('connecting Nexmo over OAuth 1.0a', () => {
     expect(dash.text).toContain('needs reconnect')
     expect(dash.text).toContain('Reconnect Nexmo')
     const user = (await t.services.users.findForLogin(email))!.user
-    expect((await t.services.store.get({ tenantId: user.tenantId, userId: user.id, provider: 'nexmo' }))?.status).toBe('needs_reconnect')
+    expect(
+      (await t.services.store.get({ tenantId: user.tenantId, userId: user.id, provider: 'nexmo' }))?.status,
+    ).toBe('needs_reconnect')
   })
 })
 
@@ -101,10 +119,16 @@ describe('RFC 5849 §1.2 example signature', () => {
   const url = 'http://photos.example.net/photos?file=vacation.jpg&size=original'
 
   it('is reproduced by the client signing library as the app configures it', () => {
-    const oauth = new OAuth({ consumer, signature_method: 'HMAC-SHA1', hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64') })
+    const oauth = new OAuth({
+      consumer,
+      signature_method: 'HMAC-SHA1',
+      hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
+    })
     oauth.getNonce = () => 'kllo9940pd9333jh'
     oauth.getTimeStamp = () => 1191242096
-    expect(oauth.authorize({ url, method: 'GET' }, token).oauth_signature).toBe('tR3+Ty81lMeYAr/Fid0kMTYa/WM=')
+    expect(oauth.authorize({ url, method: 'GET' }, token).oauth_signature).toBe(
+      'tR3+Ty81lMeYAr/Fid0kMTYa/WM=',
+    )
   })
 
   it('is reproduced by the sandbox’s own verifier', () => {

@@ -18,7 +18,13 @@ describe('connecting sms77', () => {
     const { agent } = await signUp(t.app)
     const url = await beginSms77(agent, ['sms', 'analytics'])
     expect(url.origin + url.pathname).toBe(`${t.sandbox.sms77OAuthUrl}/authorize`)
-    expect([...url.searchParams.keys()]).toEqual(['response_type', 'client_id', 'state', 'scope', 'redirect_uri'])
+    expect([...url.searchParams.keys()]).toEqual([
+      'response_type',
+      'client_id',
+      'state',
+      'scope',
+      'redirect_uri',
+    ])
     expect(url.searchParams.get('response_type')).toBe('code')
     expect(url.searchParams.get('client_id')).toBe('test-client')
     expect(url.searchParams.get('scope')).toBe('sms analytics')
@@ -48,7 +54,12 @@ describe('connecting sms77', () => {
     expect(refreshTokens.length).toBeGreaterThan(0)
     for (const key of await keysUnder(t.prefix)) {
       const type = await t.redis.type(key)
-      const dump = type === 'hash' ? JSON.stringify(await t.redis.hgetall(key)) : type === 'string' ? await t.redis.get(key) : ''
+      const dump =
+        type === 'hash'
+          ? JSON.stringify(await t.redis.hgetall(key))
+          : type === 'string'
+            ? await t.redis.get(key)
+            : ''
       for (const rt of refreshTokens) expect(dump).not.toContain(rt)
     }
   })
@@ -78,7 +89,11 @@ describe('connecting sms77', () => {
     const { agent } = await signUp(t.app)
     const url = await beginSms77(agent, ['balance'])
     const state = url.searchParams.get('state')!
-    await agent.get(`/oauth_redirect?state=${state}&error=access_denied&error_description=${encodeURIComponent('<script>alert(1)</script>')}`).expect(303)
+    await agent
+      .get(
+        `/oauth_redirect?state=${state}&error=access_denied&error_description=${encodeURIComponent('<script>alert(1)</script>')}`,
+      )
+      .expect(303)
     const dash = await agent.get('/dashboard').expect(200)
     expect(dash.text).not.toContain('<script>alert(1)</script>')
     expect(dash.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
@@ -103,7 +118,9 @@ describe('the callback refuses a bad state at once and exchanges nothing', () =>
   it('wrong state', async () => {
     const { agent, callback } = await started()
     const exchanges = t.sandbox.control.stats.sms77.codeExchanges
-    const res = await agent.get(`/oauth_redirect?code=${callback.searchParams.get('code')}&state=${'A'.repeat(43)}`).expect(400)
+    const res = await agent
+      .get(`/oauth_redirect?code=${callback.searchParams.get('code')}&state=${'A'.repeat(43)}`)
+      .expect(400)
     expect(res.text).toContain('not valid for your session')
     expect(t.sandbox.control.stats.sms77.codeExchanges).toBe(exchanges)
   })
@@ -161,11 +178,17 @@ describe('a malformed token response', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())))
 
   it('is a readable 502 page and stores no connection', async () => {
-    const bad = await startTestApp({ name: 'sms77-badtoken', env: { SMS77_OAUTH_URL: url }, sandbox: t.sandbox })
+    const bad = await startTestApp({
+      name: 'sms77-badtoken',
+      env: { SMS77_OAUTH_URL: url },
+      sandbox: t.sandbox,
+    })
     try {
       const { agent } = await signUp(bad.app)
       const authorize = await beginSms77(agent, ['balance'])
-      const res = await agent.get(`/oauth_redirect?state=${authorize.searchParams.get('state')}&code=abc`).expect(502)
+      const res = await agent
+        .get(`/oauth_redirect?state=${authorize.searchParams.get('state')}&code=abc`)
+        .expect(502)
       expect(res.text).toContain('could not use')
       expect((await keysUnder(bad.prefix)).some((k) => k.includes(':conn:'))).toBe(false)
     } finally {

@@ -83,19 +83,28 @@ describe('refresh', () => {
     expect(refreshes()).toBe(before + 1)
     expect(failedRefreshes()).toBe(failedBefore)
     expect((await t.services.store.get(ref))?.status).toBe('connected')
-    expect(t.sandbox.control.sms77RefreshTokens()).toContain((await t.services.store.get(ref))!.grant.secrets.refreshToken)
+    expect(t.sandbox.control.sms77RefreshTokens()).toContain(
+      (await t.services.store.get(ref))!.grant.secrets.refreshToken,
+    )
   })
 
   it('two app instances sharing Redis never refresh the same connection twice', async () => {
     const { agent, ref } = await connectedUser(['balance'])
-    const second = createApp({ config: t.config, redis: t.redis, logger: (await import('../src/http/logger.js')).createLogger('silent'), panelCacheTtlSec: 0 })
+    const second = createApp({
+      config: t.config,
+      redis: t.redis,
+      logger: (await import('../src/http/logger.js')).createLogger('silent'),
+      panelCacheTtlSec: 0,
+    })
     const cookie = (await agent.get('/dashboard')).request.cookies
     await expireLocally(ref)
     const before = refreshes()
     const failedBefore = failedRefreshes()
     t.sandbox.control.setFaults({ tokenLatencyMs: 150 })
     const pages = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => (i % 2 ? agent.get('/dashboard') : supertest(second).get('/dashboard').set('Cookie', cookie))),
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 ? agent.get('/dashboard') : supertest(second).get('/dashboard').set('Cookie', cookie),
+      ),
     ).finally(() => t.sandbox.control.setFaults({ tokenLatencyMs: 0 }))
     for (const p of pages) {
       expect(p.status).toBe(200)

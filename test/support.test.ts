@@ -38,7 +38,11 @@ describe('roles', () => {
       await admin.get(path).expect(200)
     }
     const csrf = await csrfOf(support)
-    await support.post('/admin/users').type('form').send({ _csrf: csrf, email: 'x@y.test', password: 'long password!!', role: 'admin' }).expect(403)
+    await support
+      .post('/admin/users')
+      .type('form')
+      .send({ _csrf: csrf, email: 'x@y.test', password: 'long password!!', role: 'admin' })
+      .expect(403)
   })
 })
 
@@ -55,15 +59,25 @@ describe('the support console', () => {
   it('records each view, search, refresh and export in the audit log, which admins read newest first', async () => {
     await support.get('/support?q=acme').expect(200)
     const csrf = await csrfOf(support, '/support')
-    const member = (await t.services.supportIndex.page(tenantId, { sort: 'recent', offset: 0, limit: 1 })).members[0]!
+    const member = (await t.services.supportIndex.page(tenantId, { sort: 'recent', offset: 0, limit: 1 }))
+      .members[0]!
     const meCalls = t.sandbox.control.stats.sms77.meCalls
-    await support.post('/support/refresh').type('form').send({ _csrf: csrf, member, q: '', sort: 'recent', page: '1' }).expect(303)
+    await support
+      .post('/support/refresh')
+      .type('form')
+      .send({ _csrf: csrf, member, q: '', sort: 'recent', page: '1' })
+      .expect(303)
     expect(t.sandbox.control.stats.sms77.meCalls).toBe(meCalls + 1)
     await support.get('/support/export.csv').expect(200)
     const { entries } = await t.services.audit.page(tenantId, 20)
     const actions = entries.map((e) => e.action)
     // csrfOf() itself viewed /support just before the refresh.
-    expect(actions.slice(0, 4)).toEqual(['support.export', 'support.refresh', 'support.view', 'support.search'])
+    expect(actions.slice(0, 4)).toEqual([
+      'support.export',
+      'support.refresh',
+      'support.view',
+      'support.search',
+    ])
     expect(actions).toContain('support.search')
     const refresh = entries.find((e) => e.action === 'support.refresh')!
     expect(refresh.accounts).toEqual([member])
@@ -73,10 +87,27 @@ describe('the support console', () => {
   })
 
   it('shows the provider’s error beside the last known balance, and the page still renders', async () => {
-    const m = (await t.services.supportIndex.page(tenantId, { search: memberEmail, sort: 'recent', offset: 0, limit: 1 })).members[0]!
+    const m = (
+      await t.services.supportIndex.page(tenantId, {
+        search: memberEmail,
+        sort: 'recent',
+        offset: 0,
+        limit: 1,
+      })
+    ).members[0]!
     t.sandbox.control.setFaults({ apiFails: true })
     try {
-      await support.post('/support/refresh').type('form').send({ _csrf: await csrfOf(support, '/support'), member: m, q: memberEmail, sort: 'recent', page: '1' }).expect(303)
+      await support
+        .post('/support/refresh')
+        .type('form')
+        .send({
+          _csrf: await csrfOf(support, '/support'),
+          member: m,
+          q: memberEmail,
+          sort: 'recent',
+          page: '1',
+        })
+        .expect(303)
       const page = await support.get(`/support?q=${encodeURIComponent(memberEmail)}`).expect(200)
       expect(page.text).toContain('627.3615 EUR')
       expect(page.text).toContain('could not describe the account right now')
@@ -100,7 +131,9 @@ describe('the support console', () => {
     const byEmail = await support.get('/support?q=demo-00042@').expect(200)
     expect(rowsOf(byEmail.text)).toBe(1)
     const asc = await support.get('/support?sort=balance_asc').expect(200)
-    const amounts = [...asc.text.matchAll(/<td class="num">([\d,.]+) EUR/g)].map((m) => Number(m[1]!.replace(/,/g, '')))
+    const amounts = [...asc.text.matchAll(/<td class="num">([\d,.]+) EUR/g)].map((m) =>
+      Number(m[1]!.replace(/,/g, '')),
+    )
     expect(amounts.length).toBe(50)
     expect([...amounts].sort((a, b) => a - b)).toEqual(amounts)
     const desc = await support.get('/support?sort=balance_desc').expect(200)
@@ -115,7 +148,9 @@ describe('the support console', () => {
     expect(res.headers['content-type']).toMatch(/text\/csv/)
     expect(res.headers['content-disposition']).toMatch(/attachment/)
     const lines = res.text.trim().split('\r\n')
-    expect(lines[0]).toBe('"email","provider","status","account","company","balance","currency","balance_read_at","error","connected_at"')
+    expect(lines[0]).toBe(
+      '"email","provider","status","account","company","balance","currency","balance_read_at","error","connected_at"',
+    )
     expect(lines.length - 1).toBe(await t.redis.zcard(`t:{${tenantId}}:conns`))
     expect(lines.some((l) => l.startsWith(`"${memberEmail}","sms77","`))).toBe(true)
   })
@@ -129,8 +164,19 @@ describe('the support console', () => {
     expect(rowsOf(search.text)).toBe(0)
     const csv = await other.agent.get('/support/export.csv').expect(200)
     expect(csv.text.trim().split('\r\n')).toHaveLength(1)
-    const victim = (await t.services.supportIndex.page(tenantId, { search: memberEmail, sort: 'recent', offset: 0, limit: 1 })).members[0]!
-    await other.agent.post('/support/refresh').type('form').send({ _csrf: await csrfOf(other.agent, '/support'), member: victim }).expect(303)
+    const victim = (
+      await t.services.supportIndex.page(tenantId, {
+        search: memberEmail,
+        sort: 'recent',
+        offset: 0,
+        limit: 1,
+      })
+    ).members[0]!
+    await other.agent
+      .post('/support/refresh')
+      .type('form')
+      .send({ _csrf: await csrfOf(other.agent, '/support'), member: victim })
+      .expect(303)
     expect((await other.agent.get('/support')).text).toContain('no longer connected')
   })
 })

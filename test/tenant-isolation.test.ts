@@ -16,7 +16,11 @@ describe('tenant isolation', () => {
     const dashB = await b.agent.get('/dashboard').expect(200)
     expect(dashB.text).not.toContain('john.doe@acme.inc')
     expect(dashB.text).toContain('No account connected yet')
-    await b.agent.post('/disconnect/sms77').type('form').send({ _csrf: await csrfOf(b.agent) }).expect(303)
+    await b.agent
+      .post('/disconnect/sms77')
+      .type('form')
+      .send({ _csrf: await csrfOf(b.agent) })
+      .expect(303)
     const dashA = await a.agent.get('/dashboard').expect(200)
     expect(dashA.text).toContain('john.doe@acme.inc')
     expect(dashA.text).toContain('<span class="badge ok">connected</span>')
@@ -32,13 +36,19 @@ describe('tenant isolation', () => {
   it('disconnect deletes the tokens and the dashboard offers Connect again', async () => {
     const a = await signUp(t.app)
     await connectSms77(t, a.agent)
-    const res = await a.agent.post('/disconnect/sms77').type('form').send({ _csrf: await csrfOf(a.agent) }).expect(303)
+    const res = await a.agent
+      .post('/disconnect/sms77')
+      .type('form')
+      .send({ _csrf: await csrfOf(a.agent) })
+      .expect(303)
     expect(res.headers.location).toBe('/dashboard')
     const dash = await a.agent.get('/dashboard').expect(200)
     expect(dash.text).toContain('sms77 disconnected')
     expect(dash.text).toContain('Connect sms77')
     const user = (await t.services.users.findForLogin(a.email))!.user
-    expect(await t.services.store.get({ tenantId: user.tenantId, userId: user.id, provider: 'sms77' })).toBeNull()
+    expect(
+      await t.services.store.get({ tenantId: user.tenantId, userId: user.id, provider: 'sms77' }),
+    ).toBeNull()
     expect(await t.redis.keys(`${t.prefix}*:conn:${user.id}:*`)).toHaveLength(0)
   })
 })

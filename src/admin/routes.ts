@@ -21,7 +21,12 @@ const CredentialsForm = z.object({
   id: z.string().trim().min(1, 'Enter the client id / consumer key.').max(256),
   secret: z.string().trim().min(1, 'Enter the secret.').max(512),
 })
-const AuditQuery = z.object({ before: z.string().regex(/^\d+-\d+$/).optional() })
+const AuditQuery = z.object({
+  before: z
+    .string()
+    .regex(/^\d+-\d+$/)
+    .optional(),
+})
 
 export interface AdminDeps {
   userAdmin: UserAdmin
@@ -38,9 +43,23 @@ export function adminRoutes(deps: AdminDeps): Router {
     const u = requireUser(req)
     return deps.audit.record(u.tenantId, { actorId: u.id, actorEmail: u.email, action, detail, accounts })
   }
-  const renderUsers = async (req: Request, res: import('express').Response, status = 200, extra: object = {}) => {
+  const renderUsers = async (
+    req: Request,
+    res: import('express').Response,
+    status = 200,
+    extra: object = {},
+  ) => {
     const admin = requireUser(req)
-    res.status(status).render('admin-users', { title: 'Users', users: await deps.userAdmin.list(admin.tenantId), roles: ROLES, errors: {}, values: {}, ...extra })
+    res
+      .status(status)
+      .render('admin-users', {
+        title: 'Users',
+        users: await deps.userAdmin.list(admin.tenantId),
+        roles: ROLES,
+        errors: {},
+        values: {},
+        ...extra,
+      })
   }
 
   r.get('/admin/users', (req, res) => renderUsers(req, res))
@@ -55,7 +74,8 @@ export function adminRoutes(deps: AdminDeps): Router {
       flash(req, 'info', `${user.email} was added as ${user.role}.`)
       res.redirect(303, '/admin/users')
     } catch (err) {
-      if (err instanceof AppError && err.code === 'conflict') return renderUsers(req, res, 409, { errors: { email: err.message }, values })
+      if (err instanceof AppError && err.code === 'conflict')
+        return renderUsers(req, res, 409, { errors: { email: err.message }, values })
       throw err
     }
   })
@@ -97,8 +117,16 @@ export function adminRoutes(deps: AdminDeps): Router {
       return res.redirect(303, '/admin/credentials')
     }
     await deps.credentials.set(admin.tenantId, provider.id, { id: form.data.id, secret: form.data.secret })
-    await audit(req, 'admin.credentials_changed', `set own ${provider.label} credentials (id ${form.data.id})`)
-    flash(req, 'info', `${provider.label} now uses your organisation’s own credentials. The secret is stored encrypted and will not be shown again.`)
+    await audit(
+      req,
+      'admin.credentials_changed',
+      `set own ${provider.label} credentials (id ${form.data.id})`,
+    )
+    flash(
+      req,
+      'info',
+      `${provider.label} now uses your organisation’s own credentials. The secret is stored encrypted and will not be shown again.`,
+    )
     res.redirect(303, '/admin/credentials')
   })
 
@@ -106,7 +134,11 @@ export function adminRoutes(deps: AdminDeps): Router {
     const admin = requireUser(req)
     const provider = deps.providers.parse(String(req.params.provider))
     await deps.credentials.clear(admin.tenantId, provider.id)
-    await audit(req, 'admin.credentials_changed', `removed own ${provider.label} credentials; operator defaults apply`)
+    await audit(
+      req,
+      'admin.credentials_changed',
+      `removed own ${provider.label} credentials; operator defaults apply`,
+    )
     flash(req, 'info', `${provider.label} uses the operator’s default credentials again.`)
     res.redirect(303, '/admin/credentials')
   })

@@ -37,7 +37,11 @@ export class TenantCredentialStore {
 
   async set(tenantId: string, provider: ProviderId, creds: ClientCredentials): Promise<void> {
     const secret = this.cipher.encrypt(creds.secret, `${key(tenantId)}:${provider}`)
-    await this.redis.hset(key(tenantId), provider, JSON.stringify({ id: creds.id, secret, updatedAt: Date.now() }))
+    await this.redis.hset(
+      key(tenantId),
+      provider,
+      JSON.stringify({ id: creds.id, secret, updatedAt: Date.now() }),
+    )
   }
 
   async clear(tenantId: string, provider: ProviderId): Promise<void> {

@@ -30,7 +30,8 @@ export class UserAdmin {
   async setRole(admin: User, userId: string, role: Role): Promise<User> {
     const target = await this.target(admin, userId)
     // An admin who demotes themselves could leave the tenant with nobody to administer it.
-    if (target.id === admin.id) throw new AppError('forbidden', 'You cannot change your own role.', { status: 403 })
+    if (target.id === admin.id)
+      throw new AppError('forbidden', 'You cannot change your own role.', { status: 403 })
     await this.deps.users.setRole(admin.tenantId, userId, role)
     return { ...target, role }
   }
@@ -38,7 +39,8 @@ export class UserAdmin {
   /** Removes the user, their connections (tokens deleted) and every session they hold. */
   async remove(admin: User, userId: string): Promise<User> {
     const target = await this.target(admin, userId)
-    if (target.id === admin.id) throw new AppError('forbidden', 'You cannot remove yourself.', { status: 403 })
+    if (target.id === admin.id)
+      throw new AppError('forbidden', 'You cannot remove yourself.', { status: 403 })
     for (const provider of this.deps.providers.all()) {
       const ref = { tenantId: admin.tenantId, userId, provider: provider.id }
       await this.deps.store.delete(ref)

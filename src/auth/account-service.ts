@@ -9,11 +9,20 @@ export class AccountService {
     private readonly users: UserStore,
   ) {}
 
-  async signUp(input: { organization: string; email: string; password: string }): Promise<{ tenant: Tenant; user: User }> {
+  async signUp(input: {
+    organization: string
+    email: string
+    password: string
+  }): Promise<{ tenant: Tenant; user: User }> {
     // Hash before claiming anything so a slow hash never leaves a half-made tenant behind.
     const passwordHash = await hashPassword(input.password)
     const tenant = await this.tenants.create(input.organization)
-    const user = await this.users.create({ tenantId: tenant.id, email: input.email, passwordHash, role: 'admin' })
+    const user = await this.users.create({
+      tenantId: tenant.id,
+      email: input.email,
+      passwordHash,
+      role: 'admin',
+    })
     return { tenant, user }
   }
 

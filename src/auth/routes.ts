@@ -12,9 +12,16 @@ import type { User } from './user-store.js'
 const email = z.email({ message: 'Enter a valid email address.' }).max(254, 'That email is too long.')
 
 const SignupForm = z.object({
-  organization: z.string().trim().min(2, 'Enter your organisation’s name (2 characters or more).').max(100, 'Keep the name under 100 characters.'),
+  organization: z
+    .string()
+    .trim()
+    .min(2, 'Enter your organisation’s name (2 characters or more).')
+    .max(100, 'Keep the name under 100 characters.'),
   email,
-  password: z.string().min(10, 'Use at least 10 characters.').max(200, 'Keep the password under 200 characters.'),
+  password: z
+    .string()
+    .min(10, 'Use at least 10 characters.')
+    .max(200, 'Keep the password under 200 characters.'),
 })
 
 const LoginForm = z.object({
@@ -31,10 +38,21 @@ async function signIn(req: Request, res: Response, user: User, sessions?: Sessio
   res.redirect(303, user.role === 'support' ? '/support' : '/dashboard')
 }
 
-export function authRoutes(deps: { accounts: AccountService; limiter: LoginLimiter; sessions?: SessionIndex }): Router {
+export function authRoutes(deps: {
+  accounts: AccountService
+  limiter: LoginLimiter
+  sessions?: SessionIndex
+}): Router {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
-    res.status(status).render(view, { title: view === 'signup' ? 'Create your organisation' : 'Sign in', errors: {}, values: {}, ...extra })
+    res
+      .status(status)
+      .render(view, {
+        title: view === 'signup' ? 'Create your organisation' : 'Sign in',
+        errors: {},
+        values: {},
+        ...extra,
+      })
 
   r.get('/', (req, res) => res.redirect(303, currentUser(req) ? '/dashboard' : '/login'))
   r.get('/signup', (_req, res) => render(res, 'signup', 200, {}))
@@ -45,12 +63,17 @@ export function authRoutes(deps: { accounts: AccountService; limiter: LoginLimit
     const values = { organization: req.body?.organization, email: req.body?.email }
     if (!form.ok) return render(res, 'signup', 400, { errors: form.errors, values })
     const wait = await deps.limiter.consumeSignup(req.ip ?? 'unknown')
-    if (wait > 0) return render(res, 'signup', 429, { errors: { form: `Too many sign-ups from your network. Try again in ${wait} s.` }, values })
+    if (wait > 0)
+      return render(res, 'signup', 429, {
+        errors: { form: `Too many sign-ups from your network. Try again in ${wait} s.` },
+        values,
+      })
     try {
       const { user } = await deps.accounts.signUp(form.data)
       await signIn(req, res, user, deps.sessions)
     } catch (err) {
-      if (err instanceof AppError && err.code === 'conflict') return render(res, 'signup', 409, { errors: { email: err.message }, values })
+      if (err instanceof AppError && err.code === 'conflict')
+        return render(res, 'signup', 409, { errors: { email: err.message }, values })
       throw err
     }
   })
@@ -64,12 +87,18 @@ export function authRoutes(deps: { accounts: AccountService; limiter: LoginLimit
     const wait = await deps.limiter.loginBlockedFor(ip, account)
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait))
-      return render(res, 'login', 429, { errors: { form: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} min.` }, values })
+      return render(res, 'login', 429, {
+        errors: { form: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} min.` },
+        values,
+      })
     }
     const user = await deps.accounts.checkCredentials(form.data.email, form.data.password)
     if (!user) {
       await deps.limiter.recordFailure(ip, account)
-      return render(res, 'login', 401, { errors: { form: 'That email and password do not match an account.' }, values })
+      return render(res, 'login', 401, {
+        errors: { form: 'That email and password do not match an account.' },
+        values,
+      })
     }
     await deps.limiter.recordSuccess(account)
     await signIn(req, res, user, deps.sessions)

@@ -14,7 +14,11 @@ export class SessionIndex {
   ) {}
 
   async add(tenantId: string, userId: string, sessionId: string): Promise<void> {
-    await this.redis.multi().sadd(key(tenantId, userId), sessionId).expire(key(tenantId, userId), 8 * 3600 * 2).exec()
+    await this.redis
+      .multi()
+      .sadd(key(tenantId, userId), sessionId)
+      .expire(key(tenantId, userId), 8 * 3600 * 2)
+      .exec()
   }
 
   async removeAll(tenantId: string, userId: string): Promise<number> {

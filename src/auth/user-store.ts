@@ -43,8 +43,16 @@ export class UserStore {
     const email = normaliseEmail(input.email)
     const id = randomBytes(12).toString('hex')
     const claimed = await this.redis.set(emailKey(email), `${input.tenantId}:${id}`, 'NX')
-    if (claimed !== 'OK') throw new AppError('conflict', 'An account with this email already exists.', { status: 409 })
-    const user: StoredUser = { id, tenantId: input.tenantId, email, role: input.role, passwordHash: input.passwordHash, createdAt: Date.now() }
+    if (claimed !== 'OK')
+      throw new AppError('conflict', 'An account with this email already exists.', { status: 409 })
+    const user: StoredUser = {
+      id,
+      tenantId: input.tenantId,
+      email,
+      role: input.role,
+      passwordHash: input.passwordHash,
+      createdAt: Date.now(),
+    }
     await this.redis
       .multi()
       .hset(userKey(user.tenantId, id), { ...user, createdAt: String(user.createdAt) })
@@ -80,7 +88,11 @@ export class UserStore {
   }
 
   async remove(user: User): Promise<void> {
-    await this.redis.multi().del(userKey(user.tenantId, user.id)).zrem(tenantUsersKey(user.tenantId), user.id).exec()
+    await this.redis
+      .multi()
+      .del(userKey(user.tenantId, user.id))
+      .zrem(tenantUsersKey(user.tenantId), user.id)
+      .exec()
     await this.redis.del(emailKey(user.email))
   }
 }

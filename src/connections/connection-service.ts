@@ -55,13 +55,18 @@ export class ConnectionService {
     const provider = this.deps.providers.get(ref.provider)
     const credentials = await this.deps.credentials.forTenant(ref.tenantId, ref.provider)
     let record = await this.requireConnected(ref)
-    if (provider.refreshable && isDue(record.grant)) record = await this.refresh(ref, record.grant.secrets.accessToken)
+    if (provider.refreshable && isDue(record.grant))
+      record = await this.refresh(ref, record.grant.secrets.accessToken)
     try {
       return await call({ credentials, grant: record.grant }, provider)
     } catch (err) {
       if (!isAppError(err) || err.code !== 'token_rejected') throw err
       if (!provider.refreshable) {
-        await this.markNeedsReconnect(ref, record, `${provider.label} no longer accepts this connection's access token.`)
+        await this.markNeedsReconnect(
+          ref,
+          record,
+          `${provider.label} no longer accepts this connection's access token.`,
+        )
         throw needsReconnect(provider.label, err)
       }
       record = await this.refresh(ref, record.grant.secrets.accessToken)
@@ -104,7 +109,11 @@ export class ConnectionService {
         return record
       }
       if (Date.now() - started > this.lockWaitMs) {
-        throw new AppError('lock_timeout', 'The connection is being refreshed; please try again in a moment.', { status: 503, expose: true })
+        throw new AppError(
+          'lock_timeout',
+          'The connection is being refreshed; please try again in a moment.',
+          { status: 503, expose: true },
+        )
       }
     }
   }
@@ -124,7 +133,11 @@ export class ConnectionService {
     } catch (err) {
       if (isAppError(err) && err.code === 'invalid_grant') {
         this.deps.events?.refreshed?.(ref.provider, 'invalid_grant')
-        await this.markNeedsReconnect(ref, record, `${provider.label} no longer accepts this connection; reconnect to continue.`)
+        await this.markNeedsReconnect(
+          ref,
+          record,
+          `${provider.label} no longer accepts this connection; reconnect to continue.`,
+        )
         throw needsReconnect(provider.label, err)
       }
       this.deps.events?.refreshed?.(ref.provider, 'error')
@@ -133,7 +146,10 @@ export class ConnectionService {
     // A refresh answer without a refresh token keeps the old one (RFC 6749 §6).
     const grant: Grant = {
       ...fresh,
-      secrets: { ...fresh.secrets, refreshToken: fresh.secrets.refreshToken ?? record.grant.secrets.refreshToken },
+      secrets: {
+        ...fresh.secrets,
+        refreshToken: fresh.secrets.refreshToken ?? record.grant.secrets.refreshToken,
+      },
     }
     await this.deps.store.saveGrant(ref, grant)
     this.deps.events?.refreshed?.(ref.provider, 'ok')
@@ -147,9 +163,14 @@ export class ConnectionService {
     return record
   }
 
-  private async markNeedsReconnect(ref: ConnectionRef, record: ConnectionRecord, reason: string): Promise<void> {
+  private async markNeedsReconnect(
+    ref: ConnectionRef,
+    record: ConnectionRecord,
+    reason: string,
+  ): Promise<void> {
     await this.deps.store.markNeedsReconnect(ref, reason)
-    if (record.status !== 'needs_reconnect') this.deps.events?.statusChanged?.(ref, record.status, 'needs_reconnect')
+    if (record.status !== 'needs_reconnect')
+      this.deps.events?.statusChanged?.(ref, record.status, 'needs_reconnect')
   }
 }
 
@@ -158,5 +179,9 @@ function replaced(record: ConnectionRecord, staleAccessToken: string): boolean {
 }
 
 function needsReconnect(label: string, cause?: unknown): AppError {
-  return new AppError('needs_reconnect', `${label} needs to be reconnected.`, { status: 409, expose: true, cause })
+  return new AppError('needs_reconnect', `${label} needs to be reconnected.`, {
+    status: 409,
+    expose: true,
+    cause,
+  })
 }

@@ -95,7 +95,11 @@ export class ConnectionStore {
     const key = connectionKey(ref)
     // Only a record that still exists is marked: a concurrent disconnect wins.
     if (await this.redis.exists(key)) {
-      await this.redis.hset(key, { status: 'needs_reconnect', statusReason: reason, updatedAt: String(Date.now()) })
+      await this.redis.hset(key, {
+        status: 'needs_reconnect',
+        statusReason: reason,
+        updatedAt: String(Date.now()),
+      })
     }
   }
 

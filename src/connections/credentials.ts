@@ -6,7 +6,10 @@ export interface CredentialSource {
   forTenant(tenantId: string, provider: ProviderId): Promise<ClientCredentials>
 }
 
-export type TenantCredentialLookup = (tenantId: string, provider: ProviderId) => Promise<ClientCredentials | undefined>
+export type TenantCredentialLookup = (
+  tenantId: string,
+  provider: ProviderId,
+) => Promise<ClientCredentials | undefined>
 
 /** Tenant's own credentials first, then the operator's defaults from the environment. */
 export function credentialSource(
@@ -17,10 +20,14 @@ export function credentialSource(
     async forTenant(tenantId, provider) {
       const creds = (await tenantLookup(tenantId, provider)) ?? defaults[provider]
       if (!creds) {
-        throw new AppError('not_configured', `${provider === 'nexmo' ? 'Nexmo' : provider} is not configured on this Switchboard yet.`, {
-          status: 503,
-          expose: true,
-        })
+        throw new AppError(
+          'not_configured',
+          `${provider === 'nexmo' ? 'Nexmo' : provider} is not configured on this Switchboard yet.`,
+          {
+            status: 503,
+            expose: true,
+          },
+        )
       }
       return creds
     },

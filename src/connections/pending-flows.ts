@@ -18,9 +18,14 @@ export interface PendingFlow {
 
 export const PENDING_FLOW_TTL_SEC = 600
 
-// Keyed by a hash of the correlation value: a Redis dump then reveals no live state.
+// Keyed by, and holding only, a hash of the correlation value: a Redis dump then reveals
+// no live state.
+function digest(correlation: string): string {
+  return createHash('sha256').update(correlation).digest('base64url')
+}
+
 function flowKey(correlation: string): string {
-  return `flow:${createHash('sha256').update(correlation).digest('base64url')}`
+  return `flow:${digest(correlation)}`
 }
 
 /**
@@ -36,7 +41,11 @@ export class PendingFlowStore {
 
   async put(flow: PendingFlow): Promise<void> {
     const key = flowKey(flow.correlation)
-    const stored = { ...flow, pendingSecret: flow.pendingSecret ? this.cipher.encrypt(flow.pendingSecret, key) : undefined }
+    const stored = {
+      ...flow,
+      correlation: digest(flow.correlation),
+      pendingSecret: flow.pendingSecret ? this.cipher.encrypt(flow.pendingSecret, key) : undefined,
+    }
     await this.redis.set(key, JSON.stringify(stored), 'EX', PENDING_FLOW_TTL_SEC)
   }
 
@@ -46,8 +55,13 @@ export class PendingFlowStore {
     const raw = await this.redis.getdel(key)
     if (!raw) return null
     const flow = JSON.parse(raw) as PendingFlow
-    if (!sameSecret(flow.correlation, correlation) || !sameSecret(flow.sessionId, sessionId)) return null
-    return { ...flow, pendingSecret: flow.pendingSecret ? this.cipher.decrypt(flow.pendingSecret, key) : undefined }
+    if (!sameSecret(flow.correlation, digest(correlation)) || !sameSecret(flow.sessionId, sessionId))
+      return null
+    return {
+      ...flow,
+      correlation,
+      pendingSecret: flow.pendingSecret ? this.cipher.decrypt(flow.pendingSecret, key) : undefined,
+    }
   }
 }
 

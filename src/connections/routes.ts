@@ -26,7 +26,9 @@ export interface ConnectRoutesDeps {
 }
 
 // Checkboxes arrive as a string (one ticked) or an array (several).
-const ConnectForm = z.object({ scope: z.union([z.string().max(64), z.array(z.string().max(64)).max(32)]).optional() })
+const ConnectForm = z.object({
+  scope: z.union([z.string().max(64), z.array(z.string().max(64)).max(32)]).optional(),
+})
 
 function chosenScopes(provider: Provider, body: unknown): string[] {
   if (provider.scopes.length === 0) return []
@@ -34,12 +36,17 @@ function chosenScopes(provider: Provider, body: unknown): string[] {
   const raw = form.success ? form.data.scope : undefined
   const picked = [...new Set(raw === undefined ? [] : Array.isArray(raw) ? raw : [raw])]
   const known = new Set(provider.scopes.map((s) => s.name))
-  if (!form.success || picked.some((s) => !known.has(s))) throw new AppError('validation_failed', 'Unknown scope requested.', { status: 400 })
+  if (!form.success || picked.some((s) => !known.has(s)))
+    throw new AppError('validation_failed', 'Unknown scope requested.', { status: 400 })
   return picked
 }
 
 const stateMismatch = () =>
-  new AppError('state_mismatch', 'This sign-in answer is not valid for your session: it expired, was already used, or was started elsewhere. Start connecting again from the dashboard.', { status: 400 })
+  new AppError(
+    'state_mismatch',
+    'This sign-in answer is not valid for your session: it expired, was already used, or was started elsewhere. Start connecting again from the dashboard.',
+    { status: 400 },
+  )
 
 /**
  * Connect, callback and disconnect for any provider: the protocol lives behind
@@ -74,7 +81,9 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
   })
 
   for (const provider of deps.providers.all()) {
-    r.get(provider.callbackPath, requireSignedIn, (req, res) => finishConnect(deps, provider, req, res, callbackUrl(provider)))
+    r.get(provider.callbackPath, requireSignedIn, (req, res) =>
+      finishConnect(deps, provider, req, res, callbackUrl(provider)),
+    )
   }
 
   r.post('/disconnect/:provider', requireSignedIn, async (req, res) => {
@@ -84,23 +93,42 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
     const removed = await deps.store.delete(ref)
     await deps.index?.removeConnection(ref)
     await deps.onChange?.(user.tenantId, user.id)
-    flash(req, 'info', removed ? `${provider.label} disconnected. Its tokens were deleted.` : `${provider.label} was not connected.`)
+    flash(
+      req,
+      'info',
+      removed
+        ? `${provider.label} disconnected. Its tokens were deleted.`
+        : `${provider.label} was not connected.`,
+    )
     res.redirect(303, '/dashboard')
   })
   return r
 }
 
-async function finishConnect(deps: ConnectRoutesDeps, provider: Provider, req: Request, res: Response, redirectUri: string): Promise<void> {
+async function finishConnect(
+  deps: ConnectRoutesDeps,
+  provider: Provider,
+  req: Request,
+  res: Response,
+  redirectUri: string,
+): Promise<void> {
   const user = requireUser(req)
   const outcome = provider.parseCallback(req.query)
   const flow = await deps.flows.take(outcome.correlation, req.sessionID)
-  if (!flow || flow.provider !== provider.id || flow.userId !== user.id || flow.tenantId !== user.tenantId) throw stateMismatch()
+  if (!flow || flow.provider !== provider.id || flow.userId !== user.id || flow.tenantId !== user.tenantId)
+    throw stateMismatch()
   if (outcome.kind === 'denied') {
     flash(req, 'error', `${provider.label}: ${outcome.message}`)
     return res.redirect(303, '/dashboard')
   }
   const credentials = await deps.credentials.forTenant(user.tenantId, provider.id)
-  const grant = await provider.complete({ credentials, callbackUrl: redirectUri, params: outcome.params, pendingSecret: flow.pendingSecret, requestedScopes: flow.scopes })
+  const grant = await provider.complete({
+    credentials,
+    callbackUrl: redirectUri,
+    params: outcome.params,
+    pendingSecret: flow.pendingSecret,
+    requestedScopes: flow.scopes,
+  })
   const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
   await deps.store.saveGrant(ref, grant)
   await deps.index?.indexConnection(ref, [user.email, grant.accountLabel])

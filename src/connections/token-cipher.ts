@@ -12,7 +12,8 @@ export class TokenCipher {
   private readonly current: { kid: string; key: Buffer }
 
   constructor(keys: Buffer[]) {
-    if (keys.length === 0 || keys.some((k) => k.length !== 32)) throw new Error('token keys must be 32 bytes each')
+    if (keys.length === 0 || keys.some((k) => k.length !== 32))
+      throw new Error('token keys must be 32 bytes each')
     this.keys = new Map(keys.map((k) => [keyId(k), k]))
     this.current = { kid: keyId(keys[0]!), key: keys[0]! }
   }
@@ -26,7 +27,13 @@ export class TokenCipher {
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv)
     cipher.setAAD(Buffer.from(aad))
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-    return ['v1', this.current.kid, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.')
+    return [
+      'v1',
+      this.current.kid,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ct.toString('base64url'),
+    ].join('.')
   }
 
   /** Throws AppError `decrypt_failed` (never a crash) on tampering, a wrong key or a bad format. */

@@ -32,13 +32,26 @@ export function chartGeometry(points: ChartPoint[]): ChartGeometry {
   const step = plotW / Math.max(1, points.length)
   const bars = points.map((p, i) => {
     const h = (p.messages / maxMessages) * plotH
-    return { x: PAD.left + i * step + step * 0.15, y: PAD.top + plotH - h, w: step * 0.7, h, label: p.label, messages: p.messages, cost: p.cost }
+    return {
+      x: PAD.left + i * step + step * 0.15,
+      y: PAD.top + plotH - h,
+      w: step * 0.7,
+      h,
+      label: p.label,
+      messages: p.messages,
+      cost: p.cost,
+    }
   })
   const costLine = points
-    .map((p, i) => `${(PAD.left + i * step + step / 2).toFixed(1)},${(PAD.top + plotH - (p.cost / maxCost) * plotH).toFixed(1)}`)
+    .map(
+      (p, i) =>
+        `${(PAD.left + i * step + step / 2).toFixed(1)},${(PAD.top + plotH - (p.cost / maxCost) * plotH).toFixed(1)}`,
+    )
     .join(' ')
   const every = Math.max(1, Math.ceil(points.length / 6))
-  const ticks = points.flatMap((p, i) => (i % every === 0 ? [{ x: PAD.left + i * step + step / 2, label: p.label.slice(5) || p.label }] : []))
+  const ticks = points.flatMap((p, i) =>
+    i % every === 0 ? [{ x: PAD.left + i * step + step / 2, label: p.label.slice(5) || p.label }] : [],
+  )
   return {
     width: W,
     height: H,

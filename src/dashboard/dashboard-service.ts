@@ -15,8 +15,22 @@ export interface PanelModel {
 
 export type CardModel =
   | { provider: Provider; state: 'disconnected'; scopes: ScopeInfo[] }
-  | { provider: Provider; state: 'needs_reconnect'; reason: string; grantedScopes: string[]; accountLabel: string }
-  | { provider: Provider; state: 'connected'; profile?: AccountProfile; profileError?: string; panels: PanelModel[]; grantedScopes: string[]; accountLabel: string }
+  | {
+      provider: Provider
+      state: 'needs_reconnect'
+      reason: string
+      grantedScopes: string[]
+      accountLabel: string
+    }
+  | {
+      provider: Provider
+      state: 'connected'
+      profile?: AccountProfile
+      profileError?: string
+      panels: PanelModel[]
+      grantedScopes: string[]
+      accountLabel: string
+    }
   | { provider: Provider; state: 'broken'; reason: string }
 
 const PROFILE = '__profile'
@@ -24,7 +38,12 @@ const PROFILE = '__profile'
 /** Builds the dashboard: every provider's card, every panel loaded in parallel and failing alone. */
 export class DashboardService {
   constructor(
-    private readonly deps: { providers: ProviderRegistry; store: ConnectionStore; connections: ConnectionService; cache: PanelCache },
+    private readonly deps: {
+      providers: ProviderRegistry
+      store: ConnectionStore
+      connections: ConnectionService
+      cache: PanelCache
+    },
   ) {}
 
   cards(user: User): Promise<CardModel[]> {
@@ -37,11 +56,16 @@ export class DashboardService {
     try {
       record = await this.deps.store.get(ref)
     } catch (err) {
-      return { provider, state: 'broken', reason: isAppError(err) && err.expose ? err.message : 'This connection could not be read.' }
+      return {
+        provider,
+        state: 'broken',
+        reason: isAppError(err) && err.expose ? err.message : 'This connection could not be read.',
+      }
     }
     if (!record) return { provider, state: 'disconnected', scopes: provider.scopes }
     const base = { provider, grantedScopes: record.grant.scopes, accountLabel: record.grant.accountLabel }
-    if (record.status === 'needs_reconnect') return { ...base, state: 'needs_reconnect', reason: record.statusReason ?? '' }
+    if (record.status === 'needs_reconnect')
+      return { ...base, state: 'needs_reconnect', reason: record.statusReason ?? '' }
     return this.connectedCard(user, provider, record)
   }
 
@@ -69,7 +93,13 @@ export class DashboardService {
     const broken = results.find((r) => isAppError(r.error) && r.error.code === 'needs_reconnect')
     if (broken) {
       const after = await this.deps.store.get(ref)
-      return { provider, state: 'needs_reconnect', reason: after?.statusReason ?? '', grantedScopes: record.grant.scopes, accountLabel: record.grant.accountLabel }
+      return {
+        provider,
+        state: 'needs_reconnect',
+        reason: after?.statusReason ?? '',
+        grantedScopes: record.grant.scopes,
+        accountLabel: record.grant.accountLabel,
+      }
     }
     return {
       provider,
@@ -78,7 +108,12 @@ export class DashboardService {
       accountLabel: record.grant.accountLabel,
       profile: profile.value as AccountProfile | undefined,
       profileError: profile.error ? describe(profile.error) : undefined,
-      panels: defs.map((d, i) => ({ id: d.id, title: d.title, view: panels[i]!.value as PanelView | undefined, error: panels[i]!.error ? describe(panels[i]!.error) : undefined })),
+      panels: defs.map((d, i) => ({
+        id: d.id,
+        title: d.title,
+        view: panels[i]!.value as PanelView | undefined,
+        error: panels[i]!.error ? describe(panels[i]!.error) : undefined,
+      })),
     }
   }
 }

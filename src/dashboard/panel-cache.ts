@@ -22,7 +22,12 @@ export class PanelCache {
     return new Map(Object.entries(h).map(([k, v]) => [k, JSON.parse(v) as unknown]))
   }
 
-  async put(tenantId: string, userId: string, provider: string, entries: Record<string, unknown>): Promise<void> {
+  async put(
+    tenantId: string,
+    userId: string,
+    provider: string,
+    entries: Record<string, unknown>,
+  ): Promise<void> {
     if (this.ttlSec <= 0 || Object.keys(entries).length === 0) return
     const key = this.key(tenantId, userId, provider)
     const fields = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, JSON.stringify(v)]))

@@ -12,17 +12,28 @@ import type { PanelCache } from './panel-cache.js'
 import { chartGeometry } from './chart.js'
 
 const SmsForm = z.object({
-  to: z.string().trim().regex(/^\+?[0-9]{7,15}$/, 'Enter the recipient as an international number, 7 to 15 digits.'),
+  to: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9]{7,15}$/, 'Enter the recipient as an international number, 7 to 15 digits.'),
   text: z.string().trim().min(1, 'Enter a message.').max(1520, 'Keep the message under 1520 characters.'),
   from: z
     .string()
     .trim()
     .max(16)
-    .regex(/^([A-Za-z0-9 ]{1,11}|\+?[0-9]{1,16})?$/, 'The sender is up to 11 letters and digits, or up to 16 digits.')
+    .regex(
+      /^([A-Za-z0-9 ]{1,11}|\+?[0-9]{1,16})?$/,
+      'The sender is up to 11 letters and digits, or up to 16 digits.',
+    )
     .optional(),
 })
 
-export function dashboardRoutes(deps: { dashboard: DashboardService; connections: ConnectionService; providers: ProviderRegistry; cache: PanelCache }): Router {
+export function dashboardRoutes(deps: {
+  dashboard: DashboardService
+  connections: ConnectionService
+  providers: ProviderRegistry
+  cache: PanelCache
+}): Router {
   const r = Router()
   r.use(['/dashboard', '/connections'], requireSignedIn)
 
@@ -34,7 +45,11 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; connections
 
   r.post('/dashboard/refresh', async (req, res) => {
     const user = requireUser(req)
-    await deps.cache.clear(user.tenantId, user.id, deps.providers.all().map((p) => p.id))
+    await deps.cache.clear(
+      user.tenantId,
+      user.id,
+      deps.providers.all().map((p) => p.id),
+    )
     flash(req, 'info', 'Refreshed from the providers.')
     res.redirect(303, '/dashboard')
   })
@@ -49,9 +64,15 @@ export function dashboardRoutes(deps: { dashboard: DashboardService; connections
     }
     const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
     try {
-      const sent = await deps.connections.use(ref, (ctx, p) => p.sendSms(ctx, { to: form.data.to, text: form.data.text, from: form.data.from || undefined }))
+      const sent = await deps.connections.use(ref, (ctx, p) =>
+        p.sendSms(ctx, { to: form.data.to, text: form.data.text, from: form.data.from || undefined }),
+      )
       await deps.cache.clear(user.tenantId, user.id, [provider.id])
-      flash(req, 'info', `Message sent to ${form.data.to}${sent.messageId ? ` (id ${sent.messageId})` : ''}${sent.price ? `, cost ${formatMoney(sent.price)}` : ''}.`)
+      flash(
+        req,
+        'info',
+        `Message sent to ${form.data.to}${sent.messageId ? ` (id ${sent.messageId})` : ''}${sent.price ? `, cost ${formatMoney(sent.price)}` : ''}.`,
+      )
     } catch (err) {
       if (!isAppError(err) || !err.expose) throw err
       flash(req, 'error', `Not sent: ${err.message}`)

@@ -16,16 +16,61 @@ const TITLES: Record<number, string> = {
   503: 'Temporarily unavailable',
 }
 
+// What ioredis throws while Redis is away: the command ran out of retries, the connection
+// closed under it, or the socket could not be opened. Sought down the `cause` chain too.
+const REDIS_DOWN_NAMES = new Set(['MaxRetriesPerRequestError'])
+const REDIS_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTCONN',
+])
+const REDIS_DOWN_MESSAGE = /^(Connection is closed\.?|Stream isn't writeable.*|connect ECONNREFUSED .*)$/
+
+/** True when `err` (or a cause of it) says Redis is unreachable, as opposed to a bug. */
+export function isRedisUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (
+      REDIS_DOWN_NAMES.has(e.name) ||
+      (typeof code === 'string' && REDIS_DOWN_CODES.has(code)) ||
+      REDIS_DOWN_MESSAGE.test(e.message)
+    )
+      return true
+  }
+  return false
+}
+
 /** Maps anything thrown to an AppError; library errors that carry an HTTP status keep it. */
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err
-  const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode
+  if (isRedisUnavailable(err)) {
+    return new AppError(
+      'service_unavailable',
+      'Switchboard cannot reach its data store right now. Please try again in a minute.',
+      { status: 503, expose: true, cause: err },
+    )
+  }
+  const status =
+    (err as { status?: unknown; statusCode?: unknown })?.status ??
+    (err as { statusCode?: unknown })?.statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = status === 403 ? 'csrf_failed' : status === 404 ? 'not_found' : 'bad_request'
-    const message = status === 403 ? 'This form has expired or was not sent by Switchboard. Reload the page and try again.' : status === 413 ? 'The request is too large.' : 'The request was not understood.'
+    const message =
+      status === 403
+        ? 'This form has expired or was not sent by Switchboard. Reload the page and try again.'
+        : status === 413
+          ? 'The request is too large.'
+          : 'The request was not understood.'
     return new AppError(code, message, { status, cause: err })
   }
-  return new AppError('internal', 'Something went wrong on our side.', { status: 500, expose: false, cause: err })
+  return new AppError('internal', 'Something went wrong on our side.', {
+    status: 500,
+    expose: false,
+    cause: err,
+  })
 }
 
 /** The one place that decides what a user sees of an error; never a stack trace. */
@@ -38,10 +83,24 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return
     const message = appErr.expose ? appErr.message : 'Something went wrong on our side. Please try again.'
     res.status(appErr.status)
+    if (appErr.code === 'service_unavailable') res.setHeader('Retry-After', '5')
     if (req.accepts(['html', 'json']) === 'json') {
       res.json({ error: appErr.code, message })
       return
     }
-    res.render('error', { title: TITLES[appErr.status] ?? 'Error', status: appErr.status, message, code: appErr.code })
+    // A request refused before the CSRF token was made (a CSRF failure itself) still renders
+    // the signed-in header; and should the page itself fail, the user gets plain words,
+    // never Express's default page with a stack trace.
+    const locals = {
+      title: TITLES[appErr.status] ?? 'Error',
+      status: appErr.status,
+      message,
+      code: appErr.code,
+    }
+    res.render('error', { csrfToken: res.locals.csrfToken ?? '', ...locals }, (renderErr, html) => {
+      if (!renderErr) return void res.send(html)
+      logger.error({ err: renderErr, path: req.path }, 'error page failed to render')
+      res.type('text/plain').send(`${locals.title} (${appErr.status}): ${message}`)
+    })
   }
 }

@@ -36,17 +36,26 @@ function parse(argv: string[]): { command: keyof typeof Commands; flags: Record<
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, tenant: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, accounts: { type: 'string' } },
+    options: {
+      name: { type: 'string' },
+      tenant: { type: 'string' },
+      email: { type: 'string' },
+      password: { type: 'string' },
+      role: { type: 'string' },
+      accounts: { type: 'string' },
+    },
   })
   const command = positionals[0]
-  if (!command || !(command in Commands)) throw new UsageError(command ? `unknown command: ${command}` : 'no command given')
+  if (!command || !(command in Commands))
+    throw new UsageError(command ? `unknown command: ${command}` : 'no command given')
   return { command: command as keyof typeof Commands, flags: values as Record<string, string> }
 }
 
 async function run(argv: string[]): Promise<string> {
   const { command, flags } = parse(argv)
   const input = Commands[command].safeParse(flags)
-  if (!input.success) throw new UsageError(input.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '))
+  if (!input.success)
+    throw new UsageError(input.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '))
   const config = loadConfig()
   const redis = createRedis(config.redisUrl, config.redisKeyPrefix)
   await connectRedis(redis, config.redisUrl)
@@ -57,19 +66,33 @@ async function run(argv: string[]): Promise<string> {
     const data = input.data as Record<string, string>
     if (command === 'create-tenant') return (await tenants.create(data.name!)).id
     if (command === 'add-user') {
-      const u = await accounts.addUser({ tenantId: data.tenant!, email: data.email!, password: data.password!, role: data.role as (typeof ROLES)[number] })
+      const u = await accounts.addUser({
+        tenantId: data.tenant!,
+        email: data.email!,
+        password: data.password!,
+        role: data.role as (typeof ROLES)[number],
+      })
       return `added ${u.email} (${u.role}) to ${u.tenantId}`
     }
     if (!(await tenants.get(data.tenant!))) throw new UsageError(`no tenant with slug ${data.tenant}`)
     if (command === 'seed-demo') {
       // Demo data has placeholder tokens and fake emails: never in a real deployment.
       if (!config.sandbox.enabled) throw new UsageError('seed-demo runs only with the sandbox on (SANDBOX=1)')
-      const n = await seedDemo(redis, new TokenCipher(config.tokenKeys), data.tenant!, Number(data.accounts), (done) => process.stderr.write(`\rseeded ${done}`))
+      const n = await seedDemo(
+        redis,
+        new TokenCipher(config.tokenKeys),
+        data.tenant!,
+        Number(data.accounts),
+        (done) => process.stderr.write(`\rseeded ${done}`),
+      )
       process.stderr.write('\n')
       return `seeded ${n} demo accounts into ${data.tenant}`
     }
     const list = await users.list(data.tenant!, 0, 10_000)
-    return list.map((u) => `${u.email}\t${u.role}\t${new Date(u.createdAt).toISOString()}`).join('\n') || '(no users)'
+    return (
+      list.map((u) => `${u.email}\t${u.role}\t${new Date(u.createdAt).toISOString()}`).join('\n') ||
+      '(no users)'
+    )
   } finally {
     await redis.quit()
   }

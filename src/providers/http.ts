@@ -6,7 +6,12 @@ import { ProviderError } from '../errors.js'
  * slow provider costs a bounded wait and never a hung request. Failures become
  * ProviderError values here and nowhere else.
  */
-const agent = new Agent({ connectTimeout: 3_000, headersTimeout: 8_000, bodyTimeout: 8_000, keepAliveTimeout: 10_000 })
+const agent = new Agent({
+  connectTimeout: 3_000,
+  headersTimeout: 8_000,
+  bodyTimeout: 8_000,
+  keepAliveTimeout: 10_000,
+})
 
 export interface ProviderResponse {
   status: number
@@ -25,7 +30,12 @@ export interface ProviderRequest {
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024
 
-export type ProviderCallObserver = (provider: string, endpoint: string, outcome: string, seconds: number) => void
+export type ProviderCallObserver = (
+  provider: string,
+  endpoint: string,
+  outcome: string,
+  seconds: number,
+) => void
 const observers = new Set<ProviderCallObserver>()
 
 /** Adds an observer of every provider call (metrics); returns its removal. */
@@ -57,12 +67,27 @@ export async function providerRequest(provider: string, req: ProviderRequest): P
     })
     const body = await readBounded(res.body)
     const contentType = String(res.headers['content-type'] ?? '')
-    report(provider, req.url, res.statusCode < 400 ? 'ok' : `http_${Math.floor(res.statusCode / 100)}xx`, started)
+    report(
+      provider,
+      req.url,
+      res.statusCode < 400 ? 'ok' : `http_${Math.floor(res.statusCode / 100)}xx`,
+      started,
+    )
     return { status: res.statusCode, contentType, body }
   } catch (err) {
-    report(provider, req.url, /timeout|abort/i.test((err as Error)?.name ?? '') ? 'timeout' : 'network_error', started)
+    report(
+      provider,
+      req.url,
+      /timeout|abort/i.test((err as Error)?.name ?? '') ? 'timeout' : 'network_error',
+      started,
+    )
     if (err instanceof ProviderError) throw err
-    throw new ProviderError(provider, 'provider_unavailable', `${labelOf(provider)} did not answer in time or could not be reached.`, describeNetworkError(err))
+    throw new ProviderError(
+      provider,
+      'provider_unavailable',
+      `${labelOf(provider)} did not answer in time or could not be reached.`,
+      describeNetworkError(err),
+    )
   }
 }
 
@@ -78,7 +103,8 @@ async function readBounded(body: AsyncIterable<Buffer>): Promise<string> {
 }
 
 function describeNetworkError(err: unknown): Error {
-  if (err instanceof undiciErrors.UndiciError || err instanceof Error) return new Error(`${err.name}: ${err.message}`)
+  if (err instanceof undiciErrors.UndiciError || err instanceof Error)
+    return new Error(`${err.name}: ${err.message}`)
   return new Error(String(err))
 }
 
@@ -91,6 +117,11 @@ export function parseJson(provider: string, body: string): unknown {
   try {
     return JSON.parse(body)
   } catch (err) {
-    throw new ProviderError(provider, 'provider_bad_response', `${labelOf(provider)} sent an answer Switchboard could not read.`, new Error(`invalid JSON (${body.length} bytes)`, { cause: err }))
+    throw new ProviderError(
+      provider,
+      'provider_bad_response',
+      `${labelOf(provider)} sent an answer Switchboard could not read.`,
+      new Error(`invalid JSON (${body.length} bytes)`, { cause: err }),
+    )
   }
 }

@@ -56,7 +56,12 @@ export interface AccountProfile {
 export type PanelView =
   | { kind: 'stats'; items: Array<{ label: string; value: string }> }
   | { kind: 'table'; columns: string[]; rows: string[][]; empty: string; note?: string }
-  | { kind: 'chart'; title: string; points: Array<{ label: string; messages: number; cost: number }>; currency: string }
+  | {
+      kind: 'chart'
+      title: string
+      points: Array<{ label: string; messages: number; cost: number }>
+      currency: string
+    }
   | { kind: 'send_sms'; senderHint: string }
   | { kind: 'note'; text: string }
 
@@ -108,7 +113,12 @@ export interface Provider {
   /** Scopes a user may pick when connecting (empty: the protocol has none). */
   scopes: ScopeInfo[]
   refreshable: boolean
-  begin(input: { credentials: ClientCredentials; callbackUrl: string; state: string; scopes: string[] }): Promise<BeginResult>
+  begin(input: {
+    credentials: ClientCredentials
+    callbackUrl: string
+    state: string
+    scopes: string[]
+  }): Promise<BeginResult>
   /** Validates the callback query; throws ValidationError on a malformed one. */
   parseCallback(query: unknown): CallbackOutcome
   complete(input: {

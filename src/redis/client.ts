@@ -24,7 +24,10 @@ export async function connectRedis(redis: Redis, url: string, timeoutMs = 5_000)
   const masked = url.replace(/\/\/([^@/]*)@/, '//***@')
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis at ${masked} did not answer within ${timeoutMs} ms`)), timeoutMs)
+    timer = setTimeout(
+      () => reject(new Error(`Redis at ${masked} did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    )
   })
   try {
     await Promise.race([redis.connect().then(() => redis.ping()), timeout])

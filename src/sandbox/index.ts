@@ -69,7 +69,12 @@ const ControlCommand = z.object({
     .optional(),
   accessTokenTtlSec: z.number().int().min(1).max(86_400).optional(),
   action: z
-    .enum(['expire_sms77_access_tokens', 'revoke_sms77_refresh_tokens', 'revoke_nexmo_access_tokens', 'reset'])
+    .enum([
+      'expire_sms77_access_tokens',
+      'revoke_sms77_refresh_tokens',
+      'revoke_nexmo_access_tokens',
+      'reset',
+    ])
     .optional(),
 })
 

@@ -10,8 +10,18 @@ import { createSandbox, SANDBOX_PATHS } from './index.js'
 const config = loadConfig()
 const port = config.sandbox.port
 const sandbox = createSandbox({
-  sms77: { clients: config.sms77.client ? [config.sms77.client] : [], accessTokenTtlSec: config.sandbox.tokenTtlSec, codeTtlSec: 30, refreshGraceSec: 0 },
-  nexmo: { consumers: config.nexmo.consumer ? [{ key: config.nexmo.consumer.id, secret: config.nexmo.consumer.secret }] : [], timestampWindowSec: 300 },
+  sms77: {
+    clients: config.sms77.client ? [config.sms77.client] : [],
+    accessTokenTtlSec: config.sandbox.tokenTtlSec,
+    codeTtlSec: 30,
+    refreshGraceSec: 0,
+  },
+  nexmo: {
+    consumers: config.nexmo.consumer
+      ? [{ key: config.nexmo.consumer.id, secret: config.nexmo.consumer.secret }]
+      : [],
+    timestampWindowSec: 300,
+  },
 })
 const app = express()
 app.disable('x-powered-by')
@@ -26,4 +36,5 @@ server.listen(port, '127.0.0.1', () => {
   console.log(`  NEXMO_API_URL=${base}${SANDBOX_PATHS.nexmoRest}`)
   console.log(`  control: ${base}/_control`)
 })
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => server.close(() => process.exit(0)))
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.on(signal, () => server.close(() => process.exit(0)))

@@ -1,7 +1,15 @@
 import type { Redis } from '../redis/client.js'
 import { tenantKey } from '../connections/connection-store.js'
 
-export type AuditAction = 'support.view' | 'support.search' | 'support.refresh' | 'support.export' | 'admin.user_added' | 'admin.role_changed' | 'admin.user_removed' | 'admin.credentials_changed'
+export type AuditAction =
+  | 'support.view'
+  | 'support.search'
+  | 'support.refresh'
+  | 'support.export'
+  | 'admin.user_added'
+  | 'admin.role_changed'
+  | 'admin.user_removed'
+  | 'admin.credentials_changed'
 
 export interface AuditEntry {
   id: string
@@ -27,22 +35,46 @@ export class AuditLog {
       '~',
       MAX_ENTRIES,
       '*',
-      'at', String(Date.now()),
-      'actorId', e.actorId,
-      'actorEmail', e.actorEmail,
-      'action', e.action,
-      'detail', e.detail.slice(0, 500),
-      'accounts', e.accounts.slice(0, 200).join(','),
+      'at',
+      String(Date.now()),
+      'actorId',
+      e.actorId,
+      'actorEmail',
+      e.actorEmail,
+      'action',
+      e.action,
+      'detail',
+      e.detail.slice(0, 500),
+      'accounts',
+      e.accounts.slice(0, 200).join(','),
     )
   }
 
   /** Newest first; `before` is the id of the last entry of the previous page. */
-  async page(tenantId: string, count: number, before?: string): Promise<{ entries: AuditEntry[]; next?: string }> {
-    const raw = await this.redis.xrevrange(auditKey(tenantId), before ? `(${before}` : '+', '-', 'COUNT', count + 1)
+  async page(
+    tenantId: string,
+    count: number,
+    before?: string,
+  ): Promise<{ entries: AuditEntry[]; next?: string }> {
+    const raw = await this.redis.xrevrange(
+      auditKey(tenantId),
+      before ? `(${before}` : '+',
+      '-',
+      'COUNT',
+      count + 1,
+    )
     const entries = raw.slice(0, count).map(([id, fields]) => {
       const f: Record<string, string> = {}
       for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!
-      return { id, at: Number(f.at), actorId: f.actorId ?? '', actorEmail: f.actorEmail ?? '', action: f.action as AuditAction, detail: f.detail ?? '', accounts: f.accounts ? f.accounts.split(',') : [] }
+      return {
+        id,
+        at: Number(f.at),
+        actorId: f.actorId ?? '',
+        actorEmail: f.actorEmail ?? '',
+        action: f.action as AuditAction,
+        detail: f.detail ?? '',
+        accounts: f.accounts ? f.accounts.split(',') : [],
+      }
     })
     return { entries, next: raw.length > count ? entries[entries.length - 1]?.id : undefined }
   }

@@ -49,8 +49,16 @@ export class BalanceReader {
     const ref = refOf(tenantId, row.member)
     try {
       const profile = await this.connections.use(ref, (ctx, p) => p.fetchProfile(ctx))
-      await this.index.recordBalance(ref, { balance: profile.balance, company: profile.company, readAt: Date.now() })
-      if (profile.company !== row.entry.company) await this.index.indexConnection(ref, [...(await this.words(tenantId, row.member)), profile.company ?? ''])
+      await this.index.recordBalance(ref, {
+        balance: profile.balance,
+        company: profile.company,
+        readAt: Date.now(),
+      })
+      if (profile.company !== row.entry.company)
+        await this.index.indexConnection(ref, [
+          ...(await this.words(tenantId, row.member)),
+          profile.company ?? '',
+        ])
     } catch (err) {
       const error = isAppError(err) && err.expose ? err.message : 'The balance could not be read.'
       // Keep the last known balance beside the error: support still sees something useful.

@@ -21,7 +21,9 @@ const ListQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).optional().default(1),
 })
 
-const RefreshForm = ListQuery.extend({ member: z.string().regex(/^[a-f0-9]{24}:(sms77|nexmo)$/, 'unknown account') })
+const RefreshForm = ListQuery.extend({
+  member: z.string().regex(/^[a-f0-9]{24}:(sms77|nexmo)$/, 'unknown account'),
+})
 
 export interface SupportDeps {
   redis: Redis
@@ -40,23 +42,44 @@ export function supportRoutes(deps: SupportDeps): Router {
   const r = Router()
   r.use('/support', requireRole('support', 'admin'))
 
-  const audit = (req: Request, action: Parameters<AuditLog['record']>[1]['action'], detail: string, accounts: string[]) => {
+  const audit = (
+    req: Request,
+    action: Parameters<AuditLog['record']>[1]['action'],
+    detail: string,
+    accounts: string[],
+  ) => {
     const user = requireUser(req)
-    return deps.audit.record(user.tenantId, { actorId: user.id, actorEmail: user.email, action, detail, accounts })
+    return deps.audit.record(user.tenantId, {
+      actorId: user.id,
+      actorEmail: user.email,
+      action,
+      detail,
+      accounts,
+    })
   }
 
   r.get('/support', async (req, res) => {
     const user = requireUser(req)
     const query = parseInput(ListQuery, req.query)
     const offset = (query.page - 1) * PAGE_SIZE
-    const page = await deps.index.page(user.tenantId, { search: query.q || undefined, sort: query.sort, offset, limit: PAGE_SIZE })
+    const page = await deps.index.page(user.tenantId, {
+      search: query.q || undefined,
+      sort: query.sort,
+      offset,
+      limit: PAGE_SIZE,
+    })
     let rows = await deps.index.rows(user.tenantId, page.members)
     const stale = rows.filter((row) => deps.reader.isStale(row))
     if (stale.length) {
       await deps.reader.readRows(user.tenantId, stale, READ_DEADLINE_MS)
       rows = await deps.index.rows(user.tenantId, page.members)
     }
-    await audit(req, query.q ? 'support.search' : 'support.view', query.q ? `search "${query.q}" page ${query.page}` : `page ${query.page} sorted ${query.sort}`, page.members)
+    await audit(
+      req,
+      query.q ? 'support.search' : 'support.view',
+      query.q ? `search "${query.q}" page ${query.page}` : `page ${query.page} sorted ${query.sort}`,
+      page.members,
+    )
     res.render('support', {
       title: 'Support',
       rows,
@@ -89,7 +112,20 @@ export function supportRoutes(deps: SupportDeps): Router {
     const user = requireUser(req)
     const key = tenantConnectionsKey(user.tenantId)
     res.type('text/csv; charset=utf-8').attachment(`switchboard-${user.tenantId}-accounts.csv`)
-    res.write(csvLine(['email', 'provider', 'status', 'account', 'company', 'balance', 'currency', 'balance_read_at', 'error', 'connected_at']))
+    res.write(
+      csvLine([
+        'email',
+        'provider',
+        'status',
+        'account',
+        'company',
+        'balance',
+        'currency',
+        'balance_read_at',
+        'error',
+        'connected_at',
+      ]),
+    )
     let exported = 0
     // In batches straight from the indexes: the whole tenant is never held in memory.
     for (let offset = 0; ; offset += 500) {
@@ -97,7 +133,20 @@ export function supportRoutes(deps: SupportDeps): Router {
       if (members.length === 0) break
       for (const row of await deps.index.rows(user.tenantId, members)) {
         const e = row.entry
-        res.write(csvLine([row.email, row.provider, row.status, row.accountLabel, e.company, e.balance?.amount, e.balance?.currency, e.readAt ? new Date(e.readAt).toISOString() : '', e.error, new Date(row.connectedAt).toISOString()]))
+        res.write(
+          csvLine([
+            row.email,
+            row.provider,
+            row.status,
+            row.accountLabel,
+            e.company,
+            e.balance?.amount,
+            e.balance?.currency,
+            e.readAt ? new Date(e.readAt).toISOString() : '',
+            e.error,
+            new Date(row.connectedAt).toISOString(),
+          ]),
+        )
         exported++
       }
     }

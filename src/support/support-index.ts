@@ -1,5 +1,10 @@
 import type { Redis } from '../redis/client.js'
-import { connectionKey, tenantConnectionsKey, tenantKey, type ConnectionRef } from '../connections/connection-store.js'
+import {
+  connectionKey,
+  tenantConnectionsKey,
+  tenantKey,
+  type ConnectionRef,
+} from '../connections/connection-store.js'
 import type { Money, ProviderId } from '../providers/types.js'
 
 /**
@@ -66,13 +71,20 @@ export class SupportIndex {
     const old = await this.redis.hget(searchTextKey(ref.tenantId), member)
     const m = this.redis.multi()
     if (old !== null && old !== text) m.zrem(searchKey(ref.tenantId), `${old}\0${member}`)
-    await m.zadd(searchKey(ref.tenantId), 0, `${text}\0${member}`).hset(searchTextKey(ref.tenantId), member, text).exec()
+    await m
+      .zadd(searchKey(ref.tenantId), 0, `${text}\0${member}`)
+      .hset(searchTextKey(ref.tenantId), member, text)
+      .exec()
   }
 
   async removeConnection(ref: ConnectionRef): Promise<void> {
     const member = memberOf(ref)
     const old = await this.redis.hget(searchTextKey(ref.tenantId), member)
-    const m = this.redis.multi().hdel(searchTextKey(ref.tenantId), member).zrem(balanceKey(ref.tenantId), member).hdel(entryKey(ref.tenantId), member)
+    const m = this.redis
+      .multi()
+      .hdel(searchTextKey(ref.tenantId), member)
+      .zrem(balanceKey(ref.tenantId), member)
+      .hdel(entryKey(ref.tenantId), member)
     if (old !== null) m.zrem(searchKey(ref.tenantId), `${old}\0${member}`)
     await m.exec()
   }
@@ -91,10 +103,20 @@ export class SupportIndex {
   }
 
   /** One page of members: newest first, by balance, or matching a search. */
-  async page(tenantId: string, opts: { search?: string; sort: SortOrder; offset: number; limit: number }): Promise<{ total: number; members: string[] }> {
+  async page(
+    tenantId: string,
+    opts: { search?: string; sort: SortOrder; offset: number; limit: number },
+  ): Promise<{ total: number; members: string[] }> {
     const { offset, limit } = opts
     if (opts.search) {
-      const [total, members] = (await this.redis.eval(SEARCH_SCRIPT, 1, searchKey(tenantId), opts.search.toLowerCase(), offset, limit)) as [number, string[]]
+      const [total, members] = (await this.redis.eval(
+        SEARCH_SCRIPT,
+        1,
+        searchKey(tenantId),
+        opts.search.toLowerCase(),
+        offset,
+        limit,
+      )) as [number, string[]]
       return { total, members }
     }
     const key = opts.sort === 'recent' ? tenantConnectionsKey(tenantId) : balanceKey(tenantId)
@@ -121,16 +143,19 @@ export class SupportIndex {
       const [status, accountLabel, createdAt] = (results[i * 2]?.[1] as (string | null)[]) ?? []
       if (!status) return []
       const ref = refOf(tenantId, member)
-      return [{
-        member,
-        userId: ref.userId,
-        provider: ref.provider,
-        email: (results[i * 2 + 1]?.[1] as string | null) ?? '(removed user)',
-        status: status === 'needs_reconnect' ? 'needs_reconnect' : entries[i]!.error ? 'error' : 'connected',
-        accountLabel: accountLabel ?? '',
-        connectedAt: Number(createdAt),
-        entry: entries[i]!,
-      }]
+      return [
+        {
+          member,
+          userId: ref.userId,
+          provider: ref.provider,
+          email: (results[i * 2 + 1]?.[1] as string | null) ?? '(removed user)',
+          status:
+            status === 'needs_reconnect' ? 'needs_reconnect' : entries[i]!.error ? 'error' : 'connected',
+          accountLabel: accountLabel ?? '',
+          connectedAt: Number(createdAt),
+          entry: entries[i]!,
+        },
+      ]
     })
   }
 }

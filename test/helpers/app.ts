@@ -7,7 +7,12 @@ import { loadConfig, type Config } from '../../src/config.js'
 import { createLogger } from '../../src/http/logger.js'
 import type { Redis } from '../../src/redis/client.js'
 import { dropPrefix, openRedis, REDIS_URL, uniquePrefix } from './redis.js'
-import { startSandbox, TEST_NEXMO_CONSUMER, TEST_SMS77_CLIENT, type RunningSandbox } from './sandbox-server.js'
+import {
+  startSandbox,
+  TEST_NEXMO_CONSUMER,
+  TEST_SMS77_CLIENT,
+  type RunningSandbox,
+} from './sandbox-server.js'
 
 export const BASE_URL = 'http://switchboard.test'
 
@@ -63,7 +68,11 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   const logger = createLogger(config.logLevel, sink)
   const redis = await openRedis(prefix)
   // Many sign-ups come from one test IP; tests of the limits pass their own.
-  const loginLimits = { perIp: { points: 1000, durationSec: 60 }, perAccount: { points: 5, durationSec: 60 }, signupPerIp: { points: 10_000, durationSec: 60 } }
+  const loginLimits = {
+    perIp: { points: 1000, durationSec: 60 },
+    perAccount: { points: 5, durationSec: 60 },
+    signupPerIp: { points: 10_000, durationSec: 60 },
+  }
   const deps: AppDeps = { config, redis, logger, loginLimits, ...opts.deps }
   const services = buildServices(deps)
   const app = createApp(deps, services)
@@ -97,10 +106,19 @@ export function uniqueEmail(tag = 'user'): string {
 }
 
 /** Signs up a new organisation through the real form; returns a signed-in agent. */
-export async function signUp(app: Express, org = 'Acme Test', email = uniqueEmail('admin'), password = 'correct horse battery'): Promise<{ agent: Agent; email: string; password: string }> {
+export async function signUp(
+  app: Express,
+  org = 'Acme Test',
+  email = uniqueEmail('admin'),
+  password = 'correct horse battery',
+): Promise<{ agent: Agent; email: string; password: string }> {
   const agent = supertest.agent(app)
   const page = await agent.get('/signup').expect(200)
-  await agent.post('/signup').type('form').send({ _csrf: csrfFrom(page.text), organization: org, email, password }).expect(303)
+  await agent
+    .post('/signup')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), organization: org, email, password })
+    .expect(303)
   return { agent, email, password }
 }
 

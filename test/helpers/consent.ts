@@ -10,10 +10,21 @@ export interface ConsentResult {
 
 function attr(tag: string, name: string): string | undefined {
   const m = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag)
-  return m ? m[1]!.replace(/&amp;/g, '&').replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>') : undefined
+  return m
+    ? m[1]!
+        .replace(/&amp;/g, '&')
+        .replace(/&#34;|&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+    : undefined
 }
 
-export async function pressConsent(authorizeUrl: string, button: 'Allow' | 'Deny', choose?: Record<string, string>): Promise<ConsentResult> {
+export async function pressConsent(
+  authorizeUrl: string,
+  button: 'Allow' | 'Deny',
+  choose?: Record<string, string>,
+): Promise<ConsentResult> {
   const page = await fetch(authorizeUrl, { redirect: 'manual' })
   const html = await page.text()
   if (page.status !== 200) throw new Error(`consent page answered ${page.status}: ${html.slice(0, 200)}`)
@@ -25,10 +36,13 @@ export async function pressConsent(authorizeUrl: string, button: 'Allow' | 'Deny
     const name = attr(input, 'name')
     if (!name) continue
     if (type === 'hidden') fields.append(name, attr(input, 'value') ?? '')
-    if ((type === 'radio' || type === 'checkbox') && /\schecked/i.test(input) && !choose?.[name]) fields.append(name, attr(input, 'value') ?? 'on')
+    if ((type === 'radio' || type === 'checkbox') && /\schecked/i.test(input) && !choose?.[name])
+      fields.append(name, attr(input, 'value') ?? 'on')
   }
   for (const [k, v] of Object.entries(choose ?? {})) fields.set(k, v)
-  const buttonTag = (form.match(/<button[^>]*>[\s\S]*?<\/button>/gi) ?? []).find((b) => b.replace(/<[^>]+>/g, '').trim() === button)
+  const buttonTag = (form.match(/<button[^>]*>[\s\S]*?<\/button>/gi) ?? []).find(
+    (b) => b.replace(/<[^>]+>/g, '').trim() === button,
+  )
   if (!buttonTag) throw new Error(`no ${button} button on the consent page`)
   const bName = attr(buttonTag, 'name')
   if (bName) fields.set(bName, attr(buttonTag, 'value') ?? '')

@@ -6,12 +6,20 @@ import { pathOf, pressConsent } from './consent.js'
 /** POST /connect/sms77 with these scopes; returns the provider URL the app redirected to. */
 export async function beginSms77(agent: Agent, scopes: string[]): Promise<URL> {
   const csrf = await csrfOf(agent)
-  const res = await agent.post('/connect/sms77').type('form').send(`_csrf=${encodeURIComponent(csrf)}&${scopes.map((s) => `scope=${s}`).join('&')}`).expect(303)
+  const res = await agent
+    .post('/connect/sms77')
+    .type('form')
+    .send(`_csrf=${encodeURIComponent(csrf)}&${scopes.map((s) => `scope=${s}`).join('&')}`)
+    .expect(303)
   return new URL(res.headers.location!)
 }
 
 /** The whole sms77 connect journey: connect, press Allow at the provider, come back. */
-export async function connectSms77(t: TestApp, agent: Agent, scopes = ['balance', 'analytics', 'journal', 'sms']): Promise<void> {
+export async function connectSms77(
+  t: TestApp,
+  agent: Agent,
+  scopes = ['balance', 'analytics', 'journal', 'sms'],
+): Promise<void> {
   const authorize = await beginSms77(agent, scopes)
   const consent = await pressConsent(authorize.toString(), 'Allow')
   expect(consent.status).toBe(302)

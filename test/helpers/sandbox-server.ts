@@ -1,7 +1,12 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
-import { createSandbox, SANDBOX_PATHS, type SandboxControl, type SandboxOptions } from '../../src/sandbox/index.js'
+import {
+  createSandbox,
+  SANDBOX_PATHS,
+  type SandboxControl,
+  type SandboxOptions,
+} from '../../src/sandbox/index.js'
 
 export interface RunningSandbox {
   origin: string

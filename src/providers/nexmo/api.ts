@@ -10,18 +10,49 @@ function tokenOf(ctx: CallContext) {
 }
 
 function checkStatus(status: number, what: string): void {
-  if (status === 401) throw new ProviderError('nexmo', 'token_rejected', 'Nexmo no longer accepts this connection.', new Error(`${what}: HTTP 401`))
-  if (status >= 500) throw new ProviderError('nexmo', 'provider_unavailable', 'Nexmo could not answer right now.', new Error(`${what}: HTTP ${status}`))
-  if (status !== 200) throw new ProviderError('nexmo', 'provider_rejected', 'Nexmo refused the request.', new Error(`${what}: HTTP ${status}`))
+  if (status === 401)
+    throw new ProviderError(
+      'nexmo',
+      'token_rejected',
+      'Nexmo no longer accepts this connection.',
+      new Error(`${what}: HTTP 401`),
+    )
+  if (status >= 500)
+    throw new ProviderError(
+      'nexmo',
+      'provider_unavailable',
+      'Nexmo could not answer right now.',
+      new Error(`${what}: HTTP ${status}`),
+    )
+  if (status !== 200)
+    throw new ProviderError(
+      'nexmo',
+      'provider_rejected',
+      'Nexmo refused the request.',
+      new Error(`${what}: HTTP ${status}`),
+    )
 }
 
-const BalanceResponse = z.object({ value: z.union([z.number(), z.string()]).transform(Number).pipe(z.number().finite()), autoReload: z.boolean().optional() })
+const BalanceResponse = z.object({
+  value: z.union([z.number(), z.string()]).transform(Number).pipe(z.number().finite()),
+  autoReload: z.boolean().optional(),
+})
 
 export async function getBalance(apiUrl: string, ctx: CallContext): Promise<Money> {
-  const res = await signedRequest(ctx.credentials, { method: 'GET', url: `${apiUrl}/account/get-balance`, token: tokenOf(ctx) })
+  const res = await signedRequest(ctx.credentials, {
+    method: 'GET',
+    url: `${apiUrl}/account/get-balance`,
+    token: tokenOf(ctx),
+  })
   checkStatus(res.status, 'get-balance')
   const parsed = BalanceResponse.safeParse(parseJson('nexmo', res.body))
-  if (!parsed.success) throw new ProviderError('nexmo', 'provider_bad_response', 'Nexmo sent a balance Switchboard could not read.', parsed.error)
+  if (!parsed.success)
+    throw new ProviderError(
+      'nexmo',
+      'provider_bad_response',
+      'Nexmo sent a balance Switchboard could not read.',
+      parsed.error,
+    )
   return { amount: parsed.data.value, currency: 'EUR' }
 }
 
@@ -42,19 +73,45 @@ const SMS_STATUS: Record<string, string> = {
 
 const SmsResponse = z.object({
   messages: z
-    .array(z.object({ status: z.string(), 'message-id': z.string().optional(), 'message-price': z.string().optional(), 'error-text': z.string().optional() }))
+    .array(
+      z.object({
+        status: z.string(),
+        'message-id': z.string().optional(),
+        'message-price': z.string().optional(),
+        'error-text': z.string().optional(),
+      }),
+    )
     .min(1),
 })
 
 export async function sendSms(apiUrl: string, ctx: CallContext, m: SmsMessage): Promise<SmsResult> {
   const form = { from: m.from || 'Switchboard', to: m.to.replace(/^\+/, ''), text: m.text }
-  const res = await signedRequest(ctx.credentials, { method: 'POST', url: `${apiUrl}/sms/json`, form, token: tokenOf(ctx) })
+  const res = await signedRequest(ctx.credentials, {
+    method: 'POST',
+    url: `${apiUrl}/sms/json`,
+    form,
+    token: tokenOf(ctx),
+  })
   checkStatus(res.status, 'sms')
   const parsed = SmsResponse.safeParse(parseJson('nexmo', res.body))
-  if (!parsed.success) throw new ProviderError('nexmo', 'provider_bad_response', 'Nexmo answered the send request in a form Switchboard could not read.', parsed.error)
+  if (!parsed.success)
+    throw new ProviderError(
+      'nexmo',
+      'provider_bad_response',
+      'Nexmo answered the send request in a form Switchboard could not read.',
+      parsed.error,
+    )
   const first = parsed.data.messages[0]!
   if (first.status === '4') throw new ProviderError('nexmo', 'token_rejected', SMS_STATUS['4']!)
-  if (first.status !== '0') throw new ProviderError('nexmo', 'provider_rejected', SMS_STATUS[first.status] ?? `Nexmo did not send the message (status ${first.status}).`)
+  if (first.status !== '0')
+    throw new ProviderError(
+      'nexmo',
+      'provider_rejected',
+      SMS_STATUS[first.status] ?? `Nexmo did not send the message (status ${first.status}).`,
+    )
   const price = Number(first['message-price'])
-  return { messageId: first['message-id'] ?? '', price: Number.isFinite(price) ? { amount: price, currency: 'EUR' } : undefined }
+  return {
+    messageId: first['message-id'] ?? '',
+    price: Number.isFinite(price) ? { amount: price, currency: 'EUR' } : undefined,
+  }
 }

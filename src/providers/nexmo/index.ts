@@ -28,17 +28,39 @@ export function nexmoProvider(urls: NexmoUrls): Provider {
     scopes: [],
     refreshable: false,
     async begin({ credentials, callbackUrl }) {
-      const res = await signedRequest(credentials, { method: 'POST', url: `${urls.oauthUrl}/request_token`, protocol: { oauth_callback: callbackUrl } })
+      const res = await signedRequest(credentials, {
+        method: 'POST',
+        url: `${urls.oauthUrl}/request_token`,
+        protocol: { oauth_callback: callbackUrl },
+      })
       const pair = parseTokenPair(res, 'request for a sign-in token')
       if (pair.extras.oauth_callback_confirmed !== 'true') {
-        throw new ProviderError('nexmo', 'provider_bad_response', 'Nexmo did not confirm the callback address.', new Error('oauth_callback_confirmed missing'))
+        throw new ProviderError(
+          'nexmo',
+          'provider_bad_response',
+          'Nexmo did not confirm the callback address.',
+          new Error('oauth_callback_confirmed missing'),
+        )
       }
-      return { redirectUrl: `${urls.oauthUrl}/authorize?oauth_token=${encodeURIComponent(pair.token)}`, correlation: pair.token, pendingSecret: pair.secret }
+      return {
+        redirectUrl: `${urls.oauthUrl}/authorize?oauth_token=${encodeURIComponent(pair.token)}`,
+        correlation: pair.token,
+        pendingSecret: pair.secret,
+      }
     },
     parseCallback(query): CallbackOutcome {
       const q = parseInput(CallbackQuery, query, 'This sign-in answer from Nexmo is malformed.')
-      if (q.denied || !q.oauth_verifier) return { kind: 'denied', correlation: (q.denied ?? q.oauth_token)!, message: 'Access denied: the Nexmo account owner did not allow access.' }
-      return { kind: 'authorized', correlation: q.oauth_token!, params: { oauth_token: q.oauth_token!, oauth_verifier: q.oauth_verifier } }
+      if (q.denied || !q.oauth_verifier)
+        return {
+          kind: 'denied',
+          correlation: (q.denied ?? q.oauth_token)!,
+          message: 'Access denied: the Nexmo account owner did not allow access.',
+        }
+      return {
+        kind: 'authorized',
+        correlation: q.oauth_token!,
+        params: { oauth_token: q.oauth_token!, oauth_verifier: q.oauth_verifier },
+      }
     },
     async complete({ credentials, params, pendingSecret }) {
       const res = await signedRequest(credentials, {
@@ -49,11 +71,21 @@ export function nexmoProvider(urls: NexmoUrls): Provider {
       })
       const pair = parseTokenPair(res, 'exchange for an access token')
       const accountId = accountIdFor(pair)
-      return { secrets: { accessToken: pair.token, tokenSecret: pair.secret }, obtainedAt: Date.now(), scopes: [], accountId, accountLabel: `Nexmo account ${accountId}` }
+      return {
+        secrets: { accessToken: pair.token, tokenSecret: pair.secret },
+        obtainedAt: Date.now(),
+        scopes: [],
+        accountId,
+        accountLabel: `Nexmo account ${accountId}`,
+      }
     },
     async refresh() {
       // OAuth 1.0a access tokens live until revoked: there is nothing to refresh.
-      throw new ProviderError('nexmo', 'invalid_grant', 'Nexmo connections cannot be refreshed; reconnect instead.')
+      throw new ProviderError(
+        'nexmo',
+        'invalid_grant',
+        'Nexmo connections cannot be refreshed; reconnect instead.',
+      )
     },
     async fetchProfile(ctx) {
       const balance = await getBalance(urls.apiUrl, ctx)
@@ -70,7 +102,11 @@ export function nexmoProvider(urls: NexmoUrls): Provider {
     fetchBalance: (ctx) => getBalance(urls.apiUrl, ctx),
     // The balance is on the account card already (fetchProfile); no second call for a panel.
     panels: () => [
-      { id: 'sms', title: 'Send SMS', load: async () => ({ kind: 'send_sms', senderHint: 'A name of up to 11 letters, or a number' }) },
+      {
+        id: 'sms',
+        title: 'Send SMS',
+        load: async () => ({ kind: 'send_sms', senderHint: 'A name of up to 11 letters, or a number' }),
+      },
     ],
     sendSms: (ctx, message) => sendSms(urls.apiUrl, ctx, message),
   }

@@ -28,7 +28,10 @@ export interface SignedCall {
   accept?: string
 }
 
-export async function signedRequest(consumer: ClientCredentials, call: SignedCall): Promise<ProviderResponse> {
+export async function signedRequest(
+  consumer: ClientCredentials,
+  call: SignedCall,
+): Promise<ProviderResponse> {
   const oauth = signer(consumer)
   const data = { ...call.form, ...call.protocol }
   const params = oauth.authorize({ url: call.url, method: call.method, data }, call.token)
@@ -55,21 +58,43 @@ export interface TokenPair {
 
 /** Parses a form-encoded token answer (RFC 5849 §2.1 / §2.3). */
 export function parseTokenPair(res: ProviderResponse, step: string): TokenPair {
-  if (res.status === 401) throw new ProviderError('nexmo', 'token_rejected', `Nexmo refused the ${step}.`, new Error(`${step}: HTTP 401`))
+  if (res.status === 401)
+    throw new ProviderError(
+      'nexmo',
+      'token_rejected',
+      `Nexmo refused the ${step}.`,
+      new Error(`${step}: HTTP 401`),
+    )
   if (res.status !== 200) {
-    throw new ProviderError('nexmo', res.status >= 500 ? 'provider_unavailable' : 'provider_rejected', `Nexmo could not complete the ${step} right now.`, new Error(`${step}: HTTP ${res.status}`))
+    throw new ProviderError(
+      'nexmo',
+      res.status >= 500 ? 'provider_unavailable' : 'provider_rejected',
+      `Nexmo could not complete the ${step} right now.`,
+      new Error(`${step}: HTTP ${res.status}`),
+    )
   }
   const form = new URLSearchParams(res.body)
   const token = form.get('oauth_token')
   const secret = form.get('oauth_token_secret')
   if (!token || !secret || token.length > 512 || secret.length > 512) {
-    throw new ProviderError('nexmo', 'provider_bad_response', `Nexmo answered the ${step} with something Switchboard could not use.`, new Error(`${step}: no oauth_token/oauth_token_secret`))
+    throw new ProviderError(
+      'nexmo',
+      'provider_bad_response',
+      `Nexmo answered the ${step} with something Switchboard could not use.`,
+      new Error(`${step}: no oauth_token/oauth_token_secret`),
+    )
   }
-  const extras = Object.fromEntries([...form].filter(([k]) => k !== 'oauth_token' && k !== 'oauth_token_secret'))
+  const extras = Object.fromEntries(
+    [...form].filter(([k]) => k !== 'oauth_token' && k !== 'oauth_token_secret'),
+  )
   return { token, secret, extras }
 }
 
 /** A stable, non-secret id for an account when Nexmo names none: a hash of the token. */
 export function accountIdFor(pair: TokenPair): string {
-  return pair.extras.api_key ?? pair.extras.account_id ?? createHash('sha256').update(pair.token).digest('hex').slice(0, 12)
+  return (
+    pair.extras.api_key ??
+    pair.extras.account_id ??
+    createHash('sha256').update(pair.token).digest('hex').slice(0, 12)
+  )
 }

@@ -18,7 +18,11 @@ export interface GatewayResult {
   contentType: string
 }
 
-export async function callGateway(apiUrl: string, accessToken: string, call: GatewayCall): Promise<GatewayResult> {
+export async function callGateway(
+  apiUrl: string,
+  accessToken: string,
+  call: GatewayCall,
+): Promise<GatewayResult> {
   const qs = call.query ? `?${new URLSearchParams(call.query)}` : ''
   const res = await providerRequest('sms77', {
     method: call.method,
@@ -34,14 +38,29 @@ export async function callGateway(apiUrl: string, accessToken: string, call: Gat
   })
   const code = bodyCode(res.body)
   if (res.status === 401 || code === '900') {
-    throw new ProviderError('sms77', 'token_rejected', 'sms77 did not accept the access token.', new Error(`gateway ${call.path}: HTTP ${res.status} code ${code ?? '-'}`))
+    throw new ProviderError(
+      'sms77',
+      'token_rejected',
+      'sms77 did not accept the access token.',
+      new Error(`gateway ${call.path}: HTTP ${res.status} code ${code ?? '-'}`),
+    )
   }
   if (res.status === 403 || code === '902') {
-    throw new ProviderError('sms77', 'provider_rejected', 'This connection was not granted access to this feature.', new Error(`gateway ${call.path}: HTTP ${res.status} code ${code ?? '-'}`))
+    throw new ProviderError(
+      'sms77',
+      'provider_rejected',
+      'This connection was not granted access to this feature.',
+      new Error(`gateway ${call.path}: HTTP ${res.status} code ${code ?? '-'}`),
+    )
   }
   if (res.status >= 400 || code === '903') {
     const kind = res.status >= 500 ? 'provider_unavailable' : 'provider_rejected'
-    throw new ProviderError('sms77', kind, 'sms77 could not answer this request right now.', new Error(`gateway ${call.path}: HTTP ${res.status} code ${code ?? '-'}`))
+    throw new ProviderError(
+      'sms77',
+      kind,
+      'sms77 could not answer this request right now.',
+      new Error(`gateway ${call.path}: HTTP ${res.status} code ${code ?? '-'}`),
+    )
   }
   return { body: res.body, contentType: res.contentType }
 }

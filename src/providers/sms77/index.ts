@@ -2,7 +2,13 @@ import { z } from 'zod'
 import { ProviderError } from '../../errors.js'
 import { parseInput } from '../../http/validate.js'
 import type { CallbackOutcome, ClientCredentials, Grant, Provider } from '../types.js'
-import { authorizeUrl, exchangeCode, grantedScopes, refreshAccessToken, type TokenResponse } from './oauth2.js'
+import {
+  authorizeUrl,
+  exchangeCode,
+  grantedScopes,
+  refreshAccessToken,
+  type TokenResponse,
+} from './oauth2.js'
 import { sms77Panels, loadBalance } from './panels.js'
 import { fetchMe } from './profile.js'
 import { SMS77_SCOPES } from './scopes.js'
@@ -26,7 +32,11 @@ const CallbackQuery = z
   })
   .refine((q) => q.code || q.error, { message: 'code or error is required', path: ['code'] })
 
-function toGrant(token: TokenResponse, requested: string[], account: { accountId: string; label: string }): Grant {
+function toGrant(
+  token: TokenResponse,
+  requested: string[],
+  account: { accountId: string; label: string },
+): Grant {
   const now = Date.now()
   return {
     secrets: { accessToken: token.access_token, refreshToken: token.refresh_token },
@@ -48,14 +58,26 @@ export function sms77Provider(urls: Sms77Urls): Provider {
     scopes: SMS77_SCOPES,
     refreshable: true,
     async begin({ credentials, callbackUrl, state, scopes }) {
-      return { redirectUrl: authorizeUrl(urls.oauthUrl, { clientId: credentials.id, state, scopes, redirectUri: callbackUrl }), correlation: state }
+      return {
+        redirectUrl: authorizeUrl(urls.oauthUrl, {
+          clientId: credentials.id,
+          state,
+          scopes,
+          redirectUri: callbackUrl,
+        }),
+        correlation: state,
+      }
     },
     parseCallback(query): CallbackOutcome {
       const q = parseInput(CallbackQuery, query, 'This sign-in answer from sms77 is malformed.')
       if (q.error) {
         const denied = q.error === 'access_denied'
         const detail = q.error_description ? `: ${q.error_description}` : ''
-        return { kind: 'denied', correlation: q.state, message: denied ? `Access denied${detail}` : `sms77 reported an error (${q.error})${detail}` }
+        return {
+          kind: 'denied',
+          correlation: q.state,
+          message: denied ? `Access denied${detail}` : `sms77 reported an error (${q.error})${detail}`,
+        }
       }
       return { kind: 'authorized', correlation: q.state, params: { code: q.code! } }
     },
@@ -65,7 +87,12 @@ export function sms77Provider(urls: Sms77Urls): Provider {
       return toGrant(token, requestedScopes, me)
     },
     async refresh(credentials: ClientCredentials, grant: Grant) {
-      if (!grant.secrets.refreshToken) throw new ProviderError('sms77', 'invalid_grant', 'This connection has no refresh token; reconnect to continue.')
+      if (!grant.secrets.refreshToken)
+        throw new ProviderError(
+          'sms77',
+          'invalid_grant',
+          'This connection has no refresh token; reconnect to continue.',
+        )
       const token = await refreshAccessToken(urls.oauthUrl, credentials, grant.secrets.refreshToken)
       const scopes = token.scope === undefined ? grant.scopes : grantedScopes(token, grant.scopes)
       return { ...toGrant(token, scopes, { accountId: grant.accountId, label: grant.accountLabel }) }

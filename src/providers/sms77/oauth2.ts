@@ -9,7 +9,10 @@ import type { ClientCredentials } from '../types.js'
  */
 
 /** `…/authorize?response_type=code&client_id&state&scope&redirect_uri`, scope space-separated as `%20` like the seed. */
-export function authorizeUrl(oauthUrl: string, p: { clientId: string; state: string; scopes: string[]; redirectUri: string }): string {
+export function authorizeUrl(
+  oauthUrl: string,
+  p: { clientId: string; state: string; scopes: string[]; redirectUri: string },
+): string {
   const q = [
     ['response_type', 'code'],
     ['client_id', p.clientId],
@@ -23,7 +26,12 @@ export function authorizeUrl(oauthUrl: string, p: { clientId: string; state: str
 export const TokenResponse = z.object({
   access_token: z.string().min(1).max(4096),
   token_type: z.string().regex(/^bearer$/i, 'token_type must be Bearer'),
-  expires_in: z.coerce.number().int().positive().max(10 * 365 * 86_400).optional(),
+  expires_in: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(10 * 365 * 86_400)
+    .optional(),
   refresh_token: z.string().min(1).max(4096).optional(),
   // RFC 6749 says a space-separated string; one SDK types it as an array: accept both.
   scope: z.union([z.string(), z.array(z.string())]).optional(),
@@ -38,19 +46,36 @@ export function basicAuth(c: ClientCredentials): string {
   return `Basic ${Buffer.from(`${enc(c.id)}:${enc(c.secret)}`).toString('base64')}`
 }
 
-export async function exchangeCode(oauthUrl: string, creds: ClientCredentials, code: string, redirectUri: string): Promise<TokenResponse> {
+export async function exchangeCode(
+  oauthUrl: string,
+  creds: ClientCredentials,
+  code: string,
+  redirectUri: string,
+): Promise<TokenResponse> {
   return tokenRequest(oauthUrl, creds, { grant_type: 'authorization_code', code, redirect_uri: redirectUri })
 }
 
-export async function refreshAccessToken(oauthUrl: string, creds: ClientCredentials, refreshToken: string): Promise<TokenResponse> {
+export async function refreshAccessToken(
+  oauthUrl: string,
+  creds: ClientCredentials,
+  refreshToken: string,
+): Promise<TokenResponse> {
   return tokenRequest(oauthUrl, creds, { grant_type: 'refresh_token', refresh_token: refreshToken })
 }
 
-async function tokenRequest(oauthUrl: string, creds: ClientCredentials, form: Record<string, string>): Promise<TokenResponse> {
+async function tokenRequest(
+  oauthUrl: string,
+  creds: ClientCredentials,
+  form: Record<string, string>,
+): Promise<TokenResponse> {
   const res = await providerRequest('sms77', {
     method: 'POST',
     url: `${oauthUrl}/token`,
-    headers: { authorization: basicAuth(creds), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    headers: {
+      authorization: basicAuth(creds),
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    },
     body: new URLSearchParams(form).toString(),
     // Well below the refresh lock's 30 s lifetime, so a lock never expires under a live call.
     timeoutMs: 10_000,
@@ -58,7 +83,12 @@ async function tokenRequest(oauthUrl: string, creds: ClientCredentials, form: Re
   if (res.status !== 200) throw toTokenError(res.status, res.body)
   const parsed = TokenResponse.safeParse(parseJson('sms77', res.body))
   if (!parsed.success) {
-    throw new ProviderError('sms77', 'provider_bad_response', 'sms77 answered the token request with something Switchboard could not use.', new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
+    throw new ProviderError(
+      'sms77',
+      'provider_bad_response',
+      'sms77 answered the token request with something Switchboard could not use.',
+      new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')),
+    )
   }
   return parsed.data
 }
@@ -70,11 +100,31 @@ function toTokenError(status: number, body: string): ProviderError {
   } catch {
     oauth = undefined
   }
-  const cause = new Error(`token endpoint HTTP ${status}${oauth ? ` ${oauth.error}: ${oauth.error_description ?? ''}` : ''}`)
-  if (oauth?.error === 'invalid_grant') return new ProviderError('sms77', 'invalid_grant', 'sms77 no longer accepts this authorization.', cause)
-  if (oauth?.error === 'invalid_client') return new ProviderError('sms77', 'provider_rejected', 'sms77 rejected Switchboard’s client credentials; an administrator must check them.', cause)
-  if (status >= 500 || !oauth) return new ProviderError('sms77', 'provider_unavailable', 'sms77 could not issue a token right now; please try again.', cause)
-  return new ProviderError('sms77', 'provider_rejected', `sms77 refused the token request (${oauth.error}).`, cause)
+  const cause = new Error(
+    `token endpoint HTTP ${status}${oauth ? ` ${oauth.error}: ${oauth.error_description ?? ''}` : ''}`,
+  )
+  if (oauth?.error === 'invalid_grant')
+    return new ProviderError('sms77', 'invalid_grant', 'sms77 no longer accepts this authorization.', cause)
+  if (oauth?.error === 'invalid_client')
+    return new ProviderError(
+      'sms77',
+      'provider_rejected',
+      'sms77 rejected Switchboard’s client credentials; an administrator must check them.',
+      cause,
+    )
+  if (status >= 500 || !oauth)
+    return new ProviderError(
+      'sms77',
+      'provider_unavailable',
+      'sms77 could not issue a token right now; please try again.',
+      cause,
+    )
+  return new ProviderError(
+    'sms77',
+    'provider_rejected',
+    `sms77 refused the token request (${oauth.error}).`,
+    cause,
+  )
 }
 
 /** Scopes granted: the token response's, or the requested ones when it is silent (RFC 6749 §5.1). */

@@ -18,7 +18,12 @@ export async function loadBalance(apiUrl: string, ctx: CallContext): Promise<Mon
     // The legacy gateway answers a bare float as text.
   }
   const money = parseBalance(value)
-  if (!money) throw new ProviderError('sms77', 'provider_bad_response', 'sms77 sent a balance Switchboard could not read.')
+  if (!money)
+    throw new ProviderError(
+      'sms77',
+      'provider_bad_response',
+      'sms77 sent a balance Switchboard could not read.',
+    )
   return money
 }
 
@@ -27,8 +32,12 @@ function isoDay(d: Date): string {
 }
 
 function rows(value: unknown, key?: string): Record<string, unknown>[] {
-  const list = key && value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : value
-  if (!Array.isArray(list)) throw new ProviderError('sms77', 'provider_bad_response', 'sms77 sent a list Switchboard could not read.')
+  const list =
+    key && value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)[key]
+      : value
+  if (!Array.isArray(list))
+    throw new ProviderError('sms77', 'provider_bad_response', 'sms77 sent a list Switchboard could not read.')
   return list.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object')
 }
 
@@ -43,7 +52,11 @@ const LOADERS: Record<string, PanelLoader> = {
   async analytics(apiUrl, ctx) {
     const end = new Date()
     const start = new Date(end.getTime() - 29 * 86_400_000)
-    const data = await gatewayJson(apiUrl, token(ctx), { method: 'GET', path: '/analytics', query: { group_by: 'date', start: isoDay(start), end: isoDay(end) } })
+    const data = await gatewayJson(apiUrl, token(ctx), {
+      method: 'GET',
+      path: '/analytics',
+      query: { group_by: 'date', start: isoDay(start), end: isoDay(end) },
+    })
     const points = rows(data).map((r) => ({
       label: str(r.date ?? r.label ?? r.country),
       // Reports before 2022 split `sms` into `economy` and `direct`.
@@ -53,31 +66,90 @@ const LOADERS: Record<string, PanelLoader> = {
     return { kind: 'chart', title: 'Messages and cost, last 30 days', points, currency: 'EUR' }
   },
   async pricing(apiUrl, ctx) {
-    const data = (await gatewayJson(apiUrl, token(ctx), { method: 'GET', path: '/pricing', query: { country: 'de', format: 'json' } })) as Record<string, unknown>
+    const data = (await gatewayJson(apiUrl, token(ctx), {
+      method: 'GET',
+      path: '/pricing',
+      query: { country: 'de', format: 'json' },
+    })) as Record<string, unknown>
     const countries = rows(data, 'countries')
-    const table = countries.flatMap((c) => rows(c, 'networks').map((n) => [str(c.countryName), str(n.networkName), str(n.mcc), num(n.price).toFixed(4)]))
-    return { kind: 'table', columns: ['Country', 'Network', 'MCC', 'Price (EUR)'], rows: table.slice(0, 20), empty: 'No prices listed.' }
+    const table = countries.flatMap((c) =>
+      rows(c, 'networks').map((n) => [
+        str(c.countryName),
+        str(n.networkName),
+        str(n.mcc),
+        num(n.price).toFixed(4),
+      ]),
+    )
+    return {
+      kind: 'table',
+      columns: ['Country', 'Network', 'MCC', 'Price (EUR)'],
+      rows: table.slice(0, 20),
+      empty: 'No prices listed.',
+    }
   },
   async journal(apiUrl, ctx) {
-    const data = await gatewayJson(apiUrl, token(ctx), { method: 'GET', path: '/journal', query: { type: 'outbound', limit: '10' } })
-    const table = rows(data).slice(0, 10).map((r) => [str(r.timestamp).slice(0, 16), str(r.to), str(r.text).slice(0, 80), str(r.price)])
-    return { kind: 'table', columns: ['Sent', 'To', 'Text', 'Price'], rows: table, empty: 'No messages sent yet.' }
+    const data = await gatewayJson(apiUrl, token(ctx), {
+      method: 'GET',
+      path: '/journal',
+      query: { type: 'outbound', limit: '10' },
+    })
+    const table = rows(data)
+      .slice(0, 10)
+      .map((r) => [str(r.timestamp).slice(0, 16), str(r.to), str(r.text).slice(0, 80), str(r.price)])
+    return {
+      kind: 'table',
+      columns: ['Sent', 'To', 'Text', 'Price'],
+      rows: table,
+      empty: 'No messages sent yet.',
+    }
   },
   async contacts(apiUrl, ctx) {
-    const data = await gatewayJson(apiUrl, token(ctx), { method: 'GET', path: '/contacts', query: { action: 'read', json: '1' } })
+    const data = await gatewayJson(apiUrl, token(ctx), {
+      method: 'GET',
+      path: '/contacts',
+      query: { action: 'read', json: '1' },
+    })
     const list = Array.isArray(data) ? rows(data) : rows(data, 'data')
-    const table = list.slice(0, 20).map((r) => [str(r.Name ?? r.nick ?? r.name ?? r.properties), str(r.Number ?? r.number ?? r.mobile_number)])
+    const table = list
+      .slice(0, 20)
+      .map((r) => [
+        str(r.Name ?? r.nick ?? r.name ?? r.properties),
+        str(r.Number ?? r.number ?? r.mobile_number),
+      ])
     return { kind: 'table', columns: ['Name', 'Number'], rows: table, empty: 'No contacts yet.' }
   },
   async hooks(apiUrl, ctx) {
-    const data = await gatewayJson(apiUrl, token(ctx), { method: 'GET', path: '/hooks', query: { action: 'read' } })
-    const table = rows(data, 'hooks').map((h) => [str(h.event_type), str(h.target_url), str(h.request_method), str(h.created)])
-    return { kind: 'table', columns: ['Event', 'Target URL', 'Method', 'Created'], rows: table, empty: 'No webhooks configured.' }
+    const data = await gatewayJson(apiUrl, token(ctx), {
+      method: 'GET',
+      path: '/hooks',
+      query: { action: 'read' },
+    })
+    const table = rows(data, 'hooks').map((h) => [
+      str(h.event_type),
+      str(h.target_url),
+      str(h.request_method),
+      str(h.created),
+    ])
+    return {
+      kind: 'table',
+      columns: ['Event', 'Target URL', 'Method', 'Created'],
+      rows: table,
+      empty: 'No webhooks configured.',
+    }
   },
   async subaccounts(apiUrl, ctx) {
-    const data = await gatewayJson(apiUrl, token(ctx), { method: 'GET', path: '/subaccounts', query: { action: 'read' } })
+    const data = await gatewayJson(apiUrl, token(ctx), {
+      method: 'GET',
+      path: '/subaccounts',
+      query: { action: 'read' },
+    })
     const table = rows(data).map((s) => [str(s.username), str(s.company), str(s.balance)])
-    return { kind: 'table', columns: ['Username', 'Company', 'Balance'], rows: table, empty: 'No subaccounts.' }
+    return {
+      kind: 'table',
+      columns: ['Username', 'Company', 'Balance'],
+      rows: table,
+      empty: 'No subaccounts.',
+    }
   },
 }
 
@@ -85,7 +157,8 @@ const LOADERS: Record<string, PanelLoader> = {
 const NOTES: Record<string, string> = {
   sms: '',
   status: 'Delivery reports can be fetched for messages sent through this connection.',
-  lookup: 'Number lookups (format, HLR, MNP, CNAM) are allowed; each lookup may be charged, so none runs on its own.',
+  lookup:
+    'Number lookups (format, HLR, MNP, CNAM) are allowed; each lookup may be charged, so none runs on its own.',
   voice: 'Voice messages can be sent through this connection.',
   validate_for_voice: 'Caller IDs can be verified for voice messages through this connection.',
 }
@@ -110,7 +183,18 @@ export function sms77Panels(apiUrl: string, scopes: string[]): PanelDef[] {
     const loader = LOADERS[s.name]
     const title = TITLES[s.name] ?? s.meaning
     if (loader) return { id: s.name, title, scope: s.name, load: (ctx) => loader(apiUrl, ctx) }
-    if (s.name === 'sms') return { id: 'sms', title: 'Send SMS', scope: 'sms', load: async () => ({ kind: 'send_sms', senderHint: 'Up to 11 letters or 16 digits' }) }
-    return { id: s.name, title, scope: s.name, load: async () => ({ kind: 'note', text: NOTES[s.name] ?? 'Granted.' }) }
+    if (s.name === 'sms')
+      return {
+        id: 'sms',
+        title: 'Send SMS',
+        scope: 'sms',
+        load: async () => ({ kind: 'send_sms', senderHint: 'Up to 11 letters or 16 digits' }),
+      }
+    return {
+      id: s.name,
+      title,
+      scope: s.name,
+      load: async () => ({ kind: 'note', text: NOTES[s.name] ?? 'Granted.' }),
+    }
   })
 }

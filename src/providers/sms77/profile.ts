@@ -21,12 +21,29 @@ export async function fetchMe(oauthUrl: string, accessToken: string): Promise<Ac
     headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
     timeoutMs: 5_000,
   })
-  if (res.status === 401) throw new ProviderError('sms77', 'token_rejected', 'sms77 did not accept the access token.', new Error('/me HTTP 401'))
+  if (res.status === 401)
+    throw new ProviderError(
+      'sms77',
+      'token_rejected',
+      'sms77 did not accept the access token.',
+      new Error('/me HTTP 401'),
+    )
   if (res.status !== 200) {
-    throw new ProviderError('sms77', res.status >= 500 ? 'provider_unavailable' : 'provider_rejected', 'sms77 could not describe the account right now.', new Error(`/me HTTP ${res.status}`))
+    throw new ProviderError(
+      'sms77',
+      res.status >= 500 ? 'provider_unavailable' : 'provider_rejected',
+      'sms77 could not describe the account right now.',
+      new Error(`/me HTTP ${res.status}`),
+    )
   }
   const parsed = MeResponse.safeParse(parseJson('sms77', res.body))
-  if (!parsed.success) throw new ProviderError('sms77', 'provider_bad_response', 'sms77 described the account in a form Switchboard could not read.', parsed.error)
+  if (!parsed.success)
+    throw new ProviderError(
+      'sms77',
+      'provider_bad_response',
+      'sms77 described the account in a form Switchboard could not read.',
+      parsed.error,
+    )
   const me = parsed.data
   const balance: Money | undefined = me.balance == null ? undefined : { amount: me.balance, currency: 'EUR' }
   return {

@@ -20,18 +20,40 @@ const SMS_CODES: Record<string, string> = {
 const SmsResponse = z.object({
   success: z.union([z.string(), z.number()]).transform(String),
   total_price: z.union([z.number(), z.string()]).optional(),
-  messages: z.array(z.object({ id: z.union([z.string(), z.number()]).nullish(), price: z.union([z.number(), z.string()]).optional() })).optional(),
+  messages: z
+    .array(
+      z.object({
+        id: z.union([z.string(), z.number()]).nullish(),
+        price: z.union([z.number(), z.string()]).optional(),
+      }),
+    )
+    .optional(),
 })
 
 export async function sendSms(apiUrl: string, ctx: CallContext, m: SmsMessage): Promise<SmsResult> {
   const form: Record<string, string> = { to: m.to, text: m.text, json: '1' }
   if (m.from) form.from = m.from
-  const data = SmsResponse.safeParse(await gatewayJson(apiUrl, ctx.grant.secrets.accessToken, { method: 'POST', path: '/sms', form }))
-  if (!data.success) throw new ProviderError('sms77', 'provider_bad_response', 'sms77 answered the send request in a form Switchboard could not read.', data.error)
+  const data = SmsResponse.safeParse(
+    await gatewayJson(apiUrl, ctx.grant.secrets.accessToken, { method: 'POST', path: '/sms', form }),
+  )
+  if (!data.success)
+    throw new ProviderError(
+      'sms77',
+      'provider_bad_response',
+      'sms77 answered the send request in a form Switchboard could not read.',
+      data.error,
+    )
   if (data.data.success !== '100') {
-    throw new ProviderError('sms77', 'provider_rejected', SMS_CODES[data.data.success] ?? `sms77 did not send the message (code ${data.data.success}).`)
+    throw new ProviderError(
+      'sms77',
+      'provider_rejected',
+      SMS_CODES[data.data.success] ?? `sms77 did not send the message (code ${data.data.success}).`,
+    )
   }
   const first = data.data.messages?.[0]
   const price = Number(data.data.total_price ?? first?.price)
-  return { messageId: String(first?.id ?? ''), price: Number.isFinite(price) ? { amount: price, currency: 'EUR' } : undefined }
+  return {
+    messageId: String(first?.id ?? ''),
+    price: Number.isFinite(price) ? { amount: price, currency: 'EUR' } : undefined,
+  }
 }
