@@ -1,7 +1,7 @@
 import type { User } from '../auth/user-store.js'
 import type { ConnectionService } from '../connections/connection-service.js'
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store.js'
-import { isAppError } from '../errors.js'
+import { AppError, isAppError } from '../errors.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AccountProfile, PanelView, Provider, ScopeInfo } from '../providers/types.js'
 import type { PanelCache } from './panel-cache.js'
@@ -34,6 +34,27 @@ export type CardModel =
   | { provider: Provider; state: 'broken'; reason: string }
 
 const PROFILE = '__profile'
+/** Each panel gets this long; a slow provider costs one panel, never the page. */
+export const PANEL_DEADLINE_MS = 2_800
+
+function withDeadline<T>(work: Promise<T>, ms: number, label: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new AppError('provider_unavailable', `${label} took too long to answer; try Refresh in a moment.`, {
+            status: 504,
+            expose: true,
+          }),
+        ),
+      ms,
+    )
+  })
+  // The call goes on in the background (a refresh it started still completes and is stored).
+  work.catch(() => undefined)
+  return Promise.race([work, late]).finally(() => clearTimeout(timer))
+}
 
 /** Builds the dashboard: every provider's card, every panel loaded in parallel and failing alone. */
 export class DashboardService {
@@ -76,7 +97,7 @@ export class DashboardService {
     const load = async <T>(id: string, fn: () => Promise<T>): Promise<{ value?: T; error?: unknown }> => {
       if (cached.has(id)) return { value: cached.get(id) as T }
       try {
-        const value = await fn()
+        const value = await withDeadline(fn(), PANEL_DEADLINE_MS, provider.label)
         fresh[id] = value
         return { value }
       } catch (error) {
