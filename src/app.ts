@@ -4,7 +4,7 @@ import { pinoHttp } from 'pino-http'
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.js'
-import type { Redis } from './redis/client.js'
+import type { RedisClient } from './redis/client.js'
 import type { Logger } from './http/logger.js'
 import { errorHandler, notFound } from './http/error-handler.js'
 import { csrfProtection } from './http/csrf.js'
@@ -38,12 +38,16 @@ import { TenantCredentialStore } from './admin/tenant-credentials.js'
 import { UserAdmin } from './admin/user-admin.js'
 import { adminRoutes, type AdminDeps } from './admin/routes.js'
 import { SessionIndex } from './auth/session-index.js'
+import { WebhookStore } from './notifications/webhook-store.js'
+import { WebhookQueue } from './notifications/webhook-queue.js'
+import { WebhookSender } from './notifications/webhook-delivery.js'
+import { StatusNotifier } from './notifications/notifier.js'
 import type { Sandbox } from './sandbox/index.js'
 import { combineEvents, type Metrics } from './ops/metrics.js'
 
 export interface AppDeps {
   config: Config
-  redis: Redis
+  redis: RedisClient
   logger: Logger
   sandbox?: Sandbox
   loginLimits?: LoginLimits
@@ -62,6 +66,9 @@ export interface Services {
   providers: ProviderRegistry
   cipher: TokenCipher
   credentials: CredentialSource
+  webhooks: WebhookStore
+  webhookQueue: WebhookQueue
+  notifier: StatusNotifier
   tenantCredentials: TenantCredentialStore
   supportIndex: SupportIndex
   audit: AuditLog
@@ -79,11 +86,24 @@ export function buildServices(deps: AppDeps): Services {
   const credentials = credentialSource({ sms77: config.sms77.client, nexmo: config.nexmo.consumer }, (t, p) =>
     tenantCredentials.get(t, p),
   )
-  const events = deps.metrics ? combineEvents(deps.metrics.events, deps.events) : deps.events
-  const connections = new ConnectionService({ store, lock, providers, credentials, events })
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
+  const webhooks = new WebhookStore(redis, cipher)
+  const webhookQueue = new WebhookQueue(
+    redis,
+    webhooks,
+    new WebhookSender(config.webhookAllowPrivate),
+    deps.logger,
+  )
+  const notifier = new StatusNotifier({ redis, users, webhooks, queue: webhookQueue, logger: deps.logger })
+  const events = combineEvents(deps.metrics?.events, deps.events, {
+    statusChanged: (ref, from, to) => notifier.emit(ref, from, to),
+  })
+  const connections = new ConnectionService({ store, lock, providers, credentials, events })
   return {
+    webhooks,
+    webhookQueue,
+    notifier,
     accounts: new AccountService(tenants, users),
     users,
     tenants,
@@ -176,7 +196,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(loadUser(services.users))
   const csrf = csrfProtection()
   app.use(csrf.protect)
-  app.use(csrf.exposeToken, exposeFlash)
+  app.use(csrf.exposeToken, exposeFlash, services.notifier.exposeNotices())
 
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const dashboard = new DashboardService({
@@ -206,6 +226,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       flows: new PendingFlowStore(redis, services.cipher),
       credentials: services.credentials,
       onChange: clearCache,
+      onStatusChange: (ref, from, to) => services.notifier.emit(ref, from, to),
       index: services.supportIndex,
     }),
   )
@@ -220,7 +241,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   return app
 }
 
-function supportDeps(s: Services, redis: Redis): SupportDeps {
+function supportDeps(s: Services, redis: RedisClient): SupportDeps {
   const words = async (tenantId: string, member: string) => {
     const ref = refOf(tenantId, member)
     const [email, label] = await Promise.all([
@@ -253,6 +274,8 @@ function adminDeps(s: Services, config: Config): AdminDeps {
   return {
     userAdmin,
     credentials: s.tenantCredentials,
+    webhooks: s.webhooks,
+    webhookQueue: s.webhookQueue,
     audit: s.audit,
     providers: s.providers,
     baseUrl: config.baseUrl,

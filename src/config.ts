@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
+import { hostPortList, redisTarget, type RedisTarget } from './redis/target.js'
 
 /**
  * The only reader of `process.env`. Everything is parsed once at start-up; a bad or
@@ -33,6 +34,9 @@ const EnvSchema = z.object({
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, message: 'expected redis:// or rediss:// URL' })
     .default('redis://127.0.0.1:6379'),
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).max(200).optional(),
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
   REDIS_KEY_PREFIX: z.string().max(64).default('sb:'),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_ENCRYPTION_KEY: base64Key.optional(),
@@ -62,7 +66,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOK_ALLOW_PRIVATE: bool.optional(),
 })
+
+export type { RedisTarget } from './redis/target.js'
 
 export interface ProviderClientConfig {
   id: string
@@ -76,6 +83,8 @@ export interface Config {
   baseUrl: string
   secureCookies: boolean
   redisUrl: string
+  /** Single server (REDIS_URL), Sentinel or Cluster: what `createRedis` connects to. */
+  redis: RedisTarget
   redisKeyPrefix: string
   sessionSecret: string
   /** First key encrypts; every key decrypts (rotation). */
@@ -86,6 +95,8 @@ export interface Config {
   logLevel: string
   trustProxy?: string
   metricsToken?: string
+  /** Let tenant webhooks reach loopback/private addresses (the operator's choice; off by default). */
+  webhookAllowPrivate: boolean
   /** Said once at start-up: things that work but an operator should know. */
   warnings: string[]
 }
@@ -136,11 +147,12 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   const sandbox = e.SANDBOX ?? (!sms77Client && !nexmoConsumer && !production)
   const baseUrl = e.BASE_URL ?? `http://localhost:${e.PORT}`
   const sandboxBase = `${baseUrl}/sandbox`
-  const missing: string[] = []
+  const redis = redisTarget(e)
+  const missing: string[] = 'errors' in redis ? [...redis.errors] : []
   if (production && !e.SESSION_SECRET) missing.push('SESSION_SECRET: required when NODE_ENV=production')
   if (production && !e.TOKEN_ENCRYPTION_KEY)
     missing.push('TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production')
-  if (missing.length) throw new ConfigError(missing)
+  if (missing.length || 'errors' in redis) throw new ConfigError(missing)
   if (!e.SESSION_SECRET)
     warnings.push('SESSION_SECRET is not set: using a random one, sessions end when the process restarts')
   if (!e.TOKEN_ENCRYPTION_KEY)
@@ -156,6 +168,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     baseUrl,
     secureCookies: baseUrl.startsWith('https:'),
     redisUrl: e.REDIS_URL,
+    redis,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     tokenKeys: [tokenKey, ...e.TOKEN_ENCRYPTION_OLD_KEYS.map((k) => Buffer.from(k, 'base64'))],
@@ -176,6 +189,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? false,
     warnings,
   }
 }

@@ -36,10 +36,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel)
   for (const w of config.warnings) logger.warn(w)
-  const redis = createRedis(config.redisUrl, config.redisKeyPrefix)
+  const redis = createRedis(config.redis, config.redisKeyPrefix)
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'))
   try {
-    await connectRedis(redis, config.redisUrl)
+    await connectRedis(redis, config.redis)
   } catch (err) {
     logger.fatal((err as Error).message)
     console.error(`startup error: ${(err as Error).message}`)
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   server.listen(config.port, config.host, () =>
     logger.info({ url: config.baseUrl }, `Switchboard listening on ${config.baseUrl}`),
   )
+  services.webhookQueue.start()
 
   let stopping = false
   const stop = async (signal: string) => {
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     server.close()
     server.closeIdleConnections()
     await new Promise<void>((resolve) => server.on('close', resolve))
+    await services.webhookQueue.stop()
     await services.lock.releaseAll()
     await redis.quit().catch(() => redis.disconnect())
     clearTimeout(force)

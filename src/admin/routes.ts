@@ -9,6 +9,9 @@ import type { ProviderRegistry } from '../providers/registry.js'
 import type { AuditAction, AuditLog } from '../support/audit-log.js'
 import type { TenantCredentialStore } from './tenant-credentials.js'
 import type { UserAdmin } from './user-admin.js'
+import type { WebhookStore } from '../notifications/webhook-store.js'
+import type { WebhookQueue } from '../notifications/webhook-queue.js'
+import { checkWebhookUrl } from '../notifications/ssrf-guard.js'
 
 const AddUserForm = z.object({
   email: z.email({ message: 'Enter a valid email address.' }).max(254),
@@ -21,6 +24,10 @@ const CredentialsForm = z.object({
   id: z.string().trim().min(1, 'Enter the client id / consumer key.').max(256),
   secret: z.string().trim().min(1, 'Enter the secret.').max(512),
 })
+const WebhookForm = z.object({
+  url: z.string().trim().min(1, 'Enter the URL.').max(2048, 'Keep the URL under 2048 characters.'),
+  secret: z.string().min(16, 'Use a signing secret of at least 16 characters.').max(256),
+})
 const AuditQuery = z.object({
   before: z
     .string()
@@ -31,6 +38,8 @@ const AuditQuery = z.object({
 export interface AdminDeps {
   userAdmin: UserAdmin
   credentials: TenantCredentialStore
+  webhooks: WebhookStore
+  webhookQueue: WebhookQueue
   audit: AuditLog
   providers: ProviderRegistry
   baseUrl: string
@@ -50,16 +59,14 @@ export function adminRoutes(deps: AdminDeps): Router {
     extra: object = {},
   ) => {
     const admin = requireUser(req)
-    res
-      .status(status)
-      .render('admin-users', {
-        title: 'Users',
-        users: await deps.userAdmin.list(admin.tenantId),
-        roles: ROLES,
-        errors: {},
-        values: {},
-        ...extra,
-      })
+    res.status(status).render('admin-users', {
+      title: 'Users',
+      users: await deps.userAdmin.list(admin.tenantId),
+      roles: ROLES,
+      errors: {},
+      values: {},
+      ...extra,
+    })
   }
 
   r.get('/admin/users', (req, res) => renderUsers(req, res))
@@ -102,6 +109,8 @@ export function adminRoutes(deps: AdminDeps): Router {
     res.render('admin-credentials', {
       title: 'Provider credentials',
       status: await deps.credentials.status(admin.tenantId),
+      webhookUrl: await deps.webhooks.url(admin.tenantId),
+      deliveries: await deps.webhooks.recent(admin.tenantId),
       providers: deps.providers.all(),
       baseUrl: deps.baseUrl,
       errors: {},
@@ -140,6 +149,46 @@ export function adminRoutes(deps: AdminDeps): Router {
       `removed own ${provider.label} credentials; operator defaults apply`,
     )
     flash(req, 'info', `${provider.label} uses the operator’s default credentials again.`)
+    res.redirect(303, '/admin/credentials')
+  })
+
+  r.post('/admin/webhook', async (req, res) => {
+    const admin = requireUser(req)
+    const form = checkForm(WebhookForm, req.body)
+    if (!form.ok) {
+      flash(req, 'error', `Webhook not saved: ${Object.values(form.errors).join(' ')}`)
+      return res.redirect(303, '/admin/credentials')
+    }
+    try {
+      checkWebhookUrl(form.data.url)
+    } catch (err) {
+      flash(req, 'error', (err as Error).message)
+      return res.redirect(303, '/admin/credentials')
+    }
+    await deps.webhooks.set(admin.tenantId, form.data.url, form.data.secret)
+    await audit(req, 'admin.credentials_changed', `set webhook URL ${form.data.url}`)
+    flash(req, 'info', 'Webhook saved. Its signing secret is stored encrypted and will not be shown again.')
+    res.redirect(303, '/admin/credentials')
+  })
+
+  r.post('/admin/webhook/test', async (req, res) => {
+    const admin = requireUser(req)
+    if (!(await deps.webhooks.url(admin.tenantId)))
+      throw new AppError('validation_failed', 'Set a webhook URL first.', { status: 400 })
+    await deps.webhookQueue.enqueue(admin.tenantId, 'webhook.test', {
+      event: 'webhook.test',
+      tenant: admin.tenantId,
+      at: new Date().toISOString(),
+    })
+    flash(req, 'info', 'A test event is on its way; its outcome appears under Recent deliveries.')
+    res.redirect(303, '/admin/credentials')
+  })
+
+  r.post('/admin/webhook/clear', async (req, res) => {
+    const admin = requireUser(req)
+    await deps.webhooks.clear(admin.tenantId)
+    await audit(req, 'admin.credentials_changed', 'removed the webhook')
+    flash(req, 'info', 'Webhook removed.')
     res.redirect(303, '/admin/credentials')
   })
 

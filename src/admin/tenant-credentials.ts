@@ -1,4 +1,4 @@
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import { tenantKey } from '../connections/connection-store.js'
 import type { TokenCipher } from '../connections/token-cipher.js'
 import type { ClientCredentials, ProviderId } from '../providers/types.js'
@@ -14,7 +14,7 @@ const key = (tenantId: string) => tenantKey(tenantId, 'provider-credentials')
 /** A tenant's own OAuth client credentials (white-label), encrypted like tokens. */
 export class TenantCredentialStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly cipher: TokenCipher,
   ) {}
 

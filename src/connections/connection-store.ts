@@ -1,4 +1,4 @@
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import type { Grant, ProviderId, Secrets } from '../providers/types.js'
 import { TokenCipher } from './token-cipher.js'
 
@@ -43,7 +43,7 @@ function memberOf(ref: ConnectionRef): string {
  */
 export class ConnectionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly cipher: TokenCipher,
   ) {}
 
@@ -66,6 +66,12 @@ export class ConnectionStore {
         accountLabel: h.accountLabel ?? '',
       },
     }
+  }
+
+  /** The stored status alone (no decryption), or null when not connected. */
+  async status(ref: ConnectionRef): Promise<ConnectionStatus | null> {
+    const status = await this.redis.hget(connectionKey(ref), 'status')
+    return status === null ? null : status === 'needs_reconnect' ? 'needs_reconnect' : 'connected'
   }
 
   /** Stores a new or refreshed grant and marks the connection connected, in one write. */

@@ -18,6 +18,8 @@ export interface ConnectRoutesDeps {
   credentials: CredentialSource
   /** Called after a connection's tokens are stored or removed (cache invalidation). */
   onChange?: (tenantId: string, userId: string) => Promise<void>
+  /** Told when a reconnect brings a broken connection back. */
+  onStatusChange?: (ref: ConnectionRef, from: string, to: string) => void
   /** Keeps the support console's search index in step with connections. */
   index?: {
     indexConnection(ref: ConnectionRef, words: string[]): Promise<void>
@@ -130,7 +132,9 @@ async function finishConnect(
     requestedScopes: flow.scopes,
   })
   const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
+  const before = await deps.store.status(ref)
   await deps.store.saveGrant(ref, grant)
+  if (before === 'needs_reconnect') deps.onStatusChange?.(ref, 'needs_reconnect', 'connected')
   await deps.index?.indexConnection(ref, [user.email, grant.accountLabel])
   await deps.onChange?.(user.tenantId, user.id)
   flash(req, 'info', `${provider.label} connected: ${grant.accountLabel}.`)

@@ -1,0 +1,71 @@
+import type { RedisClient } from '../redis/client.js'
+import { tenantKey } from '../connections/connection-store.js'
+import type { TokenCipher } from '../connections/token-cipher.js'
+
+export interface WebhookSettings {
+  url: string
+  secret: string
+  updatedAt: number
+}
+
+export interface DeliveryRecord {
+  id: string
+  at: number
+  event: string
+  attempt: number
+  outcome: 'delivered' | 'failed' | 'retrying' | 'refused'
+  detail: string
+}
+
+const settingsKey = (t: string) => tenantKey(t, 'webhook')
+const logKey = (t: string) => tenantKey(t, 'webhook-log')
+const LOG_SIZE = 50
+
+/** A tenant's webhook (its signing secret encrypted like tokens) and its recent deliveries. */
+export class WebhookStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly cipher: TokenCipher,
+  ) {}
+
+  async get(tenantId: string): Promise<WebhookSettings | undefined> {
+    const h = await this.redis.hgetall(settingsKey(tenantId))
+    if (!h.url || !h.secret) return undefined
+    return {
+      url: h.url,
+      secret: this.cipher.decrypt(h.secret, settingsKey(tenantId)),
+      updatedAt: Number(h.updatedAt),
+    }
+  }
+
+  /** The URL only (the secret is never read back for display). */
+  async url(tenantId: string): Promise<string | undefined> {
+    return (await this.redis.hget(settingsKey(tenantId), 'url')) ?? undefined
+  }
+
+  async set(tenantId: string, url: string, secret: string): Promise<void> {
+    await this.redis.hset(settingsKey(tenantId), {
+      url,
+      secret: this.cipher.encrypt(secret, settingsKey(tenantId)),
+      updatedAt: String(Date.now()),
+    })
+  }
+
+  async clear(tenantId: string): Promise<void> {
+    await this.redis.del(settingsKey(tenantId))
+  }
+
+  async log(tenantId: string, record: DeliveryRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .lpush(logKey(tenantId), JSON.stringify(record))
+      .ltrim(logKey(tenantId), 0, LOG_SIZE - 1)
+      .exec()
+  }
+
+  async recent(tenantId: string): Promise<DeliveryRecord[]> {
+    return (await this.redis.lrange(logKey(tenantId), 0, LOG_SIZE - 1)).map(
+      (r) => JSON.parse(r) as DeliveryRecord,
+    )
+  }
+}
