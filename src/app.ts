@@ -259,6 +259,7 @@ function supportDeps(s: Services, redis: RedisClient): SupportDeps {
     reader: new BalanceReader(s.connections, s.supportIndex, words),
     audit: s.audit,
     providers: s.providers,
+    tenants: s.tenants,
   }
 }
 
@@ -276,6 +277,7 @@ function adminDeps(s: Services, config: Config): AdminDeps {
     credentials: s.tenantCredentials,
     webhooks: s.webhooks,
     webhookQueue: s.webhookQueue,
+    tenants: s.tenants,
     audit: s.audit,
     providers: s.providers,
     baseUrl: config.baseUrl,

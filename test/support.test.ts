@@ -180,3 +180,29 @@ describe('the support console', () => {
     expect((await other.agent.get('/support')).text).toContain('no longer connected')
   })
 })
+
+describe('low-balance highlight', () => {
+  it('marks rows under the tenant’s own threshold, which admins set', async () => {
+    const csrf = await csrfOf(admin, '/admin/credentials')
+    await admin
+      .post('/admin/settings')
+      .type('form')
+      .send({ _csrf: csrf, lowBalanceThreshold: '1000' })
+      .expect(303)
+    const all = await support.get(`/support?q=${encodeURIComponent(memberEmail)}`).expect(200)
+    expect(all.text).toContain('<tr class="low">')
+    await admin
+      .post('/admin/settings')
+      .type('form')
+      .send({ _csrf: csrf, lowBalanceThreshold: '0' })
+      .expect(303)
+    const none = await support.get(`/support?q=${encodeURIComponent(memberEmail)}`).expect(200)
+    expect(none.text).not.toContain('<tr class="low">')
+    await admin
+      .post('/admin/settings')
+      .type('form')
+      .send({ _csrf: csrf, lowBalanceThreshold: 'lots' })
+      .expect(303)
+    expect((await admin.get('/admin/credentials')).text).toContain('Not saved')
+  })
+})

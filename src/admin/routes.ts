@@ -12,6 +12,7 @@ import type { UserAdmin } from './user-admin.js'
 import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { WebhookQueue } from '../notifications/webhook-queue.js'
 import { checkWebhookUrl } from '../notifications/ssrf-guard.js'
+import type { TenantStore } from '../tenants/tenant-store.js'
 
 const AddUserForm = z.object({
   email: z.email({ message: 'Enter a valid email address.' }).max(254),
@@ -28,6 +29,9 @@ const WebhookForm = z.object({
   url: z.string().trim().min(1, 'Enter the URL.').max(2048, 'Keep the URL under 2048 characters.'),
   secret: z.string().min(16, 'Use a signing secret of at least 16 characters.').max(256),
 })
+const SettingsForm = z.object({
+  lowBalanceThreshold: z.coerce.number({ message: 'Enter a number.' }).min(0).max(1_000_000),
+})
 const AuditQuery = z.object({
   before: z
     .string()
@@ -40,6 +44,7 @@ export interface AdminDeps {
   credentials: TenantCredentialStore
   webhooks: WebhookStore
   webhookQueue: WebhookQueue
+  tenants: TenantStore
   audit: AuditLog
   providers: ProviderRegistry
   baseUrl: string
@@ -110,6 +115,7 @@ export function adminRoutes(deps: AdminDeps): Router {
       title: 'Provider credentials',
       status: await deps.credentials.status(admin.tenantId),
       webhookUrl: await deps.webhooks.url(admin.tenantId),
+      tenant: await deps.tenants.get(admin.tenantId),
       deliveries: await deps.webhooks.recent(admin.tenantId),
       providers: deps.providers.all(),
       baseUrl: deps.baseUrl,
@@ -168,6 +174,23 @@ export function adminRoutes(deps: AdminDeps): Router {
     await deps.webhooks.set(admin.tenantId, form.data.url, form.data.secret)
     await audit(req, 'admin.credentials_changed', `set webhook URL ${form.data.url}`)
     flash(req, 'info', 'Webhook saved. Its signing secret is stored encrypted and will not be shown again.')
+    res.redirect(303, '/admin/credentials')
+  })
+
+  r.post('/admin/settings', async (req, res) => {
+    const admin = requireUser(req)
+    const form = checkForm(SettingsForm, req.body)
+    if (!form.ok) {
+      flash(req, 'error', `Not saved: ${Object.values(form.errors).join(' ')}`)
+      return res.redirect(303, '/admin/credentials')
+    }
+    await deps.tenants.setLowBalanceThreshold(admin.tenantId, form.data.lowBalanceThreshold)
+    await audit(
+      req,
+      'admin.credentials_changed',
+      `low-balance threshold set to ${form.data.lowBalanceThreshold}`,
+    )
+    flash(req, 'info', `Balances below ${form.data.lowBalanceThreshold} are now highlighted for support.`)
     res.redirect(303, '/admin/credentials')
   })
 

@@ -1,4 +1,4 @@
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import { tenantKey } from '../connections/connection-store.js'
 
 export type AuditAction =
@@ -26,7 +26,7 @@ const auditKey = (tenantId: string) => tenantKey(tenantId, 'audit')
 
 /** A capped Redis stream per tenant: who did what, when, to which accounts. */
 export class AuditLog {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async record(tenantId: string, e: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
     await this.redis.xadd(

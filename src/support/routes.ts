@@ -6,11 +6,12 @@ import { parseInput } from '../http/validate.js'
 import { formatMoney } from '../providers/money.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { tenantConnectionsKey } from '../connections/connection-store.js'
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import type { AuditLog } from './audit-log.js'
 import type { BalanceReader } from './balance-reader.js'
 import { csvLine } from './csv.js'
 import type { SupportIndex } from './support-index.js'
+import { DEFAULT_LOW_BALANCE, type TenantStore } from '../tenants/tenant-store.js'
 
 export const PAGE_SIZE = 50
 const READ_DEADLINE_MS = 3_000
@@ -26,11 +27,12 @@ const RefreshForm = ListQuery.extend({
 })
 
 export interface SupportDeps {
-  redis: Redis
+  redis: RedisClient
   index: SupportIndex
   reader: BalanceReader
   audit: AuditLog
   providers: ProviderRegistry
+  tenants: TenantStore
 }
 
 function listUrl(q: { q: string; sort: string; page: number }): string {
@@ -80,8 +82,10 @@ export function supportRoutes(deps: SupportDeps): Router {
       query.q ? `search "${query.q}" page ${query.page}` : `page ${query.page} sorted ${query.sort}`,
       page.members,
     )
+    const tenant = await deps.tenants.get(user.tenantId)
     res.render('support', {
       title: 'Support',
+      lowBalance: tenant?.lowBalanceThreshold ?? DEFAULT_LOW_BALANCE,
       rows,
       query,
       total: page.total,

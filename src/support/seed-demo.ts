@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import { hashPassword } from '../auth/passwords.js'
 import { tenantUsersKey } from '../auth/user-store.js'
 import {
@@ -33,7 +33,7 @@ const SUFFIXES = ['GmbH', 'Ltd', 'Inc', 'AG', 'BV', 'SARL']
  * know: a row's **Refresh** then shows the provider's error beside the last balance.
  */
 export async function seedDemo(
-  redis: Redis,
+  redis: RedisClient,
   cipher: TokenCipher,
   tenantId: string,
   count: number,
@@ -43,23 +43,28 @@ export async function seedDemo(
   const now = Date.now()
   const batch = 500
   for (let start = 0; start < count; start += batch) {
+    // The pipeline holds only the tenant's keys (one hash tag, one Cluster slot); the
+    // global email:* keys hash anywhere, so they go as single SETs (ioredis still sends
+    // them back to back without waiting for each answer).
     const p = redis.pipeline()
+    const emails: Array<[string, string]> = []
     for (let i = start; i < Math.min(count, start + batch); i++)
-      seedOne(p, cipher, tenantId, i, passwordHash, now)
+      emails.push(seedOne(p, cipher, tenantId, i, passwordHash, now))
     await p.exec()
+    await Promise.all(emails.map(([key, owner]) => redis.set(key, owner)))
     onProgress?.(Math.min(count, start + batch))
   }
   return count
 }
 
 function seedOne(
-  p: ReturnType<Redis['pipeline']>,
+  p: ReturnType<RedisClient['pipeline']>,
   cipher: TokenCipher,
   tenantId: string,
   i: number,
   passwordHash: string,
   now: number,
-): void {
+): [emailKey: string, owner: string] {
   const userId = randomBytes(12).toString('hex')
   const email = `demo-${String(i + 1).padStart(5, '0')}@${tenantId}.demo`
   const provider: ProviderId = i % 3 === 2 ? 'nexmo' : 'sms77'
@@ -68,7 +73,6 @@ function seedOne(
   const member = `${userId}:${provider}`
   const amount = Math.round(((i * 7919) % 100_000) / 100) / 10 + (i % 11 === 0 ? 0 : 1)
   const createdAt = now - i * 1000
-  p.set(`email:${email}`, `${tenantId}:${userId}`)
   p.hset(tenantKey(tenantId, `user:${userId}`), {
     id: userId,
     tenantId,
@@ -108,4 +112,5 @@ function seedOne(
     member,
     JSON.stringify({ balance: { amount, currency: 'EUR' }, company, readAt: now }),
   )
+  return [`email:${email}`, `${tenantId}:${userId}`]
 }

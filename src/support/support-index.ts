@@ -1,4 +1,4 @@
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import {
   connectionKey,
   tenantConnectionsKey,
@@ -62,7 +62,7 @@ end
 return { seen, out }`
 
 export class SupportIndex {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** (Re)indexes a connection for search under its user's email and account names. */
   async indexConnection(ref: ConnectionRef, words: string[]): Promise<void> {

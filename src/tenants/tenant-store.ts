@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import { tenantKey } from '../connections/connection-store.js'
 
 export interface Tenant {
   id: string
   name: string
   createdAt: number
+  /** Balances below this are highlighted in the support console. */
+  lowBalanceThreshold: number
 }
+
+export const DEFAULT_LOW_BALANCE = 5
 
 /** A URL-safe slug from an organisation name; a random suffix keeps it unique. */
 export function slugify(name: string): string {
@@ -21,14 +25,14 @@ export function slugify(name: string): string {
 }
 
 export class TenantStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** Creates a tenant under a fresh slug (the name's slug, or with a suffix when taken). */
   async create(name: string): Promise<Tenant> {
     const base = slugify(name)
     for (let i = 0; i < 8; i++) {
       const id = i === 0 ? base : `${base}-${randomBytes(3).toString('hex')}`
-      const tenant = { id, name, createdAt: Date.now() }
+      const tenant = { id, name, createdAt: Date.now(), lowBalanceThreshold: DEFAULT_LOW_BALANCE }
       // HSETNX on the name field claims the slug atomically.
       const claimed = await this.redis.hsetnx(tenantKey(id, 'meta'), 'name', name)
       if (claimed) {
@@ -42,6 +46,17 @@ export class TenantStore {
   async get(id: string): Promise<Tenant | null> {
     const h = await this.redis.hgetall(tenantKey(id, 'meta'))
     if (!h.name) return null
-    return { id, name: h.name, createdAt: Number(h.createdAt) }
+    const threshold = Number(h.lowBalanceThreshold)
+    return {
+      id,
+      name: h.name,
+      createdAt: Number(h.createdAt),
+      lowBalanceThreshold:
+        h.lowBalanceThreshold && Number.isFinite(threshold) ? threshold : DEFAULT_LOW_BALANCE,
+    }
+  }
+
+  async setLowBalanceThreshold(id: string, value: number): Promise<void> {
+    await this.redis.hset(tenantKey(id, 'meta'), 'lowBalanceThreshold', String(value))
   }
 }
