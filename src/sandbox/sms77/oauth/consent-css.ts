@@ -1,9 +1,10 @@
 // Kept as a module rather than a .css file so it ships with `tsc` output unchanged.
 export const CONSENT_CSS = `
-:root { color-scheme: light; --ink: #1d2433; --muted: #5b6475; --brand: #00a79d; --line: #dde3ea; }
+:root { color-scheme: light; --ink: #1d2433; --muted: #5b6475; --brand: #00776f; --line: #dde3ea; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f3f6f9; }
 .sandbox-banner { background: #fff4cc; border-bottom: 1px solid #f0d98c; padding: .5rem 1rem; font-size: .875rem; text-align: center; }
+.sandbox-banner p { margin: 0; }
 main { max-width: 34rem; margin: 2rem auto; padding: 0 1rem; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: .75rem; padding: 1.5rem; box-shadow: 0 1px 3px rgba(0,0,0,.05); }
 .brand { font-weight: 700; color: var(--brand); letter-spacing: .02em; }

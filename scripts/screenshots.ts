@@ -1,0 +1,31 @@
+/**
+ * Regenerates the README's screenshots in real Chromium, with the same set-up as the
+ * e2e tests (test/e2e/harness.ts): the app and its sandbox on a loopback port, Redis
+ * under a throw-away key prefix that is deleted afterwards.
+ *
+ *   npx tsx scripts/screenshots.ts     (npm run screenshots)
+ */
+import { mkdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { connectBoth, launchChromium, newPage, shows, startE2eApp } from '../test/e2e/harness.js'
+
+const OUT_DIR = path.resolve('docs/screenshots')
+const VIEWPORT = { width: 1200, height: 800 }
+
+const app = await startE2eApp('screenshots')
+const browser = await launchChromium()
+try {
+  const { context, page } = await newPage(browser, app.baseUrl, VIEWPORT)
+  await connectBoth(page, 'Acme Inc', 'jane@acme.example')
+  // Load once more so the "connected" flash messages are gone.
+  await page.goto('/dashboard')
+  await shows(page.locator('svg.chart'))
+  await mkdir(OUT_DIR, { recursive: true })
+  const file = path.join(OUT_DIR, 'dashboard.png')
+  await page.screenshot({ path: file, fullPage: true })
+  console.log(`${path.relative(process.cwd(), file)}: ${Math.round((await stat(file)).size / 1024)} KB`)
+  await context.close()
+} finally {
+  await browser.close()
+  await app.close()
+}
