@@ -8,6 +8,7 @@ import type { RedisClient } from './redis/client.js'
 import type { Logger } from './http/logger.js'
 import { errorHandler, notFound } from './http/error-handler.js'
 import { csrfProtection } from './http/csrf.js'
+import { rejectNonUtf8Query, verifyUtf8Body } from './http/utf8.js'
 import { exposeFlash, sessionMiddleware } from './auth/session.js'
 import { loadUser } from './auth/current-user.js'
 import { authRoutes } from './auth/routes.js'
@@ -191,7 +192,8 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   if (deps.metrics) app.use(deps.metrics.metricsRoute(config.metricsToken))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
 
-  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100 }))
+  app.use(rejectNonUtf8Query)
+  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))
   app.use(sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies }))
   app.use(loadUser(services.users))
   const csrf = csrfProtection()

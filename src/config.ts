@@ -89,6 +89,8 @@ export interface Config {
   sessionSecret: string
   /** First key encrypts; every key decrypts (rotation). */
   tokenKeys: Buffer[]
+  /** False when TOKEN_ENCRYPTION_KEY is unset and a random key stands in (never re-encrypt to it). */
+  tokenKeyConfigured: boolean
   sandbox: { enabled: boolean; tokenTtlSec: number; port: number }
   sms77: { client?: ProviderClientConfig; oauthUrl: string; apiUrl: string }
   nexmo: { consumer?: ProviderClientConfig; oauthUrl: string; apiUrl: string }
@@ -172,6 +174,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     tokenKeys: [tokenKey, ...e.TOKEN_ENCRYPTION_OLD_KEYS.map((k) => Buffer.from(k, 'base64'))],
+    tokenKeyConfigured: e.TOKEN_ENCRYPTION_KEY !== undefined,
     sandbox: { enabled: sandbox, tokenTtlSec: e.SANDBOX_TOKEN_TTL, port: e.SANDBOX_PORT },
     sms77: {
       client: sms77Client ?? (sandbox ? SANDBOX_SMS77_CLIENT : undefined),

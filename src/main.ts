@@ -61,9 +61,14 @@ async function main(): Promise<void> {
     stopping = true
     logger.info({ signal }, 'shutting down')
     const force = setTimeout(() => process.exit(1), 10_000).unref()
+    const closed = new Promise<void>((resolve) => server.on('close', resolve))
     server.close()
+    // close() drops the connections idle now; a keep-alive connection whose request
+    // finishes later would hold shutdown for its whole keep-alive timeout, so sweep again.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100)
     server.closeIdleConnections()
-    await new Promise<void>((resolve) => server.on('close', resolve))
+    await closed
+    clearInterval(sweep)
     await services.webhookQueue.stop()
     await services.lock.releaseAll()
     await redis.quit().catch(() => redis.disconnect())

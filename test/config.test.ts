@@ -81,3 +81,44 @@ describe('configuration', () => {
     ).toBe(false)
   })
 })
+
+describe('Redis topology', () => {
+  it('defaults to the single REDIS_URL and parses Sentinel and Cluster node lists', () => {
+    expect(loadConfig({}).redis).toEqual({ kind: 'single', url: 'redis://127.0.0.1:6379' })
+    expect(
+      loadConfig({ REDIS_SENTINELS: 'sentinel-a:26379, [::1]:26380', REDIS_SENTINEL_NAME: 'mymaster' }).redis,
+    ).toEqual({
+      kind: 'sentinel',
+      name: 'mymaster',
+      url: 'redis://127.0.0.1:6379',
+      sentinels: [
+        { host: 'sentinel-a', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
+    })
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:7001', REDIS_URL: 'rediss://:pw@x:1' }).redis,
+    ).toEqual({
+      kind: 'cluster',
+      url: 'rediss://:pw@x:1',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
+    })
+  })
+
+  it('names each bad or conflicting Redis variable on its own line', () => {
+    expect(errorLines({ REDIS_SENTINELS: 'no-port', REDIS_CLUSTER_NODES: 'a:70000' })).toEqual([
+      'REDIS_SENTINELS: expected a comma-separated list of host:port',
+      'REDIS_CLUSTER_NODES: port out of range (1-65535)',
+    ])
+    expect(errorLines({ REDIS_SENTINELS: 'a:1', REDIS_CLUSTER_NODES: 'b:2' })).toEqual([
+      'REDIS_CLUSTER_NODES: set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both',
+      'REDIS_SENTINEL_NAME: required when REDIS_SENTINELS is set (the monitored master name)',
+    ])
+    expect(errorLines({ REDIS_SENTINEL_NAME: 'mymaster' })).toEqual([
+      'REDIS_SENTINELS: required when REDIS_SENTINEL_NAME is set',
+    ])
+  })
+})

@@ -1,5 +1,5 @@
 import { RateLimiterRedis } from 'rate-limiter-flexible'
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 
 export interface LoginLimits {
   perIp: { points: number; durationSec: number }
@@ -22,7 +22,7 @@ export class LoginLimiter {
   private readonly account: RateLimiterRedis
   private readonly signup: RateLimiterRedis
 
-  constructor(redis: Redis, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+  constructor(redis: RedisClient, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
     const make = (keyPrefix: string, l: { points: number; durationSec: number }) =>
       new RateLimiterRedis({ storeClient: redis, keyPrefix, points: l.points, duration: l.durationSec })
     this.ip = make('rl:login-ip', limits.perIp)

@@ -25,8 +25,8 @@ const SignupForm = z.object({
 })
 
 const LoginForm = z.object({
-  email: z.string().trim().max(254).min(1, 'Enter your email.'),
-  password: z.string().min(1, 'Enter your password.').max(200),
+  email: z.string().trim().max(254, 'That email is too long.').min(1, 'Enter your email.'),
+  password: z.string().min(1, 'Enter your password.').max(200, 'That password is too long.'),
 })
 
 async function signIn(req: Request, res: Response, user: User, sessions?: SessionIndex): Promise<void> {
@@ -45,14 +45,12 @@ export function authRoutes(deps: {
 }): Router {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
-    res
-      .status(status)
-      .render(view, {
-        title: view === 'signup' ? 'Create your organisation' : 'Sign in',
-        errors: {},
-        values: {},
-        ...extra,
-      })
+    res.status(status).render(view, {
+      title: view === 'signup' ? 'Create your organisation' : 'Sign in',
+      errors: {},
+      values: {},
+      ...extra,
+    })
 
   r.get('/', (req, res) => res.redirect(303, currentUser(req) ? '/dashboard' : '/login'))
   r.get('/signup', (_req, res) => render(res, 'signup', 200, {}))

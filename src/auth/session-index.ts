@@ -1,4 +1,4 @@
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import { tenantKey } from '../connections/connection-store.js'
 
 const key = (tenantId: string, userId: string) => tenantKey(tenantId, `sessions:${userId}`)
@@ -9,7 +9,7 @@ const key = (tenantId: string, userId: string) => tenantKey(tenantId, `sessions:
  */
 export class SessionIndex {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly sessionPrefix = 'sess:',
   ) {}
 
@@ -23,7 +23,9 @@ export class SessionIndex {
 
   async removeAll(tenantId: string, userId: string): Promise<number> {
     const ids = await this.redis.smembers(key(tenantId, userId))
-    if (ids.length) await this.redis.del(...ids.map((id) => `${this.sessionPrefix}${id}`))
+    // One DEL per session: session keys carry no hash tag, so on a Redis Cluster they
+    // live in different slots and a multi-key DEL would fail with CROSSSLOT.
+    await Promise.all(ids.map((id) => this.redis.del(`${this.sessionPrefix}${id}`)))
     await this.redis.del(key(tenantId, userId))
     return ids.length
   }

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express'
 import session from 'express-session'
 import RedisStore from 'connect-redis'
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -14,7 +14,11 @@ declare module 'express-session' {
 export const SESSION_COOKIE = 'sb.sid'
 const EIGHT_HOURS_MS = 8 * 60 * 60 * 1000
 
-export function sessionMiddleware(opts: { redis: Redis; secret: string; secure: boolean }): RequestHandler {
+export function sessionMiddleware(opts: {
+  redis: RedisClient
+  secret: string
+  secure: boolean
+}): RequestHandler {
   return session({
     name: SESSION_COOKIE,
     store: new RedisStore({ client: opts.redis, prefix: 'sess:' }),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import { tenantKey } from '../connections/connection-store.js'
 import { AppError } from '../errors.js'
 
@@ -36,7 +36,7 @@ export function normaliseEmail(email: string): string {
 }
 
 export class UserStore {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** Creates a user; `conflict` when the email is taken anywhere. */
   async create(input: { tenantId: string; email: string; passwordHash: string; role: Role }): Promise<User> {

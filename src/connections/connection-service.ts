@@ -55,8 +55,7 @@ export class ConnectionService {
     const provider = this.deps.providers.get(ref.provider)
     const credentials = await this.deps.credentials.forTenant(ref.tenantId, ref.provider)
     let record = await this.requireConnected(ref)
-    if (provider.refreshable && isDue(record.grant))
-      record = await this.refresh(ref, record.grant.secrets.accessToken)
+    if (provider.refreshable && isDue(record.grant)) record = await this.refreshOrKeep(ref, record)
     try {
       return await call({ credentials, grant: record.grant }, provider)
     } catch (err) {
@@ -75,19 +74,46 @@ export class ConnectionService {
   }
 
   /**
+   * A proactive refresh that fails for a passing reason (provider down, slow, the lock
+   * held elsewhere, even by a process that died holding it) is no reason to stop using an
+   * access token that has not expired yet: the old one serves until it does, without
+   * waiting for the lock. A dead grant (`needs_reconnect`) is never papered over.
+   */
+  private async refreshOrKeep(ref: ConnectionRef, record: ConnectionRecord): Promise<ConnectionRecord> {
+    const stillValid = record.grant.expiresAt !== undefined && record.grant.expiresAt > Date.now()
+    try {
+      return await this.refresh(ref, record.grant.secrets.accessToken, stillValid ? 0 : this.lockWaitMs)
+    } catch (err) {
+      const passing = isAppError(err) && err.code !== 'needs_reconnect' && err.code !== 'not_found'
+      if (passing && stillValid) return record
+      throw err
+    }
+  }
+
+  /**
    * Refreshes unless someone already replaced `staleAccessToken`. Concurrent callers in
    * this process share one attempt before any of them touches the Redis lock.
    */
-  refresh(ref: ConnectionRef, staleAccessToken: string): Promise<ConnectionRecord> {
+  refresh(
+    ref: ConnectionRef,
+    staleAccessToken: string,
+    lockWaitMs = this.lockWaitMs,
+  ): Promise<ConnectionRecord> {
     const key = connectionKey(ref)
     const running = this.inflight.get(key)
     if (running) return running
-    const attempt = this.refreshUnderLock(ref, staleAccessToken).finally(() => this.inflight.delete(key))
+    const attempt = this.refreshUnderLock(ref, staleAccessToken, lockWaitMs).finally(() =>
+      this.inflight.delete(key),
+    )
     this.inflight.set(key, attempt)
     return attempt
   }
 
-  private async refreshUnderLock(ref: ConnectionRef, staleAccessToken: string): Promise<ConnectionRecord> {
+  private async refreshUnderLock(
+    ref: ConnectionRef,
+    staleAccessToken: string,
+    lockWaitMs: number,
+  ): Promise<ConnectionRecord> {
     const lockKey = `${connectionKey(ref)}:refresh-lock`
     const started = Date.now()
     for (let attempt = 0; ; attempt++) {
@@ -108,7 +134,7 @@ export class ConnectionService {
         this.deps.events?.refreshed?.(ref.provider, 'waited')
         return record
       }
-      if (Date.now() - started > this.lockWaitMs) {
+      if (Date.now() - started > lockWaitMs) {
         throw new AppError(
           'lock_timeout',
           'The connection is being refreshed; please try again in a moment.',

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../redis/client.js'
 import type { Grant, ProviderId, Secrets } from '../providers/types.js'
 import { TokenCipher } from './token-cipher.js'
+import { AppError } from '../errors.js'
 
 export type ConnectionStatus = 'connected' | 'needs_reconnect'
 
@@ -50,18 +51,19 @@ export class ConnectionStore {
   async get(ref: ConnectionRef): Promise<ConnectionRecord | null> {
     const h = await this.redis.hgetall(connectionKey(ref))
     if (!h.secrets) return null
-    const secrets = JSON.parse(this.cipher.decrypt(h.secrets, connectionKey(ref))) as Secrets
+    const secrets = readSecrets(this.cipher.decrypt(h.secrets, connectionKey(ref)))
     return {
       ref,
       status: h.status === 'needs_reconnect' ? 'needs_reconnect' : 'connected',
       statusReason: h.statusReason || undefined,
-      createdAt: Number(h.createdAt),
-      updatedAt: Number(h.updatedAt),
+      createdAt: epochMs(h.createdAt),
+      updatedAt: epochMs(h.updatedAt),
       grant: {
         secrets,
-        expiresAt: h.expiresAt ? Number(h.expiresAt) : undefined,
-        obtainedAt: Number(h.obtainedAt),
-        scopes: h.scopes ? h.scopes.split(' ') : [],
+        // An unreadable expiry counts as expired: the next use refreshes instead of trusting it.
+        expiresAt: h.expiresAt ? epochMs(h.expiresAt) : undefined,
+        obtainedAt: epochMs(h.obtainedAt),
+        scopes: h.scopes ? h.scopes.split(' ').filter(Boolean) : [],
         accountId: h.accountId ?? '',
         accountLabel: h.accountLabel ?? '',
       },
@@ -117,4 +119,36 @@ export class ConnectionStore {
       .exec()) ?? [[null, 0]]
     return removed === 1
   }
+}
+
+function epochMs(v: string | undefined): number {
+  const n = Number(v)
+  return Number.isFinite(n) ? n : 0
+}
+
+/** The decrypted secrets, or `decrypt_failed` when they are not the shape this code writes. */
+function readSecrets(plaintext: string): Secrets {
+  let value: unknown
+  try {
+    value = JSON.parse(plaintext)
+  } catch (err) {
+    throw unreadable(err)
+  }
+  const v = (value ?? {}) as Record<string, unknown>
+  const optional = (x: unknown) => x === undefined || typeof x === 'string'
+  if (typeof v.accessToken !== 'string' || !optional(v.refreshToken) || !optional(v.tokenSecret))
+    throw unreadable()
+  return {
+    accessToken: v.accessToken,
+    ...(typeof v.refreshToken === 'string' ? { refreshToken: v.refreshToken } : {}),
+    ...(typeof v.tokenSecret === 'string' ? { tokenSecret: v.tokenSecret } : {}),
+  }
+}
+
+function unreadable(cause?: unknown): AppError {
+  return new AppError('decrypt_failed', 'The stored connection could not be read; please reconnect.', {
+    status: 500,
+    expose: true,
+    cause: cause ?? new Error('stored secrets have an unexpected shape'),
+  })
 }

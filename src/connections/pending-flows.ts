@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import type { ProviderId } from '../providers/types.js'
 import type { TokenCipher } from './token-cipher.js'
 
@@ -35,7 +35,7 @@ function flowKey(correlation: string): string {
  */
 export class PendingFlowStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly cipher: TokenCipher,
   ) {}
 

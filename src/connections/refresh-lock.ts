@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 
 // Delete the lock only if we still own it: a holder whose lock already expired must not
 // release the next holder's lock.
@@ -19,7 +19,7 @@ export class RefreshLock {
   private readonly held = new Set<HeldLock>()
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly ttlMs = 30_000,
   ) {}
 

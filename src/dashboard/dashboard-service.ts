@@ -35,7 +35,7 @@ export type CardModel =
 
 const PROFILE = '__profile'
 /** Each panel gets this long; a slow provider costs one panel, never the page. */
-export const PANEL_DEADLINE_MS = 2_800
+export const PANEL_DEADLINE_MS = 2_500
 
 function withDeadline<T>(work: Promise<T>, ms: number, label: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined

@@ -1,4 +1,4 @@
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 import { tenantKey } from '../connections/connection-store.js'
 
 /**
@@ -8,7 +8,7 @@ import { tenantKey } from '../connections/connection-store.js'
  */
 export class PanelCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly ttlSec = 30,
   ) {}
 

@@ -75,7 +75,9 @@ export function guardedLookup(allowPrivate: boolean) {
       const list = addresses as LookupAddress[]
       const refused = list.find((a) => isPrivateAddress(a.address))
       if (!allowPrivate && refused) {
-        const e = Object.assign(new Error(`${hostname} resolves to a private address (${refused.address})`), {
+        const e = Object.assign(new Error(`${hostname} resolves to a private address`), {
+          // The message reaches tenant admins (delivery log): it must not map the operator's network.
+          address: refused.address,
           code: 'ESSRF',
         })
         return callback(e, [])

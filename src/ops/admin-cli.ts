@@ -7,6 +7,7 @@ import { ROLES, UserStore } from '../auth/user-store.js'
 import { AccountService } from '../auth/account-service.js'
 import { TokenCipher } from '../connections/token-cipher.js'
 import { seedDemo } from '../support/seed-demo.js'
+import { formatReport, reencryptAll } from './reencrypt.js'
 
 /**
  * Operator command line: `npm run admin -- <command> [--flags]` (also inside the
@@ -16,7 +17,8 @@ const USAGE = `usage: npm run admin -- <command>
   create-tenant --name NAME                                   prints the new tenant's slug
   add-user --tenant SLUG --email E --password P --role member|support|admin
   list-users --tenant SLUG
-  seed-demo --tenant SLUG --accounts N                        sandbox only: N demo users with connections`
+  seed-demo --tenant SLUG --accounts N                        sandbox only: N demo users with connections
+  reencrypt-tokens                                            re-encrypts stored secrets under TOKEN_ENCRYPTION_KEY`
 
 const Commands = {
   'create-tenant': z.object({ name: z.string().trim().min(2).max(100) }),
@@ -28,6 +30,7 @@ const Commands = {
   }),
   'list-users': z.object({ tenant: z.string().min(1) }),
   'seed-demo': z.object({ tenant: z.string().min(1), accounts: z.coerce.number().int().min(1).max(100_000) }),
+  'reencrypt-tokens': z.object({}),
 } as const
 
 class UsageError extends Error {}
@@ -57,8 +60,13 @@ async function run(argv: string[]): Promise<string> {
   if (!input.success)
     throw new UsageError(input.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '))
   const config = loadConfig()
-  const redis = createRedis(config.redisUrl, config.redisKeyPrefix)
-  await connectRedis(redis, config.redisUrl)
+  // Re-encrypting under a random stand-in key would make every token unreadable.
+  if (command === 'reencrypt-tokens' && !config.tokenKeyConfigured)
+    throw new UsageError(
+      'reencrypt-tokens needs TOKEN_ENCRYPTION_KEY (and the old keys in TOKEN_ENCRYPTION_OLD_KEYS)',
+    )
+  const redis = createRedis(config.redis, config.redisKeyPrefix)
+  await connectRedis(redis, config.redis)
   try {
     const tenants = new TenantStore(redis)
     const users = new UserStore(redis)
@@ -73,6 +81,12 @@ async function run(argv: string[]): Promise<string> {
         role: data.role as (typeof ROLES)[number],
       })
       return `added ${u.email} (${u.role}) to ${u.tenantId}`
+    }
+    if (command === 'reencrypt-tokens') {
+      const report = await reencryptAll(redis, new TokenCipher(config.tokenKeys))
+      // Failed records still need an old key: say so in the exit status, not only in words.
+      if (Object.values(report).some((c) => c.failed > 0)) process.exitCode = 1
+      return formatReport(report)
     }
     if (!(await tenants.get(data.tenant!))) throw new UsageError(`no tenant with slug ${data.tenant}`)
     if (command === 'seed-demo') {

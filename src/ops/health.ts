@@ -1,8 +1,8 @@
 import { Router } from 'express'
-import type { Redis } from '../redis/client.js'
+import type { RedisClient } from '../redis/client.js'
 
 /** Liveness and readiness for orchestrators; mounted before sessions so they never touch one. */
-export function healthRoutes(redis: Redis, pingTimeoutMs = 1_000): Router {
+export function healthRoutes(redis: RedisClient, pingTimeoutMs = 1_000): Router {
   const r = Router()
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' })
@@ -14,7 +14,7 @@ export function healthRoutes(redis: Redis, pingTimeoutMs = 1_000): Router {
   return r
 }
 
-async function pingWithin(redis: Redis, ms: number): Promise<string | undefined> {
+async function pingWithin(redis: RedisClient, ms: number): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(`redis did not answer within ${ms} ms`), ms)

@@ -1,27 +1,76 @@
-import { Redis } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import { describeTarget, type RedisTarget } from './target.js'
 
+// Kept for tools and tests that open a plain single-server client.
 export type { Redis } from 'ioredis'
 
 /**
- * One ioredis client per process. `keyPrefix` namespaces every key, so tests and
- * several deployments can share one server without touching each other's data.
+ * What the app talks to: one server (URL or Sentinel) or a Cluster. Both share ioredis's
+ * command API; keys that must be used together carry a hash tag (`t:{tenant}:…`) so every
+ * MULTI, pipeline and script stays within one Cluster slot.
  */
-export function createRedis(url: string, keyPrefix: string): Redis {
-  return new Redis(url, {
-    keyPrefix,
-    // Fail commands fast while Redis is away instead of queueing them forever; the
-    // app answers 503 and ioredis keeps reconnecting in the background.
-    maxRetriesPerRequest: 1,
+export type RedisClient = Redis | Cluster
+
+const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2_000)
+
+// Fail commands fast while Redis is away instead of queueing them forever; the app
+// answers 503 and ioredis keeps reconnecting in the background.
+const COMMON: RedisOptions = {
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: true,
+  connectTimeout: 5_000,
+  retryStrategy,
+}
+
+/** Username, password, database and TLS from REDIS_URL, for Sentinel and Cluster data nodes. */
+function fromUrl(url: string): RedisOptions {
+  const u = new URL(url)
+  const db = Number(u.pathname.slice(1))
+  return {
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    db: Number.isInteger(db) && db > 0 ? db : undefined,
+    tls: u.protocol === 'rediss:' ? {} : undefined,
+  }
+}
+
+/**
+ * One client per process, not yet connected (see `connectRedis`). `keyPrefix` namespaces
+ * every key, so tests and several deployments can share one server or cluster.
+ */
+export function createRedis(url: string, keyPrefix: string): Redis
+export function createRedis(target: RedisTarget, keyPrefix: string): RedisClient
+export function createRedis(target: string | RedisTarget, keyPrefix: string): RedisClient {
+  const t: RedisTarget = typeof target === 'string' ? { kind: 'single', url: target } : target
+  if (t.kind === 'single') return new Redis(t.url, { ...COMMON, keyPrefix, lazyConnect: true })
+  if (t.kind === 'sentinel') {
+    return new Redis({
+      ...COMMON,
+      ...fromUrl(t.url),
+      sentinels: t.sentinels,
+      name: t.name,
+      sentinelRetryStrategy: retryStrategy,
+      keyPrefix,
+      lazyConnect: true,
+    })
+  }
+  const { db: _clusterHasNoDb, ...auth } = fromUrl(t.url)
+  return new Cluster(t.nodes, {
+    // ioredis copies redisOptions.keyPrefix to the Cluster, which prefixes before hashing.
+    redisOptions: { ...COMMON, ...auth, keyPrefix },
+    clusterRetryStrategy: retryStrategy,
     enableOfflineQueue: true,
-    connectTimeout: 5_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     lazyConnect: true,
   })
 }
 
-/** Connects and PINGs within `timeoutMs`, or throws an error naming the URL (password masked). */
-export async function connectRedis(redis: Redis, url: string, timeoutMs = 5_000): Promise<void> {
-  const masked = url.replace(/\/\/([^@/]*)@/, '//***@')
+/** Connects and PINGs within `timeoutMs`, or throws an error naming the target (password masked). */
+export async function connectRedis(
+  redis: RedisClient,
+  where: string | RedisTarget,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const masked = describeTarget(typeof where === 'string' ? { kind: 'single', url: where } : where)
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -5,7 +5,7 @@ import type { Express } from 'express'
 import { createApp, buildServices, type AppDeps, type Services } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import { createLogger } from '../../src/http/logger.js'
-import type { Redis } from '../../src/redis/client.js'
+import type { RedisClient } from '../../src/redis/client.js'
 import { dropPrefix, openRedis, REDIS_URL, uniquePrefix } from './redis.js'
 import {
   startSandbox,
@@ -19,7 +19,7 @@ export const BASE_URL = 'http://switchboard.test'
 export interface TestApp {
   app: Express
   config: Config
-  redis: Redis
+  redis: RedisClient
   services: Services
   sandbox: RunningSandbox
   prefix: string
@@ -33,6 +33,11 @@ export interface TestAppOptions {
   env?: Record<string, string>
   deps?: Partial<AppDeps>
   sandbox?: RunningSandbox
+  /**
+   * Opens the app's client with the test's prefix on another Redis (a Cluster, a Sentinel,
+   * a throwaway server); it is disconnected on close, and nothing is dropped from the shared one.
+   */
+  openRedis?: (prefix: string) => Promise<RedisClient>
 }
 
 /** The real app on a real Redis (own prefix), with the sandbox as provider on a real port. */
@@ -66,7 +71,7 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
     },
   })
   const logger = createLogger(config.logLevel, sink)
-  const redis = await openRedis(prefix)
+  const redis = opts.openRedis ? await opts.openRedis(prefix) : await openRedis(prefix)
   // Many sign-ups come from one test IP; tests of the limits pass their own.
   const loginLimits = {
     perIp: { points: 1000, durationSec: 60 },
@@ -86,7 +91,7 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
     logs,
     async close() {
       redis.disconnect()
-      await dropPrefix(prefix)
+      if (!opts.openRedis) await dropPrefix(prefix)
       if (!opts.sandbox) await sandbox.close()
     },
   }

@@ -107,7 +107,9 @@ export async function sendSms(apiUrl: string, ctx: CallContext, m: SmsMessage): 
     throw new ProviderError(
       'nexmo',
       'provider_rejected',
-      SMS_STATUS[first.status] ?? `Nexmo did not send the message (status ${first.status}).`,
+      // Only a numeric status is named: the field is the provider's free text.
+      SMS_STATUS[first.status] ??
+        `Nexmo did not send the message${/^\d{1,4}$/.test(first.status) ? ` (status ${first.status})` : ''}.`,
     )
   const price = Number(first['message-price'])
   return {

@@ -40,6 +40,17 @@ export type TokenResponse = z.infer<typeof TokenResponse>
 
 const OAuthErrorBody = z.object({ error: z.string(), error_description: z.string().optional() })
 
+// The error codes of RFC 6749 §5.2. Only these are ever shown: `error` is the provider's
+// free text, and a careless or hostile one could echo our client secret in it.
+const TOKEN_ERRORS = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+])
+
 /** RFC 6749 §2.3.1: client id and secret are form-encoded, then joined and base64'd. */
 export function basicAuth(c: ClientCredentials): string {
   const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
@@ -122,7 +133,7 @@ function toTokenError(status: number, body: string): ProviderError {
   return new ProviderError(
     'sms77',
     'provider_rejected',
-    `sms77 refused the token request (${oauth.error}).`,
+    `sms77 refused the token request (${TOKEN_ERRORS.has(oauth.error) ? oauth.error : 'unrecognised error'}).`,
     cause,
   )
 }

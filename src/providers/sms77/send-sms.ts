@@ -47,7 +47,9 @@ export async function sendSms(apiUrl: string, ctx: CallContext, m: SmsMessage): 
     throw new ProviderError(
       'sms77',
       'provider_rejected',
-      SMS_CODES[data.data.success] ?? `sms77 did not send the message (code ${data.data.success}).`,
+      // Only a numeric code is named: the field is the provider's free text.
+      SMS_CODES[data.data.success] ??
+        `sms77 did not send the message${/^\d{1,4}$/.test(data.data.success) ? ` (code ${data.data.success})` : ''}.`,
     )
   }
   const first = data.data.messages?.[0]

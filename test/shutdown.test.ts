@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import supertest from 'supertest'
+import { afterAll, describe, expect, it } from 'vitest'
+import { UserStore } from '../src/auth/user-store.js'
+import { ConnectionStore, connectionKey, type ConnectionRef } from '../src/connections/connection-store.js'
+import { TokenCipher } from '../src/connections/token-cipher.js'
+import type { Redis } from '../src/redis/client.js'
+import { csrfFrom } from './helpers/app.js'
+import { pathOf, pressConsent } from './helpers/consent.js'
+import { dropPrefix, openRedis, REDIS_URL, uniquePrefix } from './helpers/redis.js'
+import { freePort, waitFor } from './helpers/redis-server.js'
+
+/**
+ * The real entry point in its own process: SIGTERM arrives while a dashboard request is
+ * in the middle of a token refresh (the sandbox's token endpoint is slowed to 500 ms).
+ * The request must finish, the rotated token must be stored, the lock released, exit 0.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const prefix = uniquePrefix('shutdown')
+const key = randomBytes(32)
+let child: ChildProcess | undefined
+let redis: Redis | undefined
+
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL')
+  redis?.disconnect()
+  await dropPrefix(prefix)
+})
+
+function startApp(port: number): { proc: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const env: NodeJS.ProcessEnv = {}
+  // Ours, less npm's per-run settings, NODE_ENV and any Redis topology of the caller's shell.
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^(npm_|NODE_ENV$|REDIS_|SMS77_|NEXMO_)/.test(k)) env[k] = v
+  Object.assign(env, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BASE_URL: `http://127.0.0.1:${port}`, // vitest exports BASE_URL=/, always override it
+    SANDBOX: '1',
+    SANDBOX_TOKEN_TTL: '60',
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    TOKEN_ENCRYPTION_KEY: key.toString('base64'),
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'info',
+  })
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env })
+  let out = ''
+  proc.stdout?.on('data', (d) => (out += String(d)))
+  proc.stderr?.on('data', (d) => (out += String(d)))
+  const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
+  return { proc, output: () => out, exit }
+}
+
+describe('graceful shutdown', () => {
+  it('finishes a refresh in flight on SIGTERM, stores the rotated token, releases the lock, exits 0', async () => {
+    const port = await freePort()
+    const base = `http://127.0.0.1:${port}`
+    const app = startApp(port)
+    child = app.proc
+    await waitFor(
+      'the app to answer /healthz',
+      async () => (await fetch(`${base}/healthz`)).ok,
+      20_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${app.output()}`)
+    })
+
+    const agent = supertest.agent(base)
+    const email = `shutdown-${randomBytes(4).toString('hex')}@example.test`
+    const signup = await agent.get('/signup').expect(200)
+    await agent
+      .post('/signup')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(signup.text),
+        organization: 'Shutdown Org',
+        email,
+        password: 'correct horse battery',
+      })
+      .expect(303)
+    const dash = await agent.get('/dashboard').expect(200)
+    const connect = await agent
+      .post('/connect/sms77')
+      .type('form')
+      .send({ _csrf: csrfFrom(dash.text), scope: 'balance' })
+      .expect(303)
+    const consent = await pressConsent(connect.headers.location!, 'Allow')
+    await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
+
+    redis = await openRedis(prefix)
+    const user = (await new UserStore(redis).findForLogin(email))!.user
+    const ref: ConnectionRef = { tenantId: user.tenantId, userId: user.id, provider: 'sms77' }
+    const store = new ConnectionStore(redis, new TokenCipher([key]))
+    const before = (await store.get(ref))!.grant
+    // Due now, and the sandbox's token endpoint slow: the next dashboard view refreshes.
+    await store.saveGrant(ref, { ...before, expiresAt: Date.now() - 1 })
+    const control = await fetch(`${base}/sandbox/_control`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ faults: { tokenLatencyMs: 500 } }),
+    })
+    expect(control.status).toBe(200)
+
+    const lockKey = `${connectionKey(ref)}:refresh-lock`
+    const inflight = agent
+      .get('/dashboard')
+      .timeout(15_000)
+      .then((r) => r)
+    await waitFor('the refresh lock to be taken', async () => (await redis!.exists(lockKey)) === 1, 5_000)
+    await sleep(150) // the token request is now waiting out its 500 ms at the sandbox
+    app.proc.kill('SIGTERM')
+
+    // It completes: 200, though its balance panel says the sandbox could not be reached,
+    // as the sandbox lives in the process that has stopped accepting connections.
+    const page = await inflight
+    expect(page.status).toBe(200)
+    const answeredAt = Date.now()
+    const code = await Promise.race([app.exit, sleep(15_000).then(() => 'timeout' as const)])
+    expect(code, app.output()).toBe(0)
+    // Idle keep-alive connections do not hold the exit for their whole keep-alive timeout.
+    expect(Date.now() - answeredAt).toBeLessThan(3_000)
+    expect(app.output()).toContain('shutting down')
+
+    const after = (await store.get(ref))!.grant
+    expect(after.secrets.refreshToken).toBeTruthy()
+    expect(after.secrets.refreshToken).not.toBe(before.secrets.refreshToken)
+    expect(after.secrets.accessToken).not.toBe(before.secrets.accessToken)
+    expect(after.expiresAt!).toBeGreaterThan(Date.now())
+    expect(await redis.exists(lockKey)).toBe(0)
+  }, 60_000)
+})
