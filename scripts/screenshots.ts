@@ -8,9 +8,17 @@
 import { mkdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { connectBoth, launchChromium, newPage, shows, startE2eApp } from '../test/e2e/harness.js'
+import { TokenCipher } from '../src/connections/token-cipher.js'
+import { seedDemo } from '../src/support/seed-demo.js'
 
 const OUT_DIR = path.resolve('docs/screenshots')
 const VIEWPORT = { width: 1200, height: 800 }
+
+async function save(page: import('playwright-core').Page, name: string, fullPage: boolean): Promise<void> {
+  const file = path.join(OUT_DIR, name)
+  await page.screenshot({ path: file, fullPage })
+  console.log(`${path.relative(process.cwd(), file)}: ${Math.round((await stat(file)).size / 1024)} KB`)
+}
 
 const app = await startE2eApp('screenshots')
 const browser = await launchChromium()
@@ -21,9 +29,13 @@ try {
   await page.goto('/dashboard')
   await shows(page.locator('svg.chart'))
   await mkdir(OUT_DIR, { recursive: true })
-  const file = path.join(OUT_DIR, 'dashboard.png')
-  await page.screenshot({ path: file, fullPage: true })
-  console.log(`${path.relative(process.cwd(), file)}: ${Math.round((await stat(file)).size / 1024)} KB`)
+  await save(page, 'dashboard.png', true)
+  // The support console of the same organisation, with some demo accounts beside Jane's.
+  const tenantId = (await app.redis.get('email:jane@acme.example'))!.split(':')[0]!
+  await seedDemo(app.redis, new TokenCipher(app.config.tokenKeys), tenantId, 120)
+  await page.goto('/support?sort=balance_asc')
+  await shows(page.getByRole('heading', { name: 'Connected accounts' }))
+  await save(page, 'support.png', false)
   await context.close()
 } finally {
   await browser.close()

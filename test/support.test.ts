@@ -206,3 +206,16 @@ describe('low-balance highlight', () => {
     expect((await admin.get('/admin/credentials')).text).toContain('Not saved')
   })
 })
+
+describe('balance sorts', () => {
+  it('list every account, including one whose balance was never read', async () => {
+    const { agent: owner, email } = await signUp(t.app, 'Sort Org')
+    await connectSms77(t, owner, ['balance'])
+    const ownerTenant = (await t.services.users.findForLogin(email))!.user.tenantId
+    await seedDemo(t.redis, t.services.cipher, ownerTenant, 3)
+    const unread = await owner.get('/support?sort=balance_desc').expect(200)
+    expect(unread.text).toContain('4 accounts in your organisation')
+    expect(rowsOf(unread.text)).toBe(4)
+    expect(unread.text).toContain(email)
+  })
+})

@@ -73,6 +73,8 @@ export class SupportIndex {
     if (old !== null && old !== text) m.zrem(searchKey(ref.tenantId), `${old}\0${member}`)
     await m
       .zadd(searchKey(ref.tenantId), 0, `${text}\0${member}`)
+      // Unread balances sort as -inf, so balance sorts list every account (NX: a reading stays).
+      .zadd(balanceKey(ref.tenantId), 'NX', '-inf', member)
       .hset(searchTextKey(ref.tenantId), member, text)
       .exec()
   }
