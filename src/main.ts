@@ -6,23 +6,11 @@ import { connectRedis, createRedis } from './redis/client.js'
 import { createSandbox, type Sandbox } from './sandbox/index.js'
 import { createMetrics } from './ops/metrics.js'
 import { onCall } from './providers/http.js'
+import { sandboxOptionsFor } from './sandbox/options.js'
 
 function sandboxFor(config: Config): Sandbox | undefined {
   if (!config.sandbox.enabled) return undefined
-  return createSandbox({
-    sms77: {
-      clients: config.sms77.client ? [config.sms77.client] : [],
-      accessTokenTtlSec: config.sandbox.tokenTtlSec,
-      codeTtlSec: 30,
-      refreshGraceSec: 0,
-    },
-    nexmo: {
-      consumers: config.nexmo.consumer
-        ? [{ key: config.nexmo.consumer.id, secret: config.nexmo.consumer.secret }]
-        : [],
-      timestampWindowSec: 300,
-    },
-  })
+  return createSandbox(sandboxOptionsFor(config))
 }
 
 async function main(): Promise<void> {

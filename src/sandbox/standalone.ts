@@ -2,6 +2,7 @@ import http from 'node:http'
 import express from 'express'
 import { loadConfig } from '../config.js'
 import { createSandbox, SANDBOX_PATHS } from './index.js'
+import { sandboxOptionsFor } from './options.js'
 
 /**
  * `npm run sandbox`: the provider emulators alone on their own port, for tests and
@@ -9,20 +10,7 @@ import { createSandbox, SANDBOX_PATHS } from './index.js'
  */
 const config = loadConfig()
 const port = config.sandbox.port
-const sandbox = createSandbox({
-  sms77: {
-    clients: config.sms77.client ? [config.sms77.client] : [],
-    accessTokenTtlSec: config.sandbox.tokenTtlSec,
-    codeTtlSec: 30,
-    refreshGraceSec: 0,
-  },
-  nexmo: {
-    consumers: config.nexmo.consumer
-      ? [{ key: config.nexmo.consumer.id, secret: config.nexmo.consumer.secret }]
-      : [],
-    timestampWindowSec: 300,
-  },
-})
+const sandbox = createSandbox(sandboxOptionsFor(config))
 const app = express()
 app.disable('x-powered-by')
 app.use('/sandbox', sandbox.router)

@@ -4,6 +4,7 @@
  *
  * Deliberately free of vitest imports, so `scripts/screenshots.ts` can reuse it.
  */
+import { sandboxOptionsFor } from '../../src/sandbox/options.js'
 import http from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -76,20 +77,7 @@ export async function startE2eApp(name: string): Promise<E2eApp> {
   })
   // With SANDBOX on and no credentials, config carries the sandbox's default client and
   // consumer; the embedded sandbox is told about exactly those (as src/main.ts does).
-  const sandbox = createSandbox({
-    sms77: {
-      clients: config.sms77.client ? [config.sms77.client] : [],
-      accessTokenTtlSec: 3600,
-      codeTtlSec: 30,
-      refreshGraceSec: 0,
-    },
-    nexmo: {
-      consumers: config.nexmo.consumer
-        ? [{ key: config.nexmo.consumer.id, secret: config.nexmo.consumer.secret }]
-        : [],
-      timestampWindowSec: 300,
-    },
-  })
+  const sandbox = createSandbox(sandboxOptionsFor(config, { accessTokenTtlSec: 3600 }))
   const logs: string[] = []
   const sink = new Writable({
     write(chunk, _enc, cb) {

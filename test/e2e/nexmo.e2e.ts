@@ -1,36 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import {
-  blocking,
-  decide,
-  journey,
-  launchChromium,
-  openNexmoConsent,
-  runAxe,
-  screenshot,
-  shows,
-  signUp,
-  startE2eApp,
-  writeAxeLog,
-  type E2eApp,
-} from './harness.js'
+import { describe, expect, it } from 'vitest'
+import { e2eSuite, expectAccessible } from './suite.js'
+import type { Browser } from 'playwright-core'
+import { decide, journey, openNexmoConsent, screenshot, shows, signUp, type E2eApp } from './harness.js'
 
 let app: E2eApp
 let browser: Browser
 
-beforeAll(async () => {
-  app = await startE2eApp('nexmo')
-  browser = await launchChromium()
+e2eSuite('nexmo', (a, b) => {
+  app = a
+  browser = b
 })
-afterAll(async () => {
-  await browser?.close()
-  await app?.close()
-  await writeAxeLog('nexmo')
-})
-
-async function expectAccessible(page: Page, label: string): Promise<void> {
-  expect(blocking(await runAxe(page, label))).toEqual([])
-}
 
 describe('Nexmo in a real browser', () => {
   it('Connect Nexmo → Allow → balance on the dashboard → Disconnect Nexmo → log out', async () => {

@@ -1,37 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { e2eSuite, expectAccessible } from './suite.js'
+import type { Browser } from 'playwright-core'
 import {
-  blocking,
   connectBoth,
   journey,
-  launchChromium,
   overflowsSideways,
   PHONE,
-  runAxe,
   screenshot,
   shows,
   signUp,
-  startE2eApp,
-  writeAxeLog,
   type E2eApp,
 } from './harness.js'
 
 let app: E2eApp
 let browser: Browser
 
-beforeAll(async () => {
-  app = await startE2eApp('pages')
-  browser = await launchChromium()
+e2eSuite('pages', (a, b) => {
+  app = a
+  browser = b
 })
-afterAll(async () => {
-  await browser?.close()
-  await app?.close()
-  await writeAxeLog('pages')
-})
-
-async function expectAccessible(page: Page, label: string): Promise<void> {
-  expect(blocking(await runAxe(page, label))).toEqual([])
-}
 
 describe('pages as a person sees them', () => {
   it('a 404 is a friendly page, signed out and signed in, with no stack trace', async () => {

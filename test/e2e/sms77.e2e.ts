@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { e2eSuite, expectAccessible } from './suite.js'
+import type { Browser } from 'playwright-core'
 import {
-  blocking,
   decide,
   journey,
-  launchChromium,
   openSms77Consent,
   PASSWORD,
-  runAxe,
   scopeBox,
   screenshot,
   shows,
   signUp,
-  startE2eApp,
-  writeAxeLog,
   type E2eApp,
   type PageProblems,
 } from './harness.js'
@@ -21,19 +17,10 @@ import {
 let app: E2eApp
 let browser: Browser
 
-beforeAll(async () => {
-  app = await startE2eApp('sms77')
-  browser = await launchChromium()
+e2eSuite('sms77', (a, b) => {
+  app = a
+  browser = b
 })
-afterAll(async () => {
-  await browser?.close()
-  await app?.close()
-  await writeAxeLog('sms77')
-})
-
-async function expectAccessible(page: Page, label: string): Promise<void> {
-  expect(blocking(await runAxe(page, label))).toEqual([])
-}
 
 function expectNoBrowserProblems(problems: PageProblems): void {
   expect(problems.messages).toEqual([])

@@ -1,41 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { e2eSuite, expectAccessible } from './suite.js'
 import type { Browser, Page } from 'playwright-core'
 import {
-  blocking,
   decide,
   DESKTOP,
   journey,
-  launchChromium,
   openSms77Consent,
   overflowsSideways,
   PASSWORD,
   PHONE,
-  runAxe,
   screenshot,
   shows,
   signUp,
-  startE2eApp,
   uniqueEmail,
-  writeAxeLog,
   type E2eApp,
 } from './harness.js'
 
 let app: E2eApp
 let browser: Browser
 
-beforeAll(async () => {
-  app = await startE2eApp('support-admin')
-  browser = await launchChromium()
+e2eSuite('support-admin', (a, b) => {
+  app = a
+  browser = b
 })
-afterAll(async () => {
-  await browser?.close()
-  await app?.close()
-  await writeAxeLog('support-admin')
-})
-
-async function expectAccessible(page: Page, label: string): Promise<void> {
-  expect(blocking(await runAxe(page, label))).toEqual([])
-}
 
 async function logIn(page: Page, email: string): Promise<void> {
   await page.goto('/login')

@@ -1,0 +1,80 @@
+import { Browser } from './lib/browser.js'
+import type { BenchContext } from './lib/context.js'
+import type { MemorySnapshot } from './lib/ipc.js'
+import { load } from './lib/load.js'
+import { countKeys, memoryOf, scanKeys } from './lib/redis.js'
+import { mib, round, type BenchOutcome } from './lib/report.js'
+import { SEEDED_ACCOUNTS, seededTenant } from './support.js'
+
+const SESSIONS = 10_000
+const SAMPLE = 200
+
+/**
+ * 6. Memory. The app keeps sessions and tokens in Redis, so its RSS should not grow with
+ * them: RSS (after a full GC) of the cached instance at start, before this benchmark (after
+ * all the others, a thousand argon2 sign-ups among them), and after 10,000 new sessions
+ * (cookie-less GET /login, each writing its CSRF token to a new session) on top of the
+ * 10,000 seeded connections, all streamed once through the CSV export. Redis: exact
+ * MEMORY USAGE of the seeded tenant's keys (users, connections, support indexes; not its
+ * audit log) per account, and of sampled keys by kind.
+ */
+export async function memory(ctx: BenchContext, idle: MemorySnapshot): Promise<BenchOutcome> {
+  const { tenantId, cookie } = ctx.seeded ?? (await seededTenant(ctx))
+  const t = `${ctx.prefix}t:{${tenantId}}:`
+  const before = await ctx.app.command<MemorySnapshot>('memory')
+  const sessionsBefore = await countKeys(ctx.raw, `${ctx.prefix}sess:*`)
+  const r = await load({ url: ctx.app.origin + '/login', connections: 10, amount: SESSIONS })
+  if (r.failures) throw new Error(`${r.failures} of ${SESSIONS} GET /login failed`)
+  const sessionKeys = await scanKeys(ctx.raw, `${ctx.prefix}sess:*`)
+  const made = sessionKeys.length - sessionsBefore
+  // Stream every account through the app once (CSV export reads the tenant in batches).
+  const csv = await new Browser(ctx.app.origin, cookie).get('/support/export.csv')
+  const exported = csv.body.split('\n').filter(Boolean).length - 1
+  if (csv.status !== 200 || exported < SEEDED_ACCOUNTS) throw new Error(`the CSV export had ${exported} rows`)
+  const after = await ctx.app.command<MemorySnapshot>('memory')
+
+  // Everything the tenant stores for its accounts (the admin's own keys are noise here).
+  const audit = `${t}audit`
+  const tenantKeys = (await scanKeys(ctx.raw, `${t}*`)).filter((k) => k !== audit)
+  const auditBytes = await memoryOf(ctx.raw, [audit])
+  const emailKeys = await scanKeys(ctx.raw, `${ctx.prefix}email:demo-*@${tenantId}.demo`)
+  const tenantBytes = (await memoryOf(ctx.raw, tenantKeys)) + (await memoryOf(ctx.raw, emailKeys))
+  const connKeys = tenantKeys.filter((k) => k.startsWith(`${t}conn:`)).slice(0, SAMPLE)
+  const userKeys = tenantKeys.filter((k) => k.startsWith(`${t}user:`)).slice(0, SAMPLE)
+  const perConnHash = (await memoryOf(ctx.raw, connKeys)) / connKeys.length
+  const perUserHash = (await memoryOf(ctx.raw, userKeys)) / userKeys.length
+  const perAccount = tenantBytes / SEEDED_ACCOUNTS
+  const perSession =
+    (await memoryOf(ctx.raw, sessionKeys.slice(-SAMPLE))) / Math.min(SAMPLE, sessionKeys.length)
+  const info = await ctx.raw.info('memory')
+  const usedMemory = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0)
+
+  return {
+    rows: [
+      {
+        bench: '6 memory: app RSS',
+        figure: `${mib(after.rss)} MiB after ${made} sessions + ${SEEDED_ACCOUNTS} connections (${mib(before.rss)} before, ${mib(idle.rss)} at start); heap ${mib(after.heapUsed)} MiB`,
+      },
+      {
+        bench: '6 memory: Redis',
+        figure: `${round(perAccount / 1024, 2)} KiB per connected account (hash ${Math.round(perConnHash)} B), ${Math.round(perSession)} B per session`,
+      },
+    ],
+    data: {
+      sessionsCreated: made,
+      loginRequests: r,
+      appAtStart: idle,
+      appBefore: before,
+      appAfter: after,
+      redis: {
+        tenantBytes,
+        auditLogBytes: auditBytes,
+        bytesPerAccount: perAccount,
+        connectionHashBytes: perConnHash,
+        userHashBytes: perUserHash,
+        sessionBytes: perSession,
+        serverUsedMemory: usedMemory,
+      },
+    },
+  }
+}
