@@ -51,10 +51,21 @@ export class ConnectionService {
     this.lockWaitMs = deps.lockWaitMs ?? 10_000
   }
 
-  async use<T>(ref: ConnectionRef, call: (ctx: CallContext, provider: Provider) => Promise<T>): Promise<T> {
+  /**
+   * `known` is a record the caller has just read (the dashboard loads it once for all its
+   * panels); a stale one is harmless: a refresh re-reads under the lock before acting.
+   */
+  async use<T>(
+    ref: ConnectionRef,
+    call: (ctx: CallContext, provider: Provider) => Promise<T>,
+    known?: ConnectionRecord,
+  ): Promise<T> {
     const provider = this.deps.providers.get(ref.provider)
-    const credentials = await this.deps.credentials.forTenant(ref.tenantId, ref.provider)
-    let record = await this.requireConnected(ref)
+    const [credentials, loaded] = await Promise.all([
+      this.deps.credentials.forTenant(ref.tenantId, ref.provider),
+      known && known.status === 'connected' ? known : this.requireConnected(ref),
+    ])
+    let record = loaded
     if (provider.refreshable && isDue(record.grant)) record = await this.refreshOrKeep(ref, record)
     try {
       return await call({ credentials, grant: record.grant }, provider)

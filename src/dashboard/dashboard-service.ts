@@ -106,8 +106,8 @@ export class DashboardService {
     }
     const defs = provider.panels(record.grant)
     const [profile, ...panels] = await Promise.all([
-      load(PROFILE, () => this.deps.connections.use(ref, (ctx, p) => p.fetchProfile(ctx))),
-      ...defs.map((d) => load(d.id, () => this.deps.connections.use(ref, (ctx) => d.load(ctx)))),
+      load(PROFILE, () => this.deps.connections.use(ref, (ctx, p) => p.fetchProfile(ctx), record)),
+      ...defs.map((d) => load(d.id, () => this.deps.connections.use(ref, (ctx) => d.load(ctx), record))),
     ])
     await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh)
     const results = [profile, ...panels]

@@ -1,7 +1,10 @@
 import type { Money } from './types.js'
 
+// One formatter for the process: toLocaleString builds a new one per call (40 µs each).
+const AMOUNT = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 4 })
+
 export function formatMoney(m: Money): string {
-  return `${m.amount.toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 4 })} ${m.currency}`
+  return `${AMOUNT.format(m.amount)} ${m.currency}`
 }
 
 /** Reads a balance from either `12.34` (text or number) or `{amount, currency}` (PROVIDERS.md §2). */

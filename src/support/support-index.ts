@@ -53,8 +53,10 @@ local all = redis.call('ZRANGE', KEYS[1], 0, -1)
 local needle, offset, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local out, seen = {}, 0
 for _, entry in ipairs(all) do
-  local sep = string.find(entry, '\\0', 1, true)
-  if string.find(string.sub(entry, 1, sep - 1), needle, 1, true) then
+  -- One plain scan per entry; a hit counts only before the NUL (in the text, not the id).
+  local hit = string.find(entry, needle, 1, true)
+  local sep = hit and string.find(entry, '\\0', 1, true)
+  if hit and hit < sep then
     seen = seen + 1
     if seen > offset and #out < limit then out[#out + 1] = string.sub(entry, sep + 1) end
   end
@@ -115,7 +117,7 @@ export class SupportIndex {
         SEARCH_SCRIPT,
         1,
         searchKey(tenantId),
-        opts.search.toLowerCase(),
+        opts.search.toLowerCase().replace(/\0/g, ''),
         offset,
         limit,
       )) as [number, string[]]
