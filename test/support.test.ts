@@ -219,3 +219,15 @@ describe('balance sorts', () => {
     expect(unread.text).toContain(email)
   })
 })
+
+describe('sorting by user', () => {
+  it('orders the rows by email, from the search index', async () => {
+    const page = await support.get('/support?sort=email').expect(200)
+    const emails = [...page.text.matchAll(/<tr class="[^"]*">\s*<td>([^<]+)<\/td>/g)].map((m) => m[1]!)
+    expect(emails.length).toBe(50)
+    expect([...emails].sort()).toEqual(emails)
+    const second = await support.get('/support?sort=email&page=2').expect(200)
+    const next = /<tr class="[^"]*">\s*<td>([^<]+)<\/td>/.exec(second.text)![1]!
+    expect(next > emails[49]!).toBe(true)
+  })
+})

@@ -18,7 +18,7 @@ const READ_DEADLINE_MS = 3_000
 
 const ListQuery = z.object({
   q: z.string().trim().max(100).optional().default(''),
-  sort: z.enum(['recent', 'balance_asc', 'balance_desc']).optional().default('recent'),
+  sort: z.enum(['recent', 'balance_asc', 'balance_desc', 'email']).optional().default('recent'),
   page: z.coerce.number().int().min(1).max(100_000).optional().default(1),
 })
 

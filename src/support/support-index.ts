@@ -31,7 +31,7 @@ export interface SupportRow {
   entry: BalanceEntry
 }
 
-export type SortOrder = 'recent' | 'balance_asc' | 'balance_desc'
+export type SortOrder = 'recent' | 'balance_asc' | 'balance_desc' | 'email'
 
 const searchKey = (t: string) => tenantKey(t, 'support:search')
 const searchTextKey = (t: string) => tenantKey(t, 'support:search-text')
@@ -123,12 +123,19 @@ export class SupportIndex {
       )) as [number, string[]]
       return { total, members }
     }
-    const key = opts.sort === 'recent' ? tenantConnectionsKey(tenantId) : balanceKey(tenantId)
+    // The search set's members start with the email (all scores 0), so its order is by email.
+    const key =
+      opts.sort === 'recent'
+        ? tenantConnectionsKey(tenantId)
+        : opts.sort === 'email'
+          ? searchKey(tenantId)
+          : balanceKey(tenantId)
     const stop = String(offset + limit - 1)
     const m = this.redis.multi().zcard(key)
-    if (opts.sort === 'balance_asc') m.zrange(key, offset, stop)
+    if (opts.sort === 'balance_asc' || opts.sort === 'email') m.zrange(key, offset, stop)
     else m.zrevrange(key, offset, stop)
-    const [[, total], [, members]] = (await m.exec()) as [[null, number], [null, string[]]]
+    const [[, total], [, found]] = (await m.exec()) as [[null, number], [null, string[]]]
+    const members = opts.sort === 'email' ? found.map((entry) => entry.slice(entry.indexOf('\0') + 1)) : found
     return { total, members }
   }
 
