@@ -1,0 +1,149 @@
+import type { Config } from './config.js'
+import type { RedisClient } from './redis/client.js'
+import type { Logger } from './http/logger.js'
+import { AccountService } from './auth/account-service.js'
+import { UserStore } from './auth/user-store.js'
+import type { LoginLimits } from './auth/login-limiter.js'
+import { SessionIndex } from './auth/session-index.js'
+import { TenantStore } from './tenants/tenant-store.js'
+import { TokenCipher } from './connections/token-cipher.js'
+import { ConnectionStore } from './connections/connection-store.js'
+import { RefreshLock } from './connections/refresh-lock.js'
+import { ConnectionService, type ConnectionEvents } from './connections/connection-service.js'
+import { credentialSource, type CredentialSource } from './connections/credentials.js'
+import { ProviderRegistry } from './providers/registry.js'
+import { sms77Provider } from './providers/sms77/index.js'
+import { nexmoProvider } from './providers/nexmo/index.js'
+import type { Provider } from './providers/types.js'
+import { SupportIndex, refOf } from './support/support-index.js'
+import { AuditLog } from './support/audit-log.js'
+import { BalanceReader } from './support/balance-reader.js'
+import type { SupportDeps } from './support/routes.js'
+import { TenantCredentialStore } from './admin/tenant-credentials.js'
+import { UserAdmin } from './admin/user-admin.js'
+import type { AdminDeps } from './admin/routes.js'
+import { WebhookStore } from './notifications/webhook-store.js'
+import { WebhookQueue } from './notifications/webhook-queue.js'
+import { WebhookSender } from './notifications/webhook-delivery.js'
+import { StatusNotifier } from './notifications/notifier.js'
+import type { Sandbox } from './sandbox/index.js'
+import { combineEvents, type Metrics } from './ops/metrics.js'
+
+/** What the app is made of, built once per process (or per test) from its dependencies. */
+export interface AppDeps {
+  config: Config
+  redis: RedisClient
+  logger: Logger
+  sandbox?: Sandbox
+  loginLimits?: LoginLimits
+  panelCacheTtlSec?: number
+  events?: ConnectionEvents
+  metrics?: Metrics
+}
+
+export interface Services {
+  accounts: AccountService
+  users: UserStore
+  tenants: TenantStore
+  connections: ConnectionService
+  store: ConnectionStore
+  lock: RefreshLock
+  providers: ProviderRegistry
+  cipher: TokenCipher
+  credentials: CredentialSource
+  webhooks: WebhookStore
+  webhookQueue: WebhookQueue
+  notifier: StatusNotifier
+  tenantCredentials: TenantCredentialStore
+  supportIndex: SupportIndex
+  audit: AuditLog
+  sessions: SessionIndex
+}
+
+export function buildServices(deps: AppDeps): Services {
+  const { config, redis } = deps
+  const cipher = new TokenCipher(config.tokenKeys)
+  const store = new ConnectionStore(redis, cipher)
+  const lock = new RefreshLock(redis)
+  const list: Provider[] = [sms77Provider(config.sms77), nexmoProvider(config.nexmo)]
+  const providers = new ProviderRegistry(list)
+  const tenantCredentials = new TenantCredentialStore(redis, cipher)
+  const credentials = credentialSource({ sms77: config.sms77.client, nexmo: config.nexmo.consumer }, (t, p) =>
+    tenantCredentials.get(t, p),
+  )
+  const tenants = new TenantStore(redis)
+  const users = new UserStore(redis)
+  const webhooks = new WebhookStore(redis, cipher)
+  const webhookQueue = new WebhookQueue(
+    redis,
+    webhooks,
+    new WebhookSender(config.webhookAllowPrivate),
+    deps.logger,
+  )
+  const notifier = new StatusNotifier({ redis, users, webhooks, queue: webhookQueue, logger: deps.logger })
+  const events = combineEvents(deps.metrics?.events, deps.events, {
+    statusChanged: (ref, from, to) => notifier.emit(ref, from, to),
+  })
+  const connections = new ConnectionService({ store, lock, providers, credentials, events })
+  return {
+    webhooks,
+    webhookQueue,
+    notifier,
+    accounts: new AccountService(tenants, users),
+    users,
+    tenants,
+    connections,
+    store,
+    lock,
+    providers,
+    cipher,
+    credentials,
+    tenantCredentials,
+    supportIndex: new SupportIndex(redis),
+    audit: new AuditLog(redis),
+    sessions: new SessionIndex(redis),
+  }
+}
+
+export function supportDeps(s: Services, redis: RedisClient): SupportDeps {
+  const words = async (tenantId: string, member: string) => {
+    const ref = refOf(tenantId, member)
+    const [email, label] = await Promise.all([
+      s.users.get(tenantId, ref.userId).then((u) => u?.email ?? ''),
+      s.store.get(ref).then(
+        (r) => r?.grant.accountLabel ?? '',
+        () => '',
+      ),
+    ])
+    return [email, label]
+  }
+  return {
+    redis,
+    index: s.supportIndex,
+    reader: new BalanceReader(s.connections, s.supportIndex, words),
+    audit: s.audit,
+    providers: s.providers,
+    tenants: s.tenants,
+  }
+}
+
+export function adminDeps(s: Services, config: Config): AdminDeps {
+  const userAdmin = new UserAdmin({
+    accounts: s.accounts,
+    users: s.users,
+    sessions: s.sessions,
+    store: s.store,
+    index: s.supportIndex,
+    providers: s.providers,
+  })
+  return {
+    userAdmin,
+    credentials: s.tenantCredentials,
+    webhooks: s.webhooks,
+    webhookQueue: s.webhookQueue,
+    tenants: s.tenants,
+    audit: s.audit,
+    providers: s.providers,
+    baseUrl: config.baseUrl,
+  }
+}
