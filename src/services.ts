@@ -9,7 +9,7 @@ import { TenantStore } from './tenants/tenant-store.js'
 import { TokenCipher } from './connections/token-cipher.js'
 import { ConnectionStore } from './connections/connection-store.js'
 import { RefreshLock } from './connections/refresh-lock.js'
-import { ConnectionService, type ConnectionEvents } from './connections/connection-service.js'
+import { combineEvents, ConnectionService, type ConnectionEvents } from './connections/connection-service.js'
 import { credentialSource, type CredentialSource } from './connections/credentials.js'
 import { ProviderRegistry } from './providers/registry.js'
 import { sms77Provider } from './providers/sms77/index.js'
@@ -27,7 +27,7 @@ import { WebhookQueue } from './notifications/webhook-queue.js'
 import { WebhookSender } from './notifications/webhook-delivery.js'
 import { StatusNotifier } from './notifications/notifier.js'
 import type { Sandbox } from './sandbox/index.js'
-import { combineEvents, type Metrics } from './ops/metrics.js'
+import type { Metrics } from './ops/metrics.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {

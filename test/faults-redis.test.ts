@@ -16,14 +16,9 @@ import { buildServices, createApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { createLogger } from '../src/http/logger.js'
 import { createRedis } from '../src/redis/client.js'
-import { csrfFrom, csrfOf, uniqueEmail, type Agent } from './helpers/app.js'
+import { csrfFrom, csrfOf, providerEnv, uniqueEmail, type Agent } from './helpers/app.js'
 import { pathOf, pressConsent } from './helpers/consent.js'
-import {
-  startSandbox,
-  TEST_NEXMO_CONSUMER,
-  TEST_SMS77_CLIENT,
-  type RunningSandbox,
-} from './helpers/sandbox-server.js'
+import { startSandbox, type RunningSandbox } from './helpers/sandbox-server.js'
 
 const children = new Set<ChildProcess>()
 const cleanups: Array<() => unknown> = []
@@ -108,15 +103,7 @@ async function appOn(
     REDIS_KEY_PREFIX: 'sb:',
     SESSION_SECRET: keys.session,
     TOKEN_ENCRYPTION_KEY: keys.token,
-    SMS77_CLIENT_ID: TEST_SMS77_CLIENT.id,
-    SMS77_CLIENT_SECRET: TEST_SMS77_CLIENT.secret,
-    SMS77_OAUTH_URL: sandbox.sms77OAuthUrl,
-    SMS77_API_URL: sandbox.sms77ApiUrl,
-    NEXMO_CONSUMER_KEY: TEST_NEXMO_CONSUMER.key,
-    NEXMO_CONSUMER_SECRET: TEST_NEXMO_CONSUMER.secret,
-    NEXMO_OAUTH_URL: sandbox.nexmoOAuthUrl,
-    NEXMO_API_URL: sandbox.nexmoRestUrl,
-    SANDBOX: '0',
+    ...providerEnv(sandbox),
   })
   const redis = createRedis(url, config.redisKeyPrefix)
   const redisErrors: string[] = []

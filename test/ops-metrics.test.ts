@@ -1,13 +1,8 @@
+import { combineEvents } from '../src/connections/connection-service.js'
 import express, { Router } from 'express'
 import supertest from 'supertest'
 import { describe, expect, it } from 'vitest'
-import {
-  bearerMatches,
-  combineEvents,
-  createMetrics,
-  providerEndpoint,
-  type Metrics,
-} from '../src/ops/metrics.js'
+import { bearerMatches, createMetrics, providerEndpoint, type Metrics } from '../src/ops/metrics.js'
 
 const TOKEN = 'metrics-token-0123456789abcdef'
 

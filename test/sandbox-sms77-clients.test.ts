@@ -19,7 +19,8 @@ import { HooksAction } from 'sms77-client/dist/constants/byEndpoint/hooks/HooksA
 import { LookupType } from 'sms77-client/dist/constants/byEndpoint/lookup/LookupType.js'
 import type { Sms77Client as Sms77ClientClass } from 'sms77-client'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { startSandbox, TEST_SMS77_CLIENT, type RunningSandbox } from './helpers/sandbox-server.js'
+import { startSandbox, type RunningSandbox } from './helpers/sandbox-server.js'
+import { sms77AccessToken } from './helpers/sandbox-sms77.js'
 
 // Both official npm SDKs, unchanged, talking to the sandbox's gateway with an OAuth token.
 
@@ -27,43 +28,14 @@ import { startSandbox, TEST_SMS77_CLIENT, type RunningSandbox } from './helpers/
 // describe `exports.default` instead, so at run time the ESM default import is the class.
 const Sms77Client = sms77.default as unknown as typeof Sms77ClientClass
 
-const REDIRECT_URI = 'http://127.0.0.1:9/cb'
 const ALL_SCOPES =
   'analytics balance contacts hooks journal lookup pricing sms status subaccounts validate_for_voice voice'
 let sb: RunningSandbox
 let accessToken: string
 
-async function connect(scope: string): Promise<string> {
-  const q = new URLSearchParams({
-    response_type: 'code',
-    client_id: TEST_SMS77_CLIENT.id,
-    state: 's',
-    scope,
-    redirect_uri: REDIRECT_URI,
-  })
-  const html = await (await fetch(`${sb.sms77OAuthUrl}/authorize?${q}`)).text()
-  const requestId = /name="request_id" value="([0-9a-f]+)"/.exec(html)?.[1] ?? ''
-  const decision = new URLSearchParams({ request_id: requestId, decision: 'allow', account: '12345' })
-  const res = await fetch(`${sb.sms77OAuthUrl}/authorize`, {
-    method: 'POST',
-    body: decision,
-    redirect: 'manual',
-  })
-  const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? ''
-  const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI })
-  form.set('client_id', TEST_SMS77_CLIENT.id)
-  form.set('client_secret', TEST_SMS77_CLIENT.secret)
-  const tokens = (await (
-    await fetch(`${sb.sms77OAuthUrl}/token`, { method: 'POST', body: form })
-  ).json()) as {
-    access_token: string
-  }
-  return tokens.access_token
-}
-
 beforeAll(async () => {
   sb = await startSandbox()
-  accessToken = await connect(ALL_SCOPES)
+  accessToken = await sms77AccessToken(sb, ALL_SCOPES, { clientAuth: 'body' })
   // Both SDKs read a static BASE_URL on every request (PROVIDERS.md §4).
   ;(Object.getPrototypeOf(Sms77Client) as { BASE_URL: string }).BASE_URL = sb.sms77ApiUrl
   Object.defineProperty(Client, 'BASE_URL', { value: sb.sms77ApiUrl })
@@ -187,7 +159,7 @@ describe('sms77-client 2.27 (legacy endpoints) against the sandbox', () => {
 
   it('throws the 900 and 902 codes', async () => {
     await expect(new Sms77Client('Bearer nope').balance()).rejects.toThrow('900: InvalidApiKey')
-    const narrow = await connect('balance')
+    const narrow = await sms77AccessToken(sb, 'balance', { clientAuth: 'body' })
     await expect(new Sms77Client(`Bearer ${narrow}`).journal({ type: 'outbound' })).rejects.toThrow(
       '902: DeactivatedApi',
     )

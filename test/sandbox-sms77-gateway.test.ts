@@ -1,43 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startSandbox, TEST_SMS77_CLIENT, type RunningSandbox } from './helpers/sandbox-server.js'
+import { startSandbox, type RunningSandbox } from './helpers/sandbox-server.js'
+import { sms77AccessToken } from './helpers/sandbox-sms77.js'
 
 // The emulated gateway over raw HTTP: negotiation, validation, charging and the data shapes.
 
-const REDIRECT_URI = 'http://127.0.0.1:9/cb'
 const ALL_SCOPES =
   'analytics balance contacts hooks journal lookup pricing sms status subaccounts validate_for_voice voice'
 const JSON_ACCEPT = { accept: 'application/json' }
 let sb: RunningSandbox
 let acme: string // Acme Inc, 627.3615 EUR
 let harbor: string // Blue Harbor Dental, 1.25 EUR
-
-async function connect(account: string): Promise<string> {
-  const q = new URLSearchParams({
-    response_type: 'code',
-    client_id: TEST_SMS77_CLIENT.id,
-    state: 's',
-    scope: ALL_SCOPES,
-    redirect_uri: REDIRECT_URI,
-  })
-  const html = await (await fetch(`${sb.sms77OAuthUrl}/authorize?${q}`)).text()
-  const requestId = /name="request_id" value="([0-9a-f]+)"/.exec(html)?.[1] ?? ''
-  const decision = new URLSearchParams({ request_id: requestId, decision: 'allow', account })
-  const res = await fetch(`${sb.sms77OAuthUrl}/authorize`, {
-    method: 'POST',
-    body: decision,
-    redirect: 'manual',
-  })
-  const code = new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? ''
-  const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI })
-  const auth =
-    'Basic ' + Buffer.from(`${TEST_SMS77_CLIENT.id}:${TEST_SMS77_CLIENT.secret}`).toString('base64')
-  const tokens = await fetch(`${sb.sms77OAuthUrl}/token`, {
-    method: 'POST',
-    body: form,
-    headers: { authorization: auth },
-  })
-  return ((await tokens.json()) as { access_token: string }).access_token
-}
 
 function call(
   token: string,
@@ -60,8 +32,8 @@ const json = async (token: string, path: string, init?: Parameters<typeof call>[
 
 beforeAll(async () => {
   sb = await startSandbox()
-  acme = await connect('12345')
-  harbor = await connect('70518')
+  acme = await sms77AccessToken(sb, ALL_SCOPES, { account: '12345' })
+  harbor = await sms77AccessToken(sb, ALL_SCOPES, { account: '70518' })
 })
 afterAll(() => sb.close())
 

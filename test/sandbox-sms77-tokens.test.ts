@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startSandbox, TEST_SMS77_CLIENT, type RunningSandbox } from './helpers/sandbox-server.js'
+import { sms77Code, SANDBOX_REDIRECT_URI } from './helpers/sandbox-sms77.js'
 
 // Refresh rotation, expiry, revocation, scopes and fault injection of the sms77 sandbox.
 
-const REDIRECT_URI = 'http://127.0.0.1:9/cb'
+const REDIRECT_URI = SANDBOX_REDIRECT_URI
 const BASIC = 'Basic ' + Buffer.from(`${TEST_SMS77_CLIENT.id}:${TEST_SMS77_CLIENT.secret}`).toString('base64')
 let sb: RunningSandbox
 
@@ -37,23 +38,8 @@ async function postToken(form: Record<string, string>, auth = BASIC) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
 
-async function authorizeCode(scope: string): Promise<string> {
-  const q = new URLSearchParams({
-    response_type: 'code',
-    client_id: TEST_SMS77_CLIENT.id,
-    state: 's',
-    scope,
-    redirect_uri: REDIRECT_URI,
-  })
-  const html = await (await fetch(`${sb.sms77OAuthUrl}/authorize?${q}`)).text()
-  const requestId = /name="request_id" value="([0-9a-f]+)"/.exec(html)?.[1] ?? ''
-  const body = new URLSearchParams({ request_id: requestId, decision: 'allow', account: '12345' })
-  const res = await fetch(`${sb.sms77OAuthUrl}/authorize`, { method: 'POST', body, redirect: 'manual' })
-  return new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? ''
-}
-
 async function connect(scope = 'balance sms analytics'): Promise<Tokens> {
-  const code = await authorizeCode(scope)
+  const code = await sms77Code(sb, scope)
   const { status, body } = await postToken({
     grant_type: 'authorization_code',
     code,
@@ -197,7 +183,7 @@ describe('sms77 sandbox: access tokens', () => {
 
 describe('sms77 sandbox: faults', () => {
   it('tokenFails answers 500 server_error without consuming the code; tokenLatencyMs delays', async () => {
-    const code = await authorizeCode('balance')
+    const code = await sms77Code(sb, 'balance')
     sb.control.setFaults({ tokenFails: true })
     const failed = await postToken({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI })
     expect(failed).toEqual({ status: 500, body: { error: 'server_error' } })

@@ -24,6 +24,16 @@ export interface ConnectionServiceDeps {
   lockWaitMs?: number
 }
 
+/** Calls every observer that has the hook, so metrics and other listeners can share one service. */
+export function combineEvents(...list: (ConnectionEvents | undefined)[]): ConnectionEvents {
+  const present = list.filter((e): e is ConnectionEvents => e !== undefined)
+  return {
+    refreshed: (provider, outcome) => present.forEach((e) => e.refreshed?.(provider, outcome)),
+    lockWaited: (ms) => present.forEach((e) => e.lockWaited?.(ms)),
+    statusChanged: (ref, from, to) => present.forEach((e) => e.statusChanged?.(ref, from, to)),
+  }
+}
+
 const REFRESH_MARGIN_MS = 60_000
 
 /**

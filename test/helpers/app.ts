@@ -40,6 +40,21 @@ export interface TestAppOptions {
   openRedis?: (prefix: string) => Promise<RedisClient>
 }
 
+/** The environment that points an app at a running sandbox as its providers, with the test clients. */
+export function providerEnv(sandbox: RunningSandbox): Record<string, string> {
+  return {
+    SMS77_CLIENT_ID: TEST_SMS77_CLIENT.id,
+    SMS77_CLIENT_SECRET: TEST_SMS77_CLIENT.secret,
+    SMS77_OAUTH_URL: sandbox.sms77OAuthUrl,
+    SMS77_API_URL: sandbox.sms77ApiUrl,
+    NEXMO_CONSUMER_KEY: TEST_NEXMO_CONSUMER.key,
+    NEXMO_CONSUMER_SECRET: TEST_NEXMO_CONSUMER.secret,
+    NEXMO_OAUTH_URL: sandbox.nexmoOAuthUrl,
+    NEXMO_API_URL: sandbox.nexmoRestUrl,
+    SANDBOX: '0',
+  }
+}
+
 /** The real app on a real Redis (own prefix), with the sandbox as provider on a real port. */
 export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   const sandbox = opts.sandbox ?? (await startSandbox())
@@ -51,15 +66,7 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
     REDIS_KEY_PREFIX: prefix,
     SESSION_SECRET: randomBytes(32).toString('hex'),
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    SMS77_CLIENT_ID: TEST_SMS77_CLIENT.id,
-    SMS77_CLIENT_SECRET: TEST_SMS77_CLIENT.secret,
-    SMS77_OAUTH_URL: sandbox.sms77OAuthUrl,
-    SMS77_API_URL: sandbox.sms77ApiUrl,
-    NEXMO_CONSUMER_KEY: TEST_NEXMO_CONSUMER.key,
-    NEXMO_CONSUMER_SECRET: TEST_NEXMO_CONSUMER.secret,
-    NEXMO_OAUTH_URL: sandbox.nexmoOAuthUrl,
-    NEXMO_API_URL: sandbox.nexmoRestUrl,
-    SANDBOX: '0',
+    ...providerEnv(sandbox),
     LOG_LEVEL: 'debug',
     ...opts.env,
   })
