@@ -13,7 +13,6 @@ import { authRoutes } from './auth/routes.js'
 import { LoginLimiter } from './auth/login-limiter.js'
 import { PendingFlowStore } from './connections/pending-flows.js'
 import { connectRoutes } from './connections/routes.js'
-import { PanelCache } from './dashboard/panel-cache.js'
 import { DashboardService } from './dashboard/dashboard-service.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import { healthRoutes } from './ops/health.js'
@@ -102,19 +101,13 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(csrf.protect)
   app.use(csrf.exposeToken, exposeFlash, services.notifier.exposeNotices())
 
-  const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
+  const cache = services.cache
   const dashboard = new DashboardService({
     providers: services.providers,
     store: services.store,
     connections: services.connections,
     cache,
   })
-  const clearCache = (tenantId: string, userId: string) =>
-    cache.clear(
-      tenantId,
-      userId,
-      services.providers.all().map((p) => p.id),
-    )
   app.use(
     authRoutes({
       accounts: services.accounts,
@@ -126,12 +119,9 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     connectRoutes({
       baseUrl: config.baseUrl,
       providers: services.providers,
-      store: services.store,
+      lifecycle: services.connections,
       flows: new PendingFlowStore(redis, services.cipher),
       credentials: services.credentials,
-      onChange: clearCache,
-      onStatusChange: (ref, from, to) => services.notifier.emit(ref, from, to),
-      index: services.supportIndex,
     }),
   )
   app.use(

@@ -9,8 +9,10 @@ import { TenantStore } from './tenants/tenant-store.js'
 import { TokenCipher } from './connections/token-cipher.js'
 import { ConnectionStore } from './connections/connection-store.js'
 import { RefreshLock } from './connections/refresh-lock.js'
-import { combineEvents, ConnectionService, type ConnectionEvents } from './connections/connection-service.js'
+import { ConnectionLifecycle } from './connections/lifecycle.js'
+import { combineEvents, statusMove, type ConnectionChange, type ConnectionEvents } from './connections/events.js'
 import { credentialSource, type CredentialSource } from './connections/credentials.js'
+import { PanelCache } from './dashboard/panel-cache.js'
 import { ProviderRegistry } from './providers/registry.js'
 import { sms77Provider } from './providers/sms77/index.js'
 import { nexmoProvider } from './providers/nexmo/index.js'
@@ -45,7 +47,8 @@ export interface Services {
   accounts: AccountService
   users: UserStore
   tenants: TenantStore
-  connections: ConnectionService
+  connections: ConnectionLifecycle
+  cache: PanelCache
   store: ConnectionStore
   lock: RefreshLock
   providers: ProviderRegistry
@@ -68,8 +71,10 @@ export function buildServices(deps: AppDeps): Services {
   const list: Provider[] = [sms77Provider(config.sms77), nexmoProvider(config.nexmo)]
   const providers = new ProviderRegistry(list)
   const tenantCredentials = new TenantCredentialStore(redis, cipher)
-  const credentials = credentialSource({ sms77: config.sms77.client, nexmo: config.nexmo.consumer }, (t, p) =>
-    tenantCredentials.get(t, p),
+  const credentials = credentialSource(
+    { sms77: config.sms77.client, nexmo: config.nexmo.consumer },
+    tenantCredentials,
+    (p) => providers.get(p).label,
   )
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
@@ -81,11 +86,33 @@ export function buildServices(deps: AppDeps): Services {
     deps.logger,
   )
   const notifier = new StatusNotifier({ redis, users, webhooks, queue: webhookQueue, logger: deps.logger })
-  const events = combineEvents(deps.metrics?.events, deps.events, {
-    statusChanged: (ref, from, to) => notifier.emit(ref, from, to),
+  const supportIndex = new SupportIndex(redis)
+  const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
+  const allProviders = list.map((p) => p.id)
+  // Everything that follows a connection's changes listens here, in this order.
+  const follow = async (change: ConnectionChange) => {
+    const { ref } = change
+    const move = statusMove(change)
+    if (move) notifier.emit(ref, move.from, move.to)
+    if (change.kind === 'connected') {
+      const email = (await users.get(ref.tenantId, ref.userId))?.email ?? ''
+      await supportIndex.indexConnection(ref, [email, change.accountLabel])
+    }
+    if (change.kind === 'disconnected') await supportIndex.removeConnection(ref)
+    if (change.kind !== 'refreshed' && change.kind !== 'checked')
+      await cache.clear(ref.tenantId, ref.userId, allProviders)
+  }
+  const events = combineEvents(deps.metrics?.events, deps.events, { changed: follow })
+  const connections = new ConnectionLifecycle({
+    store,
+    lock,
+    providers,
+    credentials,
+    events,
+    onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
   })
-  const connections = new ConnectionService({ store, lock, providers, credentials, events })
   return {
+    cache,
     webhooks,
     webhookQueue,
     notifier,
@@ -99,7 +126,7 @@ export function buildServices(deps: AppDeps): Services {
     cipher,
     credentials,
     tenantCredentials,
-    supportIndex: new SupportIndex(redis),
+    supportIndex,
     audit: new AuditLog(redis),
     sessions: new SessionIndex(redis),
   }
@@ -132,9 +159,7 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
     accounts: s.accounts,
     users: s.users,
     sessions: s.sessions,
-    store: s.store,
-    index: s.supportIndex,
-    providers: s.providers,
+    lifecycle: s.connections,
   })
   return {
     userAdmin,

@@ -109,7 +109,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
     const { TokenCipher } = await import(${src('connections/token-cipher.js')})
     const { ConnectionStore } = await import(${src('connections/connection-store.js')})
     const { RefreshLock } = await import(${src('connections/refresh-lock.js')})
-    const { ConnectionService } = await import(${src('connections/connection-service.js')})
+    const { ConnectionLifecycle } = await import(${src('connections/lifecycle.js')})
     const { ProviderRegistry } = await import(${src('providers/registry.js')})
     const { sms77Provider } = await import(${src('providers/sms77/index.js')})
     const { credentialSource } = await import(${src('connections/credentials.js')})
@@ -117,7 +117,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
     const redis = createRedis(c.redisUrl, c.prefix)
     await redis.connect()
     const store = new ConnectionStore(redis, new TokenCipher([Buffer.from(c.tokenKey, 'base64')]))
-    const service = new ConnectionService({
+    const service = new ConnectionLifecycle({
       store,
       lock: new RefreshLock(redis, c.lockTtlMs),
       providers: new ProviderRegistry([sms77Provider(c.sms77)]),

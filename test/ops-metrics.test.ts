@@ -1,4 +1,4 @@
-import { combineEvents } from '../src/connections/connection-service.js'
+import { combineEvents } from '../src/connections/events.js'
 import express, { Router } from 'express'
 import supertest from 'supertest'
 import { describe, expect, it } from 'vitest'
@@ -80,11 +80,12 @@ describe('createMetrics', () => {
     metrics.events.refreshed?.('nexmo', 'error')
     metrics.events.lockWaited?.(0)
     metrics.events.lockWaited?.(1500)
-    metrics.events.statusChanged?.(
-      { tenantId: 't1', userId: 'u1', provider: 'sms77' },
-      'connected',
-      'needs_reconnect',
-    )
+    void metrics.events.changed?.({
+      kind: 'needs_reconnect',
+      ref: { tenantId: 't1', userId: 'u1', provider: 'sms77' },
+      from: 'connected',
+      reason: 'gone',
+    })
 
     const text = await scrape(metrics)
     expect(sampleValue(text, 'token_refreshes_total', { provider: 'sms77', outcome: 'ok' })).toBe(2)

@@ -269,7 +269,8 @@ describe('a malicious provider’s strings', () => {
     const ref = { tenantId: user.tenantId, userId: user.id, provider: 'sms77' as const }
     const record = (await t.services.store.get(ref))!
     await t.services.store.saveGrant(ref, { ...record.grant, accountLabel: xss('stored.label') })
-    await t.services.store.markNeedsReconnect(ref, xss('stored.reason'))
+    const { generation } = (await t.services.store.get(ref))!
+    await t.services.store.markNeedsReconnect(ref, generation, xss('stored.reason'))
     const dash = await agent.get('/dashboard').expect(200)
     expectNoRawMarkup(dash.text, 'needs-reconnect card')
     expect(dash.text).toContain(escaped('alert("stored.label")'))

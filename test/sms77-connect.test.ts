@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 describe('connecting sms77', () => {
-  it('redirects to the authorize URL exactly as the seed gives it, with a fresh 32-byte state', async () => {
+  it('redirects to the authorize URL exactly as the seed gives it, with a fresh 32-byte state and PKCE S256', async () => {
     const { agent } = await signUp(t.app)
     const url = await beginSms77(agent, ['sms', 'analytics'])
     expect(url.origin + url.pathname).toBe(`${t.sandbox.sms77OAuthUrl}/authorize`)
@@ -24,7 +24,12 @@ describe('connecting sms77', () => {
       'state',
       'scope',
       'redirect_uri',
+      'code_challenge',
+      'code_challenge_method',
     ])
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256')
+    // SHA-256 in base64url: 43 characters, never the verifier itself.
+    expect(url.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(url.searchParams.get('response_type')).toBe('code')
     expect(url.searchParams.get('client_id')).toBe('test-client')
     expect(url.searchParams.get('scope')).toBe('sms analytics')
@@ -33,6 +38,7 @@ describe('connecting sms77', () => {
     expect(Buffer.from(url.searchParams.get('state')!, 'base64url')).toHaveLength(32)
     const again = await beginSms77(agent, ['sms'])
     expect(again.searchParams.get('state')).not.toBe(url.searchParams.get('state'))
+    expect(again.searchParams.get('code_challenge')).not.toBe(url.searchParams.get('code_challenge'))
   })
 
   it('completes the whole flow: consent, Basic-auth code exchange, /me, encrypted storage, dashboard', async () => {

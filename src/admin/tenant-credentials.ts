@@ -1,50 +1,125 @@
+import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
 import { tenantKey } from '../connections/connection-store.js'
 import type { TokenCipher } from '../connections/token-cipher.js'
 import type { ClientCredentials, ProviderId } from '../providers/types.js'
 
-export interface CredentialStatus {
+export interface CredentialVersion {
   /** The client id / consumer key (not a secret); the secret is never read back out. */
   id: string
+  version: string
   updatedAt: number
+  /** When it stopped being the tenant's current client (retired versions only). */
+  retiredAt?: number
+}
+
+export interface CredentialStatus extends CredentialVersion {
+  /** Earlier clients still kept because connections they issued still use them. */
+  retired: CredentialVersion[]
+}
+
+interface Stored extends CredentialVersion {
+  secret: string
 }
 
 const key = (tenantId: string) => tenantKey(tenantId, 'provider-credentials')
+const retiredField = (provider: ProviderId, version: string) => `${provider}@${version}`
+// A pending connect flow may still finish with a just-retired client within this time.
+const RETIRED_GRACE_MS = 10 * 60_000
 
-/** A tenant's own OAuth client credentials (white-label), encrypted like tokens. */
+/**
+ * A tenant's own OAuth client credentials (white-label), encrypted like tokens and kept
+ * by version: a grant is bound to the client that issued it, so a changed or cleared
+ * client stays readable while any connection (or connect flow under way) still uses it.
+ */
 export class TenantCredentialStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly cipher: TokenCipher,
   ) {}
 
-  async get(tenantId: string, provider: ProviderId): Promise<ClientCredentials | undefined> {
-    const raw = await this.redis.hget(key(tenantId), provider)
-    if (!raw) return undefined
-    const stored = JSON.parse(raw) as { id: string; secret: string }
-    return { id: stored.id, secret: this.cipher.decrypt(stored.secret, `${key(tenantId)}:${provider}`) }
+  async current(tenantId: string, provider: ProviderId) {
+    const stored = parse(await this.redis.hget(key(tenantId), provider))
+    return stored && { version: stored.version, credentials: this.open(tenantId, provider, stored) }
   }
 
+  async version(tenantId: string, provider: ProviderId, version: string) {
+    const [now, retired] = await this.redis.hmget(key(tenantId), provider, retiredField(provider, version))
+    const current = parse(now)
+    const stored = current?.version === version ? current : parse(retired)
+    return stored ? this.open(tenantId, provider, stored) : undefined
+  }
+
+  async get(tenantId: string, provider: ProviderId): Promise<ClientCredentials | undefined> {
+    return (await this.current(tenantId, provider))?.credentials
+  }
+
+  /** Current and retired clients per provider (ids only, never secrets). */
   async status(tenantId: string): Promise<Partial<Record<ProviderId, CredentialStatus>>> {
     const all = await this.redis.hgetall(key(tenantId))
-    return Object.fromEntries(
-      Object.entries(all).map(([provider, raw]) => {
-        const { id, updatedAt } = JSON.parse(raw) as { id: string; updatedAt: number }
-        return [provider, { id, updatedAt }]
-      }),
-    )
+    const out: Partial<Record<ProviderId, CredentialStatus>> = {}
+    const retired: Array<[string, CredentialVersion]> = []
+    for (const [field, raw] of Object.entries(all)) {
+      const s = parse(raw)
+      if (!s) continue
+      const { secret: _secret, ...visible } = s
+      if (field.includes('@')) retired.push([field.split('@')[0]!, visible])
+      else out[field as ProviderId] = { ...visible, retired: [] }
+    }
+    for (const [provider, v] of retired) {
+      const p = provider as ProviderId
+      out[p] ??= { id: '', version: '', updatedAt: 0, retired: [] }
+      out[p].retired.push(v)
+    }
+    return out
   }
 
   async set(tenantId: string, provider: ProviderId, creds: ClientCredentials): Promise<void> {
-    const secret = this.cipher.encrypt(creds.secret, `${key(tenantId)}:${provider}`)
-    await this.redis.hset(
-      key(tenantId),
-      provider,
-      JSON.stringify({ id: creds.id, secret, updatedAt: Date.now() }),
-    )
+    const stored: Stored = {
+      id: creds.id,
+      secret: this.cipher.encrypt(creds.secret, aad(tenantId, provider)),
+      version: randomBytes(6).toString('hex'),
+      updatedAt: Date.now(),
+    }
+    await this.retireCurrent(tenantId, provider, JSON.stringify(stored))
   }
 
   async clear(tenantId: string, provider: ProviderId): Promise<void> {
-    await this.redis.hdel(key(tenantId), provider)
+    await this.retireCurrent(tenantId, provider)
   }
+
+  /** Forgets retired clients that no connection uses any more (`usage` by client reference). */
+  async prune(tenantId: string, provider: ProviderId, usage: Record<string, number>): Promise<void> {
+    const status = (await this.status(tenantId))[provider]
+    const unused = (status?.retired ?? []).filter(
+      (v) => !(usage[`tenant:${v.version}`]! > 0) && Date.now() - (v.retiredAt ?? 0) > RETIRED_GRACE_MS,
+    )
+    if (unused.length) await this.redis.hdel(key(tenantId), ...unused.map((v) => retiredField(provider, v.version)))
+  }
+
+  private async retireCurrent(tenantId: string, provider: ProviderId, next?: string): Promise<void> {
+    const current = parse(await this.redis.hget(key(tenantId), provider))
+    const tx = this.redis.multi()
+    if (current) {
+      const retired = JSON.stringify({ ...current, retiredAt: Date.now() })
+      tx.hset(key(tenantId), retiredField(provider, current.version), retired)
+    }
+    if (next) tx.hset(key(tenantId), provider, next)
+    else tx.hdel(key(tenantId), provider)
+    await tx.exec()
+  }
+
+  private open(tenantId: string, provider: ProviderId, stored: Stored): ClientCredentials {
+    return { id: stored.id, secret: this.cipher.decrypt(stored.secret, aad(tenantId, provider)) }
+  }
+}
+
+// The ciphertext is bound to the tenant and provider, not the version: retiring moves it as is.
+const aad = (tenantId: string, provider: ProviderId) => `${key(tenantId)}:${provider}`
+
+function parse(raw: string | null | undefined): Stored | undefined {
+  if (!raw) return undefined
+  const s = JSON.parse(raw) as Partial<Stored>
+  // Credentials saved before versions were kept count as version "1".
+  return { id: s.id ?? '', secret: s.secret ?? '', updatedAt: s.updatedAt ?? 0, version: s.version ?? '1', retiredAt: s.retiredAt }
 }

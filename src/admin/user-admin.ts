@@ -1,10 +1,8 @@
 import type { AccountService } from '../auth/account-service.js'
 import type { SessionIndex } from '../auth/session-index.js'
 import type { Role, User, UserStore } from '../auth/user-store.js'
-import type { ConnectionStore } from '../connections/connection-store.js'
+import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { AppError, NotFoundError } from '../errors.js'
-import type { ProviderRegistry } from '../providers/registry.js'
-import type { SupportIndex } from '../support/support-index.js'
 
 /** Adding, re-roling and removing a tenant's users, always within the admin's own tenant. */
 export class UserAdmin {
@@ -13,9 +11,7 @@ export class UserAdmin {
       accounts: AccountService
       users: UserStore
       sessions: SessionIndex
-      store: ConnectionStore
-      index: SupportIndex
-      providers: ProviderRegistry
+      lifecycle: ConnectionLifecycle
     },
   ) {}
 
@@ -36,16 +32,12 @@ export class UserAdmin {
     return { ...target, role }
   }
 
-  /** Removes the user, their connections (tokens deleted) and every session they hold. */
+  /** Removes the user, their connections (revoked and deleted) and every session they hold. */
   async remove(admin: User, userId: string): Promise<User> {
     const target = await this.target(admin, userId)
     if (target.id === admin.id)
       throw new AppError('forbidden', 'You cannot remove yourself.', { status: 403 })
-    for (const provider of this.deps.providers.all()) {
-      const ref = { tenantId: admin.tenantId, userId, provider: provider.id }
-      await this.deps.store.delete(ref)
-      await this.deps.index.removeConnection(ref)
-    }
+    await this.deps.lifecycle.removeUser(admin.tenantId, userId)
     await this.deps.users.remove(target)
     await this.deps.sessions.removeAll(admin.tenantId, userId)
     return target

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
 import type { ProviderId } from '../providers/types.js'
 import type { TokenCipher } from './token-cipher.js'
+import type { ClientRef } from './connection-store.js'
 
 /** A started connect flow, waiting for the provider to send the browser back. */
 export interface PendingFlow {
@@ -13,6 +14,8 @@ export interface PendingFlow {
   userId: string
   scopes: string[]
   pendingSecret?: string
+  /** The OAuth client the flow began with; absent on flows begun before clients were kept. */
+  client?: ClientRef
   createdAt: number
 }
 

@@ -6,25 +6,16 @@ import { flash } from '../auth/session.js'
 import { AppError } from '../errors.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { Provider } from '../providers/types.js'
-import type { ConnectionRef, ConnectionStore } from './connection-store.js'
 import type { CredentialSource } from './credentials.js'
+import type { ConnectionLifecycle } from './lifecycle.js'
 import type { PendingFlowStore } from './pending-flows.js'
 
 export interface ConnectRoutesDeps {
   baseUrl: string
   providers: ProviderRegistry
-  store: ConnectionStore
+  lifecycle: ConnectionLifecycle
   flows: PendingFlowStore
   credentials: CredentialSource
-  /** Called after a connection's tokens are stored or removed (cache invalidation). */
-  onChange?: (tenantId: string, userId: string) => Promise<void>
-  /** Told when a reconnect brings a broken connection back. */
-  onStatusChange?: (ref: ConnectionRef, from: string, to: string) => void
-  /** Keeps the support console's search index in step with connections. */
-  index?: {
-    indexConnection(ref: ConnectionRef, words: string[]): Promise<void>
-    removeConnection(ref: ConnectionRef): Promise<void>
-  }
 }
 
 // Checkboxes arrive as a string (one ticked) or an array (several).
@@ -66,7 +57,8 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
       flash(req, 'error', `Pick at least one permission to ask ${provider.label} for.`)
       return res.redirect(303, '/dashboard')
     }
-    const credentials = await deps.credentials.forTenant(user.tenantId, provider.id)
+    // The flow remembers its client: a credential change meanwhile must not break the callback.
+    const { client, credentials } = await deps.credentials.current(user.tenantId, provider.id)
     const state = randomBytes(32).toString('base64url')
     const begun = await provider.begin({ credentials, callbackUrl: callbackUrl(provider), state, scopes })
     await deps.flows.put({
@@ -77,6 +69,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
       userId: user.id,
       scopes,
       pendingSecret: begun.pendingSecret,
+      client,
       createdAt: Date.now(),
     })
     res.redirect(303, begun.redirectUrl)
@@ -92,9 +85,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
     const user = requireUser(req)
     const provider = deps.providers.parse(String(req.params.provider))
     const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
-    const removed = await deps.store.delete(ref)
-    await deps.index?.removeConnection(ref)
-    await deps.onChange?.(user.tenantId, user.id)
+    const removed = await deps.lifecycle.disconnect(ref)
     flash(
       req,
       'info',
@@ -123,7 +114,8 @@ async function finishConnect(
     flash(req, 'error', `${provider.label}: ${outcome.message}`)
     return res.redirect(303, '/dashboard')
   }
-  const credentials = await deps.credentials.forTenant(user.tenantId, provider.id)
+  const client = flow.client ?? (await deps.credentials.current(user.tenantId, provider.id)).client
+  const credentials = await deps.credentials.issuing(user.tenantId, provider.id, client)
   const grant = await provider.complete({
     credentials,
     callbackUrl: redirectUri,
@@ -132,11 +124,7 @@ async function finishConnect(
     requestedScopes: flow.scopes,
   })
   const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
-  const before = await deps.store.status(ref)
-  await deps.store.saveGrant(ref, grant)
-  if (before === 'needs_reconnect') deps.onStatusChange?.(ref, 'needs_reconnect', 'connected')
-  await deps.index?.indexConnection(ref, [user.email, grant.accountLabel])
-  await deps.onChange?.(user.tenantId, user.id)
+  await deps.lifecycle.connect(ref, grant, client)
   flash(req, 'info', `${provider.label} connected: ${grant.accountLabel}.`)
   res.redirect(303, '/dashboard')
 }

@@ -1,5 +1,5 @@
 import type { User } from '../auth/user-store.js'
-import type { ConnectionService } from '../connections/connection-service.js'
+import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store.js'
 import { AppError, isAppError } from '../errors.js'
 import type { ProviderRegistry } from '../providers/registry.js'
@@ -62,7 +62,7 @@ export class DashboardService {
     private readonly deps: {
       providers: ProviderRegistry
       store: ConnectionStore
-      connections: ConnectionService
+      connections: ConnectionLifecycle
       cache: PanelCache
     },
   ) {}

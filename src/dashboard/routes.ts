@@ -2,7 +2,7 @@ import { Router } from 'express'
 import { z } from 'zod'
 import { requireSignedIn, requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
-import type { ConnectionService } from '../connections/connection-service.js'
+import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { isAppError } from '../errors.js'
 import { formatMoney } from '../providers/money.js'
 import type { ProviderRegistry } from '../providers/registry.js'
@@ -30,7 +30,7 @@ const SmsForm = z.object({
 
 export function dashboardRoutes(deps: {
   dashboard: DashboardService
-  connections: ConnectionService
+  connections: ConnectionLifecycle
   providers: ProviderRegistry
   cache: PanelCache
 }): Router {

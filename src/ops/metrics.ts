@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Router, type Request, type RequestHandler } from 'express'
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
-import type { ConnectionEvents } from '../connections/connection-service.js'
+import { statusMove, type ConnectionEvents } from '../connections/events.js'
 
 /**
  * Prometheus metrics for one app instance. Each call makes its own Registry (never the
@@ -12,7 +12,7 @@ export interface Metrics {
   registry: Registry
   /** Times every request; mount it first, before anything can answer. */
   httpMetrics: RequestHandler
-  /** Plug into ConnectionService (AppDeps.events) to count refreshes and lock waits. */
+  /** Plug into the connection lifecycle (AppDeps.events) to count refreshes and lock waits. */
   events: ConnectionEvents
   observeProviderCall(provider: string, endpoint: string, outcome: string, seconds: number): void
   /** `GET /metrics`; with a token, only for `Authorization: Bearer <token>`. */
@@ -69,7 +69,10 @@ export function createMetrics(): Metrics {
   const events: ConnectionEvents = {
     refreshed: (provider, outcome) => refreshes.inc({ provider, outcome }),
     lockWaited: (ms) => lockWait.observe(Math.max(0, ms) / 1000),
-    statusChanged: (ref, from, to) => statusChanges.inc({ provider: ref.provider, from, to }),
+    changed: (change) => {
+      const move = statusMove(change)
+      if (move) statusChanges.inc({ provider: change.ref.provider, ...move })
+    },
   }
 
   return {

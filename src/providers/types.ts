@@ -131,6 +131,11 @@ export interface Provider {
   }): Promise<Grant>
   /** Only for `refreshable` providers. Throws ProviderError `invalid_grant` when the grant is dead. */
   refresh(credentials: ClientCredentials, grant: Grant): Promise<Grant>
+  /**
+   * Ends the grant at the provider (RFC 7009 for sms77). Absent where the provider
+   * documents no revocation (Nexmo): the connection is then deleted locally only.
+   */
+  revoke?(credentials: ClientCredentials, grant: Grant): Promise<void>
   fetchProfile(ctx: CallContext): Promise<AccountProfile>
   fetchBalance(ctx: CallContext): Promise<Money>
   panels(grant: Grant): PanelDef[]

@@ -1,4 +1,4 @@
-import type { ConnectionService } from '../connections/connection-service.js'
+import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { isAppError } from '../errors.js'
 import type { ProviderId } from '../providers/types.js'
 import { Semaphore } from './semaphore.js'
@@ -17,7 +17,7 @@ export class BalanceReader {
   private readonly inflight = new Map<string, Promise<void>>()
 
   constructor(
-    private readonly connections: ConnectionService,
+    private readonly connections: ConnectionLifecycle,
     private readonly index: SupportIndex,
     private readonly words: (tenantId: string, member: string) => Promise<string[]>,
   ) {}

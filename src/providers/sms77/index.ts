@@ -13,6 +13,8 @@ import { sms77Panels, loadBalance } from './panels.js'
 import { fetchMe } from './profile.js'
 import { SMS77_SCOPES } from './scopes.js'
 import { sendSms } from './send-sms.js'
+import { pkcePair } from './pkce.js'
+import { revokeGrant } from './revoke.js'
 
 export interface Sms77Urls {
   oauthUrl: string
@@ -58,14 +60,18 @@ export function sms77Provider(urls: Sms77Urls): Provider {
     scopes: SMS77_SCOPES,
     refreshable: true,
     async begin({ credentials, callbackUrl, state, scopes }) {
+      const pkce = pkcePair()
       return {
         redirectUrl: authorizeUrl(urls.oauthUrl, {
           clientId: credentials.id,
           state,
           scopes,
           redirectUri: callbackUrl,
+          codeChallenge: pkce.challenge,
         }),
         correlation: state,
+        // Kept encrypted with the pending flow until the callback's code exchange.
+        pendingSecret: pkce.verifier,
       }
     },
     parseCallback(query): CallbackOutcome {
@@ -81,8 +87,8 @@ export function sms77Provider(urls: Sms77Urls): Provider {
       }
       return { kind: 'authorized', correlation: q.state, params: { code: q.code! } }
     },
-    async complete({ credentials, callbackUrl, params, requestedScopes }) {
-      const token = await exchangeCode(urls.oauthUrl, credentials, params.code!, callbackUrl)
+    async complete({ credentials, callbackUrl, params, requestedScopes, pendingSecret }) {
+      const token = await exchangeCode(urls.oauthUrl, credentials, params.code!, callbackUrl, pendingSecret)
       const me = await fetchMe(urls.oauthUrl, token.access_token)
       return toGrant(token, requestedScopes, me)
     },
@@ -97,6 +103,7 @@ export function sms77Provider(urls: Sms77Urls): Provider {
       const scopes = token.scope === undefined ? grant.scopes : grantedScopes(token, grant.scopes)
       return { ...toGrant(token, scopes, { accountId: grant.accountId, label: grant.accountLabel }) }
     },
+    revoke: (credentials, grant) => revokeGrant(urls.oauthUrl, credentials, grant),
     fetchProfile: (ctx) => fetchMe(urls.oauthUrl, ctx.grant.secrets.accessToken),
     async fetchBalance(ctx) {
       // /me carries the balance for every grant; /balance needs the balance scope.

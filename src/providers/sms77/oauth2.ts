@@ -11,7 +11,7 @@ import type { ClientCredentials } from '../types.js'
 /** `…/authorize?response_type=code&client_id&state&scope&redirect_uri`, scope space-separated as `%20` like the seed. */
 export function authorizeUrl(
   oauthUrl: string,
-  p: { clientId: string; state: string; scopes: string[]; redirectUri: string },
+  p: { clientId: string; state: string; scopes: string[]; redirectUri: string; codeChallenge?: string },
 ): string {
   const q = [
     ['response_type', 'code'],
@@ -19,6 +19,12 @@ export function authorizeUrl(
     ['state', p.state],
     ['scope', p.scopes.join(' ')],
     ['redirect_uri', p.redirectUri],
+    ...(p.codeChallenge
+      ? [
+          ['code_challenge', p.codeChallenge],
+          ['code_challenge_method', 'S256'],
+        ]
+      : []),
   ]
   return `${oauthUrl}/authorize?${q.map(([k, v]) => `${k}=${encodeURIComponent(v!)}`).join('&')}`
 }
@@ -62,8 +68,14 @@ export async function exchangeCode(
   creds: ClientCredentials,
   code: string,
   redirectUri: string,
+  codeVerifier?: string,
 ): Promise<TokenResponse> {
-  return tokenRequest(oauthUrl, creds, { grant_type: 'authorization_code', code, redirect_uri: redirectUri })
+  return tokenRequest(oauthUrl, creds, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    ...(codeVerifier ? { code_verifier: codeVerifier } : {}),
+  })
 }
 
 export async function refreshAccessToken(

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ConnectionService, isDue } from '../src/connections/connection-service.js'
+import { ConnectionLifecycle } from '../src/connections/lifecycle.js'
+import { isDue } from '../src/connections/refresher.js'
 import { ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
 import { credentialSource } from '../src/connections/credentials.js'
 import { RefreshLock } from '../src/connections/refresh-lock.js'
@@ -44,11 +45,11 @@ afterAll(async () => {
   await dropPrefix(prefix)
 })
 
-describe('ConnectionService', () => {
+describe('ConnectionLifecycle', () => {
   it('keeps the stored refresh token when the refresh answer has none (checked at rest)', async () => {
     const store = new ConnectionStore(redis, new TokenCipher([randomBytes(32)]))
     const provider = providerWithoutRotation()
-    const service = new ConnectionService({
+    const service = new ConnectionLifecycle({
       store,
       lock: new RefreshLock(redis),
       providers: new ProviderRegistry([provider]),

@@ -1,0 +1,43 @@
+import type { ConnectionRef, ConnectionStatus } from './connection-store.js'
+
+/**
+ * Every change the lifecycle service makes to a connection, announced once. Banners,
+ * webhooks, metrics, the support index and the panel cache all listen here instead of
+ * being called from each place that changes a connection.
+ */
+export type ConnectionChange =
+  | { kind: 'connected'; ref: ConnectionRef; from: ConnectionStatus | null; accountLabel: string }
+  | { kind: 'refreshed'; ref: ConnectionRef }
+  | { kind: 'checked'; ref: ConnectionRef }
+  | { kind: 'needs_reconnect'; ref: ConnectionRef; from: ConnectionStatus; reason: string }
+  | { kind: 'disconnected'; ref: ConnectionRef; cause: 'user' | 'user_removed' }
+
+export type RefreshOutcome = 'ok' | 'invalid_grant' | 'error' | 'waited' | 'fenced'
+
+/** Observers the other rooms plug in; the lifecycle works without any of them. */
+export interface ConnectionEvents {
+  /** A refresh attempt's outcome (fenced = the connection changed meanwhile; its tokens were revoked). */
+  refreshed?(provider: string, outcome: RefreshOutcome): void
+  lockWaited?(ms: number): void
+  /** Awaited before the change's caller continues, so a page after it sees the index and cache in step. */
+  changed?(change: ConnectionChange): void | Promise<void>
+}
+
+/** The status move a change makes, for banners, webhooks and metrics; null when the status stays. */
+export function statusMove(c: ConnectionChange): { from: string; to: string } | null {
+  if (c.kind === 'needs_reconnect' && c.from !== 'needs_reconnect') return { from: c.from, to: c.kind }
+  if (c.kind === 'connected' && c.from === 'needs_reconnect') return { from: c.from, to: 'connected' }
+  return null
+}
+
+/** Calls every observer that has the hook; one failing listener never stops the others. */
+export function combineEvents(...list: (ConnectionEvents | undefined)[]): Required<ConnectionEvents> {
+  const present = list.filter((e): e is ConnectionEvents => e !== undefined)
+  return {
+    refreshed: (provider, outcome) => present.forEach((e) => e.refreshed?.(provider, outcome)),
+    lockWaited: (ms) => present.forEach((e) => e.lockWaited?.(ms)),
+    changed: async (change) => {
+      await Promise.allSettled(present.map(async (e) => e.changed?.(change)))
+    },
+  }
+}

@@ -1,0 +1,67 @@
+import { AppError } from '../errors.js'
+import type { Secrets } from '../providers/types.js'
+import type { TokenCipher } from './token-cipher.js'
+import { type ClientRef, type ConnectionRecord, type ConnectionRef } from './connection-store.js'
+
+/** A stored connection hash as a record; null when there is none, `decrypt_failed` when unreadable. */
+export function decodeRecord(
+  cipher: TokenCipher,
+  ref: ConnectionRef,
+  key: string,
+  h: Record<string, string>,
+): ConnectionRecord | null {
+  if (!h.secrets) return null
+  const secrets = readSecrets(cipher.decrypt(h.secrets, key))
+  return {
+    ref,
+    status: h.status === 'needs_reconnect' ? 'needs_reconnect' : 'connected',
+    statusReason: h.statusReason || undefined,
+    createdAt: epochMs(h.createdAt),
+    updatedAt: epochMs(h.updatedAt),
+    // Records from before fencing have no generation: '' still fences (any write replaces it).
+    generation: h.generation ?? '',
+    client: (h.client as ClientRef | undefined) || undefined,
+    checkedAt: epochMs(h.checkedAt ?? h.obtainedAt),
+    grant: {
+      secrets,
+      // An unreadable expiry counts as expired: the next use refreshes instead of trusting it.
+      expiresAt: h.expiresAt ? epochMs(h.expiresAt) : undefined,
+      obtainedAt: epochMs(h.obtainedAt),
+      scopes: h.scopes ? h.scopes.split(' ').filter(Boolean) : [],
+      accountId: h.accountId ?? '',
+      accountLabel: h.accountLabel ?? '',
+    },
+  }
+}
+
+function epochMs(v: string | undefined): number {
+  const n = Number(v)
+  return Number.isFinite(n) ? n : 0
+}
+
+/** The decrypted secrets, or `decrypt_failed` when they are not the shape this code writes. */
+function readSecrets(plaintext: string): Secrets {
+  let value: unknown
+  try {
+    value = JSON.parse(plaintext)
+  } catch (err) {
+    throw unreadable(err)
+  }
+  const v = (value ?? {}) as Record<string, unknown>
+  const optional = (x: unknown) => x === undefined || typeof x === 'string'
+  if (typeof v.accessToken !== 'string' || !optional(v.refreshToken) || !optional(v.tokenSecret))
+    throw unreadable()
+  return {
+    accessToken: v.accessToken,
+    ...(typeof v.refreshToken === 'string' ? { refreshToken: v.refreshToken } : {}),
+    ...(typeof v.tokenSecret === 'string' ? { tokenSecret: v.tokenSecret } : {}),
+  }
+}
+
+function unreadable(cause?: unknown): AppError {
+  return new AppError('decrypt_failed', 'The stored connection could not be read; please reconnect.', {
+    status: 500,
+    expose: true,
+    cause: cause ?? new Error('stored secrets have an unexpected shape'),
+  })
+}
