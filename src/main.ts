@@ -1,4 +1,5 @@
 import http from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createApp, buildServices } from './app.js'
 import { createLogger } from './http/logger.js'
@@ -12,6 +13,9 @@ function sandboxFor(config: Config): Sandbox | undefined {
   if (!config.sandbox.enabled) return undefined
   return createSandbox(sandboxOptionsFor(config))
 }
+
+/** SIGTERM lets refreshes and jobs finish and store for this long (compose gives 30 s). */
+const SHUTDOWN_BOUND_MS = 25_000
 
 async function main(): Promise<void> {
   let config: Config
@@ -48,17 +52,24 @@ async function main(): Promise<void> {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'shutting down')
-    const force = setTimeout(() => process.exit(1), 10_000).unref()
+    // The bound for work in flight; the forced exit only comes after it, never while a
+    // refresh is still at the provider with a rotation to store.
+    const deadline = Date.now() + SHUTDOWN_BOUND_MS
+    const force = setTimeout(() => process.exit(1), SHUTDOWN_BOUND_MS + 3_000).unref()
     const closed = new Promise<void>((resolve) => server.on('close', resolve))
     server.close()
     // close() drops the connections idle now; a keep-alive connection whose request
     // finishes later would hold shutdown for its whole keep-alive timeout, so sweep again.
     const sweep = setInterval(() => server.closeIdleConnections(), 100)
     server.closeIdleConnections()
-    await closed
+    await Promise.race([closed, sleep(SHUTDOWN_BOUND_MS)])
     clearInterval(sweep)
+    // A page may have answered before its refresh finished (panel deadline): let it store.
+    const drained = await services.connections.drain(Math.max(0, deadline - Date.now()))
+    if (!drained) logger.warn('shutdown bound reached with connection work still running')
     await services.webhookQueue.stop()
-    await services.lock.releaseAll()
+    // Locks of work still running stay (they expire by themselves); the rest are released.
+    if (drained) await services.lock.releaseAll()
     await redis.quit().catch(() => redis.disconnect())
     clearTimeout(force)
     process.exit(0)

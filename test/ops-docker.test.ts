@@ -158,6 +158,8 @@ describe('docker-compose.yml', () => {
       expect(out).toMatch(/condition: service_healthy/)
       expect(out).toMatch(/redis-cli[\s\S]{0,20}ping/)
       expect(out).toMatch(/REDIS_URL: redis:\/\/redis:6379/)
+      // SIGTERM gets 25 s to let refreshes store; the container must not be killed before.
+      expect(out).toMatch(/stop_grace_period: 30s/)
       // Fresh clone: development defaults so the app starts with the sandbox and no secrets.
       expect(out).toMatch(/NODE_ENV: development/)
       expect(out).toMatch(/published: "?3000"?[\s\S]{0,40}target: 3000|3000:3000/)

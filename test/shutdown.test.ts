@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 import supertest from 'supertest'
 import { afterAll, describe, expect, it } from 'vitest'
 import { UserStore } from '../src/auth/user-store.js'
@@ -11,7 +9,8 @@ import { TokenCipher } from '../src/connections/token-cipher.js'
 import type { Redis } from '../src/redis/client.js'
 import { csrfFrom } from './helpers/app.js'
 import { pathOf, pressConsent } from './helpers/consent.js'
-import { dropPrefix, openRedis, REDIS_URL, uniquePrefix } from './helpers/redis.js'
+import { startAppProcess, waitUntilServing } from './helpers/app-process.js'
+import { dropPrefix, openRedis, uniquePrefix } from './helpers/redis.js'
 import { freePort, waitFor } from './helpers/redis-server.js'
 
 /**
@@ -19,7 +18,6 @@ import { freePort, waitFor } from './helpers/redis-server.js'
  * in the middle of a token refresh (the sandbox's token endpoint is slowed to 500 ms).
  * The request must finish, the rotated token must be stored, the lock released, exit 0.
  */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const prefix = uniquePrefix('shutdown')
 const key = randomBytes(32)
 let child: ChildProcess | undefined
@@ -31,44 +29,19 @@ afterAll(async () => {
   await dropPrefix(prefix)
 })
 
-function startApp(port: number): { proc: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const env: NodeJS.ProcessEnv = {}
-  // Ours, less npm's per-run settings, NODE_ENV and any Redis topology of the caller's shell.
-  for (const [k, v] of Object.entries(process.env))
-    if (!/^(npm_|NODE_ENV$|REDIS_|SMS77_|NEXMO_)/.test(k)) env[k] = v
-  Object.assign(env, {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    BASE_URL: `http://127.0.0.1:${port}`, // vitest exports BASE_URL=/, always override it
-    SANDBOX: '1',
-    SANDBOX_TOKEN_TTL: '60',
-    REDIS_URL,
-    REDIS_KEY_PREFIX: prefix,
-    TOKEN_ENCRYPTION_KEY: key.toString('base64'),
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'info',
-  })
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env })
-  let out = ''
-  proc.stdout?.on('data', (d) => (out += String(d)))
-  proc.stderr?.on('data', (d) => (out += String(d)))
-  const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
-  return { proc, output: () => out, exit }
-}
-
 describe('graceful shutdown', () => {
   it('finishes a refresh in flight on SIGTERM, stores the rotated token, releases the lock, exits 0', async () => {
     const port = await freePort()
     const base = `http://127.0.0.1:${port}`
-    const app = startApp(port)
-    child = app.proc
-    await waitFor(
-      'the app to answer /healthz',
-      async () => (await fetch(`${base}/healthz`)).ok,
-      20_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${app.output()}`)
+    const app = startAppProcess(port, {
+      SANDBOX: '1',
+      SANDBOX_TOKEN_TTL: '60',
+      REDIS_KEY_PREFIX: prefix,
+      TOKEN_ENCRYPTION_KEY: key.toString('base64'),
+      SESSION_SECRET: randomBytes(32).toString('hex'),
     })
+    child = app.proc
+    await waitUntilServing(app)
 
     const agent = supertest.agent(base)
     const email = `shutdown-${randomBytes(4).toString('hex')}@example.test`
