@@ -10,7 +10,12 @@ import { TokenCipher } from './connections/token-cipher.js'
 import { ConnectionStore } from './connections/connection-store.js'
 import { RefreshLock } from './connections/refresh-lock.js'
 import { ConnectionLifecycle } from './connections/lifecycle.js'
-import { combineEvents, statusMove, type ConnectionChange, type ConnectionEvents } from './connections/events.js'
+import {
+  combineEvents,
+  statusMove,
+  type ConnectionChange,
+  type ConnectionEvents,
+} from './connections/events.js'
 import { credentialSource, type CredentialSource } from './connections/credentials.js'
 import { PanelCache } from './dashboard/panel-cache.js'
 import { ProviderRegistry } from './providers/registry.js'

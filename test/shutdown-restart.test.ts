@@ -52,7 +52,12 @@ async function signUpAndConnect(base: string) {
   await agent
     .post('/signup')
     .type('form')
-    .send({ _csrf: csrfFrom(signup.text), organization: 'Restart Org', email, password: 'correct horse battery' })
+    .send({
+      _csrf: csrfFrom(signup.text),
+      organization: 'Restart Org',
+      email,
+      password: 'correct horse battery',
+    })
     .expect(303)
   const dash = await agent.get('/dashboard').expect(200)
   const connect = await agent
@@ -81,7 +86,10 @@ describe('a deploy in the middle of a refresh', () => {
     sandbox.control.faults.tokenLatencyMs = 4_000
 
     const lockKey = `${connectionKey(ref)}:refresh-lock`
-    const page = agent.get('/dashboard').timeout(15_000).then((r) => r)
+    const page = agent
+      .get('/dashboard')
+      .timeout(15_000)
+      .then((r) => r)
     await waitFor('the refresh lock to be taken', async () => (await redis!.exists(lockKey)) === 1, 5_000)
     expect((await page).status).toBe(200)
     // The page has answered; the token request is still at the provider.

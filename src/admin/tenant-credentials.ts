@@ -94,7 +94,8 @@ export class TenantCredentialStore {
     const unused = (status?.retired ?? []).filter(
       (v) => !(usage[`tenant:${v.version}`]! > 0) && Date.now() - (v.retiredAt ?? 0) > RETIRED_GRACE_MS,
     )
-    if (unused.length) await this.redis.hdel(key(tenantId), ...unused.map((v) => retiredField(provider, v.version)))
+    if (unused.length)
+      await this.redis.hdel(key(tenantId), ...unused.map((v) => retiredField(provider, v.version)))
   }
 
   private async retireCurrent(tenantId: string, provider: ProviderId, next?: string): Promise<void> {
@@ -121,5 +122,11 @@ function parse(raw: string | null | undefined): Stored | undefined {
   if (!raw) return undefined
   const s = JSON.parse(raw) as Partial<Stored>
   // Credentials saved before versions were kept count as version "1".
-  return { id: s.id ?? '', secret: s.secret ?? '', updatedAt: s.updatedAt ?? 0, version: s.version ?? '1', retiredAt: s.retiredAt }
+  return {
+    id: s.id ?? '',
+    secret: s.secret ?? '',
+    updatedAt: s.updatedAt ?? 0,
+    version: s.version ?? '1',
+    retiredAt: s.retiredAt,
+  }
 }

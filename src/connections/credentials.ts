@@ -22,7 +22,10 @@ export interface CredentialSource {
 
 /** A tenant's own clients by version; `current` is the one new connections use. */
 export interface TenantClients {
-  current(tenantId: string, provider: ProviderId): Promise<{ version: string; credentials: ClientCredentials } | undefined>
+  current(
+    tenantId: string,
+    provider: ProviderId,
+  ): Promise<{ version: string; credentials: ClientCredentials } | undefined>
   version(tenantId: string, provider: ProviderId, version: string): Promise<ClientCredentials | undefined>
 }
 

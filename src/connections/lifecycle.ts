@@ -66,15 +66,20 @@ export class ConnectionLifecycle {
     } catch (err) {
       if (!isAppError(err) || err.code !== 'token_rejected') throw err
       if (!provider.refreshable) {
-        await this.markDead(record, `${provider.label} no longer accepts this connection's access token.`)
-        throw needsReconnect(provider.label, err)
+        const reason = `${provider.label} no longer accepts this connection's access token.`
+        if (await this.markDead(record, reason)) throw needsReconnect(provider.label, err)
+        throw err
       }
       record = await this.refresh(ref, record.grant.secrets.accessToken)
       return await call({ credentials, grant: record.grant }, provider)
     }
   }
 
-  refresh(ref: ConnectionRef, staleAccessToken: string, lockWaitMs = this.lockWaitMs): Promise<ConnectionRecord> {
+  refresh(
+    ref: ConnectionRef,
+    staleAccessToken: string,
+    lockWaitMs = this.lockWaitMs,
+  ): Promise<ConnectionRecord> {
     return this.refresher.refresh(ref, staleAccessToken, lockWaitMs)
   }
 
@@ -83,7 +88,12 @@ export class ConnectionLifecycle {
     const old = await this.deps.store.replace(ref, grant, client)
     if (old && old.grant.secrets.refreshToken !== grant.secrets.refreshToken)
       this.revokeLater(ref, old.client, old.grant)
-    await this.events.changed({ kind: 'connected', ref, from: old?.status ?? null, accountLabel: grant.accountLabel })
+    await this.events.changed({
+      kind: 'connected',
+      ref,
+      from: old?.status ?? null,
+      accountLabel: grant.accountLabel,
+    })
   }
 
   /**
@@ -156,10 +166,11 @@ export class ConnectionLifecycle {
   }
 
   /** Marks the grant dead unless the connection changed meanwhile (fenced by generation). */
-  private async markDead(record: ConnectionRecord, reason: string): Promise<void> {
+  private async markDead(record: ConnectionRecord, reason: string): Promise<boolean> {
     const marked = await this.deps.store.markNeedsReconnect(record.ref, record.generation, reason)
     if (marked && record.status !== 'needs_reconnect')
       await this.events.changed({ kind: 'needs_reconnect', ref: record.ref, from: record.status, reason })
+    return marked
   }
 
   private revokeLater(ref: ConnectionRef, client: ClientRef | undefined, grant: Grant): void {

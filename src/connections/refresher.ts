@@ -31,8 +31,8 @@ export interface RefresherDeps {
   inflight: InFlight
   /** Reads the connection as a use would: throws not_found / needs_reconnect. */
   requireConnected(ref: ConnectionRef): Promise<ConnectionRecord>
-  /** Marks a dead grant (fenced by generation) and announces it. */
-  markDead(record: ConnectionRecord, reason: string): Promise<void>
+  /** Marks a dead grant (fenced by generation) and announces it; false when the connection changed. */
+  markDead(record: ConnectionRecord, reason: string): Promise<boolean>
   /** Revokes tokens nobody will store (best effort, in the background). */
   revokeOrphan(ref: ConnectionRef, record: ConnectionRecord, grant: Grant): void
   /** After a rotation is stored: wait for a replica where there is one (failover safety). */
@@ -106,13 +106,18 @@ export class Refresher {
         throw err
       }
       this.deps.events.refreshed(ref.provider, 'invalid_grant')
-      await this.deps.markDead(record, `${provider.label} no longer accepts this connection; reconnect to continue.`)
-      throw needsReconnect(provider.label, err)
+      const reason = `${provider.label} no longer accepts this connection; reconnect to continue.`
+      if (await this.deps.markDead(record, reason)) throw needsReconnect(provider.label, err)
+      // The grant died because it was disconnected or replaced meanwhile (and revoked).
+      return this.deps.requireConnected(ref)
     }
     // A refresh answer without a refresh token keeps the old one (RFC 6749 §6).
     const grant: Grant = {
       ...fresh,
-      secrets: { ...fresh.secrets, refreshToken: fresh.secrets.refreshToken ?? record.grant.secrets.refreshToken },
+      secrets: {
+        ...fresh.secrets,
+        refreshToken: fresh.secrets.refreshToken ?? record.grant.secrets.refreshToken,
+      },
     }
     if (!(await this.deps.store.updateGrant(ref, record.generation, grant))) {
       // Disconnected, removed or reconnected while we were at the provider: never write it back.

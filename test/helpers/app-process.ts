@@ -39,9 +39,11 @@ export function startAppProcess(port: number, env: Record<string, string>): AppP
 }
 
 export async function waitUntilServing(app: AppProcess): Promise<void> {
-  await waitFor('the app to answer /healthz', async () => (await fetch(`${app.base}/healthz`)).ok, 20_000).catch(
-    (err: Error) => {
-      throw new Error(`${err.message}\n${app.output()}`)
-    },
-  )
+  await waitFor(
+    'the app to answer /healthz',
+    async () => (await fetch(`${app.base}/healthz`)).ok,
+    20_000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${app.output()}`)
+  })
 }
