@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
-import type { Grant, ProviderId, Secrets } from '../providers/types.js'
+import type { Grant, ProviderId } from '../providers/types.js'
 import { TokenCipher } from './token-cipher.js'
 import { decodeRecord } from './record-codec.js'
 import { fieldsOf, REMOVE, REPLACE, UPDATE_IF_GENERATION } from './store-scripts.js'
