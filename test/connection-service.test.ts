@@ -4,7 +4,7 @@ import { ConnectionService, isDue } from '../src/connections/connection-service.
 import { ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
 import { credentialSource } from '../src/connections/credentials.js'
 import { RefreshLock } from '../src/connections/refresh-lock.js'
-import { TokenCipher } from '../src/connections/token-cipher.js'
+import { TokenCipher } from '../src/crypto/token-cipher.js'
 import { ProviderRegistry } from '../src/providers/registry.js'
 import type { Grant, Provider } from '../src/providers/types.js'
 import type { Redis } from '../src/redis/client.js'

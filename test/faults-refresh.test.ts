@@ -106,7 +106,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
   const src = (p: string) => JSON.stringify(`${ROOT}src/${p}`)
   const code = `
     const { createRedis } = await import(${src('redis/client.js')})
-    const { TokenCipher } = await import(${src('connections/token-cipher.js')})
+    const { TokenCipher } = await import(${src('crypto/token-cipher.js')})
     const { ConnectionStore } = await import(${src('connections/connection-store.js')})
     const { RefreshLock } = await import(${src('connections/refresh-lock.js')})
     const { ConnectionService } = await import(${src('connections/connection-service.js')})

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js'
 import { tenantKey } from '../connections/connection-store.js'
-import type { TokenCipher } from '../connections/token-cipher.js'
+import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { ClientCredentials, ProviderId } from '../providers/types.js'
 
 export interface CredentialStatus {

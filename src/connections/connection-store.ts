@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js'
 import type { Grant, ProviderId, Secrets } from '../providers/types.js'
-import { TokenCipher } from './token-cipher.js'
+import { TokenCipher } from '../crypto/token-cipher.js'
 import { AppError } from '../errors.js'
 
 export type ConnectionStatus = 'connected' | 'needs_reconnect'

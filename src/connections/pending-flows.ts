@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
 import type { ProviderId } from '../providers/types.js'
-import type { TokenCipher } from './token-cipher.js'
+import type { TokenCipher } from '../crypto/token-cipher.js'
 
 /** A started connect flow, waiting for the provider to send the browser back. */
 export interface PendingFlow {

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js'
 import { scanKeys } from '../redis/scan.js'
-import { TokenCipher } from '../connections/token-cipher.js'
+import { TokenCipher } from '../crypto/token-cipher.js'
 
 export interface ReencryptCounts {
   reencrypted: number

@@ -8,7 +8,7 @@ import {
   tenantKey,
   type ConnectionRef,
 } from '../connections/connection-store.js'
-import type { TokenCipher } from '../connections/token-cipher.js'
+import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { ProviderId } from '../providers/types.js'
 
 const COMPANIES = [
