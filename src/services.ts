@@ -7,7 +7,7 @@ import type { LoginLimits } from './auth/login-limiter.js'
 import { SessionIndex } from './auth/session-index.js'
 import { TenantStore } from './tenants/tenant-store.js'
 import { TokenCipher } from './crypto/token-cipher.js'
-import { ConnectionStore } from './connections/connection-store.js'
+import { ConnectionStore, refOf } from './connections/connection-store.js'
 import { RefreshLock } from './connections/refresh-lock.js'
 import { combineEvents, ConnectionService, type ConnectionEvents } from './connections/connection-service.js'
 import { credentialSource, type CredentialSource } from './connections/credentials.js'
@@ -15,7 +15,7 @@ import { ProviderRegistry } from './providers/registry.js'
 import { sms77Provider } from './providers/sms77/index.js'
 import { nexmoProvider } from './providers/nexmo/index.js'
 import type { Provider } from './providers/types.js'
-import { SupportIndex, refOf } from './support/support-index.js'
+import { SupportIndex } from './support/support-index.js'
 import { AuditLog } from './support/audit-log.js'
 import { BalanceReader } from './support/balance-reader.js'
 import type { SupportDeps } from './support/routes.js'
@@ -99,13 +99,13 @@ export function buildServices(deps: AppDeps): Services {
     cipher,
     credentials,
     tenantCredentials,
-    supportIndex: new SupportIndex(redis),
+    supportIndex: new SupportIndex(redis, { connections: store, users }),
     audit: new AuditLog(redis),
     sessions: new SessionIndex(redis),
   }
 }
 
-export function supportDeps(s: Services, redis: RedisClient): SupportDeps {
+export function supportDeps(s: Services): SupportDeps {
   const words = async (tenantId: string, member: string) => {
     const ref = refOf(tenantId, member)
     const [email, label] = await Promise.all([
@@ -118,7 +118,7 @@ export function supportDeps(s: Services, redis: RedisClient): SupportDeps {
     return [email, label]
   }
   return {
-    redis,
+    connections: s.store,
     index: s.supportIndex,
     reader: new BalanceReader(s.connections, s.supportIndex, words),
     audit: s.audit,

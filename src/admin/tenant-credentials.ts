@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey } from '../connections/connection-store.js'
+import { tenantCredentialsKey as key } from '../redis/keys.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { ClientCredentials, ProviderId } from '../providers/types.js'
 
@@ -8,8 +8,6 @@ export interface CredentialStatus {
   id: string
   updatedAt: number
 }
-
-const key = (tenantId: string) => tenantKey(tenantId, 'provider-credentials')
 
 /** A tenant's own OAuth client credentials (white-label), encrypted like tokens. */
 export class TenantCredentialStore {

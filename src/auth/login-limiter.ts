@@ -1,5 +1,6 @@
 import { RateLimiterRedis } from 'rate-limiter-flexible'
 import type { RedisClient } from '../redis/client.js'
+import { rateLimitKeyPrefix } from '../redis/keys.js'
 
 export interface LoginLimits {
   perIp: { points: number; durationSec: number }
@@ -25,9 +26,9 @@ export class LoginLimiter {
   constructor(redis: RedisClient, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
     const make = (keyPrefix: string, l: { points: number; durationSec: number }) =>
       new RateLimiterRedis({ storeClient: redis, keyPrefix, points: l.points, duration: l.durationSec })
-    this.ip = make('rl:login-ip', limits.perIp)
-    this.account = make('rl:login-acct', limits.perAccount)
-    this.signup = make('rl:signup-ip', limits.signupPerIp)
+    this.ip = make(rateLimitKeyPrefix('login-ip'), limits.perIp)
+    this.account = make(rateLimitKeyPrefix('login-acct'), limits.perAccount)
+    this.signup = make(rateLimitKeyPrefix('signup-ip'), limits.signupPerIp)
   }
 
   /** Seconds until another attempt is allowed, or 0 when it is allowed now. */

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/client.js'
+import { connectionKey, tenantConnectionsKey } from '../redis/keys.js'
 import type { Grant, ProviderId, Secrets } from '../providers/types.js'
 import { TokenCipher } from '../crypto/token-cipher.js'
 import { AppError } from '../errors.js'
@@ -21,21 +22,21 @@ export interface ConnectionRecord {
   statusReason?: string
 }
 
-/** Tenant-scoped keys carry the tenant in a hash tag so a Redis Cluster keeps them in one slot. */
-export function tenantKey(tenantId: string, rest: string): string {
-  return `t:{${tenantId}}:${rest}`
+/** What the support console lists of a connection, read without decrypting anything. */
+export interface ConnectionSummary {
+  status: ConnectionStatus
+  accountLabel: string
+  createdAt: number
 }
 
-export function connectionKey(ref: ConnectionRef): string {
-  return tenantKey(ref.tenantId, `conn:${ref.userId}:${ref.provider}`)
-}
-
-export function tenantConnectionsKey(tenantId: string): string {
-  return tenantKey(tenantId, 'conns')
-}
-
-function memberOf(ref: ConnectionRef): string {
+/** A connection's member in the tenant's connection set (and the support indexes). */
+export function memberOf(ref: ConnectionRef): string {
   return `${ref.userId}:${ref.provider}`
+}
+
+export function refOf(tenantId: string, member: string): ConnectionRef {
+  const [userId, provider] = member.split(':') as [string, ProviderId]
+  return { tenantId, userId, provider }
 }
 
 /**
@@ -54,7 +55,7 @@ export class ConnectionStore {
     const secrets = readSecrets(this.cipher.decrypt(h.secrets, connectionKey(ref)))
     return {
       ref,
-      status: h.status === 'needs_reconnect' ? 'needs_reconnect' : 'connected',
+      status: statusOf(h.status ?? ''),
       statusReason: h.statusReason || undefined,
       createdAt: epochMs(h.createdAt),
       updatedAt: epochMs(h.updatedAt),
@@ -73,7 +74,34 @@ export class ConnectionStore {
   /** The stored status alone (no decryption), or null when not connected. */
   async status(ref: ConnectionRef): Promise<ConnectionStatus | null> {
     const status = await this.redis.hget(connectionKey(ref), 'status')
-    return status === null ? null : status === 'needs_reconnect' ? 'needs_reconnect' : 'connected'
+    return status === null ? null : statusOf(status)
+  }
+
+  /** Summaries of many connections of one tenant in one pipeline; null where there is none. */
+  async summaries(refs: ConnectionRef[]): Promise<(ConnectionSummary | null)[]> {
+    if (refs.length === 0) return []
+    const p = this.redis.pipeline()
+    for (const ref of refs) p.hmget(connectionKey(ref), 'status', 'accountLabel', 'createdAt')
+    const results = (await p.exec()) ?? []
+    return refs.map((_, i) => {
+      const [status, accountLabel, createdAt] = (results[i]?.[1] as (string | null)[] | undefined) ?? []
+      if (!status) return null
+      return { status: statusOf(status), accountLabel: accountLabel ?? '', createdAt: Number(createdAt) }
+    })
+  }
+
+  /** A page of the tenant's members by connection time (oldest first unless asked), and their count. */
+  async listMembers(
+    tenantId: string,
+    page: { offset: number; count: number; newestFirst?: boolean },
+  ): Promise<{ total: number; members: string[] }> {
+    const key = tenantConnectionsKey(tenantId)
+    const stop = String(page.offset + page.count - 1)
+    const m = this.redis.multi().zcard(key)
+    if (page.newestFirst) m.zrevrange(key, page.offset, stop)
+    else m.zrange(key, page.offset, stop)
+    const [[, total], [, members]] = (await m.exec()) as [[null, number], [null, string[]]]
+    return { total, members }
   }
 
   /** Stores a new or refreshed grant and marks the connection connected, in one write. */
@@ -84,19 +112,46 @@ export class ConnectionStore {
       .multi()
       .hsetnx(key, 'createdAt', String(now))
       .hset(key, {
-        secrets: this.cipher.encrypt(JSON.stringify(grant.secrets), key),
-        expiresAt: grant.expiresAt ? String(grant.expiresAt) : '',
-        obtainedAt: String(grant.obtainedAt),
-        scopes: grant.scopes.join(' '),
-        accountId: grant.accountId,
-        accountLabel: grant.accountLabel,
+        ...this.grantFields(key, grant),
         status: 'connected',
         statusReason: '',
         updatedAt: String(now),
-        keyId: this.cipher.currentKeyId,
       })
       .zadd(tenantConnectionsKey(ref.tenantId), now, memberOf(ref))
       .exec()
+  }
+
+  /**
+   * Writes whole records of one tenant in one pipeline, as they are (status and times
+   * included): for seeding demo data, where nothing else is writing them.
+   */
+  async importMany(records: ConnectionRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const p = this.redis.pipeline()
+    for (const r of records) {
+      const key = connectionKey(r.ref)
+      p.hset(key, {
+        ...this.grantFields(key, r.grant),
+        status: r.status,
+        statusReason: r.statusReason ?? '',
+        createdAt: String(r.createdAt),
+        updatedAt: String(r.updatedAt),
+      })
+      p.zadd(tenantConnectionsKey(r.ref.tenantId), r.createdAt, memberOf(r.ref))
+    }
+    await p.exec()
+  }
+
+  private grantFields(key: string, grant: Grant): Record<string, string> {
+    return {
+      secrets: this.cipher.encrypt(JSON.stringify(grant.secrets), key),
+      expiresAt: grant.expiresAt ? String(grant.expiresAt) : '',
+      obtainedAt: String(grant.obtainedAt),
+      scopes: grant.scopes.join(' '),
+      accountId: grant.accountId,
+      accountLabel: grant.accountLabel,
+      keyId: this.cipher.currentKeyId,
+    }
   }
 
   async markNeedsReconnect(ref: ConnectionRef, reason: string): Promise<void> {
@@ -119,6 +174,10 @@ export class ConnectionStore {
       .exec()) ?? [[null, 0]]
     return removed === 1
   }
+}
+
+function statusOf(stored: string): ConnectionStatus {
+  return stored === 'needs_reconnect' ? 'needs_reconnect' : 'connected'
 }
 
 function epochMs(v: string | undefined): number {

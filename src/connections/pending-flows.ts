@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
+import { pendingFlowKey } from '../redis/keys.js'
 import type { ProviderId } from '../providers/types.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 
@@ -25,7 +26,7 @@ function digest(correlation: string): string {
 }
 
 function flowKey(correlation: string): string {
-  return `flow:${digest(correlation)}`
+  return pendingFlowKey(digest(correlation))
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { RequestHandler } from 'express'
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey, type ConnectionRef } from '../connections/connection-store.js'
+import type { ConnectionRef } from '../connections/connection-store.js'
+import { noticesKey } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { Logger } from '../http/logger.js'
 import type { WebhookQueue } from './webhook-queue.js'
 import type { WebhookStore } from './webhook-store.js'
 
-const noticesKey = (t: string, u: string) => tenantKey(t, `notices:${u}`)
 const LABELS: Record<string, string> = { sms77: 'sms77', nexmo: 'Nexmo' }
 
 /**

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey } from '../connections/connection-store.js'
+import { auditKey } from '../redis/keys.js'
 
 export type AuditAction =
   | 'support.view'
@@ -22,7 +22,6 @@ export interface AuditEntry {
 }
 
 const MAX_ENTRIES = 10_000
-const auditKey = (tenantId: string) => tenantKey(tenantId, 'audit')
 
 /** A capped Redis stream per tenant: who did what, when, to which accounts. */
 export class AuditLog {
