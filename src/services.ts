@@ -11,10 +11,11 @@ import { ConnectionStore, refOf } from './connections/connection-store.js'
 import { RefreshLock } from './connections/refresh-lock.js'
 import { combineEvents, ConnectionService, type ConnectionEvents } from './connections/connection-service.js'
 import { credentialSource, type CredentialSource } from './connections/credentials.js'
+import { HttpClient, type ProviderCallObserver } from './providers/http.js'
 import { ProviderRegistry } from './providers/registry.js'
 import { sms77Provider } from './providers/sms77/index.js'
 import { nexmoProvider } from './providers/nexmo/index.js'
-import type { Provider } from './providers/types.js'
+import type { Provider, ProviderId } from './providers/types.js'
 import { SupportIndex } from './support/support-index.js'
 import { AuditLog } from './support/audit-log.js'
 import { BalanceReader } from './support/balance-reader.js'
@@ -39,6 +40,8 @@ export interface AppDeps {
   panelCacheTtlSec?: number
   events?: ConnectionEvents
   metrics?: Metrics
+  /** Further observers of every provider call, beside the metrics (benchmarks). */
+  providerObservers?: ProviderCallObserver[]
 }
 
 export interface Services {
@@ -49,6 +52,8 @@ export interface Services {
   store: ConnectionStore
   lock: RefreshLock
   providers: ProviderRegistry
+  /** The one outbound HTTP client every provider calls through. */
+  http: HttpClient
   cipher: TokenCipher
   credentials: CredentialSource
   webhooks: WebhookStore
@@ -65,11 +70,16 @@ export function buildServices(deps: AppDeps): Services {
   const cipher = new TokenCipher(config.tokenKeys)
   const store = new ConnectionStore(redis, cipher)
   const lock = new RefreshLock(redis)
-  const list: Provider[] = [sms77Provider(config.sms77), nexmoProvider(config.nexmo)]
+  const observers = [deps.metrics?.observeProviderCall, ...(deps.providerObservers ?? [])]
+  const http = new HttpClient({ observers: observers.filter((o) => o !== undefined) })
+  const list: Provider[] = [sms77Provider(config.sms77, http), nexmoProvider(config.nexmo, http)]
   const providers = new ProviderRegistry(list)
+  const labelOf = (id: ProviderId) => providers.get(id).label
   const tenantCredentials = new TenantCredentialStore(redis, cipher)
-  const credentials = credentialSource({ sms77: config.sms77.client, nexmo: config.nexmo.consumer }, (t, p) =>
-    tenantCredentials.get(t, p),
+  const credentials = credentialSource(
+    { sms77: config.sms77.client, nexmo: config.nexmo.consumer },
+    (t, p) => tenantCredentials.get(t, p),
+    labelOf,
   )
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
@@ -80,7 +90,14 @@ export function buildServices(deps: AppDeps): Services {
     new WebhookSender(config.webhookAllowPrivate),
     deps.logger,
   )
-  const notifier = new StatusNotifier({ redis, users, webhooks, queue: webhookQueue, logger: deps.logger })
+  const notifier = new StatusNotifier({
+    redis,
+    users,
+    webhooks,
+    queue: webhookQueue,
+    labelOf,
+    logger: deps.logger,
+  })
   const events = combineEvents(deps.metrics?.events, deps.events, {
     statusChanged: (ref, from, to) => notifier.emit(ref, from, to),
   })
@@ -96,6 +113,7 @@ export function buildServices(deps: AppDeps): Services {
     store,
     lock,
     providers,
+    http,
     cipher,
     credentials,
     tenantCredentials,

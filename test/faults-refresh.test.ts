@@ -112,6 +112,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
     const { ConnectionService } = await import(${src('connections/connection-service.js')})
     const { ProviderRegistry } = await import(${src('providers/registry.js')})
     const { sms77Provider } = await import(${src('providers/sms77/index.js')})
+    const { HttpClient } = await import(${src('providers/http.js')})
     const { credentialSource } = await import(${src('connections/credentials.js')})
     const c = JSON.parse(process.argv[1])
     const redis = createRedis(c.redisUrl, c.prefix)
@@ -120,7 +121,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
     const service = new ConnectionService({
       store,
       lock: new RefreshLock(redis, c.lockTtlMs),
-      providers: new ProviderRegistry([sms77Provider(c.sms77)]),
+      providers: new ProviderRegistry([sms77Provider(c.sms77, new HttpClient())]),
       credentials: credentialSource({ sms77: c.client }),
     })
     process.stdout.write('refreshing\\n')

@@ -15,6 +15,8 @@ export type TenantCredentialLookup = (
 export function credentialSource(
   defaults: Partial<Record<ProviderId, ClientCredentials>>,
   tenantLookup: TenantCredentialLookup = async () => undefined,
+  /** The provider's name for people (the registry's `label`). */
+  labelOf: (provider: ProviderId) => string = (p) => p,
 ): CredentialSource {
   return {
     async forTenant(tenantId, provider) {
@@ -22,7 +24,7 @@ export function credentialSource(
       if (!creds) {
         throw new AppError(
           'not_configured',
-          `${provider === 'nexmo' ? 'Nexmo' : provider} is not configured on this Switchboard yet.`,
+          `${labelOf(provider)} is not configured on this Switchboard yet.`,
           {
             status: 503,
             expose: true,
