@@ -28,7 +28,7 @@ export function settingsRoutes({ tenants, record }: SettingsRoutesDeps): Router 
     }
     const { lowBalanceThreshold } = form.data
     await tenants.setLowBalanceThreshold(tenantId, lowBalanceThreshold)
-    await record(req, 'admin.credentials_changed', `low-balance threshold set to ${lowBalanceThreshold}`)
+    await record(req, 'admin.settings_changed', `low-balance threshold set to ${lowBalanceThreshold}`)
     flash(req, 'info', `Balances below ${lowBalanceThreshold} are now highlighted for support.`)
     res.redirect(303, '/admin/credentials')
   })

@@ -56,7 +56,7 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
       return res.redirect(303, '/admin/credentials')
     }
     await webhooks.set(tenantId, form.data.url, form.data.secret)
-    await record(req, 'admin.credentials_changed', `set webhook URL ${form.data.url}`)
+    await record(req, 'admin.webhook_changed', `set webhook URL ${form.data.url}`)
     flash(req, 'info', 'Webhook saved. Its signing secret is stored encrypted and will not be shown again.')
     res.redirect(303, '/admin/credentials')
   })
@@ -64,6 +64,7 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
   r.post('/admin/webhook/test', async (req, res) => {
     const { tenantId } = requireUser(req)
     await sendTestEvent(deps, tenantId)
+    await record(req, 'admin.webhook_test_sent', 'sent a test event to the webhook')
     flash(req, 'info', 'A test event is on its way; its outcome appears under Recent deliveries.')
     res.redirect(303, '/admin/credentials')
   })
@@ -71,7 +72,7 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
   r.post('/admin/webhook/clear', async (req, res) => {
     const { tenantId } = requireUser(req)
     await webhooks.clear(tenantId)
-    await record(req, 'admin.credentials_changed', 'removed the webhook')
+    await record(req, 'admin.webhook_removed', 'removed the webhook')
     flash(req, 'info', 'Webhook removed.')
     res.redirect(303, '/admin/credentials')
   })
