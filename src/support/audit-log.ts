@@ -10,6 +10,10 @@ export type AuditAction =
   | 'admin.role_changed'
   | 'admin.user_removed'
   | 'admin.credentials_changed'
+  | 'admin.webhook_changed'
+  | 'admin.webhook_removed'
+  | 'admin.webhook_test_sent'
+  | 'admin.settings_changed'
 
 export interface AuditEntry {
   id: string
