@@ -96,9 +96,24 @@ describe('Redis that stops answering', () => {
     expect(ready.res.status).toBe(503)
     expect(ready.ms).toBeLessThan(LIMIT_MS)
 
+    // Anonymous pages need no Redis, except the sign-in form: its CSRF token's session cannot
+    // be saved, but express-session has sent the page by then (the form's POST would be
+    // refused while Redis is still stopped).
+    const anon404 = await timed(() => supertest(t.app).get('/nope').timeout(LIMIT_MS))
+    expect(anon404.res.status).toBe(404)
+    expect(anon404.ms).toBeLessThan(1_000)
+    const anonLogin = await timed(() =>
+      supertest(t.app)
+        .get('/login')
+        .timeout(LIMIT_MS + 5_000),
+    )
+    expect(anonLogin.res.status).toBe(200)
+    expect(anonLogin.ms).toBeLessThan(LIMIT_MS)
+
     console.info(
       `hung Redis: dashboard ${page.ms} ms, json ${json.ms} ms, login ${login.ms} ms, ` +
-        `post ${post.ms} ms, readyz ${ready.ms} ms`,
+        `post ${post.ms} ms, readyz ${ready.ms} ms, anonymous 404 ${anon404.ms} ms, ` +
+        `anonymous /login ${anonLogin.ms} ms`,
     )
 
     signal('SIGCONT')

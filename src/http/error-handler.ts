@@ -93,7 +93,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     // A request refused before the CSRF token was made (a CSRF failure itself) still renders
     // the signed-in header; and should the page itself fail, the user gets plain words,
-    // never Express's default page with a stack trace.
+    // never Express's default page with a stack trace. Only the signed-in header has a form
+    // (Log out): an anonymous error page makes no token, so a 404 stores no session.
+    if (!res.locals.user) res.locals.csrfToken = ''
     const locals = {
       title: TITLES[appErr.status] ?? 'Error',
       status: appErr.status,
