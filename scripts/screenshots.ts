@@ -8,7 +8,7 @@
 import { mkdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { connectBoth, launchChromium, newPage, shows, startE2eApp } from '../test/e2e/harness.js'
-import { TokenCipher } from '../src/connections/token-cipher.js'
+import { TokenCipher } from '../src/crypto/token-cipher.js'
 import { seedDemo } from '../src/support/seed-demo.js'
 
 const OUT_DIR = path.resolve('docs/screenshots')

@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(
     dashboardRoutes({ dashboard, connections: services.connections, providers: services.providers, cache }),
   )
-  app.use(supportRoutes(supportDeps(services, redis)))
+  app.use(supportRoutes(supportDeps(services)))
   app.use(adminRoutes(adminDeps(services, config)))
 
   app.use(notFound)

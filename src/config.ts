@@ -62,6 +62,7 @@ const EnvSchema = z.object({
   NEXMO_API_URL: httpUrl.optional(),
   SANDBOX: bool.optional(),
   SANDBOX_TOKEN_TTL: z.coerce.number().int().min(5).max(86_400).default(3600),
+  SANDBOX_REFRESH_TOKEN_TTL: z.coerce.number().int().min(1).max(31_536_000).default(1_209_600),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z.string().optional(),
@@ -91,7 +92,7 @@ export interface Config {
   tokenKeys: Buffer[]
   /** False when TOKEN_ENCRYPTION_KEY is unset and a random key stands in (never re-encrypt to it). */
   tokenKeyConfigured: boolean
-  sandbox: { enabled: boolean; tokenTtlSec: number; port: number }
+  sandbox: { enabled: boolean; tokenTtlSec: number; refreshTokenTtlSec: number; port: number }
   sms77: { client?: ProviderClientConfig; oauthUrl: string; apiUrl: string }
   nexmo: { consumer?: ProviderClientConfig; oauthUrl: string; apiUrl: string }
   logLevel: string
@@ -175,7 +176,12 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     sessionSecret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
     tokenKeys: [tokenKey, ...e.TOKEN_ENCRYPTION_OLD_KEYS.map((k) => Buffer.from(k, 'base64'))],
     tokenKeyConfigured: e.TOKEN_ENCRYPTION_KEY !== undefined,
-    sandbox: { enabled: sandbox, tokenTtlSec: e.SANDBOX_TOKEN_TTL, port: e.SANDBOX_PORT },
+    sandbox: {
+      enabled: sandbox,
+      tokenTtlSec: e.SANDBOX_TOKEN_TTL,
+      refreshTokenTtlSec: e.SANDBOX_REFRESH_TOKEN_TTL,
+      port: e.SANDBOX_PORT,
+    },
     sms77: {
       client: sms77Client ?? (sandbox ? SANDBOX_SMS77_CLIENT : undefined),
       oauthUrl: e.SMS77_OAUTH_URL ?? (sandbox ? `${sandboxBase}/sms77/oauth` : 'https://oauth.sms77.io'),

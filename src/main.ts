@@ -6,7 +6,6 @@ import { createLogger } from './http/logger.js'
 import { connectRedis, createRedis } from './redis/client.js'
 import { createSandbox, type Sandbox } from './sandbox/index.js'
 import { createMetrics } from './ops/metrics.js'
-import { onCall } from './providers/http.js'
 import { sandboxOptionsFor } from './sandbox/options.js'
 
 function sandboxFor(config: Config): Sandbox | undefined {
@@ -38,7 +37,6 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const metrics = createMetrics()
-  onCall(metrics.observeProviderCall)
   const deps = { config, redis, logger, sandbox: sandboxFor(config), metrics }
   const services = buildServices(deps)
   const server = http.createServer(createApp(deps, services))

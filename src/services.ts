@@ -6,8 +6,8 @@ import { UserStore } from './auth/user-store.js'
 import type { LoginLimits } from './auth/login-limiter.js'
 import { SessionIndex } from './auth/session-index.js'
 import { TenantStore } from './tenants/tenant-store.js'
-import { TokenCipher } from './connections/token-cipher.js'
-import { ConnectionStore } from './connections/connection-store.js'
+import { TokenCipher } from './crypto/token-cipher.js'
+import { ConnectionStore, refOf } from './connections/connection-store.js'
 import { RefreshLock } from './connections/refresh-lock.js'
 import { ConnectionLifecycle } from './connections/lifecycle.js'
 import {
@@ -18,11 +18,12 @@ import {
 } from './connections/events.js'
 import { credentialSource, type CredentialSource } from './connections/credentials.js'
 import { PanelCache } from './dashboard/panel-cache.js'
+import { HttpClient, type ProviderCallObserver } from './providers/http.js'
 import { ProviderRegistry } from './providers/registry.js'
 import { sms77Provider } from './providers/sms77/index.js'
 import { nexmoProvider } from './providers/nexmo/index.js'
-import type { Provider } from './providers/types.js'
-import { SupportIndex, refOf } from './support/support-index.js'
+import type { Provider, ProviderId } from './providers/types.js'
+import { SupportIndex } from './support/support-index.js'
 import { AuditLog } from './support/audit-log.js'
 import { BalanceReader } from './support/balance-reader.js'
 import type { SupportDeps } from './support/routes.js'
@@ -46,6 +47,8 @@ export interface AppDeps {
   panelCacheTtlSec?: number
   events?: ConnectionEvents
   metrics?: Metrics
+  /** Further observers of every provider call, beside the metrics (benchmarks). */
+  providerObservers?: ProviderCallObserver[]
 }
 
 export interface Services {
@@ -57,6 +60,8 @@ export interface Services {
   store: ConnectionStore
   lock: RefreshLock
   providers: ProviderRegistry
+  /** The one outbound HTTP client every provider calls through. */
+  http: HttpClient
   cipher: TokenCipher
   credentials: CredentialSource
   webhooks: WebhookStore
@@ -73,13 +78,16 @@ export function buildServices(deps: AppDeps): Services {
   const cipher = new TokenCipher(config.tokenKeys)
   const store = new ConnectionStore(redis, cipher)
   const lock = new RefreshLock(redis)
-  const list: Provider[] = [sms77Provider(config.sms77), nexmoProvider(config.nexmo)]
+  const observers = [deps.metrics?.observeProviderCall, ...(deps.providerObservers ?? [])]
+  const http = new HttpClient({ observers: observers.filter((o) => o !== undefined) })
+  const list: Provider[] = [sms77Provider(config.sms77, http), nexmoProvider(config.nexmo, http)]
   const providers = new ProviderRegistry(list)
+  const labelOf = (id: ProviderId) => providers.get(id).label
   const tenantCredentials = new TenantCredentialStore(redis, cipher)
   const credentials = credentialSource(
     { sms77: config.sms77.client, nexmo: config.nexmo.consumer },
     tenantCredentials,
-    (p) => providers.get(p).label,
+    labelOf,
   )
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
@@ -90,8 +98,15 @@ export function buildServices(deps: AppDeps): Services {
     new WebhookSender(config.webhookAllowPrivate),
     deps.logger,
   )
-  const notifier = new StatusNotifier({ redis, users, webhooks, queue: webhookQueue, logger: deps.logger })
-  const supportIndex = new SupportIndex(redis)
+  const notifier = new StatusNotifier({
+    redis,
+    users,
+    webhooks,
+    queue: webhookQueue,
+    labelOf,
+    logger: deps.logger,
+  })
+  const supportIndex = new SupportIndex(redis, { connections: store, users })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const allProviders = list.map((p) => p.id)
   // Everything that follows a connection's changes listens here, in this order.
@@ -128,6 +143,7 @@ export function buildServices(deps: AppDeps): Services {
     store,
     lock,
     providers,
+    http,
     cipher,
     credentials,
     tenantCredentials,
@@ -137,7 +153,7 @@ export function buildServices(deps: AppDeps): Services {
   }
 }
 
-export function supportDeps(s: Services, redis: RedisClient): SupportDeps {
+export function supportDeps(s: Services): SupportDeps {
   const words = async (tenantId: string, member: string) => {
     const ref = refOf(tenantId, member)
     const [email, label] = await Promise.all([
@@ -150,7 +166,7 @@ export function supportDeps(s: Services, redis: RedisClient): SupportDeps {
     return [email, label]
   }
   return {
-    redis,
+    connections: s.store,
     index: s.supportIndex,
     reader: new BalanceReader(s.connections, s.supportIndex, words),
     audit: s.audit,

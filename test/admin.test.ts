@@ -152,3 +152,49 @@ describe('per-tenant OAuth credentials', () => {
     expect((await beginSms77(agent, ['balance'])).searchParams.get('client_id')).toBe(TEST_SMS77_CLIENT.id)
   })
 })
+
+describe('audit of webhook and settings changes', () => {
+  it('records each under its own action name, which the audit page shows', async () => {
+    const { agent: admin, email } = await signUp(t.app)
+    const { tenantId } = await userId(email)
+    const csrf = await csrfOf(admin, '/admin/credentials')
+    const post = (path: string, fields: Record<string, string> = {}) =>
+      admin
+        .post(path)
+        .type('form')
+        .send({ _csrf: csrf, ...fields })
+        .expect(303)
+    await post('/admin/webhook', { url: 'https://hooks.example.test/in', secret: 'whsec-0123456789abcdef' })
+    await post('/admin/webhook/test')
+    await post('/admin/webhook/clear')
+    await post('/admin/settings', { lowBalanceThreshold: '250' })
+    const { entries } = await t.services.audit.page(tenantId, 10)
+    expect(
+      entries.map(({ actorEmail, action, detail, accounts }) => ({ actorEmail, action, detail, accounts })),
+    ).toEqual([
+      {
+        actorEmail: email,
+        action: 'admin.settings_changed',
+        detail: 'low-balance threshold set to 250',
+        accounts: [],
+      },
+      { actorEmail: email, action: 'admin.webhook_removed', detail: 'removed the webhook', accounts: [] },
+      {
+        actorEmail: email,
+        action: 'admin.webhook_test_sent',
+        detail: 'sent a test event to the webhook',
+        accounts: [],
+      },
+      {
+        actorEmail: email,
+        action: 'admin.webhook_changed',
+        detail: 'set webhook URL https://hooks.example.test/in',
+        accounts: [],
+      },
+    ])
+    const auditPage = (await admin.get('/admin/audit').expect(200)).text
+    for (const action of ['settings_changed', 'webhook_removed', 'webhook_test_sent', 'webhook_changed'])
+      expect(auditPage).toContain(`<code>admin.${action}</code>`)
+    expect(auditPage).not.toContain('admin.credentials_changed')
+  })
+})

@@ -106,12 +106,13 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
   const src = (p: string) => JSON.stringify(`${ROOT}src/${p}`)
   const code = `
     const { createRedis } = await import(${src('redis/client.js')})
-    const { TokenCipher } = await import(${src('connections/token-cipher.js')})
+    const { TokenCipher } = await import(${src('crypto/token-cipher.js')})
     const { ConnectionStore } = await import(${src('connections/connection-store.js')})
     const { RefreshLock } = await import(${src('connections/refresh-lock.js')})
     const { ConnectionLifecycle } = await import(${src('connections/lifecycle.js')})
     const { ProviderRegistry } = await import(${src('providers/registry.js')})
     const { sms77Provider } = await import(${src('providers/sms77/index.js')})
+    const { HttpClient } = await import(${src('providers/http.js')})
     const { credentialSource } = await import(${src('connections/credentials.js')})
     const c = JSON.parse(process.argv[1])
     const redis = createRedis(c.redisUrl, c.prefix)
@@ -120,7 +121,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
     const service = new ConnectionLifecycle({
       store,
       lock: new RefreshLock(redis, c.lockTtlMs),
-      providers: new ProviderRegistry([sms77Provider(c.sms77)]),
+      providers: new ProviderRegistry([sms77Provider(c.sms77, new HttpClient())]),
       credentials: credentialSource({ sms77: c.client }),
     })
     process.stdout.write('refreshing\\n')

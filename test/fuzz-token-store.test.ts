@@ -8,8 +8,9 @@
 import { randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectionKey, ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
-import { TokenCipher } from '../src/connections/token-cipher.js'
+import { ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
+import { connectionKey } from '../src/redis/keys.js'
+import { TokenCipher } from '../src/crypto/token-cipher.js'
 import { AppError } from '../src/errors.js'
 import { signUp, startTestApp, type TestApp } from './helpers/app.js'
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { connectionKey, type ConnectionRef } from '../src/connections/connection-store.js'
+import type { ConnectionRef } from '../src/connections/connection-store.js'
+import { connectionKey, refreshLockKey } from '../src/redis/keys.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
 import { waitFor } from './helpers/redis-server.js'
@@ -36,11 +37,7 @@ async function slowRefreshUnderWay(ref: ConnectionRef): Promise<{ done: Promise<
     (r) => r,
     (e: unknown) => e,
   )
-  await waitFor(
-    'the refresh lock',
-    async () => (await t.redis.exists(`${connectionKey(ref)}:refresh-lock`)) === 1,
-    5_000,
-  )
+  await waitFor('the refresh lock', async () => (await t.redis.exists(refreshLockKey(ref))) === 1, 5_000)
   await sleep(100)
   // Wrapped: an async function returning a promise would wait for it.
   return { done: refresh }

@@ -169,16 +169,6 @@ describe('sms77 sandbox: access tokens', () => {
     expect((await gateway('/balance', t.access_token)).status).toBe(200)
     expect(sb.control.stats.sms77.apiCalls).toEqual({ journal: 1, balance: 1 })
   })
-
-  it('revokes an access token through /revoke', async () => {
-    const t = await connect()
-    const res = await fetch(`${sb.sms77OAuthUrl}/revoke`, {
-      method: 'POST',
-      body: new URLSearchParams({ token: t.access_token, token_type_hint: 'access_token' }),
-    })
-    expect(await res.json()).toEqual({ revoked: true })
-    expect((await me(t.access_token)).status).toBe(401)
-  })
 })
 
 describe('sms77 sandbox: faults', () => {

@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import supertest from 'supertest'
 import { afterAll, describe, expect, it } from 'vitest'
 import { UserStore } from '../src/auth/user-store.js'
-import { ConnectionStore, connectionKey, type ConnectionRef } from '../src/connections/connection-store.js'
-import { TokenCipher } from '../src/connections/token-cipher.js'
+import { ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
+import { refreshLockKey } from '../src/redis/keys.js'
+import { TokenCipher } from '../src/crypto/token-cipher.js'
 import type { Redis } from '../src/redis/client.js'
 import { csrfFrom, providerEnv } from './helpers/app.js'
 import { startAppProcess, waitUntilServing, type AppProcess } from './helpers/app-process.js'
@@ -85,7 +86,7 @@ describe('a deploy in the middle of a refresh', () => {
     // Longer than the panel deadline (2.5 s): the page answers while the refresh still waits.
     sandbox.control.faults.tokenLatencyMs = 4_000
 
-    const lockKey = `${connectionKey(ref)}:refresh-lock`
+    const lockKey = refreshLockKey(ref)
     const page = agent
       .get('/dashboard')
       .timeout(15_000)

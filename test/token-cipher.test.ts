@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { TokenCipher } from '../src/connections/token-cipher.js'
+import { TokenCipher } from '../src/crypto/token-cipher.js'
 import { AppError } from '../src/errors.js'
 
 const key = () => randomBytes(32)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { TokenCipher } from '../../src/connections/token-cipher.js'
+import { TokenCipher } from '../../src/crypto/token-cipher.js'
 import { createRedis } from '../../src/redis/client.js'
 import type { SandboxStats } from '../../src/sandbox/types.js'
 import { startChild, type ServerChild } from './children.js'

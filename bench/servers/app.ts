@@ -4,7 +4,7 @@ import { buildServices, createApp, type AppDeps } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/http/logger.js'
 import { createMetrics } from '../../src/ops/metrics.js'
-import { onCall } from '../../src/providers/http.js'
+import type { ProviderCallObserver } from '../../src/providers/http.js'
 import { connectRedis, createRedis } from '../../src/redis/client.js'
 import { serveParent } from '../lib/ipc.js'
 import { Phases } from '../lib/phases.js'
@@ -26,16 +26,15 @@ const redis = createRedis(config.redisUrl, config.redisKeyPrefix)
 await connectRedis(redis, config.redisUrl)
 
 const metrics = createMetrics()
-onCall(metrics.observeProviderCall)
 // What the app spends waiting on the provider, by endpoint path (read by the callback bench).
 const upstream = new Timings()
 // Where a page's time goes around its provider calls (read by the cold dashboard bench).
 const phases = new Phases()
-onCall((_provider, url, _outcome, seconds) => {
+const timeUpstream: ProviderCallObserver = (_provider, url, _outcome, seconds) => {
   const end = performance.now()
   upstream.add(new URL(url).pathname, seconds * 1000)
   phases.call({ start: end - seconds * 1000, end })
-})
+}
 server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
   const start = performance.now()
   res.once('finish', () => phases.page({ start, end: performance.now() }))
@@ -47,6 +46,7 @@ const deps: AppDeps = {
   redis,
   logger,
   metrics,
+  providerObservers: [timeUpstream],
   panelCacheTtlSec: Number(process.env.BENCH_PANEL_TTL ?? 30),
   loginLimits: { perIp: generous, perAccount: { points: 5, durationSec: 900 }, signupPerIp: generous },
 }

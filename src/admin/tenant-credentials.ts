@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey } from '../connections/connection-store.js'
-import type { TokenCipher } from '../connections/token-cipher.js'
+import { tenantCredentialsKey as key } from '../redis/keys.js'
+import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { ClientCredentials, ProviderId } from '../providers/types.js'
 
 export interface CredentialVersion {
@@ -22,7 +22,6 @@ interface Stored extends CredentialVersion {
   secret: string
 }
 
-const key = (tenantId: string) => tenantKey(tenantId, 'provider-credentials')
 const retiredField = (provider: ProviderId, version: string) => `${provider}@${version}`
 // A pending connect flow may still finish with a just-retired client within this time.
 const RETIRED_GRACE_MS = 10 * 60_000

@@ -80,25 +80,31 @@ export function authRoutes(deps: {
     const form = checkForm(LoginForm, req.body)
     const values = { email: typeof req.body?.email === 'string' ? req.body.email : '' }
     if (!form.ok) return render(res, 'login', 400, { errors: form.errors, values })
-    const ip = req.ip ?? 'unknown'
     const account = form.data.email.toLowerCase()
-    const wait = await deps.limiter.loginBlockedFor(ip, account)
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(wait))
+    // Counted before the password is checked, so parallel guesses cannot outrun the limit.
+    const attempt = await deps.limiter.reserveLogin(req.ip ?? 'unknown', account)
+    if (!attempt.allowed) {
+      res.setHeader('Retry-After', String(attempt.retryAfterSec))
       return render(res, 'login', 429, {
-        errors: { form: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} min.` },
+        errors: {
+          form: `Too many failed attempts. Try again in ${Math.ceil(attempt.retryAfterSec / 60)} min.`,
+        },
         values,
       })
     }
-    const user = await deps.accounts.checkCredentials(form.data.email, form.data.password)
+    const user = await deps.accounts
+      .checkCredentials(form.data.email, form.data.password)
+      .catch(async (err: unknown) => {
+        await attempt.abandoned().catch(() => undefined)
+        throw err
+      })
     if (!user) {
-      await deps.limiter.recordFailure(ip, account)
       return render(res, 'login', 401, {
         errors: { form: 'That email and password do not match an account.' },
         values,
       })
     }
-    await deps.limiter.recordSuccess(account)
+    await attempt.succeeded()
     await signIn(req, res, user, deps.sessions)
   })
 

@@ -1,7 +1,5 @@
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey } from '../connections/connection-store.js'
-
-const key = (tenantId: string, userId: string) => tenantKey(tenantId, `sessions:${userId}`)
+import { SESSION_KEY_PREFIX, userSessionsKey as key } from '../redis/keys.js'
 
 /**
  * Which sessions a user has, so removing the user deletes them all at once. (Every
@@ -10,7 +8,7 @@ const key = (tenantId: string, userId: string) => tenantKey(tenantId, `sessions:
 export class SessionIndex {
   constructor(
     private readonly redis: RedisClient,
-    private readonly sessionPrefix = 'sess:',
+    private readonly sessionPrefix = SESSION_KEY_PREFIX,
   ) {}
 
   async add(tenantId: string, userId: string, sessionId: string): Promise<void> {

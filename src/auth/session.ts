@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express'
 import session from 'express-session'
 import RedisStore from 'connect-redis'
 import type { RedisClient } from '../redis/client.js'
+import { SESSION_KEY_PREFIX } from '../redis/keys.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -21,7 +22,7 @@ export function sessionMiddleware(opts: {
 }): RequestHandler {
   return session({
     name: SESSION_COOKIE,
-    store: new RedisStore({ client: opts.redis, prefix: 'sess:' }),
+    store: new RedisStore({ client: opts.redis, prefix: SESSION_KEY_PREFIX }),
     secret: opts.secret,
     resave: false,
     saveUninitialized: false,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey } from '../connections/connection-store.js'
+import { emailKey, tenantUsersKey, userKey } from '../redis/keys.js'
 import { AppError } from '../errors.js'
 
 export const ROLES = ['member', 'support', 'admin'] as const
@@ -16,19 +16,6 @@ export interface User {
 
 interface StoredUser extends User {
   passwordHash: string
-}
-
-function userKey(tenantId: string, userId: string): string {
-  return tenantKey(tenantId, `user:${userId}`)
-}
-
-export function tenantUsersKey(tenantId: string): string {
-  return tenantKey(tenantId, 'users')
-}
-
-// An email belongs to one user in one tenant, so login needs only email and password.
-function emailKey(email: string): string {
-  return `email:${email}`
 }
 
 export function normaliseEmail(email: string): string {
@@ -61,6 +48,36 @@ export class UserStore {
     return toUser(user)
   }
 
+  /**
+   * Creates many users of one tenant in one pipeline, for seeding demo data. Their emails
+   * must be new: unlike `create`, an email already taken is given to the new user.
+   */
+  async createMany(
+    tenantId: string,
+    inputs: Array<{ email: string; passwordHash: string; role: Role; createdAt?: number }>,
+  ): Promise<User[]> {
+    const users: StoredUser[] = inputs.map((input) => ({
+      id: randomBytes(12).toString('hex'),
+      tenantId,
+      email: normaliseEmail(input.email),
+      role: input.role,
+      passwordHash: input.passwordHash,
+      createdAt: input.createdAt ?? Date.now(),
+    }))
+    // The pipeline holds only the tenant's keys (one hash tag, one Cluster slot); the global
+    // email keys hash anywhere, so they go as single SETs (still sent back to back).
+    const p = this.redis.pipeline()
+    for (const user of users) {
+      p.hset(userKey(tenantId, user.id), { ...user, createdAt: String(user.createdAt) })
+      p.zadd(tenantUsersKey(tenantId), user.createdAt, user.id)
+    }
+    await Promise.all([
+      p.exec(),
+      ...users.map((u) => this.redis.set(emailKey(u.email), `${tenantId}:${u.id}`)),
+    ])
+    return users.map(toUser)
+  }
+
   async get(tenantId: string, userId: string): Promise<User | null> {
     const h = await this.redis.hgetall(userKey(tenantId, userId))
     return h.id ? toUser(fromHash(h)) : null
@@ -75,6 +92,15 @@ export class UserStore {
     if (!h.id) return null
     const stored = fromHash(h)
     return { user: toUser(stored), passwordHash: stored.passwordHash }
+  }
+
+  /** The emails of many users of one tenant in one pipeline; null for a removed user. */
+  async emails(tenantId: string, userIds: string[]): Promise<(string | null)[]> {
+    if (userIds.length === 0) return []
+    const p = this.redis.pipeline()
+    for (const id of userIds) p.hget(userKey(tenantId, id), 'email')
+    const results = (await p.exec()) ?? []
+    return userIds.map((_, i) => (results[i]?.[1] as string | null | undefined) ?? null)
   }
 
   async list(tenantId: string, offset = 0, count = 200): Promise<User[]> {

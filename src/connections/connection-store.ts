@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
+import { clientUsageKey, connectionKey, tenantConnectionsKey } from '../redis/keys.js'
 import type { Grant, ProviderId } from '../providers/types.js'
-import { TokenCipher } from './token-cipher.js'
-import { decodeRecord } from './record-codec.js'
+import type { TokenCipher } from '../crypto/token-cipher.js'
+import { decodeRecord, statusOf } from './record-codec.js'
 import { fieldsOf, REMOVE, REPLACE, UPDATE_IF_GENERATION } from './store-scripts.js'
 
 export type ConnectionStatus = 'connected' | 'needs_reconnect'
@@ -33,31 +34,28 @@ export interface ConnectionRecord {
   statusReason?: string
 }
 
-/** Tenant-scoped keys carry the tenant in a hash tag so a Redis Cluster keeps them in one slot. */
-export function tenantKey(tenantId: string, rest: string): string {
-  return `t:{${tenantId}}:${rest}`
+/** What the support console lists of a connection, read without decrypting anything. */
+export interface ConnectionSummary {
+  status: ConnectionStatus
+  accountLabel: string
+  createdAt: number
 }
 
-export function connectionKey(ref: ConnectionRef): string {
-  return tenantKey(ref.tenantId, `conn:${ref.userId}:${ref.provider}`)
-}
-
-export function tenantConnectionsKey(tenantId: string): string {
-  return tenantKey(tenantId, 'conns')
-}
-
-export function clientUsageKey(tenantId: string, provider: ProviderId): string {
-  return tenantKey(tenantId, `client-usage:${provider}`)
-}
-
-function memberOf(ref: ConnectionRef): string {
+/** A connection's member in the tenant's connection set (and the support indexes). */
+export function memberOf(ref: ConnectionRef): string {
   return `${ref.userId}:${ref.provider}`
+}
+
+export function refOf(tenantId: string, member: string): ConnectionRef {
+  const [userId, provider] = member.split(':') as [string, ProviderId]
+  return { tenantId, userId, provider }
 }
 
 /**
  * One Redis hash per connection. Secrets are one AES-GCM blob, so a rotated refresh
  * token and its access token are always written together. Every write after the first
- * is fenced by the record's generation (see store-scripts.ts).
+ * is fenced by the record's generation (store-scripts.ts); only the lifecycle service
+ * (lifecycle.ts) calls the writing methods.
  */
 export class ConnectionStore {
   constructor(
@@ -66,13 +64,40 @@ export class ConnectionStore {
   ) {}
 
   async get(ref: ConnectionRef): Promise<ConnectionRecord | null> {
-    return this.read(ref, await this.redis.hgetall(connectionKey(ref)))
+    return decodeRecord(this.cipher, ref, connectionKey(ref), await this.redis.hgetall(connectionKey(ref)))
   }
 
   /** The stored status alone (no decryption), or null when not connected. */
   async status(ref: ConnectionRef): Promise<ConnectionStatus | null> {
     const status = await this.redis.hget(connectionKey(ref), 'status')
-    return status === null ? null : status === 'needs_reconnect' ? 'needs_reconnect' : 'connected'
+    return status === null ? null : statusOf(status)
+  }
+
+  /** Summaries of many connections of one tenant in one pipeline; null where there is none. */
+  async summaries(refs: ConnectionRef[]): Promise<(ConnectionSummary | null)[]> {
+    if (refs.length === 0) return []
+    const p = this.redis.pipeline()
+    for (const ref of refs) p.hmget(connectionKey(ref), 'status', 'accountLabel', 'createdAt')
+    const results = (await p.exec()) ?? []
+    return refs.map((_, i) => {
+      const [status, accountLabel, createdAt] = (results[i]?.[1] as (string | null)[] | undefined) ?? []
+      if (!status) return null
+      return { status: statusOf(status), accountLabel: accountLabel ?? '', createdAt: Number(createdAt) }
+    })
+  }
+
+  /** A page of the tenant's members by connection time (oldest first unless asked), and their count. */
+  async listMembers(
+    tenantId: string,
+    page: { offset: number; count: number; newestFirst?: boolean },
+  ): Promise<{ total: number; members: string[] }> {
+    const key = tenantConnectionsKey(tenantId)
+    const stop = String(page.offset + page.count - 1)
+    const m = this.redis.multi().zcard(key)
+    if (page.newestFirst) m.zrevrange(key, page.offset, stop)
+    else m.zrange(key, page.offset, stop)
+    const [[, total], [, members]] = (await m.exec()) as [[null, number], [null, string[]]]
+    return { total, members }
   }
 
   /**
@@ -81,8 +106,6 @@ export class ConnectionStore {
    */
   async replace(ref: ConnectionRef, grant: Grant, client: ClientRef): Promise<ConnectionRecord | null> {
     const key = connectionKey(ref)
-    const now = String(Date.now())
-    const generation = randomBytes(8).toString('hex')
     const fields = { ...this.grantFields(key, grant), checkedAt: String(grant.obtainedAt) }
     const old = await this.redis.eval(
       REPLACE,
@@ -91,31 +114,28 @@ export class ConnectionStore {
       tenantConnectionsKey(ref.tenantId),
       clientUsageKey(ref.tenantId, ref.provider),
       memberOf(ref),
-      now,
-      generation,
+      String(Date.now()),
+      newGeneration(),
       client,
       ...Object.entries(fields).flat(),
     )
-    return this.readQuietly(ref, fieldsOf(old))
+    return this.decodeQuietly(ref, fieldsOf(old))
   }
 
-  /** Kept for tests and tools that plant a grant: a connect by the operator's default client. */
+  /** For tests and tools that plant a grant: a connect by the operator's default client. */
   async saveGrant(ref: ConnectionRef, grant: Grant, client: ClientRef = DEFAULT_CLIENT): Promise<void> {
     await this.replace(ref, grant, client)
   }
 
   /** Stores a refreshed grant only if the connection is still the one read (same generation). */
   updateGrant(ref: ConnectionRef, generation: string, grant: Grant): Promise<boolean> {
-    const key = connectionKey(ref)
-    return this.updateIf(ref, generation, { ...this.grantFields(key, grant), checkedAt: String(Date.now()) })
+    const fields = { ...this.grantFields(connectionKey(ref), grant), checkedAt: String(Date.now()) }
+    return this.updateIf(ref, generation, fields)
   }
 
   markNeedsReconnect(ref: ConnectionRef, generation: string, reason: string): Promise<boolean> {
-    return this.updateIf(ref, generation, {
-      status: 'needs_reconnect',
-      statusReason: reason,
-      updatedAt: String(Date.now()),
-    })
+    const fields = { status: 'needs_reconnect', statusReason: reason, updatedAt: String(Date.now()) }
+    return this.updateIf(ref, generation, fields)
   }
 
   /** Records that the grant was found alive at the provider (keep-alive without a refresh). */
@@ -125,15 +145,13 @@ export class ConnectionStore {
 
   /** Deletes the connection; returns what was deleted (to revoke its tokens), or null. */
   async remove(ref: ConnectionRef): Promise<ConnectionRecord | null> {
-    const old = await this.redis.eval(
-      REMOVE,
-      3,
+    const keys = [
       connectionKey(ref),
       tenantConnectionsKey(ref.tenantId),
       clientUsageKey(ref.tenantId, ref.provider),
-      memberOf(ref),
-    )
-    return this.readQuietly(ref, fieldsOf(old))
+    ]
+    const old = await this.redis.eval(REMOVE, 3, ...keys, memberOf(ref))
+    return this.decodeQuietly(ref, fieldsOf(old))
   }
 
   /** How many of the tenant's connections each client (default, tenant versions) issued. */
@@ -142,15 +160,32 @@ export class ConnectionStore {
     return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Math.max(0, Number(v) || 0)]))
   }
 
+  /**
+   * Writes whole records of one tenant in one pipeline, as they are (status and times
+   * included): for seeding demo data, where nothing else is writing them.
+   */
+  async importMany(records: ConnectionRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const p = this.redis.pipeline()
+    for (const r of records) {
+      const key = connectionKey(r.ref)
+      p.hset(key, {
+        ...this.grantFields(key, r.grant),
+        status: r.status,
+        statusReason: r.statusReason ?? '',
+        createdAt: String(r.createdAt),
+        updatedAt: String(r.updatedAt),
+        checkedAt: String(r.checkedAt),
+        generation: r.generation || newGeneration(),
+      })
+      p.zadd(tenantConnectionsKey(r.ref.tenantId), r.createdAt, memberOf(r.ref))
+    }
+    await p.exec()
+  }
+
   private async updateIf(ref: ConnectionRef, generation: string, fields: Record<string, string>) {
-    const done = await this.redis.eval(
-      UPDATE_IF_GENERATION,
-      1,
-      connectionKey(ref),
-      generation,
-      ...Object.entries(fields).flat(),
-    )
-    return done === 1
+    const args = Object.entries(fields).flat()
+    return (await this.redis.eval(UPDATE_IF_GENERATION, 1, connectionKey(ref), generation, ...args)) === 1
   }
 
   private grantFields(key: string, grant: Grant): Record<string, string> {
@@ -161,23 +196,23 @@ export class ConnectionStore {
       scopes: grant.scopes.join(' '),
       accountId: grant.accountId,
       accountLabel: grant.accountLabel,
+      keyId: this.cipher.currentKeyId,
       status: 'connected',
       statusReason: '',
       updatedAt: String(Date.now()),
-      keyId: this.cipher.currentKeyId,
     }
   }
 
   /** A replaced or deleted record that cannot be decrypted is simply not revoked. */
-  private readQuietly(ref: ConnectionRef, h: Record<string, string>): ConnectionRecord | null {
+  private decodeQuietly(ref: ConnectionRef, h: Record<string, string>): ConnectionRecord | null {
     try {
-      return this.read(ref, h)
+      return decodeRecord(this.cipher, ref, connectionKey(ref), h)
     } catch {
       return null
     }
   }
+}
 
-  private read(ref: ConnectionRef, h: Record<string, string>): ConnectionRecord | null {
-    return decodeRecord(this.cipher, ref, connectionKey(ref), h)
-  }
+function newGeneration(): string {
+  return randomBytes(8).toString('hex')
 }

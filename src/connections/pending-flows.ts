@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
+import { pendingFlowKey } from '../redis/keys.js'
 import type { ProviderId } from '../providers/types.js'
-import type { TokenCipher } from './token-cipher.js'
+import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { ClientRef } from './connection-store.js'
 
 /** A started connect flow, waiting for the provider to send the browser back. */
@@ -28,7 +29,7 @@ function digest(correlation: string): string {
 }
 
 function flowKey(correlation: string): string {
-  return `flow:${digest(correlation)}`
+  return pendingFlowKey(digest(correlation))
 }
 
 /**

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js'
 import type { Secrets } from '../providers/types.js'
-import type { TokenCipher } from './token-cipher.js'
-import { type ClientRef, type ConnectionRecord, type ConnectionRef } from './connection-store.js'
+import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { ClientRef, ConnectionRecord, ConnectionRef, ConnectionStatus } from './connection-store.js'
 
 /** A stored connection hash as a record; null when there is none, `decrypt_failed` when unreadable. */
 export function decodeRecord(
@@ -14,7 +14,7 @@ export function decodeRecord(
   const secrets = readSecrets(cipher.decrypt(h.secrets, key))
   return {
     ref,
-    status: h.status === 'needs_reconnect' ? 'needs_reconnect' : 'connected',
+    status: statusOf(h.status ?? ''),
     statusReason: h.statusReason || undefined,
     createdAt: epochMs(h.createdAt),
     updatedAt: epochMs(h.updatedAt),
@@ -32,6 +32,10 @@ export function decodeRecord(
       accountLabel: h.accountLabel ?? '',
     },
   }
+}
+
+export function statusOf(stored: string): ConnectionStatus {
+  return stored === 'needs_reconnect' ? 'needs_reconnect' : 'connected'
 }
 
 function epochMs(v: string | undefined): number {

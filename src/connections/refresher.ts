@@ -3,7 +3,7 @@ import { AppError, isAppError } from '../errors.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { Grant } from '../providers/types.js'
 import type { ConnectionRecord, ConnectionRef, ConnectionStore } from './connection-store.js'
-import { connectionKey } from './connection-store.js'
+import { connectionKey, refreshLockKey } from '../redis/keys.js'
 import type { CredentialSource } from './credentials.js'
 import type { ConnectionEvents } from './events.js'
 import type { InFlight } from './inflight.js'
@@ -64,7 +64,7 @@ export class Refresher {
   }
 
   private async underLock(ref: ConnectionRef, stale: string, lockWaitMs: number): Promise<ConnectionRecord> {
-    const lockKey = `${connectionKey(ref)}:refresh-lock`
+    const lockKey = refreshLockKey(ref)
     const started = Date.now()
     for (let attempt = 0; ; attempt++) {
       const lock = await this.deps.lock.tryAcquire(lockKey)

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey } from '../connections/connection-store.js'
+import { panelCacheKey } from '../redis/keys.js'
 
 /**
  * A short cache of provider answers per (user, provider), one Redis hash each, so a
@@ -13,7 +13,7 @@ export class PanelCache {
   ) {}
 
   private key(tenantId: string, userId: string, provider: string): string {
-    return tenantKey(tenantId, `cache:${userId}:${provider}`)
+    return panelCacheKey(tenantId, userId, provider)
   }
 
   async getAll(tenantId: string, userId: string, provider: string): Promise<Map<string, unknown>> {

@@ -4,9 +4,9 @@ import { requireSignedIn, requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { isAppError } from '../errors.js'
-import { formatMoney } from '../providers/money.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { checkForm } from '../http/validate.js'
+import { formatMoney, formatValue } from '../views/format.js'
 import type { DashboardService } from './dashboard-service.js'
 import type { PanelCache } from './panel-cache.js'
 import { chartGeometry } from './chart.js'
@@ -40,7 +40,7 @@ export function dashboardRoutes(deps: {
   r.get('/dashboard', async (req, res) => {
     const user = requireUser(req)
     const cards = await deps.dashboard.cards(user)
-    res.render('dashboard', { title: 'Dashboard', cards, formatMoney, chartGeometry })
+    res.render('dashboard', { title: 'Dashboard', cards, formatValue, chartGeometry })
   })
 
   r.post('/dashboard/refresh', async (req, res) => {

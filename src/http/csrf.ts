@@ -15,8 +15,16 @@ export function csrfProtection(): { protect: RequestHandler; exposeToken: Reques
   })
   return {
     protect: csrfSynchronisedProtection,
+    // Made when a page first reads it (rendering spreads res.locals), so a redirect, a JSON
+    // answer or an anonymous error page stores no session; assigning it overrides it.
     exposeToken: (req, res, next) => {
-      res.locals.csrfToken = generateToken(req)
+      let token: string | undefined
+      Object.defineProperty(res.locals, 'csrfToken', {
+        enumerable: true,
+        configurable: true,
+        get: () => (token ??= generateToken(req)),
+        set: (value: string) => void (token = value),
+      })
       next()
     },
   }

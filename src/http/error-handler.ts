@@ -16,9 +16,11 @@ const TITLES: Record<number, string> = {
   503: 'Temporarily unavailable',
 }
 
-// What ioredis throws while Redis is away: the command ran out of retries, the connection
-// closed under it, or the socket could not be opened. Sought down the `cause` chain too.
-const REDIS_DOWN_NAMES = new Set(['MaxRetriesPerRequestError'])
+// What ioredis throws while Redis is away or hung: the command ran out of retries, got no
+// answer within `commandTimeout`, the connection closed under it, or the socket could not
+// be opened. express-session and connect-redis pass these on unchanged (a session that
+// cannot be loaded or saved); they are sought down the `cause` chain too.
+const REDIS_DOWN_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError'])
 const REDIS_DOWN_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -27,7 +29,8 @@ const REDIS_DOWN_CODES = new Set([
   'EHOSTUNREACH',
   'ENOTCONN',
 ])
-const REDIS_DOWN_MESSAGE = /^(Connection is closed\.?|Stream isn't writeable.*|connect ECONNREFUSED .*)$/
+const REDIS_DOWN_MESSAGE =
+  /^(Command timed out|Connection is closed\.?|Stream isn't writeable.*|connect ECONNREFUSED .*)$/
 
 /** True when `err` (or a cause of it) says Redis is unreachable, as opposed to a bug. */
 export function isRedisUnavailable(err: unknown): boolean {
@@ -90,7 +93,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     // A request refused before the CSRF token was made (a CSRF failure itself) still renders
     // the signed-in header; and should the page itself fail, the user gets plain words,
-    // never Express's default page with a stack trace.
+    // never Express's default page with a stack trace. Only the signed-in header has a form
+    // (Log out): an anonymous error page makes no token, so a 404 stores no session.
+    if (!res.locals.user) res.locals.csrfToken = ''
     const locals = {
       title: TITLES[appErr.status] ?? 'Error',
       status: appErr.status,

@@ -1,13 +1,12 @@
 import type { RequestHandler } from 'express'
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey, type ConnectionRef } from '../connections/connection-store.js'
+import type { ConnectionRef } from '../connections/connection-store.js'
+import { noticesKey } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { Logger } from '../http/logger.js'
+import type { ProviderId } from '../providers/types.js'
 import type { WebhookQueue } from './webhook-queue.js'
 import type { WebhookStore } from './webhook-store.js'
-
-const noticesKey = (t: string, u: string) => tenantKey(t, `notices:${u}`)
-const LABELS: Record<string, string> = { sms77: 'sms77', nexmo: 'Nexmo' }
 
 /**
  * Tells people when a connection breaks or comes back: a banner on the user's next page,
@@ -20,12 +19,14 @@ export class StatusNotifier {
       users: UserStore
       webhooks: WebhookStore
       queue: WebhookQueue
+      /** The provider's name for people (the registry's `label`). */
+      labelOf: (provider: ProviderId) => string
       logger?: Logger
     },
   ) {}
 
   async statusChanged(ref: ConnectionRef, from: string, to: string): Promise<void> {
-    const label = LABELS[ref.provider] ?? ref.provider
+    const label = this.deps.labelOf(ref.provider)
     const text =
       to === 'needs_reconnect'
         ? `Your ${label} connection stopped working and needs to be reconnected.`

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
+import { WEBHOOK_DUE_KEY as DUE, webhookJobKey as jobKey } from '../redis/keys.js'
 import type { Logger } from '../http/logger.js'
 import type { WebhookSender } from './webhook-delivery.js'
 import type { WebhookStore } from './webhook-store.js'
 
 /** Back-off between attempts: 2 s, 8 s, 30 s, 2 min, 10 min; then the delivery is given up. */
 export const RETRY_DELAYS_MS = [2_000, 8_000, 30_000, 120_000, 600_000]
-
-const DUE = 'webhooks:due'
-const jobKey = (id: string) => `webhooks:job:${id}`
 
 interface Job {
   tenantId: string

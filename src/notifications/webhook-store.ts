@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey } from '../connections/connection-store.js'
-import type { TokenCipher } from '../connections/token-cipher.js'
+import { webhookLogKey as logKey, webhookSettingsKey as settingsKey } from '../redis/keys.js'
+import type { TokenCipher } from '../crypto/token-cipher.js'
 
 export interface WebhookSettings {
   url: string
@@ -17,8 +17,6 @@ export interface DeliveryRecord {
   detail: string
 }
 
-const settingsKey = (t: string) => tenantKey(t, 'webhook')
-const logKey = (t: string) => tenantKey(t, 'webhook-log')
 const LOG_SIZE = 50
 
 /** A tenant's webhook (its signing secret encrypted like tokens) and its recent deliveries. */

@@ -5,7 +5,7 @@ import { connectRedis, createRedis } from '../redis/client.js'
 import { TenantStore } from '../tenants/tenant-store.js'
 import { ROLES, UserStore } from '../auth/user-store.js'
 import { AccountService } from '../auth/account-service.js'
-import { TokenCipher } from '../connections/token-cipher.js'
+import { TokenCipher } from '../crypto/token-cipher.js'
 import { seedDemo } from '../support/seed-demo.js'
 import { formatReport, reencryptAll } from './reencrypt.js'
 

@@ -1,6 +1,13 @@
 import type { RedisClient } from '../redis/client.js'
+import {
+  ANY_TENANT,
+  connectionKeyPattern,
+  isConnectionKey,
+  tenantCredentialsKey,
+  webhookSettingsKey,
+} from '../redis/keys.js'
 import { scanKeys } from '../redis/scan.js'
-import { TokenCipher } from '../connections/token-cipher.js'
+import { TokenCipher } from '../crypto/token-cipher.js'
 
 export interface ReencryptCounts {
   reencrypted: number
@@ -22,7 +29,6 @@ const SWAP_SCRIPT = `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then ret
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 return 1`
 
-const CONNECTION_KEY = /^t:\{[^}]+\}:conn:[^:]+:[^:]+$/
 const ATTEMPTS = 5
 
 type Outcome = keyof ReencryptCounts
@@ -62,8 +68,8 @@ export async function reencryptAll(redis: RedisClient, cipher: TokenCipher): Pro
   const report: ReencryptReport = { connections: zero(), credentials: zero(), webhooks: zero() }
   const current = (blob: string) => TokenCipher.keyIdOf(blob) === cipher.currentKeyId
 
-  for await (const key of scanKeys(redis, 't:{*}:conn:*')) {
-    if (!CONNECTION_KEY.test(key)) continue // refresh locks share the pattern
+  for await (const key of scanKeys(redis, connectionKeyPattern())) {
+    if (!isConnectionKey(key)) continue // refresh locks share the pattern
     const outcome = await reencryptField(redis, key, 'secrets', (blob) =>
       current(blob)
         ? undefined
@@ -72,7 +78,7 @@ export async function reencryptAll(redis: RedisClient, cipher: TokenCipher): Pro
     if (outcome) report.connections[outcome]++
   }
 
-  for await (const key of scanKeys(redis, 't:{*}:provider-credentials')) {
+  for await (const key of scanKeys(redis, tenantCredentialsKey(ANY_TENANT))) {
     for (const provider of await redis.hkeys(key)) {
       const aad = `${key}:${provider}`
       const outcome = await reencryptField(redis, key, provider, (raw) => {
@@ -85,7 +91,7 @@ export async function reencryptAll(redis: RedisClient, cipher: TokenCipher): Pro
     }
   }
 
-  for await (const key of scanKeys(redis, 't:{*}:webhook')) {
+  for await (const key of scanKeys(redis, webhookSettingsKey(ANY_TENANT))) {
     const outcome = await reencryptField(redis, key, 'secret', (blob) =>
       current(blob) ? undefined : ['secret', cipher.encrypt(cipher.decrypt(blob, key), key)],
     )

@@ -1,18 +1,12 @@
-import { Agent, errors as undiciErrors, request } from 'undici'
-import { ProviderError } from '../errors.js'
+import { Agent, request, type Dispatcher } from 'undici'
+import type { ProviderId } from './types.js'
 
 /**
- * The one way out to a provider: undici with connect, header and body timeouts, so a
- * slow provider costs a bounded wait and never a hung request. Failures become
- * ProviderError values here and nowhere else.
+ * The one way out to a provider: undici with connect, header and body timeouts, so a slow
+ * provider costs a bounded wait and never a hung request. It says what happened on the wire
+ * (an answer, or a {@link TransportError}); what that means to a user is decided by each
+ * provider's `errors.ts`.
  */
-const agent = new Agent({
-  connectTimeout: 3_000,
-  headersTimeout: 8_000,
-  bodyTimeout: 8_000,
-  keepAliveTimeout: 10_000,
-})
-
 export interface ProviderResponse {
   status: number
   contentType: string
@@ -28,100 +22,126 @@ export interface ProviderRequest {
   timeoutMs?: number
 }
 
-const MAX_BODY_BYTES = 2 * 1024 * 1024
-
+/** Sees every provider call once it ends (metrics, benchmarks); `endpoint` is the full URL. */
 export type ProviderCallObserver = (
   provider: string,
   endpoint: string,
   outcome: string,
   seconds: number,
 ) => void
-const observers = new Set<ProviderCallObserver>()
 
-/** Adds an observer of every provider call (metrics); returns its removal. */
-export function onCall(o: ProviderCallObserver): () => void {
-  observers.add(o)
-  return () => observers.delete(o)
+/** Why a call brought back no answer to read: too slow, too large, or no connection at all. */
+export class TransportError extends Error {
+  constructor(
+    readonly kind: 'timeout' | 'too_large' | 'unreachable',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'TransportError'
+  }
 }
 
-function report(provider: string, url: string, outcome: string, started: number): void {
-  const seconds = (performance.now() - started) / 1000
-  for (const o of observers) {
+export interface HttpClientOptions {
+  /** The undici dispatcher calls go through; by default one keep-alive Agent per client. */
+  dispatcher?: Dispatcher
+  observers?: ProviderCallObserver[]
+  /** An answer larger than this is refused unread (default 2 MiB). */
+  maxBodyBytes?: number
+}
+
+export class HttpClient {
+  private readonly dispatcher: Dispatcher
+  private readonly observers: Set<ProviderCallObserver>
+  private readonly maxBodyBytes: number
+
+  constructor(opts: HttpClientOptions = {}) {
+    this.dispatcher =
+      opts.dispatcher ??
+      new Agent({
+        connectTimeout: 3_000,
+        headersTimeout: 8_000,
+        bodyTimeout: 8_000,
+        keepAliveTimeout: 10_000,
+      })
+    this.observers = new Set(opts.observers)
+    this.maxBodyBytes = opts.maxBodyBytes ?? 2 * 1024 * 1024
+  }
+
+  /** Adds an observer of every later call; returns its removal. */
+  observe(o: ProviderCallObserver): () => void {
+    this.observers.add(o)
+    return () => this.observers.delete(o)
+  }
+
+  /** One call; resolves with any HTTP answer, rejects only with a {@link TransportError}. */
+  async request(provider: ProviderId, req: ProviderRequest): Promise<ProviderResponse> {
+    const started = performance.now()
     try {
-      o(provider, url, outcome, seconds)
-    } catch {
-      // An observer never breaks a provider call.
+      const res = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        dispatcher: this.dispatcher,
+        signal: AbortSignal.timeout(req.timeoutMs ?? 8_000),
+      })
+      const body = await this.readBounded(res.headers['content-length'], res.body)
+      const contentType = String(res.headers['content-type'] ?? '')
+      const outcome = res.statusCode < 400 ? 'ok' : `http_${Math.floor(res.statusCode / 100)}xx`
+      this.report(provider, req.url, outcome, started)
+      return { status: res.statusCode, contentType, body }
+    } catch (err) {
+      const failure = toTransportError(err)
+      const outcome = failure.kind === 'unreachable' ? 'network_error' : failure.kind
+      this.report(provider, req.url, outcome, started)
+      throw failure
+    }
+  }
+
+  /** Closes the pooled connections (tests, shutdown). */
+  close(): Promise<void> {
+    return this.dispatcher.close()
+  }
+
+  private async readBounded(
+    declared: string | string[] | undefined,
+    body: Dispatcher.ResponseData['body'],
+  ): Promise<string> {
+    const limit = this.maxBodyBytes
+    const tooLarge = () => new TransportError('too_large', `response body over ${limit} bytes`)
+    if (typeof declared === 'string' && Number(declared) > limit) {
+      body.destroy()
+      throw tooLarge()
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    // Leaving the loop by a throw destroys the stream: the rest is never downloaded.
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > limit) throw tooLarge()
+      chunks.push(chunk)
+    }
+    return Buffer.concat(chunks).toString('utf8')
+  }
+
+  private report(provider: string, url: string, outcome: string, started: number): void {
+    const seconds = (performance.now() - started) / 1000
+    for (const o of this.observers) {
+      try {
+        o(provider, url, outcome, seconds)
+      } catch {
+        // An observer never breaks a provider call.
+      }
     }
   }
 }
 
-export async function providerRequest(provider: string, req: ProviderRequest): Promise<ProviderResponse> {
-  const started = performance.now()
-  try {
-    const res = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      dispatcher: agent,
-      signal: AbortSignal.timeout(req.timeoutMs ?? 8_000),
-    })
-    const body = await readBounded(res.body)
-    const contentType = String(res.headers['content-type'] ?? '')
-    report(
-      provider,
-      req.url,
-      res.statusCode < 400 ? 'ok' : `http_${Math.floor(res.statusCode / 100)}xx`,
-      started,
-    )
-    return { status: res.statusCode, contentType, body }
-  } catch (err) {
-    report(
-      provider,
-      req.url,
-      /timeout|abort/i.test((err as Error)?.name ?? '') ? 'timeout' : 'network_error',
-      started,
-    )
-    if (err instanceof ProviderError) throw err
-    throw new ProviderError(
-      provider,
-      'provider_unavailable',
-      `${labelOf(provider)} did not answer in time or could not be reached.`,
-      describeNetworkError(err),
-    )
-  }
-}
-
-async function readBounded(body: AsyncIterable<Buffer>): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += chunk.length
-    if (size > MAX_BODY_BYTES) throw new Error(`response body over ${MAX_BODY_BYTES} bytes`)
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
-function describeNetworkError(err: unknown): Error {
-  if (err instanceof undiciErrors.UndiciError || err instanceof Error)
-    return new Error(`${err.name}: ${err.message}`)
-  return new Error(String(err))
-}
-
-export function labelOf(provider: string): string {
-  return provider === 'nexmo' ? 'Nexmo' : provider
-}
-
-/** Parses JSON or throws ProviderError `provider_bad_response`, keeping a short excerpt as cause. */
-export function parseJson(provider: string, body: string): unknown {
-  try {
-    return JSON.parse(body)
-  } catch (err) {
-    throw new ProviderError(
-      provider,
-      'provider_bad_response',
-      `${labelOf(provider)} sent an answer Switchboard could not read.`,
-      new Error(`invalid JSON (${body.length} bytes)`, { cause: err }),
-    )
-  }
+function toTransportError(err: unknown): TransportError {
+  if (err instanceof TransportError) return err
+  const e = err instanceof Error ? err : new Error(String(err))
+  // Only name and message: an undici error's other fields may hold request headers.
+  const cause = new Error(`${e.name}: ${e.message}`)
+  // AbortSignal.timeout → TimeoutError; undici → ConnectTimeoutError, HeadersTimeoutError, BodyTimeoutError.
+  const kind = /timeout|abort/i.test(e.name) ? 'timeout' : 'unreachable'
+  return new TransportError(kind, cause.message, { cause })
 }

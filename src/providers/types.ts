@@ -46,15 +46,15 @@ export interface Money {
 export interface AccountProfile {
   accountId: string
   label: string
-  /** Shown on the dashboard card in this order. */
-  fields: Array<{ label: string; value: string }>
+  /** Shown on the dashboard card in this order; the view formats Money for the reader. */
+  fields: Array<{ label: string; value: string | Money }>
   balance?: Money
   /** Company or alias, when the provider names one (shown and searchable in support). */
   company?: string
 }
 
 export type PanelView =
-  | { kind: 'stats'; items: Array<{ label: string; value: string }> }
+  | { kind: 'stats'; items: Array<{ label: string; value: string | Money }> }
   | { kind: 'table'; columns: string[]; rows: string[][]; empty: string; note?: string }
   | {
       kind: 'chart'

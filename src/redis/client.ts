@@ -13,15 +13,34 @@ export type RedisClient = Redis | Cluster
 
 const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2_000)
 
-// Fail commands fast while Redis is away instead of queueing them forever; the app
+/**
+ * How long one command may wait for its answer. The contract answers every request within
+ * 10 s even when Redis hangs (stopped, or a network that drops packets and keeps the socket
+ * open), and a page makes a few round trips one after another (session, user, page data,
+ * the session's touch at the end): 4 × 2 s stays under 10 s. Redis answers in well under a
+ * millisecond, so 2 s only ever fires on a Redis that is not answering at all.
+ *
+ * It applies to every command on these clients, blocking ones too: a BLPOP/XREAD BLOCK or
+ * BullMQ worker would be cut off after 2 s, so they must use their own connection without
+ * `commandTimeout` (BullMQ opens its own), never this client or a `duplicate()` of it.
+ */
+export const COMMAND_TIMEOUT_MS = 2_000
+
+// Fail commands fast while Redis is away or hung instead of queueing them forever; the app
 // answers 503 and ioredis keeps reconnecting in the background.
 const COMMON: RedisOptions = {
   // Commands issued in the same tick share one round trip (measured in bench/: a page
   // issues several independent reads).
   enableAutoPipelining: true,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  // A command queued while disconnected fails at the first failed reconnect; with the
+  // timeout above it never waits longer than 2 s either way.
   maxRetriesPerRequest: 1,
   enableOfflineQueue: true,
-  connectTimeout: 5_000,
+  // Below the 10 s budget: a server that accepts TCP but never finishes the handshake.
+  connectTimeout: 3_000,
+  // Notices a peer that vanished without a FIN (a dead host, a dropped route).
+  keepAlive: 10_000,
   retryStrategy,
 }
 

@@ -1,10 +1,11 @@
 import express, { type Router } from 'express'
-import { z } from 'zod'
 import { createSms77Sandbox } from './sms77/index.js'
+import { controlRouter } from './control-routes.js'
 import { createNexmoSandbox } from './nexmo/index.js'
 import { emptyStats, noFaults, type SandboxControl, type SandboxOptions, type SandboxStats } from './types.js'
 
-export type { SandboxControl, SandboxOptions } from './types.js'
+export type { SandboxControl, SandboxOptions, Sms77Revocation } from './types.js'
+export { tokenFingerprint } from './sms77/oauth/revoke-token.js'
 
 /** Where each emulated host lives below the sandbox's mount point. */
 export const SANDBOX_PATHS = {
@@ -38,9 +39,11 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     revokeSms77RefreshTokens: sms77.revokeRefreshTokens,
     revokeNexmoAccessTokens: nexmo.revokeAccessTokens,
     sms77RefreshTokens: sms77.refreshTokens,
+    sms77Revocations: () => stats.sms77.revocations.map((r) => ({ ...r })),
     reset() {
       // The emulators hold references to their own part of stats: mutate, never replace.
       const fresh = emptyStats()
+      // A fresh revocations array too, so a copy a test holds from before stays as it was.
       Object.assign(stats.sms77, fresh.sms77)
       Object.assign(stats.nexmo, fresh.nexmo)
       Object.assign(faults, noFaults())
@@ -53,50 +56,4 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   router.use(SANDBOX_PATHS.nexmoRest, nexmo.rest)
   router.use('/_control', controlRouter(control))
   return { router, control }
-}
-
-const ControlCommand = z.object({
-  faults: z
-    .object({
-      apiLatencyMs: z.number().int().min(0).max(60_000),
-      tokenLatencyMs: z.number().int().min(0).max(60_000),
-      tokenFails: z.boolean(),
-      apiFails: z.boolean(),
-      apiMalformed: z.boolean(),
-      apiHangs: z.boolean(),
-    })
-    .partial()
-    .optional(),
-  accessTokenTtlSec: z.number().int().min(1).max(86_400).optional(),
-  action: z
-    .enum([
-      'expire_sms77_access_tokens',
-      'revoke_sms77_refresh_tokens',
-      'revoke_nexmo_access_tokens',
-      'reset',
-    ])
-    .optional(),
-})
-
-/** JSON control surface so a benchmark or another process can read stats and flip faults. */
-function controlRouter(control: SandboxControl): Router {
-  const r = express.Router()
-  r.get('/', (_req, res) => {
-    res.json({ stats: control.stats, faults: control.faults })
-  })
-  r.post('/', express.json({ limit: '16kb' }), (req, res) => {
-    const cmd = ControlCommand.safeParse(req.body)
-    if (!cmd.success) {
-      res.status(400).json({ error: 'invalid_request', issues: cmd.error.issues })
-      return
-    }
-    if (cmd.data.faults) control.setFaults(cmd.data.faults)
-    if (cmd.data.accessTokenTtlSec) control.options.sms77.accessTokenTtlSec = cmd.data.accessTokenTtlSec
-    if (cmd.data.action === 'expire_sms77_access_tokens') control.expireSms77AccessTokens()
-    if (cmd.data.action === 'revoke_sms77_refresh_tokens') control.revokeSms77RefreshTokens()
-    if (cmd.data.action === 'revoke_nexmo_access_tokens') control.revokeNexmoAccessTokens()
-    if (cmd.data.action === 'reset') control.reset()
-    res.json({ stats: control.stats, faults: control.faults })
-  })
-  return r
 }

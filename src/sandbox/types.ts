@@ -11,6 +11,39 @@ export interface Sms77SandboxOptions {
   codeTtlSec: number
   /** How long a rotated-out refresh token keeps working, seconds (0 = never). */
   refreshGraceSec: number
+  /**
+   * A refresh token not used within this many seconds is dead (`invalid_grant`). Each use
+   * rotates it, so this is the longest a grant may sit idle. Default 1209600 (14 days,
+   * bshaffer's `refresh_token_lifetime`, PROVIDERS.md §1 "Lifetime").
+   */
+  refreshTokenTtlSec?: number
+  /** Refuse GET /authorize without a `code_challenge` (proves the client sends PKCE). Default false. */
+  requirePkce?: boolean
+}
+
+/** bshaffer/oauth2-server-php's default `refresh_token_lifetime`, seconds. */
+export const DEFAULT_REFRESH_TOKEN_TTL_SEC = 1_209_600
+
+/**
+ * One authenticated call of the emulated `POST /revoke` (RFC 7009). The token itself is
+ * never kept: `tokenSha256` (hex) lets a test tell which token it was.
+ */
+export interface Sms77Revocation {
+  /** The client that authenticated the call. */
+  clientId: string
+  /** How it authenticated: HTTP Basic, or client_id / client_secret in the form body. */
+  clientAuth: 'basic' | 'body'
+  /** What the token turned out to be; `unknown` when it was not (or no longer) valid. */
+  tokenKind: 'refresh_token' | 'access_token' | 'unknown'
+  /** `token_type_hint` as sent, when it was one of the two known values. */
+  hint: 'refresh_token' | 'access_token' | undefined
+  /** revoked; inactive (unknown, expired, already revoked: 200, nothing done); refused (another client's token: 400). */
+  outcome: 'revoked' | 'inactive' | 'refused'
+  /** The account the grant belonged to, when the token was found. */
+  userId: number | undefined
+  tokenSha256: string
+  /** Epoch milliseconds. */
+  at: number
 }
 
 export interface NexmoSandboxOptions {
@@ -39,6 +72,8 @@ export interface SandboxFaults {
   apiMalformed: boolean
   /** Never answer gateway / REST API calls (the socket stays open). */
   apiHangs: boolean
+  /** Answer every sms77 /revoke call with HTTP 503 (nothing is revoked). */
+  revokeFails: boolean
 }
 
 /** Counters the tests read to prove what happened at the provider. */
@@ -52,6 +87,8 @@ export interface SandboxStats {
     apiCalls: Record<string, number>
     /** How the client authenticated at /token, counted: 'basic' | 'body' | 'none'. */
     tokenClientAuth: Record<string, number>
+    /** Authenticated /revoke calls, oldest first (the last 1000). */
+    revocations: Sms77Revocation[]
   }
   nexmo: {
     requestTokens: number
@@ -75,6 +112,8 @@ export interface SandboxControl {
   revokeNexmoAccessTokens(): void
   /** The current (valid) refresh tokens of sms77, for tests that check rotation. */
   sms77RefreshTokens(): string[]
+  /** A copy of `stats.sms77.revocations`: who revoked what at the emulated /revoke. */
+  sms77Revocations(): Sms77Revocation[]
   reset(): void
 }
 
@@ -88,6 +127,7 @@ export function emptyStats(): SandboxStats {
       meCalls: 0,
       apiCalls: {},
       tokenClientAuth: {},
+      revocations: [],
     },
     nexmo: { requestTokens: 0, accessTokens: 0, apiCalls: {}, signatureFailures: 0 },
   }
@@ -101,5 +141,6 @@ export function noFaults(): SandboxFaults {
     apiFails: false,
     apiMalformed: false,
     apiHangs: false,
+    revokeFails: false,
   }
 }

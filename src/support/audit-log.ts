@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey } from '../connections/connection-store.js'
+import { auditKey } from '../redis/keys.js'
 
 export type AuditAction =
   | 'support.view'
@@ -10,6 +10,10 @@ export type AuditAction =
   | 'admin.role_changed'
   | 'admin.user_removed'
   | 'admin.credentials_changed'
+  | 'admin.webhook_changed'
+  | 'admin.webhook_removed'
+  | 'admin.webhook_test_sent'
+  | 'admin.settings_changed'
 
 export interface AuditEntry {
   id: string
@@ -22,7 +26,6 @@ export interface AuditEntry {
 }
 
 const MAX_ENTRIES = 10_000
-const auditKey = (tenantId: string) => tenantKey(tenantId, 'audit')
 
 /** A capped Redis stream per tenant: who did what, when, to which accounts. */
 export class AuditLog {

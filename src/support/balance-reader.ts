@@ -1,8 +1,9 @@
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import { refOf } from '../connections/connection-store.js'
 import { isAppError } from '../errors.js'
 import type { ProviderId } from '../providers/types.js'
 import { Semaphore } from './semaphore.js'
-import { refOf, type SupportIndex, type SupportRow } from './support-index.js'
+import type { SupportIndex, SupportRow } from './support-index.js'
 
 export const BALANCE_TTL_MS = 60_000
 const PER_PROVIDER = 8

@@ -3,10 +3,9 @@ import { z } from 'zod'
 import { requireRole, requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import { parseInput } from '../http/validate.js'
-import { formatMoney } from '../providers/money.js'
+import { formatMoney } from '../views/format.js'
 import type { ProviderRegistry } from '../providers/registry.js'
-import { tenantConnectionsKey } from '../connections/connection-store.js'
-import type { RedisClient } from '../redis/client.js'
+import type { ConnectionStore } from '../connections/connection-store.js'
 import type { AuditLog } from './audit-log.js'
 import type { BalanceReader } from './balance-reader.js'
 import { csvLine } from './csv.js'
@@ -27,7 +26,7 @@ const RefreshForm = ListQuery.extend({
 })
 
 export interface SupportDeps {
-  redis: RedisClient
+  connections: ConnectionStore
   index: SupportIndex
   reader: BalanceReader
   audit: AuditLog
@@ -114,7 +113,6 @@ export function supportRoutes(deps: SupportDeps): Router {
 
   r.get('/support/export.csv', async (req, res) => {
     const user = requireUser(req)
-    const key = tenantConnectionsKey(user.tenantId)
     res.type('text/csv; charset=utf-8').attachment(`switchboard-${user.tenantId}-accounts.csv`)
     res.write(
       csvLine([
@@ -133,7 +131,7 @@ export function supportRoutes(deps: SupportDeps): Router {
     let exported = 0
     // In batches straight from the indexes: the whole tenant is never held in memory.
     for (let offset = 0; ; offset += 500) {
-      const members = await deps.redis.zrange(key, offset, String(offset + 499))
+      const { members } = await deps.connections.listMembers(user.tenantId, { offset, count: 500 })
       if (members.length === 0) break
       for (const row of await deps.index.rows(user.tenantId, members)) {
         const e = row.entry

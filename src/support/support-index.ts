@@ -1,10 +1,12 @@
 import type { RedisClient } from '../redis/client.js'
 import {
-  connectionKey,
-  tenantConnectionsKey,
-  tenantKey,
-  type ConnectionRef,
-} from '../connections/connection-store.js'
+  supportBalanceKey as balanceKey,
+  supportEntriesKey as entryKey,
+  supportSearchKey as searchKey,
+  supportSearchTextKey as searchTextKey,
+} from '../redis/keys.js'
+import type { UserStore } from '../auth/user-store.js'
+import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
 import type { Money, ProviderId } from '../providers/types.js'
 
 /**
@@ -33,19 +35,7 @@ export interface SupportRow {
 
 export type SortOrder = 'recent' | 'balance_asc' | 'balance_desc' | 'email'
 
-const searchKey = (t: string) => tenantKey(t, 'support:search')
-const searchTextKey = (t: string) => tenantKey(t, 'support:search-text')
-const balanceKey = (t: string) => tenantKey(t, 'support:balance')
-const entryKey = (t: string) => tenantKey(t, 'support:entries')
-
-export function memberOf(ref: ConnectionRef): string {
-  return `${ref.userId}:${ref.provider}`
-}
-
-export function refOf(tenantId: string, member: string): ConnectionRef {
-  const [userId, provider] = member.split(':') as [string, ProviderId]
-  return { tenantId, userId, provider }
-}
+const searchText = (words: string[]) => words.filter(Boolean).join(' ').toLowerCase().replace(/\0/g, '')
 
 // Returns matches in the set's (lexicographic) order after skipping `offset`: one round trip.
 const SEARCH_SCRIPT = `
@@ -64,12 +54,15 @@ end
 return { seen, out }`
 
 export class SupportIndex {
-  constructor(private readonly redis: RedisClient) {}
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly records: { connections: ConnectionStore; users: UserStore },
+  ) {}
 
   /** (Re)indexes a connection for search under its user's email and account names. */
   async indexConnection(ref: ConnectionRef, words: string[]): Promise<void> {
     const member = memberOf(ref)
-    const text = words.filter(Boolean).join(' ').toLowerCase().replace(/\0/g, '')
+    const text = searchText(words)
     const old = await this.redis.hget(searchTextKey(ref.tenantId), member)
     const m = this.redis.multi()
     if (old !== null && old !== text) m.zrem(searchKey(ref.tenantId), `${old}\0${member}`)
@@ -79,6 +72,25 @@ export class SupportIndex {
       .zadd(balanceKey(ref.tenantId), 'NX', '-inf', member)
       .hset(searchTextKey(ref.tenantId), member, text)
       .exec()
+  }
+
+  /**
+   * Indexes many connections of one tenant, with their balances, in one pipeline: for
+   * seeding demo data, where none of them was indexed before.
+   */
+  async indexMany(items: Array<{ ref: ConnectionRef; words: string[]; entry: BalanceEntry }>): Promise<void> {
+    if (items.length === 0) return
+    const p = this.redis.pipeline()
+    for (const { ref, words, entry } of items) {
+      const member = memberOf(ref)
+      const text = searchText(words)
+      p.zadd(searchKey(ref.tenantId), 0, `${text}\0${member}`)
+      p.hset(searchTextKey(ref.tenantId), member, text)
+      if (entry.balance) p.zadd(balanceKey(ref.tenantId), entry.balance.amount, member)
+      else p.zadd(balanceKey(ref.tenantId), 'NX', '-inf', member)
+      p.hset(entryKey(ref.tenantId), member, JSON.stringify(entry))
+    }
+    await p.exec()
   }
 
   async removeConnection(ref: ConnectionRef): Promise<void> {
@@ -123,13 +135,10 @@ export class SupportIndex {
       )) as [number, string[]]
       return { total, members }
     }
+    if (opts.sort === 'recent')
+      return this.records.connections.listMembers(tenantId, { offset, count: limit, newestFirst: true })
     // The search set's members start with the email (all scores 0), so its order is by email.
-    const key =
-      opts.sort === 'recent'
-        ? tenantConnectionsKey(tenantId)
-        : opts.sort === 'email'
-          ? searchKey(tenantId)
-          : balanceKey(tenantId)
+    const key = opts.sort === 'email' ? searchKey(tenantId) : balanceKey(tenantId)
     const stop = String(offset + limit - 1)
     const m = this.redis.multi().zcard(key)
     if (opts.sort === 'balance_asc' || opts.sort === 'email') m.zrange(key, offset, stop)
@@ -139,31 +148,36 @@ export class SupportIndex {
     return { total, members }
   }
 
-  /** Everything a row shows, for a page of members, in one pipeline. */
+  /** Everything a row shows, for a page of members, read from the stores that own it. */
   async rows(tenantId: string, members: string[]): Promise<SupportRow[]> {
     if (members.length === 0) return []
-    const p = this.redis.pipeline()
-    for (const member of members) {
-      const ref = refOf(tenantId, member)
-      p.hmget(connectionKey(ref), 'status', 'accountLabel', 'createdAt')
-      p.hget(tenantKey(tenantId, `user:${ref.userId}`), 'email')
-    }
-    const results = (await p.exec()) ?? []
-    const entries = await this.entries(tenantId, members)
+    const refs = members.map((member) => refOf(tenantId, member))
+    const [summaries, emails, entries] = await Promise.all([
+      this.records.connections.summaries(refs),
+      this.records.users.emails(
+        tenantId,
+        refs.map((ref) => ref.userId),
+      ),
+      this.entries(tenantId, members),
+    ])
     return members.flatMap((member, i) => {
-      const [status, accountLabel, createdAt] = (results[i * 2]?.[1] as (string | null)[]) ?? []
-      if (!status) return []
-      const ref = refOf(tenantId, member)
+      const summary = summaries[i]
+      if (!summary) return []
+      const ref = refs[i]!
       return [
         {
           member,
           userId: ref.userId,
           provider: ref.provider,
-          email: (results[i * 2 + 1]?.[1] as string | null) ?? '(removed user)',
+          email: emails[i] ?? '(removed user)',
           status:
-            status === 'needs_reconnect' ? 'needs_reconnect' : entries[i]!.error ? 'error' : 'connected',
-          accountLabel: accountLabel ?? '',
-          connectedAt: Number(createdAt),
+            summary.status === 'needs_reconnect'
+              ? 'needs_reconnect'
+              : entries[i]!.error
+                ? 'error'
+                : 'connected',
+          accountLabel: summary.accountLabel,
+          connectedAt: summary.createdAt,
           entry: entries[i]!,
         },
       ]

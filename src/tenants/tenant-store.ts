@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
-import { tenantKey } from '../connections/connection-store.js'
+import { tenantMetaKey } from '../redis/keys.js'
 
 export interface Tenant {
   id: string
@@ -34,9 +34,9 @@ export class TenantStore {
       const id = i === 0 ? base : `${base}-${randomBytes(3).toString('hex')}`
       const tenant = { id, name, createdAt: Date.now(), lowBalanceThreshold: DEFAULT_LOW_BALANCE }
       // HSETNX on the name field claims the slug atomically.
-      const claimed = await this.redis.hsetnx(tenantKey(id, 'meta'), 'name', name)
+      const claimed = await this.redis.hsetnx(tenantMetaKey(id), 'name', name)
       if (claimed) {
-        await this.redis.hset(tenantKey(id, 'meta'), { id, createdAt: String(tenant.createdAt) })
+        await this.redis.hset(tenantMetaKey(id), { id, createdAt: String(tenant.createdAt) })
         return tenant
       }
     }
@@ -44,7 +44,7 @@ export class TenantStore {
   }
 
   async get(id: string): Promise<Tenant | null> {
-    const h = await this.redis.hgetall(tenantKey(id, 'meta'))
+    const h = await this.redis.hgetall(tenantMetaKey(id))
     if (!h.name) return null
     const threshold = Number(h.lowBalanceThreshold)
     return {
@@ -57,6 +57,6 @@ export class TenantStore {
   }
 
   async setLowBalanceThreshold(id: string, value: number): Promise<void> {
-    await this.redis.hset(tenantKey(id, 'meta'), 'lowBalanceThreshold', String(value))
+    await this.redis.hset(tenantMetaKey(id), 'lowBalanceThreshold', String(value))
   }
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { ProviderError } from '../../errors.js'
 import { parseInput } from '../../http/validate.js'
-import { formatMoney } from '../money.js'
+import type { HttpClient } from '../http.js'
 import type { CallbackOutcome, Provider } from '../types.js'
 import { getBalance, sendSms } from './api.js'
+import { nexmoError } from './errors.js'
 import { accountIdFor, parseTokenPair, signedRequest } from './oauth1.js'
 
 export interface NexmoUrls {
@@ -18,8 +18,11 @@ const CallbackQuery = z
   .object({ oauth_token: param.optional(), oauth_verifier: param.optional(), denied: param.optional() })
   .refine((q) => q.oauth_token || q.denied, { message: 'oauth_token is required', path: ['oauth_token'] })
 
-/** Nexmo / Vonage over OAuth 1.0a three-legged with HMAC-SHA1 (seeds/nexmo-oauth1a.txt). */
-export function nexmoProvider(urls: NexmoUrls): Provider {
+/**
+ * Nexmo / Vonage over OAuth 1.0a three-legged with HMAC-SHA1 (seeds/nexmo-oauth1a.txt).
+ * Every call goes out through `http`, built once by the app.
+ */
+export function nexmoProvider(urls: NexmoUrls, http: HttpClient): Provider {
   return {
     id: 'nexmo',
     label: 'Nexmo',
@@ -28,20 +31,13 @@ export function nexmoProvider(urls: NexmoUrls): Provider {
     scopes: [],
     refreshable: false,
     async begin({ credentials, callbackUrl }) {
-      const res = await signedRequest(credentials, {
+      const res = await signedRequest(http, credentials, {
         method: 'POST',
         url: `${urls.oauthUrl}/request_token`,
         protocol: { oauth_callback: callbackUrl },
       })
-      const pair = parseTokenPair(res, 'request for a sign-in token')
-      if (pair.extras.oauth_callback_confirmed !== 'true') {
-        throw new ProviderError(
-          'nexmo',
-          'provider_bad_response',
-          'Nexmo did not confirm the callback address.',
-          new Error('oauth_callback_confirmed missing'),
-        )
-      }
+      const pair = parseTokenPair(res, 'request_token')
+      if (pair.extras.oauth_callback_confirmed !== 'true') throw nexmoError({ kind: 'callback_unconfirmed' })
       return {
         redirectUrl: `${urls.oauthUrl}/authorize?oauth_token=${encodeURIComponent(pair.token)}`,
         correlation: pair.token,
@@ -63,13 +59,13 @@ export function nexmoProvider(urls: NexmoUrls): Provider {
       }
     },
     async complete({ credentials, params, pendingSecret }) {
-      const res = await signedRequest(credentials, {
+      const res = await signedRequest(http, credentials, {
         method: 'POST',
         url: `${urls.oauthUrl}/access_token`,
         token: { key: params.oauth_token!, secret: pendingSecret ?? '' },
         protocol: { oauth_verifier: params.oauth_verifier! },
       })
-      const pair = parseTokenPair(res, 'exchange for an access token')
+      const pair = parseTokenPair(res, 'access_token')
       const accountId = accountIdFor(pair)
       return {
         secrets: { accessToken: pair.token, tokenSecret: pair.secret },
@@ -81,25 +77,21 @@ export function nexmoProvider(urls: NexmoUrls): Provider {
     },
     async refresh() {
       // OAuth 1.0a access tokens live until revoked: there is nothing to refresh.
-      throw new ProviderError(
-        'nexmo',
-        'invalid_grant',
-        'Nexmo connections cannot be refreshed; reconnect instead.',
-      )
+      throw nexmoError({ kind: 'not_refreshable' })
     },
     async fetchProfile(ctx) {
-      const balance = await getBalance(urls.apiUrl, ctx)
+      const balance = await getBalance(http, urls.apiUrl, ctx)
       return {
         accountId: ctx.grant.accountId,
         label: ctx.grant.accountLabel,
         balance,
         fields: [
           { label: 'Account', value: ctx.grant.accountId },
-          { label: 'Balance', value: formatMoney(balance) },
+          { label: 'Balance', value: balance },
         ],
       }
     },
-    fetchBalance: (ctx) => getBalance(urls.apiUrl, ctx),
+    fetchBalance: (ctx) => getBalance(http, urls.apiUrl, ctx),
     // The balance is on the account card already (fetchProfile); no second call for a panel.
     panels: () => [
       {
@@ -108,6 +100,6 @@ export function nexmoProvider(urls: NexmoUrls): Provider {
         load: async () => ({ kind: 'send_sms', senderHint: 'A name of up to 11 letters, or a number' }),
       },
     ],
-    sendSms: (ctx, message) => sendSms(urls.apiUrl, ctx, message),
+    sendSms: (ctx, message) => sendSms(http, urls.apiUrl, ctx, message),
   }
 }

@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto'
 import OAuth from 'oauth-1.0a'
-import { ProviderError } from '../../errors.js'
-import { providerRequest, type ProviderResponse } from '../http.js'
+import type { HttpClient, ProviderResponse } from '../http.js'
 import type { ClientCredentials } from '../types.js'
+import { checkAnswer, nexmoError, send, type NexmoStep } from './errors.js'
 
 /**
  * The OAuth 1.0a client side of Nexmo (seeds/nexmo-oauth1a.txt, RFC 5849), signing with
@@ -29,6 +29,7 @@ export interface SignedCall {
 }
 
 export async function signedRequest(
+  http: HttpClient,
   consumer: ClientCredentials,
   call: SignedCall,
 ): Promise<ProviderResponse> {
@@ -37,7 +38,7 @@ export async function signedRequest(
   const params = oauth.authorize({ url: call.url, method: call.method, data }, call.token)
   // The library signs `data` but puts only its own parameters in the header: add ours.
   const header = oauth.toHeader({ ...params, ...call.protocol } as OAuth.Authorization)
-  return providerRequest('nexmo', {
+  return send(http, {
     method: call.method,
     url: call.url,
     headers: {
@@ -57,33 +58,13 @@ export interface TokenPair {
 }
 
 /** Parses a form-encoded token answer (RFC 5849 §2.1 / §2.3). */
-export function parseTokenPair(res: ProviderResponse, step: string): TokenPair {
-  if (res.status === 401)
-    throw new ProviderError(
-      'nexmo',
-      'token_rejected',
-      `Nexmo refused the ${step}.`,
-      new Error(`${step}: HTTP 401`),
-    )
-  if (res.status !== 200) {
-    throw new ProviderError(
-      'nexmo',
-      res.status >= 500 ? 'provider_unavailable' : 'provider_rejected',
-      `Nexmo could not complete the ${step} right now.`,
-      new Error(`${step}: HTTP ${res.status}`),
-    )
-  }
+export function parseTokenPair(res: ProviderResponse, step: NexmoStep): TokenPair {
+  checkAnswer(step, res)
   const form = new URLSearchParams(res.body)
   const token = form.get('oauth_token')
   const secret = form.get('oauth_token_secret')
-  if (!token || !secret || token.length > 512 || secret.length > 512) {
-    throw new ProviderError(
-      'nexmo',
-      'provider_bad_response',
-      `Nexmo answered the ${step} with something Switchboard could not use.`,
-      new Error(`${step}: no oauth_token/oauth_token_secret`),
-    )
-  }
+  if (!token || !secret || token.length > 512 || secret.length > 512)
+    throw nexmoError({ kind: 'no_token_pair', step })
   const extras = Object.fromEntries(
     [...form].filter(([k]) => k !== 'oauth_token' && k !== 'oauth_token_secret'),
   )

@@ -1,11 +1,15 @@
-import { ProviderError } from '../../errors.js'
-import { parseJson, providerRequest } from '../http.js'
+import type { HttpClient } from '../http.js'
+import { checkAnswer, readJson, send } from './errors.js'
 
 /**
- * Calls to gateway.sms77.io with a Bearer token. sms77 reports auth failures in the body
- * as well as (maybe) in the status, so both are read (PROVIDERS.md §2 "Errors", §5.2):
- * HTTP 401 or body `900` means the token failed; 403 or `902` that the scope is missing.
+ * Calls to gateway.sms77.io with a Bearer token (PROVIDERS.md §2). sms77 reports auth
+ * failures in the body as well as (maybe) in the status; errors.ts reads both.
  */
+export interface Gateway {
+  http: HttpClient
+  apiUrl: string
+}
+
 export interface GatewayCall {
   method: 'GET' | 'POST'
   path: string
@@ -19,14 +23,14 @@ export interface GatewayResult {
 }
 
 export async function callGateway(
-  apiUrl: string,
+  gw: Gateway,
   accessToken: string,
   call: GatewayCall,
 ): Promise<GatewayResult> {
   const qs = call.query ? `?${new URLSearchParams(call.query)}` : ''
-  const res = await providerRequest('sms77', {
+  const res = await send(gw.http, {
     method: call.method,
-    url: `${apiUrl}${call.path}${qs}`,
+    url: `${gw.apiUrl}${call.path}${qs}`,
     headers: {
       authorization: `Bearer ${accessToken}`,
       accept: 'application/json',
@@ -36,42 +40,11 @@ export async function callGateway(
     body: call.form ? new URLSearchParams(call.form).toString() : undefined,
     timeoutMs: 5_000,
   })
-  const code = bodyCode(res.body)
-  if (res.status === 401 || code === '900') {
-    throw new ProviderError(
-      'sms77',
-      'token_rejected',
-      'sms77 did not accept the access token.',
-      new Error(`gateway ${call.path}: HTTP ${res.status} code ${code ?? '-'}`),
-    )
-  }
-  if (res.status === 403 || code === '902') {
-    throw new ProviderError(
-      'sms77',
-      'provider_rejected',
-      'This connection was not granted access to this feature.',
-      new Error(`gateway ${call.path}: HTTP ${res.status} code ${code ?? '-'}`),
-    )
-  }
-  if (res.status >= 400 || code === '903') {
-    const kind = res.status >= 500 ? 'provider_unavailable' : 'provider_rejected'
-    throw new ProviderError(
-      'sms77',
-      kind,
-      'sms77 could not answer this request right now.',
-      new Error(`gateway ${call.path}: HTTP ${res.status} code ${code ?? '-'}`),
-    )
-  }
+  checkAnswer('gateway', call.path, res)
   return { body: res.body, contentType: res.contentType }
 }
 
-/** The status code when the whole body is one (`900`, `"900"`, `900\n…`), else undefined. */
-export function bodyCode(body: string): string | undefined {
-  const m = /^\s*"?(\d{3})"?\s*(\n|$)/.exec(body)
-  return m?.[1]
-}
-
-export async function gatewayJson(apiUrl: string, accessToken: string, call: GatewayCall): Promise<unknown> {
-  const res = await callGateway(apiUrl, accessToken, call)
-  return parseJson('sms77', res.body)
+export async function gatewayJson(gw: Gateway, accessToken: string, call: GatewayCall): Promise<unknown> {
+  const res = await callGateway(gw, accessToken, call)
+  return readJson(res.body)
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { ProviderError } from '../../errors.js'
 import { parseInput } from '../../http/validate.js'
+import type { HttpClient } from '../http.js'
 import type { CallbackOutcome, ClientCredentials, Grant, Provider } from '../types.js'
 import {
   authorizeUrl,
@@ -9,6 +9,7 @@ import {
   refreshAccessToken,
   type TokenResponse,
 } from './oauth2.js'
+import { sms77Error } from './errors.js'
 import { sms77Panels, loadBalance } from './panels.js'
 import { fetchMe } from './profile.js'
 import { SMS77_SCOPES } from './scopes.js'
@@ -50,8 +51,12 @@ function toGrant(
   }
 }
 
-/** sms77 / seven.io over OAuth 2.0 authorization code with rotating refresh tokens (seeds/sms77-oauth2.txt). */
-export function sms77Provider(urls: Sms77Urls): Provider {
+/**
+ * sms77 / seven.io over OAuth 2.0 authorization code with rotating refresh tokens
+ * (seeds/sms77-oauth2.txt). Every call goes out through `http`, built once by the app.
+ */
+export function sms77Provider(urls: Sms77Urls, http: HttpClient): Provider {
+  const gw = { http, apiUrl: urls.apiUrl }
   return {
     id: 'sms77',
     label: 'sms77',
@@ -88,30 +93,32 @@ export function sms77Provider(urls: Sms77Urls): Provider {
       return { kind: 'authorized', correlation: q.state, params: { code: q.code! } }
     },
     async complete({ credentials, callbackUrl, params, requestedScopes, pendingSecret }) {
-      const token = await exchangeCode(urls.oauthUrl, credentials, params.code!, callbackUrl, pendingSecret)
-      const me = await fetchMe(urls.oauthUrl, token.access_token)
+      const token = await exchangeCode(
+        http,
+        urls.oauthUrl,
+        credentials,
+        params.code!,
+        callbackUrl,
+        pendingSecret,
+      )
+      const me = await fetchMe(http, urls.oauthUrl, token.access_token)
       return toGrant(token, requestedScopes, me)
     },
     async refresh(credentials: ClientCredentials, grant: Grant) {
-      if (!grant.secrets.refreshToken)
-        throw new ProviderError(
-          'sms77',
-          'invalid_grant',
-          'This connection has no refresh token; reconnect to continue.',
-        )
-      const token = await refreshAccessToken(urls.oauthUrl, credentials, grant.secrets.refreshToken)
+      if (!grant.secrets.refreshToken) throw sms77Error({ kind: 'no_refresh_token' })
+      const token = await refreshAccessToken(http, urls.oauthUrl, credentials, grant.secrets.refreshToken)
       const scopes = token.scope === undefined ? grant.scopes : grantedScopes(token, grant.scopes)
       return { ...toGrant(token, scopes, { accountId: grant.accountId, label: grant.accountLabel }) }
     },
-    revoke: (credentials, grant) => revokeGrant(urls.oauthUrl, credentials, grant),
-    fetchProfile: (ctx) => fetchMe(urls.oauthUrl, ctx.grant.secrets.accessToken),
+    revoke: (credentials, grant) => revokeGrant(http, urls.oauthUrl, credentials, grant),
+    fetchProfile: (ctx) => fetchMe(http, urls.oauthUrl, ctx.grant.secrets.accessToken),
     async fetchBalance(ctx) {
       // /me carries the balance for every grant; /balance needs the balance scope.
-      const me = await fetchMe(urls.oauthUrl, ctx.grant.secrets.accessToken)
+      const me = await fetchMe(http, urls.oauthUrl, ctx.grant.secrets.accessToken)
       if (me.balance) return me.balance
-      return loadBalance(urls.apiUrl, ctx)
+      return loadBalance(gw, ctx)
     },
-    panels: (grant) => sms77Panels(urls.apiUrl, grant.scopes),
-    sendSms: (ctx, message) => sendSms(urls.apiUrl, ctx, message),
+    panels: (grant) => sms77Panels(gw, grant.scopes),
+    sendSms: (ctx, message) => sendSms(gw, ctx, message),
   }
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod'
-import { ProviderError } from '../../errors.js'
-import { parseJson, providerRequest } from '../http.js'
+import type { HttpClient } from '../http.js'
 import type { ClientCredentials } from '../types.js'
+import { checkAnswer, readJson, send, sms77Error } from './errors.js'
 
 /**
  * The OAuth 2.0 client side of sms77 (seeds/sms77-oauth2.txt; RFC 6749 §4.1): one
- * function per protocol step, with every failure translated in `toTokenError`.
+ * function per protocol step, with every failure translated in errors.ts.
  */
 
 /** `…/authorize?response_type=code&client_id&state&scope&redirect_uri`, scope space-separated as `%20` like the seed. */
@@ -44,19 +44,6 @@ export const TokenResponse = z.object({
 })
 export type TokenResponse = z.infer<typeof TokenResponse>
 
-const OAuthErrorBody = z.object({ error: z.string(), error_description: z.string().optional() })
-
-// The error codes of RFC 6749 §5.2. Only these are ever shown: `error` is the provider's
-// free text, and a careless or hostile one could echo our client secret in it.
-const TOKEN_ERRORS = new Set([
-  'invalid_request',
-  'invalid_client',
-  'invalid_grant',
-  'unauthorized_client',
-  'unsupported_grant_type',
-  'invalid_scope',
-])
-
 /** RFC 6749 §2.3.1: client id and secret are form-encoded, then joined and base64'd. */
 export function basicAuth(c: ClientCredentials): string {
   const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
@@ -64,13 +51,14 @@ export function basicAuth(c: ClientCredentials): string {
 }
 
 export async function exchangeCode(
+  http: HttpClient,
   oauthUrl: string,
   creds: ClientCredentials,
   code: string,
   redirectUri: string,
   codeVerifier?: string,
 ): Promise<TokenResponse> {
-  return tokenRequest(oauthUrl, creds, {
+  return tokenRequest(http, oauthUrl, creds, {
     grant_type: 'authorization_code',
     code,
     redirect_uri: redirectUri,
@@ -79,19 +67,21 @@ export async function exchangeCode(
 }
 
 export async function refreshAccessToken(
+  http: HttpClient,
   oauthUrl: string,
   creds: ClientCredentials,
   refreshToken: string,
 ): Promise<TokenResponse> {
-  return tokenRequest(oauthUrl, creds, { grant_type: 'refresh_token', refresh_token: refreshToken })
+  return tokenRequest(http, oauthUrl, creds, { grant_type: 'refresh_token', refresh_token: refreshToken })
 }
 
 async function tokenRequest(
+  http: HttpClient,
   oauthUrl: string,
   creds: ClientCredentials,
   form: Record<string, string>,
 ): Promise<TokenResponse> {
-  const res = await providerRequest('sms77', {
+  const res = await send(http, {
     method: 'POST',
     url: `${oauthUrl}/token`,
     headers: {
@@ -103,51 +93,13 @@ async function tokenRequest(
     // Well below the refresh lock's 30 s lifetime, so a lock never expires under a live call.
     timeoutMs: 10_000,
   })
-  if (res.status !== 200) throw toTokenError(res.status, res.body)
-  const parsed = TokenResponse.safeParse(parseJson('sms77', res.body))
+  checkAnswer('token', '/token', res)
+  const parsed = TokenResponse.safeParse(readJson(res.body))
   if (!parsed.success) {
-    throw new ProviderError(
-      'sms77',
-      'provider_bad_response',
-      'sms77 answered the token request with something Switchboard could not use.',
-      new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')),
-    )
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    throw sms77Error({ kind: 'unreadable', what: 'token', detail: new Error(issues) })
   }
   return parsed.data
-}
-
-function toTokenError(status: number, body: string): ProviderError {
-  let oauth: z.infer<typeof OAuthErrorBody> | undefined
-  try {
-    oauth = OAuthErrorBody.safeParse(JSON.parse(body)).data
-  } catch {
-    oauth = undefined
-  }
-  const cause = new Error(
-    `token endpoint HTTP ${status}${oauth ? ` ${oauth.error}: ${oauth.error_description ?? ''}` : ''}`,
-  )
-  if (oauth?.error === 'invalid_grant')
-    return new ProviderError('sms77', 'invalid_grant', 'sms77 no longer accepts this authorization.', cause)
-  if (oauth?.error === 'invalid_client')
-    return new ProviderError(
-      'sms77',
-      'provider_rejected',
-      'sms77 rejected Switchboard’s client credentials; an administrator must check them.',
-      cause,
-    )
-  if (status >= 500 || !oauth)
-    return new ProviderError(
-      'sms77',
-      'provider_unavailable',
-      'sms77 could not issue a token right now; please try again.',
-      cause,
-    )
-  return new ProviderError(
-    'sms77',
-    'provider_rejected',
-    `sms77 refused the token request (${TOKEN_ERRORS.has(oauth.error) ? oauth.error : 'unrecognised error'}).`,
-    cause,
-  )
 }
 
 /** Scopes granted: the token response's, or the requested ones when it is silent (RFC 6749 §5.1). */

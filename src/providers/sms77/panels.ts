@@ -1,16 +1,16 @@
-import { ProviderError } from '../../errors.js'
-import { formatMoney, parseBalance } from '../money.js'
+import { parseBalance } from '../money.js'
 import type { CallContext, Money, PanelDef, PanelView } from '../types.js'
-import { callGateway, gatewayJson } from './gateway.js'
+import { sms77Error } from './errors.js'
+import { callGateway, gatewayJson, type Gateway } from './gateway.js'
 import { SMS77_SCOPES } from './scopes.js'
 
 /** One read-only view per granted scope; each loads and fails on its own. */
-type PanelLoader = (apiUrl: string, ctx: CallContext) => Promise<PanelView>
+type PanelLoader = (gw: Gateway, ctx: CallContext) => Promise<PanelView>
 
 const token = (ctx: CallContext) => ctx.grant.secrets.accessToken
 
-export async function loadBalance(apiUrl: string, ctx: CallContext): Promise<Money> {
-  const res = await callGateway(apiUrl, token(ctx), { method: 'GET', path: '/balance' })
+export async function loadBalance(gw: Gateway, ctx: CallContext): Promise<Money> {
+  const res = await callGateway(gw, token(ctx), { method: 'GET', path: '/balance' })
   let value: unknown = res.body
   try {
     value = JSON.parse(res.body)
@@ -18,12 +18,7 @@ export async function loadBalance(apiUrl: string, ctx: CallContext): Promise<Mon
     // The legacy gateway answers a bare float as text.
   }
   const money = parseBalance(value)
-  if (!money)
-    throw new ProviderError(
-      'sms77',
-      'provider_bad_response',
-      'sms77 sent a balance Switchboard could not read.',
-    )
+  if (!money) throw sms77Error({ kind: 'unreadable', what: 'balance' })
   return money
 }
 
@@ -36,8 +31,7 @@ function rows(value: unknown, key?: string): Record<string, unknown>[] {
     key && value && typeof value === 'object' && !Array.isArray(value)
       ? (value as Record<string, unknown>)[key]
       : value
-  if (!Array.isArray(list))
-    throw new ProviderError('sms77', 'provider_bad_response', 'sms77 sent a list Switchboard could not read.')
+  if (!Array.isArray(list)) throw sms77Error({ kind: 'unreadable', what: 'list' })
   return list.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object')
 }
 
@@ -45,14 +39,13 @@ const str = (v: unknown) => (v === null || v === undefined ? '' : String(v))
 const num = (v: unknown) => (Number.isFinite(Number(v)) ? Number(v) : 0)
 
 const LOADERS: Record<string, PanelLoader> = {
-  async balance(apiUrl, ctx) {
-    const money = await loadBalance(apiUrl, ctx)
-    return { kind: 'stats', items: [{ label: 'Balance', value: formatMoney(money) }] }
+  async balance(gw, ctx) {
+    return { kind: 'stats', items: [{ label: 'Balance', value: await loadBalance(gw, ctx) }] }
   },
-  async analytics(apiUrl, ctx) {
+  async analytics(gw, ctx) {
     const end = new Date()
     const start = new Date(end.getTime() - 29 * 86_400_000)
-    const data = await gatewayJson(apiUrl, token(ctx), {
+    const data = await gatewayJson(gw, token(ctx), {
       method: 'GET',
       path: '/analytics',
       query: { group_by: 'date', start: isoDay(start), end: isoDay(end) },
@@ -65,8 +58,8 @@ const LOADERS: Record<string, PanelLoader> = {
     }))
     return { kind: 'chart', title: 'Messages and cost, last 30 days', points, currency: 'EUR' }
   },
-  async pricing(apiUrl, ctx) {
-    const data = (await gatewayJson(apiUrl, token(ctx), {
+  async pricing(gw, ctx) {
+    const data = (await gatewayJson(gw, token(ctx), {
       method: 'GET',
       path: '/pricing',
       query: { country: 'de', format: 'json' },
@@ -87,8 +80,8 @@ const LOADERS: Record<string, PanelLoader> = {
       empty: 'No prices listed.',
     }
   },
-  async journal(apiUrl, ctx) {
-    const data = await gatewayJson(apiUrl, token(ctx), {
+  async journal(gw, ctx) {
+    const data = await gatewayJson(gw, token(ctx), {
       method: 'GET',
       path: '/journal',
       query: { type: 'outbound', limit: '10' },
@@ -103,8 +96,8 @@ const LOADERS: Record<string, PanelLoader> = {
       empty: 'No messages sent yet.',
     }
   },
-  async contacts(apiUrl, ctx) {
-    const data = await gatewayJson(apiUrl, token(ctx), {
+  async contacts(gw, ctx) {
+    const data = await gatewayJson(gw, token(ctx), {
       method: 'GET',
       path: '/contacts',
       query: { action: 'read', json: '1' },
@@ -118,8 +111,8 @@ const LOADERS: Record<string, PanelLoader> = {
       ])
     return { kind: 'table', columns: ['Name', 'Number'], rows: table, empty: 'No contacts yet.' }
   },
-  async hooks(apiUrl, ctx) {
-    const data = await gatewayJson(apiUrl, token(ctx), {
+  async hooks(gw, ctx) {
+    const data = await gatewayJson(gw, token(ctx), {
       method: 'GET',
       path: '/hooks',
       query: { action: 'read' },
@@ -137,8 +130,8 @@ const LOADERS: Record<string, PanelLoader> = {
       empty: 'No webhooks configured.',
     }
   },
-  async subaccounts(apiUrl, ctx) {
-    const data = await gatewayJson(apiUrl, token(ctx), {
+  async subaccounts(gw, ctx) {
+    const data = await gatewayJson(gw, token(ctx), {
       method: 'GET',
       path: '/subaccounts',
       query: { action: 'read' },
@@ -178,11 +171,11 @@ const TITLES: Record<string, string> = {
   voice: 'Voice messages',
 }
 
-export function sms77Panels(apiUrl: string, scopes: string[]): PanelDef[] {
+export function sms77Panels(gw: Gateway, scopes: string[]): PanelDef[] {
   return SMS77_SCOPES.filter((s) => scopes.includes(s.name)).map((s) => {
     const loader = LOADERS[s.name]
     const title = TITLES[s.name] ?? s.meaning
-    if (loader) return { id: s.name, title, scope: s.name, load: (ctx) => loader(apiUrl, ctx) }
+    if (loader) return { id: s.name, title, scope: s.name, load: (ctx) => loader(gw, ctx) }
     if (s.name === 'sms')
       return {
         id: 'sms',

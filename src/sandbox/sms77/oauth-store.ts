@@ -7,8 +7,8 @@ export interface AuthRequest {
   redirectUri: string
   scopes: Scope[]
   state: string | undefined
+  /** RFC 7636 S256 challenge; the sandbox accepts no other method. */
   codeChallenge: string | undefined
-  codeChallengeMethod: 'S256' | 'plain' | undefined
   expiresAt: number
 }
 
@@ -17,6 +17,8 @@ export interface CodeGrant extends Omit<AuthRequest, 'state'> {
 }
 
 export interface AccessGrant {
+  /** One per code exchange, shared by every token rotated from it (RFC 7009 §2.1 "same grant"). */
+  grantId: string
   clientId: string
   userId: number
   scopes: Scope[]
@@ -37,9 +39,14 @@ export interface TokenPair {
   access: AccessGrant
 }
 
+export interface Lifetimes {
+  accessTtlSec: number
+  refreshTtlSec: number
+}
+
+export type GrantOwner = Pick<AccessGrant, 'clientId' | 'userId' | 'scopes'> & { grantId?: string }
+
 const AUTH_REQUEST_TTL_MS = 10 * 60_000
-// bshaffer/oauth2-server-php's default refresh_token_lifetime (PROVIDERS.md §1 "Lifetime").
-const REFRESH_TTL_MS = 1_209_600_000
 // Expired access tokens are remembered a while so /me can say "has expired" rather than "invalid".
 const EXPIRED_MEMORY_MS = 86_400_000
 
@@ -82,27 +89,22 @@ export class OAuthStore {
     return grant
   }
 
-  issuePair(
-    owner: Omit<AccessGrant, 'expiresAt'>,
-    accessTtlSec: number,
-    accessScopes = owner.scopes,
-  ): TokenPair {
+  /** A new pair; without `owner.grantId` it starts a new grant (a code exchange). */
+  issuePair(owner: GrantOwner, ttl: Lifetimes, accessScopes = owner.scopes): TokenPair {
     this.sweepNowAndThen()
     const accessToken = newToken()
     const refreshToken = newToken()
-    const access = { ...owner, scopes: accessScopes, expiresAt: Date.now() + accessTtlSec * 1000 }
+    const base = { ...owner, grantId: owner.grantId ?? newToken() }
+    const access = { ...base, scopes: accessScopes, expiresAt: Date.now() + ttl.accessTtlSec * 1000 }
     this.access.set(accessToken, access)
-    this.refresh.set(refreshToken, { ...owner, accessToken, expiresAt: Date.now() + REFRESH_TTL_MS })
+    this.refresh.set(refreshToken, { ...base, accessToken, expiresAt: Date.now() + ttl.refreshTtlSec * 1000 })
     return { accessToken, refreshToken, access }
   }
 
   /** Rotation: the old refresh token now only points at its successor. */
-  rotate(oldToken: string, old: RefreshGrant, accessTtlSec: number, accessScopes?: Scope[]): TokenPair {
-    const pair = this.issuePair(
-      { clientId: old.clientId, userId: old.userId, scopes: old.scopes },
-      accessTtlSec,
-      accessScopes,
-    )
+  rotate(oldToken: string, old: RefreshGrant, ttl: Lifetimes, accessScopes?: Scope[]): TokenPair {
+    const { grantId, clientId, userId, scopes } = old
+    const pair = this.issuePair({ grantId, clientId, userId, scopes }, ttl, accessScopes)
     this.refresh.set(oldToken, { ...old, rotatedAt: Date.now(), successor: pair.refreshToken })
     return pair
   }
@@ -121,6 +123,7 @@ export class OAuthStore {
       // Its access token lapsed meanwhile: mint a new one for the same refresh token.
       const accessToken = newToken()
       access = {
+        grantId: grant.grantId,
         clientId: grant.clientId,
         userId: grant.userId,
         scopes: grant.scopes,
@@ -141,10 +144,15 @@ export class OAuthStore {
     return this.refresh.get(token)
   }
 
-  /** RFC 7009: revoking an unknown token is not an error. */
-  revoke(token: string): void {
+  /** Ends one access token; the rest of its grant lives on (RFC 7009 §2.1). */
+  revokeAccess(token: string): void {
     this.access.delete(token)
-    this.refresh.delete(token)
+  }
+
+  /** Ends a whole grant: every refresh token of its rotation chain and every access token. */
+  revokeGrant(grantId: string): void {
+    for (const [t, g] of this.access) if (g.grantId === grantId) this.access.delete(t)
+    for (const [t, g] of this.refresh) if (g.grantId === grantId) this.refresh.delete(t)
   }
 
   expireAccessTokens(): void {

@@ -22,28 +22,35 @@ type AuthorizeQuery = z.infer<typeof AuthorizeQuery>
 interface Checked {
   scopes: Scope[]
   codeChallenge: string | undefined
-  codeChallengeMethod: 'S256' | 'plain' | undefined
 }
 
 type Outcome = { ok: true; value: Checked } | { ok: false; error: string; description: string }
 const fail = (error: string, description: string): Outcome => ({ ok: false, error, description })
 
+/**
+ * RFC 7636 §4.3, §4.4.1: only S256 is accepted (RFC 9700 §2.1.1); a challenge without a
+ * method means `plain` and is refused too. With `requirePkce` a challenge is mandatory.
+ */
+function pkceProblem(q: AuthorizeQuery, requirePkce: boolean): string | undefined {
+  if (q.code_challenge === undefined)
+    return requirePkce ? 'This client must send a PKCE code challenge (S256)' : undefined
+  if ((q.code_challenge_method ?? 'plain') !== 'S256') return 'Code challenge method must be "S256"'
+  if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(q.code_challenge))
+    return 'The PKCE code challenge supplied is invalid'
+  return undefined
+}
+
 /** The checks whose failure may be reported to the (by now verified) redirect URI. */
-function checkRequest(q: AuthorizeQuery): Outcome {
+function checkRequest(q: AuthorizeQuery, requirePkce: boolean): Outcome {
   if (!q.response_type) return fail('invalid_request', 'Invalid or missing response type')
   if (q.response_type !== 'code')
     return fail('unsupported_response_type', 'The response type is not supported')
   if (!q.state) return fail('invalid_request', 'The state parameter is required')
   const scopes = parseScopes(q.scope)
   if (!scopes) return fail('invalid_scope', 'An unsupported scope was requested')
-  const method = q.code_challenge ? (q.code_challenge_method ?? 'plain') : undefined
-  if (method !== undefined && method !== 'S256' && method !== 'plain') {
-    return fail('invalid_request', 'Code challenge method must be "S256" or "plain"')
-  }
-  if (q.code_challenge !== undefined && !/^[A-Za-z0-9\-._~]{43,128}$/.test(q.code_challenge)) {
-    return fail('invalid_request', 'The PKCE code challenge supplied is invalid')
-  }
-  return { ok: true, value: { scopes, codeChallenge: q.code_challenge, codeChallengeMethod: method } }
+  const pkce = pkceProblem(q, requirePkce)
+  if (pkce) return fail('invalid_request', pkce)
+  return { ok: true, value: { scopes, codeChallenge: q.code_challenge } }
 }
 
 function showConsent(deps: OAuthDeps, res: Response, q: AuthorizeQuery, checked: Checked): Promise<void> {
@@ -84,7 +91,7 @@ export function authorizePage(deps: OAuthDeps): RequestHandler {
     }
     const problem = redirectUriProblem(q.redirect_uri)
     if (problem) return renderOAuthError(res, 'invalid_uri', problem)
-    const checked = checkRequest(q)
+    const checked = checkRequest(q, deps.options().requirePkce ?? false)
     if (!checked.ok) {
       const target = withParams(q.redirect_uri ?? '', {
         error: checked.error,

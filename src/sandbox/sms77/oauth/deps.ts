@@ -1,6 +1,11 @@
-import type { SandboxFaults, SandboxStats, Sms77SandboxOptions } from '../../types.js'
+import {
+  DEFAULT_REFRESH_TOKEN_TTL_SEC,
+  type SandboxFaults,
+  type SandboxStats,
+  type Sms77SandboxOptions,
+} from '../../types.js'
 import type { AccountStore } from '../account-store.js'
-import type { OAuthStore } from '../oauth-store.js'
+import type { Lifetimes, OAuthStore } from '../oauth-store.js'
 
 /** What the emulated oauth.sms77.io endpoints share. */
 export interface OAuthDeps {
@@ -10,4 +15,13 @@ export interface OAuthDeps {
   accounts: AccountStore
   stats: SandboxStats['sms77']
   faults: SandboxFaults
+}
+
+/** Token lifetimes as the options say right now. */
+export function lifetimes(deps: OAuthDeps): Lifetimes {
+  const o = deps.options()
+  return {
+    accessTtlSec: o.accessTokenTtlSec,
+    refreshTtlSec: o.refreshTokenTtlSec ?? DEFAULT_REFRESH_TOKEN_TTL_SEC,
+  }
 }

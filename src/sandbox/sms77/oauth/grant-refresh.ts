@@ -1,6 +1,6 @@
 import type { RefreshGrant } from '../oauth-store.js'
 import { parseScopes, type Scope } from '../scopes.js'
-import type { OAuthDeps } from './deps.js'
+import { lifetimes, type OAuthDeps } from './deps.js'
 import { invalidRefresh, missing, TokenError } from './token-error.js'
 import { tokenResponse, type TokenBody } from './token-response.js'
 
@@ -14,7 +14,8 @@ function narrowedScopes(grant: RefreshGrant, raw: string | undefined): Scope[] |
   return asked
 }
 
-function withinGrace(deps: OAuthDeps, grant: RefreshGrant): boolean {
+/** A rotated-out refresh token still usable because it was retired less than `refreshGraceSec` ago. */
+export function withinGrace(deps: OAuthDeps, grant: RefreshGrant): boolean {
   const graceMs = deps.options().refreshGraceSec * 1000
   return grant.rotatedAt !== undefined && graceMs > 0 && Date.now() - grant.rotatedAt <= graceMs
 }
@@ -33,9 +34,9 @@ export function refreshTokens(deps: OAuthDeps, clientId: string, body: TokenBody
   if (!grant || grant.clientId !== clientId) throw invalidRefresh()
   if (grant.expiresAt <= Date.now()) throw new TokenError('invalid_grant', 'Refresh token has expired')
   const scopes = narrowedScopes(grant, body.scope)
-  const ttl = deps.options().accessTokenTtlSec
+  const ttl = lifetimes(deps)
   if (grant.rotatedAt !== undefined) {
-    const newest = withinGrace(deps, grant) ? deps.store.newestPair(token, ttl) : undefined
+    const newest = withinGrace(deps, grant) ? deps.store.newestPair(token, ttl.accessTtlSec) : undefined
     if (!newest) throw invalidRefresh()
     deps.stats.refreshes++
     return tokenResponse(newest)

@@ -34,12 +34,3 @@ export function meEndpoint(deps: OAuthDeps): RequestHandler {
     })
   }
 }
-
-/** POST /revoke (RFC 7009 §2.2): 200 whatever the token was, as R6 observes. */
-export function revokeEndpoint(deps: OAuthDeps): RequestHandler {
-  return (req, res) => {
-    const token = (req.body as Record<string, unknown> | undefined)?.token
-    if (typeof token === 'string') deps.store.revoke(token)
-    res.status(200).json({ revoked: true })
-  }
-}

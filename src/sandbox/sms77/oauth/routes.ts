@@ -3,7 +3,8 @@ import { injectApiFaults } from '../faults.js'
 import { authorizeDecision } from './authorize-decision.js'
 import { authorizePage } from './authorize-page.js'
 import type { OAuthDeps } from './deps.js'
-import { meEndpoint, revokeEndpoint } from './me.js'
+import { meEndpoint } from './me.js'
+import { revokeEndpoint } from './revoke-endpoint.js'
 import { tokenEndpoint } from './token-endpoint.js'
 import { sendTokenError, TokenError } from './token-error.js'
 import { serveCss } from './views.js'
@@ -40,6 +41,11 @@ export function createOAuthRouter(deps: OAuthDeps): Router {
   })
   router.get('/me', countMe(deps), injectApiFaults(deps.faults), meEndpoint(deps))
   router.post('/revoke', form, revokeEndpoint(deps))
+  router.all('/revoke', (_req, res) => {
+    res.set('Allow', 'POST')
+    const message = 'The request method must be POST when revoking an access token'
+    sendTokenError(res, new TokenError('invalid_request', message, 405))
+  })
   router.use(badBody)
   return router
 }

@@ -9,8 +9,8 @@ import type { TokenBody } from './token-response.js'
 
 const GRANTS = { authorization_code: exchangeCode, refresh_token: refreshTokens } as const
 
-// Only single string values count; a repeated field is as good as absent.
-function tokenBody(req: Request): TokenBody {
+/** The form fields, as single strings only: a repeated field is as good as absent. */
+export function tokenBody(req: Request): TokenBody {
   const raw = (req.body ?? {}) as Record<string, unknown>
   const body: TokenBody = {}
   for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') body[k] = v

@@ -1,0 +1,26 @@
+import { Router } from 'express'
+import { z } from 'zod'
+import { requireUser } from '../auth/current-user.js'
+import { parseInput } from '../http/validate.js'
+import type { AuditLog } from '../support/audit-log.js'
+
+const AuditQuery = z.object({
+  before: z
+    .string()
+    .regex(/^\d+-\d+$/)
+    .optional(),
+})
+const PAGE_SIZE = 50
+
+/** `/admin/audit`: the tenant's audit log, newest first, a page at a time. */
+export function auditRoutes(audit: AuditLog): Router {
+  const r = Router()
+
+  r.get('/admin/audit', async (req, res) => {
+    const { tenantId } = requireUser(req)
+    const { before } = parseInput(AuditQuery, req.query)
+    const page = await audit.page(tenantId, PAGE_SIZE, before)
+    res.render('admin-audit', { title: 'Audit log', entries: page.entries, next: page.next })
+  })
+  return r
+}

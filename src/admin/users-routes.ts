@@ -1,0 +1,73 @@
+import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
+import { requireUser } from '../auth/current-user.js'
+import { flash } from '../auth/session.js'
+import { ROLES } from '../auth/user-store.js'
+import { AppError } from '../errors.js'
+import { checkForm, parseInput } from '../http/validate.js'
+import type { RecordAdminAction } from './audit-trail.js'
+import type { UserAdmin } from './user-admin.js'
+
+const AddUserForm = z.object({
+  email: z.email({ message: 'Enter a valid email address.' }).max(254),
+  password: z.string().min(10, 'Use at least 10 characters.').max(200),
+  role: z.enum(ROLES, { message: 'Pick a role.' }),
+})
+const RoleForm = z.object({ role: z.enum(ROLES) })
+const UserParam = z.object({ id: z.string().regex(/^[a-f0-9]{24}$/, 'unknown user') })
+
+export interface UsersRoutesDeps {
+  userAdmin: UserAdmin
+  record: RecordAdminAction
+}
+
+/** `/admin/users`: the tenant's people, their roles, adding and removing them. */
+export function usersRoutes({ userAdmin, record }: UsersRoutesDeps): Router {
+  const r = Router()
+  const renderUsers = async (req: Request, res: Response, status = 200, extra: object = {}) => {
+    res.status(status).render('admin-users', {
+      title: 'Users',
+      users: await userAdmin.list(requireUser(req).tenantId),
+      roles: ROLES,
+      errors: {},
+      values: {},
+      ...extra,
+    })
+  }
+
+  r.get('/admin/users', (req, res) => renderUsers(req, res))
+
+  r.post('/admin/users', async (req, res) => {
+    const form = checkForm(AddUserForm, req.body)
+    const values = { email: req.body?.email, role: req.body?.role }
+    if (!form.ok) return renderUsers(req, res, 400, { errors: form.errors, values })
+    try {
+      const user = await userAdmin.add(requireUser(req), form.data)
+      await record(req, 'admin.user_added', `added ${user.email} as ${user.role}`)
+      flash(req, 'info', `${user.email} was added as ${user.role}.`)
+      res.redirect(303, '/admin/users')
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'conflict')
+        return renderUsers(req, res, 409, { errors: { email: err.message }, values })
+      throw err
+    }
+  })
+
+  r.post('/admin/users/:id/role', async (req, res) => {
+    const { id } = parseInput(UserParam, req.params)
+    const { role } = parseInput(RoleForm, req.body)
+    const user = await userAdmin.setRole(requireUser(req), id, role)
+    await record(req, 'admin.role_changed', `${user.email} is now ${role}`)
+    flash(req, 'info', `${user.email} is now ${role}.`)
+    res.redirect(303, '/admin/users')
+  })
+
+  r.post('/admin/users/:id/remove', async (req, res) => {
+    const { id } = parseInput(UserParam, req.params)
+    const user = await userAdmin.remove(requireUser(req), id)
+    await record(req, 'admin.user_removed', `removed ${user.email} with their connections and sessions`)
+    flash(req, 'info', `${user.email} was removed, with their connections and sessions.`)
+    res.redirect(303, '/admin/users')
+  })
+  return r
+}

@@ -1,0 +1,82 @@
+/**
+ * Every Redis key the app names, in one place, so no feature retypes another's key and a
+ * rename is one edit. The strings are stored data: changing one orphans what is already
+ * in Redis, so they only ever gain new builders.
+ *
+ * Tenant-scoped keys carry the tenant in a hash tag (`t:{tenant}:…`) so a Redis Cluster
+ * keeps a tenant's keys in one slot: its MULTIs, pipelines and scripts never cross slots.
+ * The client's `keyPrefix` (REDIS_KEY_PREFIX) is added by ioredis, not here.
+ */
+
+/** Which connection a key belongs to (structurally a `ConnectionRef`). */
+export interface ConnectionKeyRef {
+  tenantId: string
+  userId: string
+  provider: string
+}
+
+function tenantKey(tenantId: string, rest: string): string {
+  return `t:{${tenantId}}:${rest}`
+}
+
+// Tenants and people.
+
+/** The tenant's own record (name, created, settings); HSETNX on it claims the slug. */
+export const tenantMetaKey = (tenantId: string) => tenantKey(tenantId, 'meta')
+export const userKey = (tenantId: string, userId: string) => tenantKey(tenantId, `user:${userId}`)
+/** The tenant's user ids, scored by creation time. */
+export const tenantUsersKey = (tenantId: string) => tenantKey(tenantId, 'users')
+/** Global: an email belongs to one user in one tenant, so login needs only email and password. */
+export const emailKey = (normalisedEmail: string) => `email:${normalisedEmail}`
+/** The ids of one user's sessions, so they can all be ended at once. */
+export const userSessionsKey = (tenantId: string, userId: string) => tenantKey(tenantId, `sessions:${userId}`)
+/** Global: connect-redis's prefix for session records (no hash tag: one slot per session). */
+export const SESSION_KEY_PREFIX = 'sess:'
+export const sessionKey = (sessionId: string) => `${SESSION_KEY_PREFIX}${sessionId}`
+/** Global: rate-limiter-flexible's key prefixes; it appends `:<ip or email>` itself. */
+export const rateLimitKeyPrefix = (limit: 'login-ip' | 'login-acct' | 'signup-ip') => `rl:${limit}`
+
+// Connections.
+
+export const connectionKey = (ref: ConnectionKeyRef) =>
+  tenantKey(ref.tenantId, `conn:${ref.userId}:${ref.provider}`)
+/** The tenant's connection members (`userId:provider`), scored by creation time. */
+export const tenantConnectionsKey = (tenantId: string) => tenantKey(tenantId, 'conns')
+/** Beside its connection (same slot), so the refresh can be serialised across instances. */
+export const refreshLockKey = (ref: ConnectionKeyRef) => `${connectionKey(ref)}:refresh-lock`
+/** How many of the tenant's connections each OAuth client (default, tenant versions) issued. */
+export const clientUsageKey = (tenantId: string, provider: string) =>
+  tenantKey(tenantId, `client-usage:${provider}`)
+/** Global: a pending connect flow, named by a digest of its state or request token. */
+export const pendingFlowKey = (correlationDigest: string) => `flow:${correlationDigest}`
+/** The tenant's own OAuth client credentials, one field per provider. */
+export const tenantCredentialsKey = (tenantId: string) => tenantKey(tenantId, 'provider-credentials')
+
+// Dashboard and notifications.
+
+export const panelCacheKey = (tenantId: string, userId: string, provider: string) =>
+  tenantKey(tenantId, `cache:${userId}:${provider}`)
+/** Banners waiting for a user's next page. */
+export const noticesKey = (tenantId: string, userId: string) => tenantKey(tenantId, `notices:${userId}`)
+export const webhookSettingsKey = (tenantId: string) => tenantKey(tenantId, 'webhook')
+export const webhookLogKey = (tenantId: string) => tenantKey(tenantId, 'webhook-log')
+/** Global: webhook job ids scored by when they are due. */
+export const WEBHOOK_DUE_KEY = 'webhooks:due'
+export const webhookJobKey = (jobId: string) => `webhooks:job:${jobId}`
+
+// Support console and audit.
+
+/** Members as `<search text>\0<member>`, all scored 0, so the set's order is by text. */
+export const supportSearchKey = (tenantId: string) => tenantKey(tenantId, 'support:search')
+/** Each member's current search text, to find its entry in the search set again. */
+export const supportSearchTextKey = (tenantId: string) => tenantKey(tenantId, 'support:search-text')
+export const supportBalanceKey = (tenantId: string) => tenantKey(tenantId, 'support:balance')
+export const supportEntriesKey = (tenantId: string) => tenantKey(tenantId, 'support:entries')
+export const auditKey = (tenantId: string) => tenantKey(tenantId, 'audit')
+
+// Whole-keyspace scans (operator commands only): SCAN globs and an exact test.
+
+export const ANY_TENANT = '*'
+export const connectionKeyPattern = () => tenantKey(ANY_TENANT, 'conn:*')
+/** True for a connection record, false for its refresh lock, which shares the pattern. */
+export const isConnectionKey = (key: string) => /^t:\{[^}]+\}:conn:[^:]+:[^:]+$/.test(key)

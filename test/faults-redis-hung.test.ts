@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import supertest from 'supertest'
+import { createRedis } from '../src/redis/client.js'
+import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
+import { freePort, startRedisServer, waitFor, type RedisServer } from './helpers/redis-server.js'
+
+/**
+ * Redis that hangs: the process is stopped (SIGSTOP), so connections stay open and no answer
+ * ever comes. Every request must still be answered within 10 s (the contract's "Redis
+ * trouble"), and the app must recover by itself once Redis runs again (SIGCONT).
+ * A throwaway server of this file's own: the shared one is never stopped.
+ */
+const LIMIT_MS = 10_000
+let server: RedisServer
+let t: TestApp
+let agent: Agent
+let email: string
+let csrf: string
+let stopped = false
+
+const signal = (sig: 'SIGSTOP' | 'SIGCONT') => {
+  process.kill(server.proc.pid!, sig)
+  stopped = sig === 'SIGSTOP'
+}
+
+/** Runs a request and returns its answer with how long it took. */
+async function timed<T>(send: () => PromiseLike<T>): Promise<{ res: T; ms: number }> {
+  const started = Date.now()
+  const res = await send()
+  return { res, ms: Date.now() - started }
+}
+
+beforeAll(async () => {
+  server = await startRedisServer(await freePort())
+  t = await startTestApp({
+    name: 'hung',
+    openRedis: async (prefix) => {
+      const redis = createRedis(`redis://127.0.0.1:${server.port}`, prefix)
+      redis.on('error', () => {}) // timeouts while the server is stopped, expected here
+      await redis.connect()
+      return redis
+    },
+  })
+  ;({ agent, email } = await signUp(t.app, 'Hung Org'))
+  csrf = await csrfOf(agent)
+}, 30_000)
+
+afterAll(async () => {
+  if (stopped) signal('SIGCONT')
+  await t?.close()
+  await server?.stop()
+})
+
+describe('Redis that stops answering', () => {
+  it('answers every request with a 503 within 10 s, and recovers after SIGCONT', async () => {
+    await agent.get('/dashboard').expect(200)
+    signal('SIGSTOP')
+
+    const page = await timed(() => agent.get('/dashboard').timeout(LIMIT_MS + 5_000))
+    expect(page.res.status).toBe(503)
+    expect(page.ms).toBeLessThan(LIMIT_MS)
+    expect(page.res.headers['content-type']).toMatch(/text\/html/)
+    expect(page.res.text).toContain('Temporarily unavailable')
+    expect(page.res.text).toContain('cannot reach its data store')
+
+    const json = await timed(() =>
+      agent
+        .get('/dashboard')
+        .set('Accept', 'application/json')
+        .timeout(LIMIT_MS + 5_000),
+    )
+    expect(json.ms).toBeLessThan(LIMIT_MS)
+    expect({ status: json.res.status, body: json.res.body }).toEqual({
+      status: 503,
+      body: {
+        error: 'service_unavailable',
+        message: 'Switchboard cannot reach its data store right now. Please try again in a minute.',
+      },
+    })
+
+    const login = await timed(() => agent.get('/login').timeout(LIMIT_MS + 5_000))
+    expect(login.res.status).toBe(503)
+    expect(login.ms).toBeLessThan(LIMIT_MS)
+
+    const post = await timed(() =>
+      agent
+        .post('/dashboard/refresh')
+        .type('form')
+        .send({ _csrf: csrf })
+        .timeout(LIMIT_MS + 5_000),
+    )
+    expect(post.res.status).toBe(503)
+    expect(post.ms).toBeLessThan(LIMIT_MS)
+
+    const ready = await timed(() => supertest(t.app).get('/readyz').timeout(LIMIT_MS))
+    expect(ready.res.status).toBe(503)
+    expect(ready.ms).toBeLessThan(LIMIT_MS)
+
+    // Anonymous pages need no Redis, except the sign-in form: its CSRF token's session cannot
+    // be saved, but express-session has sent the page by then (the form's POST would be
+    // refused while Redis is still stopped).
+    const anon404 = await timed(() => supertest(t.app).get('/nope').timeout(LIMIT_MS))
+    expect(anon404.res.status).toBe(404)
+    expect(anon404.ms).toBeLessThan(1_000)
+    const anonLogin = await timed(() =>
+      supertest(t.app)
+        .get('/login')
+        .timeout(LIMIT_MS + 5_000),
+    )
+    expect(anonLogin.res.status).toBe(200)
+    expect(anonLogin.ms).toBeLessThan(LIMIT_MS)
+
+    console.info(
+      `hung Redis: dashboard ${page.ms} ms, json ${json.ms} ms, login ${login.ms} ms, ` +
+        `post ${post.ms} ms, readyz ${ready.ms} ms, anonymous 404 ${anon404.ms} ms, ` +
+        `anonymous /login ${anonLogin.ms} ms`,
+    )
+
+    signal('SIGCONT')
+    await waitFor('/readyz to answer 200 again', async () => {
+      return (await supertest(t.app).get('/readyz').timeout(5_000)).status === 200
+    })
+    const back = await agent.get('/dashboard').timeout(LIMIT_MS).expect(200)
+    expect(back.text).toContain(email)
+  }, 90_000)
+})
