@@ -3,36 +3,24 @@ import type { RedisClient } from '../redis/client.js'
 import { clientUsageKey, connectionKey, tenantConnectionsKey } from '../redis/keys.js'
 import type { Grant, ProviderId } from '../providers/types.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
-import { decodeRecord, statusOf } from './record-codec.js'
+import {
+  decodeRecord,
+  DEFAULT_CLIENT,
+  statusOf,
+  type ClientRef,
+  type ConnectionRecord,
+  type ConnectionRef,
+  type ConnectionStatus,
+} from './record.js'
 import { fieldsOf, REMOVE, REPLACE, UPDATE_IF_GENERATION } from './store-scripts.js'
 
-export type ConnectionStatus = 'connected' | 'needs_reconnect'
-
-export interface ConnectionRef {
-  tenantId: string
-  userId: string
-  provider: ProviderId
-}
-
-/** Which OAuth client issued a grant: the operator's default, or a tenant's own by version. */
-export type ClientRef = 'default' | `tenant:${string}`
-export const DEFAULT_CLIENT: ClientRef = 'default'
-
-export interface ConnectionRecord {
-  ref: ConnectionRef
-  status: ConnectionStatus
-  grant: Grant
-  createdAt: number
-  updatedAt: number
-  /** Changes on every connect and reconnect; a write that read another one is fenced off. */
-  generation: string
-  /** Absent on records from before clients were recorded: those use the tenant's current client. */
-  client?: ClientRef
-  /** Epoch ms the grant was last obtained or checked at the provider (keep-alive). */
-  checkedAt: number
-  /** Why the connection needs a reconnect, in words a user may read. */
-  statusReason?: string
-}
+export {
+  DEFAULT_CLIENT,
+  type ClientRef,
+  type ConnectionRecord,
+  type ConnectionRef,
+  type ConnectionStatus,
+} from './record.js'
 
 /** What the support console lists of a connection, read without decrypting anything. */
 export interface ConnectionSummary {

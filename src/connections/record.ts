@@ -1,7 +1,35 @@
 import { AppError } from '../errors.js'
-import type { Secrets } from '../providers/types.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
-import type { ClientRef, ConnectionRecord, ConnectionRef, ConnectionStatus } from './connection-store.js'
+import type { Grant, ProviderId, Secrets } from '../providers/types.js'
+
+/** A connection record as the store keeps it; see connection-store.ts for how it is written. */
+export type ConnectionStatus = 'connected' | 'needs_reconnect'
+
+export interface ConnectionRef {
+  tenantId: string
+  userId: string
+  provider: ProviderId
+}
+
+/** Which OAuth client issued a grant: the operator's default, or a tenant's own by version. */
+export type ClientRef = 'default' | `tenant:${string}`
+export const DEFAULT_CLIENT: ClientRef = 'default'
+
+export interface ConnectionRecord {
+  ref: ConnectionRef
+  status: ConnectionStatus
+  grant: Grant
+  createdAt: number
+  updatedAt: number
+  /** Changes on every connect and reconnect; a write that read another one is fenced off. */
+  generation: string
+  /** Absent on records from before clients were recorded: those use the tenant's current client. */
+  client?: ClientRef
+  /** Epoch ms the grant was last obtained or checked at the provider (keep-alive). */
+  checkedAt: number
+  /** Why the connection needs a reconnect, in words a user may read. */
+  statusReason?: string
+}
 
 /** A stored connection hash as a record; null when there is none, `decrypt_failed` when unreadable. */
 export function decodeRecord(
