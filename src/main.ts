@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     logger.info({ url: config.baseUrl }, `Switchboard listening on ${config.baseUrl}`),
   )
   services.webhookQueue.start()
+  services.jobs.start()
 
   let stopping = false
   const stop = async (signal: string) => {
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     const drained = await services.connections.drain(Math.max(0, deadline - Date.now()))
     if (!drained) logger.warn('shutdown bound reached with connection work still running')
     await services.webhookQueue.stop()
+    await services.jobs.close(Math.max(1_000, deadline - Date.now()))
     // Locks of work still running stay (they expire by themselves); the rest are released.
     if (drained) await services.lock.releaseAll()
     await redis.quit().catch(() => redis.disconnect())

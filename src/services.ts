@@ -36,6 +36,8 @@ import { WebhookSender } from './notifications/webhook-delivery.js'
 import { StatusNotifier } from './notifications/notifier.js'
 import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
+import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
+import { createJobsRedis } from './redis/client.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -47,6 +49,8 @@ export interface AppDeps {
   panelCacheTtlSec?: number
   events?: ConnectionEvents
   metrics?: Metrics
+  /** BullMQ's runtime; by default one on its own connection to the configured Redis. */
+  jobs?: JobRuntime
   /** Further observers of every provider call, beside the metrics (benchmarks). */
   providerObservers?: ProviderCallObserver[]
 }
@@ -66,6 +70,7 @@ export interface Services {
   credentials: CredentialSource
   webhooks: WebhookStore
   webhookQueue: WebhookQueue
+  jobs: JobRuntime
   notifier: StatusNotifier
   tenantCredentials: TenantCredentialStore
   supportIndex: SupportIndex
@@ -131,7 +136,11 @@ export function buildServices(deps: AppDeps): Services {
     events,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
   })
+  const jobs =
+    deps.jobs ??
+    new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
   return {
+    jobs,
     cache,
     webhooks,
     webhookQueue,

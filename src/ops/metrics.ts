@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { Router, type Request, type RequestHandler } from 'express'
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
 import { statusMove, type ConnectionEvents } from '../connections/events.js'
+import type { JobObserver } from '../jobs/runtime.js'
 
 /**
  * Prometheus metrics for one app instance. Each call makes its own Registry (never the
@@ -14,6 +15,8 @@ export interface Metrics {
   httpMetrics: RequestHandler
   /** Plug into the connection lifecycle (AppDeps.events) to count refreshes and lock waits. */
   events: ConnectionEvents
+  /** Plug into the job runtime to count jobs by queue and outcome, and time them. */
+  jobs: JobObserver
   observeProviderCall(provider: string, endpoint: string, outcome: string, seconds: number): void
   /** `GET /metrics`; with a token, only for `Authorization: Bearer <token>`. */
   metricsRoute(token?: string): Router
@@ -58,6 +61,26 @@ export function createMetrics(): Metrics {
     registers: [registry],
   })
 
+  const jobsFinished = new Counter({
+    name: 'jobs_total',
+    help: 'Background jobs finished, by queue and outcome (completed, failed = an attempt failed)',
+    labelNames: ['queue', 'outcome'] as const,
+    registers: [registry],
+  })
+  const jobDuration = new Histogram({
+    name: 'job_duration_seconds',
+    help: 'Time one background job attempt ran, by queue',
+    labelNames: ['queue'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  })
+  const jobs: JobObserver = {
+    finished(queue, outcome, seconds) {
+      jobsFinished.inc({ queue, outcome })
+      jobDuration.observe({ queue }, seconds)
+    },
+  }
+
   const httpMetrics: RequestHandler = (req, res, next) => {
     const end = httpDuration.startTimer()
     res.once('finish', () => {
@@ -79,6 +102,7 @@ export function createMetrics(): Metrics {
     registry,
     httpMetrics,
     events,
+    jobs,
     observeProviderCall(provider, endpoint, outcome, seconds) {
       providerDuration.observe(
         { provider, endpoint: providerEndpoint(endpoint), outcome },

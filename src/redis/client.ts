@@ -63,11 +63,29 @@ function fromUrl(url: string): RedisOptions {
 export function createRedis(url: string, keyPrefix: string): Redis
 export function createRedis(target: RedisTarget, keyPrefix: string): RedisClient
 export function createRedis(target: string | RedisTarget, keyPrefix: string): RedisClient {
+  return open(target, keyPrefix, COMMON)
+}
+
+/**
+ * BullMQ's connection: no key prefix (BullMQ has its own, see jobs/), no command timeout
+ * (its workers block waiting for jobs) and commands retried until Redis is back, as
+ * BullMQ requires. Never used for requests.
+ */
+export function createJobsRedis(target: RedisTarget): RedisClient {
+  return open(target, '', {
+    ...COMMON,
+    enableAutoPipelining: false,
+    commandTimeout: undefined,
+    maxRetriesPerRequest: null,
+  })
+}
+
+function open(target: string | RedisTarget, keyPrefix: string, common: RedisOptions): RedisClient {
   const t: RedisTarget = typeof target === 'string' ? { kind: 'single', url: target } : target
-  if (t.kind === 'single') return new Redis(t.url, { ...COMMON, keyPrefix, lazyConnect: true })
+  if (t.kind === 'single') return new Redis(t.url, { ...common, keyPrefix, lazyConnect: true })
   if (t.kind === 'sentinel') {
     return new Redis({
-      ...COMMON,
+      ...common,
       ...fromUrl(t.url),
       sentinels: t.sentinels,
       name: t.name,
@@ -79,7 +97,7 @@ export function createRedis(target: string | RedisTarget, keyPrefix: string): Re
   const { db: _clusterHasNoDb, ...auth } = fromUrl(t.url)
   return new Cluster(t.nodes, {
     // ioredis copies redisOptions.keyPrefix to the Cluster, which prefixes before hashing.
-    redisOptions: { ...COMMON, ...auth, keyPrefix },
+    redisOptions: { ...common, ...auth, keyPrefix },
     clusterRetryStrategy: retryStrategy,
     enableOfflineQueue: true,
     lazyConnect: true,

@@ -97,6 +97,7 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
     prefix,
     logs,
     async close() {
+      await services.jobs.close(2_000)
       redis.disconnect()
       if (!opts.openRedis) await dropPrefix(prefix)
       if (!opts.sandbox) await sandbox.close()

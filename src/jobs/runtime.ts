@@ -1,0 +1,92 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq'
+import type { RedisClient } from '../redis/client.js'
+
+/**
+ * BullMQ's keys live under the deployment's key prefix and one hash tag, so a Redis
+ * Cluster keeps every queue's keys in one slot (BullMQ's scripts need that).
+ */
+export const jobsPrefix = (keyPrefix: string) => `${keyPrefix}{jobs}`
+
+type Definition = {
+  processor: Processor
+  options: Omit<WorkerOptions, 'connection' | 'prefix' | 'autorun'>
+}
+
+/** Watches every worker's jobs, e.g. for metrics; never throws into BullMQ. */
+export interface JobObserver {
+  finished(queue: string, outcome: 'completed' | 'failed', seconds: number): void
+}
+
+/**
+ * Background work inside the app process, on BullMQ over the app's own Redis: queues
+ * are made on demand (any instance may add jobs), workers only once `start()` is called,
+ * so tools and tests can add jobs without processing them. `close()` lets running jobs
+ * finish within the shutdown bound and hands the rest back (BullMQ's stalled-job check
+ * gives them to another worker, or to this one after a restart).
+ */
+export class JobRuntime {
+  private readonly queues = new Map<string, Queue>()
+  private readonly definitions = new Map<string, Definition>()
+  private readonly workers: Worker[] = []
+
+  constructor(
+    private readonly connection: RedisClient,
+    readonly prefix: string,
+    private readonly observer?: JobObserver,
+  ) {}
+
+  queue(name: string): Queue {
+    let queue = this.queues.get(name)
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix })
+      this.queues.set(name, queue)
+    }
+    return queue
+  }
+
+  /** Says how a queue's jobs are done; nothing runs before `start()`. */
+  define(name: string, processor: Processor, options: Definition['options'] = {}): void {
+    this.definitions.set(name, { processor, options })
+  }
+
+  start(): void {
+    if (this.workers.length > 0) return
+    for (const [name, def] of this.definitions) {
+      const worker = new Worker(name, def.processor, {
+        ...def.options,
+        connection: this.connection,
+        prefix: this.prefix,
+      })
+      worker.on('completed', (job) => this.observe(name, 'completed', job.processedOn, job.finishedOn))
+      worker.on('failed', (job) => this.observe(name, 'failed', job?.processedOn, job?.finishedOn))
+      // Errors of the worker itself (Redis away) are retried by BullMQ; a listener keeps
+      // them from becoming unhandled.
+      worker.on('error', () => undefined)
+      this.workers.push(worker)
+    }
+  }
+
+  get running(): boolean {
+    return this.workers.length > 0
+  }
+
+  /** Finishes running jobs within `ms`, then closes everything (force: jobs are handed back). */
+  async close(ms = 25_000): Promise<void> {
+    const graceful = Promise.all(this.workers.map((w) => w.close()))
+    const finished = await Promise.race([graceful.then(() => true), sleep(ms).then(() => false)])
+    if (!finished) await Promise.all(this.workers.map((w) => w.close(true)))
+    this.workers.length = 0
+    await Promise.all([...this.queues.values()].map((q) => q.close()))
+    this.queues.clear()
+    await this.connection.quit().catch(() => this.connection.disconnect())
+  }
+
+  private observe(queue: string, outcome: 'completed' | 'failed', started?: number, ended?: number) {
+    try {
+      this.observer?.finished(queue, outcome, started && ended ? (ended - started) / 1000 : 0)
+    } catch {
+      // An observer never breaks a job.
+    }
+  }
+}
