@@ -194,6 +194,7 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
   return {
     userAdmin,
     credentials: s.tenantCredentials,
+    connections: s.store,
     webhooks: s.webhooks,
     webhookQueue: s.webhookQueue,
     tenants: s.tenants,

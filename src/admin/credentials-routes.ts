@@ -7,7 +7,17 @@ import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
 import type { RecordAdminAction } from './audit-trail.js'
-import type { TenantCredentialStore } from './tenant-credentials.js'
+import type { CredentialVersion, TenantCredentialStore } from './tenant-credentials.js'
+import type { ConnectionStore } from '../connections/connection-store.js'
+import type { ProviderId } from '../providers/types.js'
+
+/** One OAuth client of a provider and how many of the tenant's connections it issued. */
+export interface ClientUse {
+  kind: 'default' | 'current' | 'retired'
+  id?: string
+  since?: number
+  connections: number
+}
 
 const CredentialsForm = z.object({
   id: z.string().trim().min(1, 'Enter the client id / consumer key.').max(256),
@@ -16,6 +26,7 @@ const CredentialsForm = z.object({
 
 export interface CredentialsRoutesDeps {
   credentials: TenantCredentialStore
+  connections: ConnectionStore
   webhooks: WebhookStore
   tenants: TenantStore
   providers: ProviderRegistry
@@ -31,11 +42,48 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
   const { credentials, providers, record } = deps
   const r = Router()
 
+  /**
+   * Grants stay bound to the client that issued them, so a changed client is kept while
+   * connections use it; the page says how many do, and forgets clients nobody uses.
+   */
+  const clientUses = async (tenantId: string, provider: ProviderId, current?: CredentialVersion) => {
+    const usage = await deps.connections.clientUsage(tenantId, provider)
+    await credentials.prune(tenantId, provider, usage)
+    const retired = await credentials.retired(tenantId, provider)
+    const uses: ClientUse[] = [
+      { kind: 'default', connections: usage.default ?? 0 },
+      ...(current
+        ? [
+            {
+              kind: 'current' as const,
+              id: current.id,
+              since: current.updatedAt,
+              connections: usage[`tenant:${current.version}`] ?? 0,
+            },
+          ]
+        : []),
+      ...retired.map((v) => ({
+        kind: 'retired' as const,
+        id: v.id,
+        since: v.retiredAt,
+        connections: usage[`tenant:${v.version}`] ?? 0,
+      })),
+    ]
+    return uses
+  }
+
   r.get('/admin/credentials', async (req, res) => {
     const { tenantId } = requireUser(req)
+    const status = await credentials.status(tenantId)
+    const uses = Object.fromEntries(
+      await Promise.all(
+        providers.all().map(async (p) => [p.id, await clientUses(tenantId, p.id, status[p.id])]),
+      ),
+    )
     res.render('admin-credentials', {
       title: 'Provider credentials',
-      status: await credentials.status(tenantId),
+      status,
+      uses,
       webhookUrl: await deps.webhooks.url(tenantId),
       tenant: await deps.tenants.get(tenantId),
       deliveries: await deps.webhooks.recent(tenantId),
@@ -62,7 +110,7 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
     flash(
       req,
       'info',
-      `${provider.label} now uses your organisation’s own credentials. The secret is stored encrypted and will not be shown again.`,
+      `${provider.label} now uses your organisation’s own credentials for new connections; existing ones keep working with the client that issued them. The secret is stored encrypted and will not be shown again.`,
     )
     res.redirect(303, '/admin/credentials')
   })
@@ -76,7 +124,11 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
       'admin.credentials_changed',
       `removed own ${provider.label} credentials; operator defaults apply`,
     )
-    flash(req, 'info', `${provider.label} uses the operator’s default credentials again.`)
+    flash(
+      req,
+      'info',
+      `${provider.label} uses the operator’s default credentials again for new connections; existing ones keep working until their owners reconnect.`,
+    )
     res.redirect(303, '/admin/credentials')
   })
   return r

@@ -1,3 +1,4 @@
+import type { ConnectionStore } from '../connections/connection-store.js'
 import { Router } from 'express'
 import { requireRole } from '../auth/current-user.js'
 import type { WebhookQueue } from '../notifications/webhook-queue.js'
@@ -17,6 +18,7 @@ import { webhooksRoutes } from './webhooks-routes.js'
 export interface AdminDeps {
   userAdmin: UserAdmin
   credentials: TenantCredentialStore
+  connections: ConnectionStore
   webhooks: WebhookStore
   webhookQueue: WebhookQueue
   tenants: TenantStore

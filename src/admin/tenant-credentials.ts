@@ -13,11 +13,6 @@ export interface CredentialVersion {
   retiredAt?: number
 }
 
-export interface CredentialStatus extends CredentialVersion {
-  /** Earlier clients still kept because connections they issued still use them. */
-  retired: CredentialVersion[]
-}
-
 interface Stored extends CredentialVersion {
   secret: string
 }
@@ -53,24 +48,25 @@ export class TenantCredentialStore {
     return (await this.current(tenantId, provider))?.credentials
   }
 
-  /** Current and retired clients per provider (ids only, never secrets). */
-  async status(tenantId: string): Promise<Partial<Record<ProviderId, CredentialStatus>>> {
-    const all = await this.redis.hgetall(key(tenantId))
-    const out: Partial<Record<ProviderId, CredentialStatus>> = {}
-    const retired: Array<[string, CredentialVersion]> = []
-    for (const [field, raw] of Object.entries(all)) {
-      const s = parse(raw)
-      if (!s) continue
-      const { secret: _secret, ...visible } = s
-      if (field.includes('@')) retired.push([field.split('@')[0]!, visible])
-      else out[field as ProviderId] = { ...visible, retired: [] }
-    }
-    for (const [provider, v] of retired) {
-      const p = provider as ProviderId
-      out[p] ??= { id: '', version: '', updatedAt: 0, retired: [] }
-      out[p].retired.push(v)
+  /** Each provider's current own client (ids only, never secrets). */
+  async status(tenantId: string): Promise<Partial<Record<ProviderId, CredentialVersion>>> {
+    const out: Partial<Record<ProviderId, CredentialVersion>> = {}
+    for (const [field, raw] of Object.entries(await this.redis.hgetall(key(tenantId)))) {
+      const stored = parse(raw)
+      if (stored && !field.includes('@')) out[field as ProviderId] = visible(stored)
     }
     return out
+  }
+
+  /** Earlier own clients of a provider still kept (connections they issued may still use them). */
+  async retired(tenantId: string, provider: ProviderId): Promise<CredentialVersion[]> {
+    const all = await this.redis.hgetall(key(tenantId))
+    return Object.entries(all)
+      .filter(([field]) => field.startsWith(`${provider}@`))
+      .map(([, raw]) => parse(raw))
+      .filter((v): v is Stored => v !== undefined)
+      .map(visible)
+      .sort((a, b) => (b.retiredAt ?? 0) - (a.retiredAt ?? 0))
   }
 
   async set(tenantId: string, provider: ProviderId, creds: ClientCredentials): Promise<void> {
@@ -89,8 +85,7 @@ export class TenantCredentialStore {
 
   /** Forgets retired clients that no connection uses any more (`usage` by client reference). */
   async prune(tenantId: string, provider: ProviderId, usage: Record<string, number>): Promise<void> {
-    const status = (await this.status(tenantId))[provider]
-    const unused = (status?.retired ?? []).filter(
+    const unused = (await this.retired(tenantId, provider)).filter(
       (v) => !(usage[`tenant:${v.version}`]! > 0) && Date.now() - (v.retiredAt ?? 0) > RETIRED_GRACE_MS,
     )
     if (unused.length)
@@ -116,6 +111,10 @@ export class TenantCredentialStore {
 
 // The ciphertext is bound to the tenant and provider, not the version: retiring moves it as is.
 const aad = (tenantId: string, provider: ProviderId) => `${key(tenantId)}:${provider}`
+
+function visible({ secret: _secret, ...rest }: Stored): CredentialVersion {
+  return rest
+}
 
 function parse(raw: string | null | undefined): Stored | undefined {
   if (!raw) return undefined
