@@ -35,6 +35,16 @@ describe('TokenCipher (AES-256-GCM at rest)', () => {
     expect(() => c.decrypt(c.encrypt('secret', 'user-a'), 'user-b')).toThrow(/could not be read/)
   })
 
+  it('refuses an authentication tag cut short (GCM would accept a 4-byte prefix of the real tag)', () => {
+    const c = new TokenCipher([key()])
+    const parts = c.encrypt('secret', 'r').split('.')
+    for (const bytes of [4, 8, 12, 15]) {
+      const short = [...parts]
+      short[3] = Buffer.from(parts[3]!, 'base64url').subarray(0, bytes).toString('base64url')
+      expect(() => c.decrypt(short.join('.'), 'r')).toThrow(/could not be read/)
+    }
+  })
+
   it('rejects garbage and unknown key ids', () => {
     const c = new TokenCipher([key()])
     for (const bad of ['', 'v1', 'v2.x.y.z.w', 'v1.deadbeef.aaaa.bbbb.cccc', 'not.a.valid.blob.at-all']) {
