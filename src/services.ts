@@ -135,6 +135,7 @@ export function buildServices(deps: AppDeps): Services {
     credentials,
     events,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
+    afterRotation: replicaWait(config, redis),
   })
   const jobs =
     deps.jobs ??
@@ -160,6 +161,18 @@ export function buildServices(deps: AppDeps): Services {
     audit: new AuditLog(redis),
     sessions: new SessionIndex(redis),
   }
+}
+
+/**
+ * Behind Sentinel, a rotated refresh token is acknowledged by a replica before the refresh
+ * returns (WAIT 1, bounded), so a failover right after it is less likely to lose the only
+ * copy of the token sms77 now honours. A single server has no replica to wait for; on a
+ * Cluster, WAIT would have to reach the key's own master, which ioredis does not route
+ * (docs/SECURITY.md lists the residual risk).
+ */
+function replicaWait(config: Config, redis: RedisClient): (() => Promise<unknown>) | undefined {
+  if (config.redis.kind !== 'sentinel') return undefined
+  return () => redis.wait(1, 250).catch(() => 0)
 }
 
 export function supportDeps(s: Services): SupportDeps {
