@@ -107,6 +107,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     store: services.store,
     connections: services.connections,
     cache,
+    balances: services.balances,
   })
   app.use(
     authRoutes({

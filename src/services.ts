@@ -38,6 +38,8 @@ import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
 import { createJobsRedis } from './redis/client.js'
+import { createBalances, type Balances } from './balances/balances.js'
+import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -76,6 +78,7 @@ export interface Services {
   supportIndex: SupportIndex
   audit: AuditLog
   sessions: SessionIndex
+  balances: Balances
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -113,6 +116,14 @@ export function buildServices(deps: AppDeps): Services {
   })
   const supportIndex = new SupportIndex(redis, { connections: store, users })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
+  const balances = createBalances({
+    redis,
+    thresholdOf: async (id) => (await tenants.get(id))?.lowBalanceThreshold ?? DEFAULT_LOW_BALANCE,
+    emailOf: async (ref) => (await users.get(ref.tenantId, ref.userId))?.email,
+    enqueue: async (id, type, body) =>
+      (await webhooks.url(id)) ? webhookQueue.enqueue(id, type, body) : null,
+    onError: (err) => deps.logger.warn({ err: (err as Error).message }, 'balance record failed'),
+  })
   const allProviders = list.map((p) => p.id)
   // Everything that follows a connection's changes listens here, in this order.
   const follow = async (change: ConnectionChange) => {
@@ -123,7 +134,8 @@ export function buildServices(deps: AppDeps): Services {
       const email = (await users.get(ref.tenantId, ref.userId))?.email ?? ''
       await supportIndex.indexConnection(ref, [email, change.accountLabel])
     }
-    if (change.kind === 'disconnected') await supportIndex.removeConnection(ref)
+    if (change.kind === 'disconnected')
+      await Promise.all([supportIndex.removeConnection(ref), balances.forget(ref)])
     if (change.kind !== 'refreshed' && change.kind !== 'checked')
       await cache.clear(ref.tenantId, ref.userId, allProviders)
   }
@@ -135,6 +147,7 @@ export function buildServices(deps: AppDeps): Services {
     credentials,
     events,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
+    onBalance: (ref, balance) => balances.record(ref, balance),
   })
   const jobs =
     deps.jobs ??
@@ -159,6 +172,7 @@ export function buildServices(deps: AppDeps): Services {
     supportIndex,
     audit: new AuditLog(redis),
     sessions: new SessionIndex(redis),
+    balances,
   }
 }
 
@@ -177,7 +191,8 @@ export function supportDeps(s: Services): SupportDeps {
   return {
     connections: s.store,
     index: s.supportIndex,
-    reader: new BalanceReader(s.connections, s.supportIndex, words),
+    reader: new BalanceReader(s.connections, s.supportIndex, words, s.balances),
+    history: s.balances.history,
     audit: s.audit,
     providers: s.providers,
     tenants: s.tenants,
