@@ -56,6 +56,23 @@ export default {
       to: { path: '^src/', pathNot: '^src/(sandbox/|config\\.ts$|paths\\.ts$)' },
     },
     {
+      name: 'balances-below-features',
+      comment:
+        'balances/ (history and low-balance alerts) is a room the features (support, dashboard, the ' +
+        'keep-alive through services.ts) import; it stands only on redis/, providers/types.ts and ' +
+        'the connection types, and is handed tenants, users and the webhook queue as functions.',
+      severity: 'error',
+      from: { path: '^src/balances/' },
+      to: { path: '^src/', pathNot: '^src/(balances/|redis/|providers/types\\.ts$|connections/)' },
+    },
+    {
+      name: 'balances-see-connection-types-only',
+      comment: 'balances/ names what a connection is (ConnectionRef) but never loads connections/.',
+      severity: 'error',
+      from: { path: '^src/balances/' },
+      to: { path: '^src/connections/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-folder-cycles',
       comment:
         'Rooms depend in one direction (auth and tenants under connections, connections under ' +

@@ -18,7 +18,8 @@ import { dashboardRoutes } from './dashboard/routes.js'
 import { healthRoutes } from './ops/health.js'
 import { supportRoutes } from './support/routes.js'
 import { adminRoutes } from './admin/routes.js'
-import { adminDeps, buildServices, supportDeps, type AppDeps } from './services.js'
+import { buildServices, type AppDeps } from './services.js'
+import { adminDeps, supportDeps } from './route-deps.js'
 
 export { buildServices, type AppDeps, type Services } from './services.js'
 
@@ -107,6 +108,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     store: services.store,
     connections: services.connections,
     cache,
+    balances: services.balances,
   })
   app.use(
     authRoutes({

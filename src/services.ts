@@ -7,7 +7,7 @@ import type { LoginLimits } from './auth/login-limiter.js'
 import { SessionIndex } from './auth/session-index.js'
 import { TenantStore } from './tenants/tenant-store.js'
 import { TokenCipher } from './crypto/token-cipher.js'
-import { ConnectionStore, refOf } from './connections/connection-store.js'
+import { ConnectionStore } from './connections/connection-store.js'
 import { RefreshLock } from './connections/refresh-lock.js'
 import { ConnectionLifecycle } from './connections/lifecycle.js'
 import {
@@ -25,11 +25,7 @@ import { nexmoProvider } from './providers/nexmo/index.js'
 import type { Provider, ProviderId } from './providers/types.js'
 import { SupportIndex } from './support/support-index.js'
 import { AuditLog } from './support/audit-log.js'
-import { BalanceReader } from './support/balance-reader.js'
-import type { SupportDeps } from './support/routes.js'
 import { TenantCredentialStore } from './admin/tenant-credentials.js'
-import { UserAdmin } from './admin/user-admin.js'
-import type { AdminDeps } from './admin/routes.js'
 import { WebhookStore } from './notifications/webhook-store.js'
 import { WebhookQueue } from './notifications/webhook-queue.js'
 import { WebhookSender } from './notifications/webhook-delivery.js'
@@ -38,6 +34,8 @@ import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
 import { createJobsRedis } from './redis/client.js'
+import { createBalances, type Balances } from './balances/balances.js'
+import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -76,6 +74,7 @@ export interface Services {
   supportIndex: SupportIndex
   audit: AuditLog
   sessions: SessionIndex
+  balances: Balances
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -113,6 +112,14 @@ export function buildServices(deps: AppDeps): Services {
   })
   const supportIndex = new SupportIndex(redis, { connections: store, users })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
+  const balances = createBalances({
+    redis,
+    thresholdOf: async (id) => (await tenants.get(id))?.lowBalanceThreshold ?? DEFAULT_LOW_BALANCE,
+    emailOf: async (ref) => (await users.get(ref.tenantId, ref.userId))?.email,
+    enqueue: async (id, type, body) =>
+      (await webhooks.url(id)) ? webhookQueue.enqueue(id, type, body) : null,
+    onError: (err) => deps.logger.warn({ err: (err as Error).message }, 'balance record failed'),
+  })
   const allProviders = list.map((p) => p.id)
   // Everything that follows a connection's changes listens here, in this order.
   const follow = async (change: ConnectionChange) => {
@@ -123,7 +130,8 @@ export function buildServices(deps: AppDeps): Services {
       const email = (await users.get(ref.tenantId, ref.userId))?.email ?? ''
       await supportIndex.indexConnection(ref, [email, change.accountLabel])
     }
-    if (change.kind === 'disconnected') await supportIndex.removeConnection(ref)
+    if (change.kind === 'disconnected')
+      await Promise.all([supportIndex.removeConnection(ref), balances.forget(ref)])
     if (change.kind !== 'refreshed' && change.kind !== 'checked')
       await cache.clear(ref.tenantId, ref.userId, allProviders)
   }
@@ -136,6 +144,7 @@ export function buildServices(deps: AppDeps): Services {
     events,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
     afterRotation: replicaWait(config, redis),
+    onBalance: (ref, balance) => balances.record(ref, balance),
   })
   const jobs =
     deps.jobs ??
@@ -160,6 +169,7 @@ export function buildServices(deps: AppDeps): Services {
     supportIndex,
     audit: new AuditLog(redis),
     sessions: new SessionIndex(redis),
+    balances,
   }
 }
 
@@ -173,46 +183,4 @@ export function buildServices(deps: AppDeps): Services {
 function replicaWait(config: Config, redis: RedisClient): (() => Promise<unknown>) | undefined {
   if (config.redis.kind !== 'sentinel') return undefined
   return () => redis.wait(1, 250).catch(() => 0)
-}
-
-export function supportDeps(s: Services): SupportDeps {
-  const words = async (tenantId: string, member: string) => {
-    const ref = refOf(tenantId, member)
-    const [email, label] = await Promise.all([
-      s.users.get(tenantId, ref.userId).then((u) => u?.email ?? ''),
-      s.store.get(ref).then(
-        (r) => r?.grant.accountLabel ?? '',
-        () => '',
-      ),
-    ])
-    return [email, label]
-  }
-  return {
-    connections: s.store,
-    index: s.supportIndex,
-    reader: new BalanceReader(s.connections, s.supportIndex, words),
-    audit: s.audit,
-    providers: s.providers,
-    tenants: s.tenants,
-  }
-}
-
-export function adminDeps(s: Services, config: Config): AdminDeps {
-  const userAdmin = new UserAdmin({
-    accounts: s.accounts,
-    users: s.users,
-    sessions: s.sessions,
-    lifecycle: s.connections,
-  })
-  return {
-    userAdmin,
-    credentials: s.tenantCredentials,
-    connections: s.store,
-    webhooks: s.webhooks,
-    webhookQueue: s.webhookQueue,
-    tenants: s.tenants,
-    audit: s.audit,
-    providers: s.providers,
-    baseUrl: config.baseUrl,
-  }
 }

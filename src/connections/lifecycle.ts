@@ -1,6 +1,6 @@
 import { AppError, isAppError } from '../errors.js'
 import type { ProviderRegistry } from '../providers/registry.js'
-import type { CallContext, Grant, Provider } from '../providers/types.js'
+import type { CallContext, Grant, Money, Provider } from '../providers/types.js'
 import type { ClientRef, ConnectionRecord, ConnectionRef, ConnectionStore } from './connection-store.js'
 import type { CredentialSource } from './credentials.js'
 import { combineEvents, type ConnectionEvents } from './events.js'
@@ -19,6 +19,8 @@ export interface LifecycleDeps {
   /** Logs a failed revocation by its error code only (never a token). */
   onRevokeFailed?: (provider: string, code: string) => void
   afterRotation?: () => Promise<unknown>
+  /** Told of every balance the keep-alive check read (balance history and alerts). */
+  onBalance?: (ref: ConnectionRef, balance: Money) => void | Promise<void>
 }
 
 /**
@@ -125,7 +127,8 @@ export class ConnectionLifecycle {
     try {
       if (provider.refreshable) await this.refresh(ref, record.grant.secrets.accessToken)
       else {
-        await this.use(ref, (ctx, p) => p.fetchBalance(ctx), record)
+        const balance = await this.use(ref, (ctx, p) => p.fetchBalance(ctx), record)
+        await this.deps.onBalance?.(ref, balance)
         if (await this.deps.store.markChecked(ref, record.generation))
           await this.events.changed({ kind: 'checked', ref })
       }

@@ -4,6 +4,7 @@ import type { ConnectionRecord, ConnectionStore } from '../connections/connectio
 import { AppError, isAppError } from '../errors.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AccountProfile, PanelView, Provider, ScopeInfo } from '../providers/types.js'
+import type { Balances } from '../balances/balances.js'
 import type { PanelCache } from './panel-cache.js'
 
 export interface PanelModel {
@@ -64,6 +65,8 @@ export class DashboardService {
       store: ConnectionStore
       connections: ConnectionLifecycle
       cache: PanelCache
+      /** Told of each balance the profile read from the provider (not from the cache). */
+      balances?: Pick<Balances, 'record'>
     },
   ) {}
 
@@ -110,6 +113,8 @@ export class DashboardService {
       ...defs.map((d) => load(d.id, () => this.deps.connections.use(ref, (ctx) => d.load(ctx), record))),
     ])
     await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh)
+    const balance = (fresh[PROFILE] as AccountProfile | undefined)?.balance
+    if (balance) await this.deps.balances?.record(ref, balance)
     const results = [profile, ...panels]
     const broken = results.find((r) => isAppError(r.error) && r.error.code === 'needs_reconnect')
     if (broken) {

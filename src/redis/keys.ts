@@ -64,6 +64,14 @@ export const webhookLogKey = (tenantId: string) => tenantKey(tenantId, 'webhook-
 export const WEBHOOK_DUE_KEY = 'webhooks:due'
 export const webhookJobKey = (jobId: string) => `webhooks:job:${jobId}`
 
+// Balance history and low-balance alerts.
+
+/** One connection's packed hourly balances (balances/series-codec.ts), beside its tenant's keys. */
+export const balanceHistoryKey = (ref: ConnectionKeyRef) =>
+  tenantKey(ref.tenantId, `balance-history:${ref.userId}:${ref.provider}`)
+/** Each connection's last alert state (`low` or `ok`), so a crossing fires one event. */
+export const balanceAlertsKey = (tenantId: string) => tenantKey(tenantId, 'balance-alerts')
+
 // Support console and audit.
 
 /** Members as `<search text>\0<member>`, all scored 0, so the set's order is by text. */

@@ -2,6 +2,7 @@ import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { refOf } from '../connections/connection-store.js'
 import { isAppError } from '../errors.js'
 import type { ProviderId } from '../providers/types.js'
+import type { Balances } from '../balances/balances.js'
 import { Semaphore } from './semaphore.js'
 import type { SupportIndex, SupportRow } from './support-index.js'
 
@@ -21,6 +22,7 @@ export class BalanceReader {
     private readonly connections: ConnectionLifecycle,
     private readonly index: SupportIndex,
     private readonly words: (tenantId: string, member: string) => Promise<string[]>,
+    private readonly balances?: Pick<Balances, 'record'>,
   ) {}
 
   isStale(row: SupportRow, now = Date.now()): boolean {
@@ -50,11 +52,9 @@ export class BalanceReader {
     const ref = refOf(tenantId, row.member)
     try {
       const profile = await this.connections.use(ref, (ctx, p) => p.fetchProfile(ctx))
-      await this.index.recordBalance(ref, {
-        balance: profile.balance,
-        company: profile.company,
-        readAt: Date.now(),
-      })
+      const readAt = Date.now()
+      await this.index.recordBalance(ref, { balance: profile.balance, company: profile.company, readAt })
+      if (profile.balance) await this.balances?.record(ref, profile.balance, readAt)
       if (profile.company !== row.entry.company)
         await this.index.indexConnection(ref, [
           ...(await this.words(tenantId, row.member)),

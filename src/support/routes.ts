@@ -11,6 +11,8 @@ import type { BalanceReader } from './balance-reader.js'
 import { csvLine } from './csv.js'
 import type { SupportIndex } from './support-index.js'
 import { DEFAULT_LOW_BALANCE, type TenantStore } from '../tenants/tenant-store.js'
+import type { BalanceHistory } from '../balances/balance-history.js'
+import { runOutText, trendOf, TREND_DAYS, type Trend } from '../balances/trend.js'
 
 export const PAGE_SIZE = 50
 const READ_DEADLINE_MS = 3_000
@@ -32,6 +34,8 @@ export interface SupportDeps {
   audit: AuditLog
   providers: ProviderRegistry
   tenants: TenantStore
+  /** Each row's trend (sparkline, run-out estimate) comes from here when given. */
+  history?: BalanceHistory
 }
 
 function listUrl(q: { q: string; sort: string; page: number }): string {
@@ -82,10 +86,17 @@ export function supportRoutes(deps: SupportDeps): Router {
       page.members,
     )
     const tenant = await deps.tenants.get(user.tenantId)
+    const trends: Record<string, Trend | null> = {}
+    const refs = rows.map((row) => ({ tenantId: user.tenantId, userId: row.userId, provider: row.provider }))
+    const since = Date.now() - TREND_DAYS * 86_400_000
+    const series = (await deps.history?.many(refs, since)) ?? []
+    series.forEach((s, i) => (trends[rows[i]!.member] = trendOf(s)))
     res.render('support', {
       title: 'Support',
       lowBalance: tenant?.lowBalanceThreshold ?? DEFAULT_LOW_BALANCE,
       rows,
+      trends,
+      runOutText,
       query,
       total: page.total,
       pages: Math.max(1, Math.ceil(page.total / PAGE_SIZE)),
