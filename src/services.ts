@@ -38,6 +38,8 @@ import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
 import { createJobsRedis } from './redis/client.js'
+import { CheckedIndex } from './connections/checked-index.js'
+import { Keepalive } from './keepalive/keepalive.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -71,6 +73,7 @@ export interface Services {
   webhooks: WebhookStore
   webhookQueue: WebhookQueue
   jobs: JobRuntime
+  keepalive: Keepalive
   notifier: StatusNotifier
   tenantCredentials: TenantCredentialStore
   supportIndex: SupportIndex
@@ -139,8 +142,18 @@ export function buildServices(deps: AppDeps): Services {
   const jobs =
     deps.jobs ??
     new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
+  const keepalive = new Keepalive({
+    jobs,
+    index: new CheckedIndex(redis),
+    connections,
+    providers: allProviders,
+    periodSec: config.connectionKeepaliveSec,
+    logger: deps.logger,
+  }).define()
+  deps.metrics?.keepaliveLag(() => keepalive.lagSeconds())
   return {
     jobs,
+    keepalive,
     cache,
     webhooks,
     webhookQueue,
