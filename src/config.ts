@@ -68,6 +68,12 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.string().optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   WEBHOOK_ALLOW_PRIVATE: bool.optional(),
+  CONNECTION_KEEPALIVE_SECONDS: z.coerce
+    .number({ message: 'expected a number of seconds' })
+    .int()
+    .min(2)
+    .max(31_536_000)
+    .default(86_400),
 })
 
 export type { RedisTarget } from './redis/target.js'
@@ -100,6 +106,8 @@ export interface Config {
   metricsToken?: string
   /** Let tenant webhooks reach loopback/private addresses (the operator's choice; off by default). */
   webhookAllowPrivate: boolean
+  /** Every connection is used at least this often, seconds, even when nobody opens a page. */
+  connectionKeepaliveSec: number
   /** Said once at start-up: things that work but an operator should know. */
   warnings: string[]
 }
@@ -199,6 +207,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? false,
+    connectionKeepaliveSec: e.CONNECTION_KEEPALIVE_SECONDS,
     warnings,
   }
 }

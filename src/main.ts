@@ -45,6 +45,9 @@ async function main(): Promise<void> {
   )
   services.webhookQueue.start()
   services.jobs.start()
+  services.jobs
+    .scheduled()
+    .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'job schedules not stored'))
 
   let stopping = false
   const stop = async (signal: string) => {

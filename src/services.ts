@@ -36,6 +36,8 @@ import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
 import { createJobsRedis } from './redis/client.js'
 import { createBalances, type Balances } from './balances/balances.js'
 import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
+import { CheckedIndex } from './connections/checked-index.js'
+import { Keepalive } from './keepalive/keepalive.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -69,6 +71,7 @@ export interface Services {
   webhooks: WebhookStore
   webhookQueue: WebhookQueue
   jobs: JobRuntime
+  keepalive: Keepalive
   notifier: StatusNotifier
   tenantCredentials: TenantCredentialStore
   supportIndex: SupportIndex
@@ -149,8 +152,18 @@ export function buildServices(deps: AppDeps): Services {
   const jobs =
     deps.jobs ??
     new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
+  const keepalive = new Keepalive({
+    jobs,
+    index: new CheckedIndex(redis),
+    connections,
+    providers: allProviders,
+    periodSec: config.connectionKeepaliveSec,
+    logger: deps.logger,
+  }).define()
+  deps.metrics?.keepaliveLag(() => keepalive.lagSeconds())
   return {
     jobs,
+    keepalive,
     cache,
     webhooks,
     webhookQueue,

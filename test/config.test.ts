@@ -26,6 +26,17 @@ describe('configuration', () => {
     expect(c.warnings.join('\n')).toMatch(/TOKEN_ENCRYPTION_KEY is not set/)
   })
 
+  it('keeps connections alive daily unless CONNECTION_KEEPALIVE_SECONDS says otherwise, and names a bad value', () => {
+    expect(loadConfig({}).connectionKeepaliveSec).toBe(86_400)
+    expect(loadConfig({ CONNECTION_KEEPALIVE_SECONDS: '5' }).connectionKeepaliveSec).toBe(5)
+    expect(errorLines({ CONNECTION_KEEPALIVE_SECONDS: '1' })).toEqual([
+      expect.stringMatching(/^CONNECTION_KEEPALIVE_SECONDS: /),
+    ])
+    expect(errorLines({ CONNECTION_KEEPALIVE_SECONDS: 'daily' })).toEqual([
+      'CONNECTION_KEEPALIVE_SECONDS: expected a number of seconds',
+    ])
+  })
+
   it('uses the real providers once credentials are given', () => {
     const c = loadConfig({ SMS77_CLIENT_ID: 'id', SMS77_CLIENT_SECRET: 'secret', PORT: '8080' })
     expect(c.sandbox.enabled).toBe(false)

@@ -30,6 +30,8 @@ describe('Redis key names (stored data: they never change)', () => {
       balance: keys.supportBalanceKey('acme'),
       entries: keys.supportEntriesKey('acme'),
       audit: keys.auditKey('acme'),
+      checked: keys.tenantCheckedKey('acme'),
+      keepalive: [keys.KEEPALIVE_TENANTS_KEY, keys.KEEPALIVE_OLDEST_KEY, keys.KEEPALIVE_BACKFILLED_KEY],
     }).toEqual({
       meta: 't:{acme}:meta',
       user: 't:{acme}:user:u1',
@@ -55,6 +57,8 @@ describe('Redis key names (stored data: they never change)', () => {
       balance: 't:{acme}:support:balance',
       entries: 't:{acme}:support:entries',
       audit: 't:{acme}:audit',
+      checked: 't:{acme}:conns-checked',
+      keepalive: ['keepalive:tenants', 'keepalive:oldest', 'keepalive:backfilled:v1'],
     })
   })
 

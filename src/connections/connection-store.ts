@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
-import { clientUsageKey, connectionKey, tenantConnectionsKey } from '../redis/keys.js'
+import {
+  clientUsageKey,
+  connectionKey,
+  KEEPALIVE_TENANTS_KEY,
+  tenantCheckedKey,
+  tenantConnectionsKey,
+} from '../redis/keys.js'
 import type { Grant, ProviderId } from '../providers/types.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import {
@@ -95,12 +101,12 @@ export class ConnectionStore {
   async replace(ref: ConnectionRef, grant: Grant, client: ClientRef): Promise<ConnectionRecord | null> {
     const key = connectionKey(ref)
     const fields = { ...this.grantFields(key, grant), checkedAt: String(grant.obtainedAt) }
+    // First, so a keep-alive sweep finds the tenant before its first connection exists.
+    await this.redis.sadd(KEEPALIVE_TENANTS_KEY, ref.tenantId)
     const old = await this.redis.eval(
       REPLACE,
-      3,
-      key,
-      tenantConnectionsKey(ref.tenantId),
-      clientUsageKey(ref.tenantId, ref.provider),
+      4,
+      ...this.scriptKeys(ref),
       memberOf(ref),
       String(Date.now()),
       newGeneration(),
@@ -133,12 +139,7 @@ export class ConnectionStore {
 
   /** Deletes the connection; returns what was deleted (to revoke its tokens), or null. */
   async remove(ref: ConnectionRef): Promise<ConnectionRecord | null> {
-    const keys = [
-      connectionKey(ref),
-      tenantConnectionsKey(ref.tenantId),
-      clientUsageKey(ref.tenantId, ref.provider),
-    ]
-    const old = await this.redis.eval(REMOVE, 3, ...keys, memberOf(ref))
+    const old = await this.redis.eval(REMOVE, 4, ...this.scriptKeys(ref), memberOf(ref))
     return this.decodeQuietly(ref, fieldsOf(old))
   }
 
@@ -167,13 +168,23 @@ export class ConnectionStore {
         generation: r.generation || newGeneration(),
       })
       p.zadd(tenantConnectionsKey(r.ref.tenantId), r.createdAt, memberOf(r.ref))
+      if (r.status === 'connected') p.zadd(tenantCheckedKey(r.ref.tenantId), r.checkedAt, memberOf(r.ref))
+      p.sadd(KEEPALIVE_TENANTS_KEY, r.ref.tenantId)
     }
     await p.exec()
   }
 
   private async updateIf(ref: ConnectionRef, generation: string, fields: Record<string, string>) {
-    const args = Object.entries(fields).flat()
-    return (await this.redis.eval(UPDATE_IF_GENERATION, 1, connectionKey(ref), generation, ...args)) === 1
+    const keys = [connectionKey(ref), tenantCheckedKey(ref.tenantId)]
+    const args = [generation, memberOf(ref), ...Object.entries(fields).flat()]
+    return (await this.redis.eval(UPDATE_IF_GENERATION, 2, ...keys, ...args)) === 1
+  }
+
+  /** KEYS of REPLACE and REMOVE (store-scripts.ts), all in the tenant's slot. */
+  private scriptKeys(ref: ConnectionRef): string[] {
+    const { tenantId, provider } = ref
+    const index = [tenantConnectionsKey(tenantId), clientUsageKey(tenantId, provider)]
+    return [connectionKey(ref), ...index, tenantCheckedKey(tenantId)]
   }
 
   private grantFields(key: string, grant: Grant): Record<string, string> {

@@ -29,6 +29,8 @@ export class JobRuntime {
   private readonly queues = new Map<string, Queue>()
   private readonly definitions = new Map<string, Definition>()
   private readonly workers: Worker[] = []
+  private readonly schedules = new Map<string, { queue: string; every: number; jobName: string }>()
+  private scheduling: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly connection: RedisClient,
@@ -50,8 +52,32 @@ export class JobRuntime {
     this.definitions.set(name, { processor, options })
   }
 
+  /**
+   * A job added to `queue` every `every` ms for the whole deployment, not per instance: one
+   * BullMQ job scheduler under `id` that every instance upserts at `start()` (idempotent;
+   * the last upsert's interval wins), kept in Redis so it survives restarts.
+   */
+  schedule(queue: string, id: string, every: number, jobName = id): void {
+    this.schedules.set(id, { queue, every, jobName })
+  }
+
+  /** Settles once the schedules `start()` upserts are stored; rejects with what failed. */
+  scheduled(): Promise<void> {
+    return this.scheduling
+  }
+
   start(): void {
     if (this.workers.length > 0) return
+    const upserts = [...this.schedules].map(([id, s]) =>
+      this.queue(s.queue).upsertJobScheduler(
+        id,
+        { every: s.every },
+        { name: s.jobName, opts: { removeOnComplete: true, removeOnFail: 100 } },
+      ),
+    )
+    this.scheduling = Promise.all(upserts).then(() => undefined)
+    // Whoever cares (main.ts, tests) awaits scheduled(); an unobserved failure is no crash.
+    this.scheduling.catch(() => undefined)
     for (const [name, def] of this.definitions) {
       const worker = new Worker(name, def.processor, {
         ...def.options,

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Router, type Request, type RequestHandler } from 'express'
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { statusMove, type ConnectionEvents } from '../connections/events.js'
 import type { JobObserver } from '../jobs/runtime.js'
 
@@ -18,6 +18,8 @@ export interface Metrics {
   /** Plug into the job runtime to count jobs by queue and outcome, and time them. */
   jobs: JobObserver
   observeProviderCall(provider: string, endpoint: string, outcome: string, seconds: number): void
+  /** Where the keep-alive lag is read on each scrape (seconds). */
+  keepaliveLag(read: () => Promise<number>): void
   /** `GET /metrics`; with a token, only for `Authorization: Bearer <token>`. */
   metricsRoute(token?: string): Router
 }
@@ -81,6 +83,20 @@ export function createMetrics(): Metrics {
     },
   }
 
+  let readLag: (() => Promise<number>) | undefined
+  new Gauge({
+    name: 'connection_keepalive_lag_seconds',
+    help: 'Age of the oldest connection not yet kept alive (since its last refresh or check), as of the last sweep',
+    registers: [registry],
+    async collect() {
+      try {
+        if (readLag) this.set(await readLag())
+      } catch {
+        // Redis away: the scrape still answers, with the last value read.
+      }
+    },
+  })
+
   const httpMetrics: RequestHandler = (req, res, next) => {
     const end = httpDuration.startTimer()
     res.once('finish', () => {
@@ -103,6 +119,7 @@ export function createMetrics(): Metrics {
     httpMetrics,
     events,
     jobs,
+    keepaliveLag: (read) => void (readLag = read),
     observeProviderCall(provider, endpoint, outcome, seconds) {
       providerDuration.observe(
         { provider, endpoint: providerEndpoint(endpoint), outcome },

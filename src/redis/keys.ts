@@ -42,6 +42,14 @@ export const connectionKey = (ref: ConnectionKeyRef) =>
   tenantKey(ref.tenantId, `conn:${ref.userId}:${ref.provider}`)
 /** The tenant's connection members (`userId:provider`), scored by creation time. */
 export const tenantConnectionsKey = (tenantId: string) => tenantKey(tenantId, 'conns')
+/** The tenant's connected members scored by when each grant was last obtained or checked (keep-alive). */
+export const tenantCheckedKey = (tenantId: string) => tenantKey(tenantId, 'conns-checked')
+/** Global: ids of tenants that have (or had) connections, so the keep-alive sweep needs no SCAN. */
+export const KEEPALIVE_TENANTS_KEY = 'keepalive:tenants'
+/** Global: the oldest checkedAt the last sweep saw (epoch ms), for the keep-alive lag metric. */
+export const KEEPALIVE_OLDEST_KEY = 'keepalive:oldest'
+/** Global: set once every tenant's connections from before the keep-alive index were indexed. */
+export const KEEPALIVE_BACKFILLED_KEY = 'keepalive:backfilled:v1'
 /** Beside its connection (same slot), so the refresh can be serialised across instances. */
 export const refreshLockKey = (ref: ConnectionKeyRef) => `${connectionKey(ref)}:refresh-lock`
 /** How many of the tenant's connections each OAuth client (default, tenant versions) issued. */
@@ -86,5 +94,8 @@ export const auditKey = (tenantId: string) => tenantKey(tenantId, 'audit')
 
 export const ANY_TENANT = '*'
 export const connectionKeyPattern = () => tenantKey(ANY_TENANT, 'conn:*')
+export const tenantConnectionsKeyPattern = () => tenantKey(ANY_TENANT, 'conns')
+/** The tenant of a key matched by `tenantConnectionsKeyPattern`, or null. */
+export const tenantOfConnectionsKey = (key: string) => /^t:\{([^}]+)\}:conns$/.exec(key)?.[1] ?? null
 /** True for a connection record, false for its refresh lock, which shares the pattern. */
 export const isConnectionKey = (key: string) => /^t:\{[^}]+\}:conn:[^:]+:[^:]+$/.test(key)
