@@ -38,6 +38,8 @@ import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
 import { createJobsRedis } from './redis/client.js'
+import { buildPeople, type PeopleServices } from './people-services.js'
+import { InvitationAdmin } from './admin/invitation-admin.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -76,6 +78,7 @@ export interface Services {
   supportIndex: SupportIndex
   audit: AuditLog
   sessions: SessionIndex
+  people: PeopleServices
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -96,6 +99,7 @@ export function buildServices(deps: AppDeps): Services {
   )
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
+  const sessions = new SessionIndex(redis)
   const webhooks = new WebhookStore(redis, cipher)
   const webhookQueue = new WebhookQueue(
     redis,
@@ -158,7 +162,8 @@ export function buildServices(deps: AppDeps): Services {
     tenantCredentials,
     supportIndex,
     audit: new AuditLog(redis),
-    sessions: new SessionIndex(redis),
+    sessions,
+    people: buildPeople({ ...deps, users, sessions }),
   }
 }
 
@@ -190,9 +195,13 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
     users: s.users,
     sessions: s.sessions,
     lifecycle: s.connections,
+    limiter: s.people.limiter,
   })
+  const { invitations, mailer, onMailFailed } = s.people
+  const base = { users: s.users, tenants: s.tenants, mailer, baseUrl: config.baseUrl, onMailFailed }
   return {
     userAdmin,
+    invitations: new InvitationAdmin({ ...base, invitations }),
     credentials: s.tenantCredentials,
     webhooks: s.webhooks,
     webhookQueue: s.webhookQueue,
