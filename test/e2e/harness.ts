@@ -132,6 +132,11 @@ export async function newPage(
     reducedMotion: 'reduce',
   })
   const page = await context.newPage()
+  // Destructive forms ask "are you sure?" (data-confirm); journeys answer yes unless they
+  // handle the dialog themselves.
+  page.on('dialog', (d) => {
+    if (page.listenerCount('dialog') === 1) void d.accept()
+  })
   page.setDefaultTimeout(15_000)
   page.setDefaultNavigationTimeout(20_000)
   const problems: PageProblems = { messages: [] }
