@@ -33,7 +33,13 @@ export interface PasswordRoutesDeps {
 export function passwordRoutes(deps: PasswordRoutesDeps): Router {
   const r = Router()
   const forgotPage = (res: Response, status: number, extra: object = {}) =>
-    res.status(status).render('forgot', { title: 'Reset your password', errors: {}, values: {}, ...extra })
+    res.status(status).render('forgot', {
+      title: 'Reset your password',
+      errors: {},
+      values: {},
+      noMail: !deps.passwords.canMail,
+      ...extra,
+    })
   const resetPage = (res: Response, status: number, extra: object = {}) =>
     res.status(status).render('set-password', {
       title: 'Set a new password',

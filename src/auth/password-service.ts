@@ -23,6 +23,10 @@ export type ResetRequest = { outcome: 'sent' } | { outcome: 'limited'; wait: num
 export class PasswordService {
   constructor(private readonly deps: PasswordServiceDeps) {}
 
+  get canMail(): boolean {
+    return this.deps.mailer.canSend
+  }
+
   /**
    * The same outcome whether or not the email has an account: the lookup and the mail
    * happen after the answer, so neither the page nor its timing tells them apart.
