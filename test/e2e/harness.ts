@@ -133,10 +133,8 @@ export async function newPage(
   })
   const page = await context.newPage()
   // Destructive forms ask "are you sure?" (data-confirm); journeys answer yes unless they
-  // handle the dialog themselves.
-  page.on('dialog', (d) => {
-    if (page.listenerCount('dialog') === 1) void d.accept()
-  })
+  // handle the dialog themselves (page.removeAllListeners('dialog') first).
+  page.on('dialog', (d) => void d.accept())
   page.setDefaultTimeout(15_000)
   page.setDefaultNavigationTimeout(20_000)
   const problems: PageProblems = { messages: [] }
