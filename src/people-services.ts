@@ -27,7 +27,10 @@ export interface PeopleServices {
  * Where mail goes: SMTP_URL when set; else the sandbox's outbox when the sandbox is on
  * (dev); else nowhere (production without SMTP: admins pass invitation links on).
  */
-function pickTransport(config: Config, redis: RedisClient): { transport?: MailTransport; outbox?: MailOutbox } {
+function pickTransport(
+  config: Config,
+  redis: RedisClient,
+): { transport?: MailTransport; outbox?: MailOutbox } {
   if (config.mail.smtpUrl) return { transport: smtpTransport(config.mail.smtpUrl) }
   if (!config.sandbox.enabled) return {}
   const outbox = new MailOutbox(redis)

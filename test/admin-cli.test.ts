@@ -98,7 +98,8 @@ describe('operator CLI', () => {
   it('has --help for the tool and each command, lists tenants, refuses duplicate names, and names flags (issue 15)', async () => {
     const help = await admin('--help')
     expect(help.code).toBe(0)
-    for (const c of ['create-tenant', 'list-tenants', 'add-user', 'list-users']) expect(help.stdout).toContain(c)
+    for (const c of ['create-tenant', 'list-tenants', 'add-user', 'list-users'])
+      expect(help.stdout).toContain(c)
     const one = await admin('create-tenant', '--help')
     expect(one.code).toBe(0)
     expect(one.stdout).toMatch(/^usage: npm run admin -- create-tenant --name NAME \[--allow-duplicate\]/)
@@ -114,7 +115,17 @@ describe('operator CLI', () => {
     const allowed = await admin('create-tenant', '--name', 'umbrella corp', '--allow-duplicate')
     expect(allowed.code).toBe(0)
     expect(allowed.stdout).not.toBe(first.stdout)
-    await admin('add-user', '--tenant', first.stdout, '--email', 'alice@umbrella.test', '--password', 'long enough 12', '--role', 'admin')
+    await admin(
+      'add-user',
+      '--tenant',
+      first.stdout,
+      '--email',
+      'alice@umbrella.test',
+      '--password',
+      'long enough 12',
+      '--role',
+      'admin',
+    )
     const list = await admin('list-tenants')
     expect(list.code).toBe(0)
     const rows = list.stdout.split('\n').map((l) => l.split('\t'))

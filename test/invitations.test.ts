@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import supertest from 'supertest'
-import { csrfFrom, csrfOf, signUp, startTestApp, uniqueEmail, type Agent, type TestApp } from './helpers/app.js'
+import {
+  csrfFrom,
+  csrfOf,
+  signUp,
+  startTestApp,
+  uniqueEmail,
+  type Agent,
+  type TestApp,
+} from './helpers/app.js'
 import { linkIn, startSmtpSink } from './helpers/smtp-sink.js'
 
 let t: TestApp
@@ -27,7 +35,10 @@ async function accept(link: string, password = 'my own password 1') {
   const path = new URL(link).pathname
   const page = await agent.get(path)
   if (page.status !== 200) return { agent, res: page, page }
-  const res = await agent.post(path).type('form').send({ _csrf: csrfFrom(page.text), password })
+  const res = await agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), password })
   return { agent, res, page }
 }
 
@@ -41,7 +52,9 @@ describe('invitations (issue 15)', () => {
     const page = await admin.get('/admin/users').expect(200)
     for (const label of ['Email', 'Role', 'Send invitation']) expect(page.text).toContain(label)
     const email = uniqueEmail('invitee')
-    await post(admin, '/admin/users/invite', { email, role: 'support' }).then((r) => expect(r.status).toBe(303))
+    await post(admin, '/admin/users/invite', { email, role: 'support' }).then((r) =>
+      expect(r.status).toBe(303),
+    )
     const listed = await admin.get('/admin/users')
     expect(listed.text).toContain(`Invitation sent to ${email} (support).`)
     expect(listed.text).toContain('Pending invitations')
@@ -61,7 +74,9 @@ describe('invitations (issue 15)', () => {
     // Once only; and the invitation is no longer pending.
     expect((await accept(link)).res.status).toBe(410)
     expect((await admin.get('/admin/users')).text).not.toMatch(/invites\/[a-f0-9]{16}\/resend/)
-    const ttl = await t.redis.ttl((await t.redis.keys(`${t.prefix}invite:*`)).map((k) => k.slice(t.prefix.length))[0] ?? 'none')
+    const ttl = await t.redis.ttl(
+      (await t.redis.keys(`${t.prefix}invite:*`)).map((k) => k.slice(t.prefix.length))[0] ?? 'none',
+    )
     expect(ttl).toBe(-2)
   })
 
@@ -99,15 +114,20 @@ describe('invitations (issue 15)', () => {
   it('adding a user with a password stays possible', async () => {
     const { agent: admin } = await signUp(t.app, 'Password Adders')
     const email = uniqueEmail('added')
-    await post(admin, '/admin/users', { email, password: 'a long enough password', role: 'member' })
-      .then((r) => expect(r.status).toBe(303))
+    await post(admin, '/admin/users', { email, password: 'a long enough password', role: 'member' }).then(
+      (r) => expect(r.status).toBe(303),
+    )
     expect((await t.services.users.findForLogin(email))?.user.role).toBe('member')
   })
 })
 
 describe('production without SMTP_URL (issue 15)', () => {
   it('shows the admin the invitation link to pass on, and /forgot says to ask an admin', async () => {
-    const p = await startTestApp({ name: 'invite-nomail', env: { NODE_ENV: 'production' }, sandbox: t.sandbox })
+    const p = await startTestApp({
+      name: 'invite-nomail',
+      env: { NODE_ENV: 'production' },
+      sandbox: t.sandbox,
+    })
     try {
       expect(p.services.people.mailer.canSend).toBe(false)
       const { agent: admin } = await signUp(p.app, 'No Mail Inc')
@@ -118,16 +138,26 @@ describe('production without SMTP_URL (issue 15)', () => {
         .send({ _csrf: await csrfOf(admin, '/admin/users'), email, role: 'admin' })
         .expect(303)
       const page = await admin.get('/admin/users')
-      const link = /This Switchboard sends no mail: pass this link to \S+ yourself \(7 days, once\): (\S+)</.exec(page.text)?.[1]
+      const link =
+        /This Switchboard sends no mail: pass this link to \S+ yourself \(7 days, once\): (\S+)</.exec(
+          page.text,
+        )?.[1]
       expect(link).toMatch(/^http:\/\/switchboard\.test\/invite\/[A-Za-z0-9_-]{43}$/)
       const agent = supertest.agent(p.app)
       const form = await agent.get(new URL(link!).pathname).expect(200)
-      await agent.post(new URL(link!).pathname).type('form').send({ _csrf: csrfFrom(form.text), password: 'handed over pw' }).expect(303)
+      await agent
+        .post(new URL(link!).pathname)
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), password: 'handed over pw' })
+        .expect(303)
       await agent.get('/admin/users').expect(200)
       const asker = supertest.agent(p.app)
       const forgot = await asker.get('/forgot').expect(200)
       expect(forgot.text).toContain('Ask an administrator of your organisation')
-      const res = await asker.post('/forgot').type('form').send({ _csrf: csrfFrom(forgot.text), email })
+      const res = await asker
+        .post('/forgot')
+        .type('form')
+        .send({ _csrf: csrfFrom(forgot.text), email })
       expect(res.status).toBe(200)
       expect(res.text).toContain('Ask an administrator of your organisation')
     } finally {

@@ -53,10 +53,14 @@ async function setPassword(link: string, password: string) {
   const path = new URL(link).pathname
   const page = await agent.get(path)
   if (page.status !== 200) return page
-  return agent.post(path).type('form').send({ _csrf: csrfFrom(page.text), password })
+  return agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), password })
 }
 
-const visible = (html: string) => html.replace(/name="_csrf" value="[^"]+"/g, '').replace(/value="[^"]*"/g, '')
+const visible = (html: string) =>
+  html.replace(/name="_csrf" value="[^"]+"/g, '').replace(/value="[^"]*"/g, '')
 
 describe('password reset by mail (issue 15)', () => {
   it('answers a known and an unknown address with the same page and status, and mails only the known', async () => {
@@ -67,7 +71,10 @@ describe('password reset by mail (issue 15)', () => {
     expect(visible(known.text)).toBe(visible(unknown.text))
     expect(known.text).toContain('If an account uses that address, a reset link is on its way')
     const mail = await sink.mailTo(email)
-    expect(mail).toMatchObject({ from: '"Switchboard" <mail@switchboard.test>', subject: 'Reset your Switchboard password' })
+    expect(mail).toMatchObject({
+      from: '"Switchboard" <mail@switchboard.test>',
+      subject: 'Reset your Switchboard password',
+    })
     expect(mail.text).toMatch(/within 30 minutes/)
     expect(mail.html).toContain(`<a href="${linkIn(mail, '/reset/')}">`)
     expect(linkIn(mail, '/reset/')).toMatch(/^http:\/\/switchboard\.test\/reset\/[A-Za-z0-9_-]{43}$/)
@@ -114,7 +121,8 @@ describe('password reset by mail (issue 15)', () => {
 
   it('clears the login lock: a locked-out person gets back in through reset', async () => {
     const { email } = await signUp(t.app, 'Reset Lock')
-    for (let i = 0; i < 3; i++) expect((await login(email, 'wrong password', '203.0.113.9')).res.status).toBe(401)
+    for (let i = 0; i < 3; i++)
+      expect((await login(email, 'wrong password', '203.0.113.9')).res.status).toBe(401)
     expect((await login(email, 'correct horse battery', '203.0.113.9')).res.status).toBe(429)
     await forgot(email, '198.51.100.5')
     await setPassword(linkIn(await sink.mailTo(email), '/reset/'), 'back in at last!')
@@ -156,18 +164,32 @@ describe('account settings (issue 15)', () => {
     const { agent, email } = await signUp(t.app, 'Settings & Co')
     const { agent: other } = await login(email, 'correct horse battery')
     const page = await agent.get('/account').expect(200)
-    for (const label of ['Current password', 'New password', 'Change password', 'Language', 'Settings &amp; Co'])
+    for (const label of [
+      'Current password',
+      'New password',
+      'Change password',
+      'Language',
+      'Settings &amp; Co',
+    ])
       expect(page.text).toContain(label)
     const wrong = await agent
       .post('/account')
       .type('form')
-      .send({ _csrf: csrfFrom(page.text), currentPassword: 'not it at all', newPassword: 'a changed password' })
+      .send({
+        _csrf: csrfFrom(page.text),
+        currentPassword: 'not it at all',
+        newPassword: 'a changed password',
+      })
     expect(wrong.status).toBe(400)
     expect(wrong.text).toContain('That is not your current password.')
     await agent
       .post('/account')
       .type('form')
-      .send({ _csrf: await csrfOf(agent, '/account'), currentPassword: 'correct horse battery', newPassword: 'a changed password' })
+      .send({
+        _csrf: await csrfOf(agent, '/account'),
+        currentPassword: 'correct horse battery',
+        newPassword: 'a changed password',
+      })
       .expect(303)
     await agent.get('/dashboard').expect(200)
     await other.get('/dashboard').expect(303).expect('location', '/login')

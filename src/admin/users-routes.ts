@@ -20,7 +20,10 @@ const UserParam = z.object({ id: z.string().regex(/^[a-f0-9]{24}$/, 'unknown use
 export const PAGE_SIZE = 50
 const ListQuery = z.object({
   q: z.string().trim().toLowerCase().max(254).optional().default(''),
-  role: z.union([z.enum(ROLES), z.literal('')]).optional().default(''),
+  role: z
+    .union([z.enum(ROLES), z.literal('')])
+    .optional()
+    .default(''),
   page: z.coerce.number().int().min(1).max(1_000_000).optional().default(1),
 })
 

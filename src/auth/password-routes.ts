@@ -79,7 +79,12 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     res.redirect(303, '/login')
   })
 
-  const accountPage = async (req: Parameters<typeof requireUser>[0], res: Response, status = 200, extra = {}) => {
+  const accountPage = async (
+    req: Parameters<typeof requireUser>[0],
+    res: Response,
+    status = 200,
+    extra = {},
+  ) => {
     const user = requireUser(req)
     res.status(status).render('account', {
       title: 'Your account',

@@ -65,7 +65,8 @@ async function run(argv: string[]): Promise<string> {
   const { command, flags } = parsed
   if (parsed.help) return commandHelp(command)
   const input = COMMANDS[command].flags.safeParse(flags)
-  if (!input.success) throw new UsageError(flagErrors(input.error, flags).join('\nerror: '), commandHelp(command))
+  if (!input.success)
+    throw new UsageError(flagErrors(input.error, flags).join('\nerror: '), commandHelp(command))
   const config = loadConfig()
   // Re-encrypting under a random stand-in key would make every token unreadable.
   if (command === 'reencrypt-tokens' && !config.tokenKeyConfigured)

@@ -5,7 +5,7 @@ import { ROLES } from '../auth/user-store.js'
 export const COMMANDS = {
   'create-tenant': {
     usage: 'create-tenant --name NAME [--allow-duplicate]',
-    help: "Creates an organisation and prints its slug. Refuses a name another organisation already has (any case) unless --allow-duplicate.",
+    help: 'Creates an organisation and prints its slug. Refuses a name another organisation already has (any case) unless --allow-duplicate.',
     flags: z.object({
       name: z.string().trim().min(2, 'must be 2 to 100 characters').max(100, 'must be 2 to 100 characters'),
       'allow-duplicate': z.boolean().optional(),
@@ -22,7 +22,10 @@ export const COMMANDS = {
     flags: z.object({
       tenant: z.string().min(1, 'must not be empty'),
       email: z.email({ message: 'must be an email address' }),
-      password: z.string().min(10, 'must be at least 10 characters').max(200, 'must be at most 200 characters'),
+      password: z
+        .string()
+        .min(10, 'must be at least 10 characters')
+        .max(200, 'must be at most 200 characters'),
       role: z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }),
     }),
   },
