@@ -72,7 +72,7 @@ describe('invitations (issue 15)', () => {
     const user = (await t.services.users.findForLogin(email))!.user
     expect(user).toMatchObject({ email, role: 'support', tenantId: 'invite-corp' })
     // Once only; and the invitation is no longer pending.
-    expect((await accept(link)).res.status).toBe(410)
+    expect((await accept(link)).res.status).toBe(404)
     expect((await admin.get('/admin/users')).text).not.toMatch(/invites\/[a-f0-9]{16}\/resend/)
     const ttl = await t.redis.ttl(
       (await t.redis.keys(`${t.prefix}invite:*`)).map((k) => k.slice(t.prefix.length))[0] ?? 'none',
@@ -90,10 +90,10 @@ describe('invitations (issue 15)', () => {
     await post(admin, `/admin/users/invites/${id}/resend`).then((r) => expect(r.status).toBe(303))
     const second = linkIn(await sink.mailTo(email, 2), '/invite/')
     expect(second).not.toBe(first)
-    expect((await supertest(t.app).get(new URL(first).pathname)).status).toBe(410)
+    expect((await supertest(t.app).get(new URL(first).pathname)).status).toBe(404)
     await supertest(t.app).get(new URL(second).pathname).expect(200)
     await post(admin, `/admin/users/invites/${id}/cancel`).then((r) => expect(r.status).toBe(303))
-    expect((await supertest(t.app).get(new URL(second).pathname)).status).toBe(410)
+    expect((await supertest(t.app).get(new URL(second).pathname)).status).toBe(404)
     expect(pendingIdOf((await admin.get('/admin/users')).text, email)).toBeUndefined()
     // Another tenant's admin cannot touch it.
     await post(admin, '/admin/users/invite', { email, role: 'member' })

@@ -73,7 +73,7 @@ describe('the sandbox outbox (issue 15)', () => {
     expect(links).toHaveLength(2)
     // Newest first: the first link shown is the one that works (a newer link retires the older).
     expect((await supertest(t.app).get(new URL(links[0]!).pathname)).status).toBe(200)
-    expect((await supertest(t.app).get(new URL(links[1]!).pathname)).status).toBe(410)
+    expect((await supertest(t.app).get(new URL(links[1]!).pathname)).status).toBe(404)
   })
 
   it('is not there without the sandbox', async () => {

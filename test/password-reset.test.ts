@@ -96,8 +96,8 @@ describe('password reset by mail (issue 15)', () => {
     await first.get('/dashboard').expect(303).expect('location', '/login')
     await second.get('/dashboard').expect(303).expect('location', '/login')
     // The link is spent; the new password works, the old one no longer does.
-    expect((await supertest(t.app).get(new URL(link).pathname)).status).toBe(410)
-    expect((await setPassword(link, 'another new password')).status).toBe(410)
+    expect((await supertest(t.app).get(new URL(link).pathname)).status).toBe(404)
+    expect((await setPassword(link, 'another new password')).status).toBe(404)
     expect((await login(email, 'correct horse battery')).res.status).toBe(401)
     expect((await login(email, 'a brand new password')).res.status).toBe(303)
   })
@@ -108,15 +108,15 @@ describe('password reset by mail (issue 15)', () => {
     const older = linkIn(await sink.mailTo(email, 1), '/reset/')
     await forgot(email, '198.51.100.4')
     const newer = linkIn(await sink.mailTo(email, 2), '/reset/')
-    expect((await supertest(t.app).get(new URL(older).pathname)).status).toBe(410)
-    expect((await supertest(t.app).get('/reset/not-a-token')).status).toBe(410)
+    expect((await supertest(t.app).get(new URL(older).pathname)).status).toBe(404)
+    expect((await supertest(t.app).get('/reset/not-a-token')).status).toBe(404)
     // 30 minutes pass: the key's TTL runs out.
     const keys = (await keysUnder(t.prefix)).filter((k) => k.startsWith('reset:'))
     const ttls = await Promise.all(keys.map((k) => t.redis.ttl(k)))
     for (const ttl of ttls) expect(ttl).toBeGreaterThan(29 * 60)
     for (const ttl of ttls) expect(ttl).toBeLessThanOrEqual(30 * 60)
     await Promise.all(keys.map((k) => t.redis.del(k)))
-    expect((await setPassword(newer, 'too late a password')).status).toBe(410)
+    expect((await setPassword(newer, 'too late a password')).status).toBe(404)
   })
 
   it('clears the login lock: a locked-out person gets back in through reset', async () => {

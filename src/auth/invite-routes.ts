@@ -35,7 +35,7 @@ export function inviteRoutes(deps: InviteRoutesDeps): Router {
 
   r.get('/invite/:token', async (req, res) => {
     const invitation = await deps.invitations.peek(String(req.params.token))
-    if (!invitation) return page(res, 410, undefined, { expired: true })
+    if (!invitation) return page(res, 404, undefined, { expired: true })
     const intro = `Choose a password for ${invitation.email}; you join as ${invitation.role}.`
     await page(res, 200, invitation.tenantId, { intro })
   })
@@ -46,7 +46,7 @@ export function inviteRoutes(deps: InviteRoutesDeps): Router {
     // Hashed before the link is used up, so a slow hash never spends it for nothing.
     const passwordHash = await hashPassword(form.data.password)
     const invitation = await deps.invitations.take(String(req.params.token))
-    if (!invitation) return page(res, 410, undefined, { expired: true })
+    if (!invitation) return page(res, 404, undefined, { expired: true })
     const { tenantId, email, role } = invitation
     const user = await deps.users.create({ tenantId, email, passwordHash, role }).catch((err: unknown) => {
       if (err instanceof AppError && err.code === 'conflict')

@@ -78,7 +78,7 @@ export class LoginLimiter {
     this.signup = make(rateLimitKeyPrefix('signup-ip'), limits.signupPerIp)
     this.slowDown = limits.perAccountEverywhere ?? DEFAULT_SLOW_DOWN
     // Never refuses (points out of reach): it only counts, and the count sets the delay.
-    this.everywhere = make(rateLimitKeyPrefix('login-acct-all'), {
+    this.everywhere = make(rateLimitKeyPrefix('login-everywhere'), {
       points: Number.MAX_SAFE_INTEGER,
       durationSec: this.slowDown.durationSec,
     })

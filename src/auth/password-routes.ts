@@ -64,14 +64,14 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
 
   r.get('/reset/:token', async (req, res) => {
     const owner = await deps.resets.peek(String(req.params.token))
-    resetPage(res, owner ? 200 : 410, { expired: !owner })
+    resetPage(res, owner ? 200 : 404, { expired: !owner })
   })
   r.post('/reset/:token', async (req, res) => {
     const form = checkForm(ResetForm, req.body)
     if (!form.ok) return resetPage(res, 400, { errors: form.errors })
     const owner = await deps.resets.take(String(req.params.token))
     const user = owner && (await deps.users.get(owner.tenantId, owner.userId))
-    if (!user) return resetPage(res, 410, { expired: true })
+    if (!user) return resetPage(res, 404, { expired: true })
     await deps.passwords.reset(user, form.data.password)
     // This browser's session may have been one of those just ended: start a clean one.
     await regenerate(req)

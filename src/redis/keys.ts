@@ -35,7 +35,7 @@ export const SESSION_KEY_PREFIX = 'sess:'
 export const sessionKey = (sessionId: string) => `${SESSION_KEY_PREFIX}${sessionId}`
 /** Global: rate-limiter-flexible's key prefixes; it appends `:<ip or email>` itself. */
 export const rateLimitKeyPrefix = (
-  limit: 'login-ip' | 'login-acct' | 'login-acct-all' | 'signup-ip' | 'forgot-ip' | 'forgot-acct',
+  limit: 'login-ip' | 'login-acct' | 'login-everywhere' | 'signup-ip' | 'forgot-ip' | 'forgot-acct',
 ) => `rl:${limit}`
 /** Global: the generation of an account's login counters; bumping it clears every lock at once. */
 export const loginGenerationKey = (normalisedEmail: string) => `login-gen:${normalisedEmail}`
