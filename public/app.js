@@ -1,8 +1,16 @@
+// Destructive forms carry data-confirm: ask before sending. Without script the form posts
+// as it is; registered first, so a cancelled submit never shows the busy state below.
+document.addEventListener('submit', (event) => {
+  const form = event.target
+  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return
+  if (!window.confirm(form.dataset.confirm)) event.preventDefault()
+})
+
 // Progress signal while a form waits on a provider: the pressed button says what is
 // happening and cannot be pressed twice. Loaded as a module from 'self' (strict CSP).
 document.addEventListener('submit', (event) => {
   const form = event.target
-  if (!(form instanceof HTMLFormElement)) return
+  if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return
   const button =
     event.submitter instanceof HTMLButtonElement ? event.submitter : form.querySelector('button[data-busy]')
   if (!button || !button.dataset.busy) return

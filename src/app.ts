@@ -10,7 +10,9 @@ import { rejectNonUtf8Query, verifyUtf8Body } from './http/utf8.js'
 import { exposeFlash, sessionMiddleware } from './auth/session.js'
 import { loadUser } from './auth/current-user.js'
 import { authRoutes } from './auth/routes.js'
-import { LoginLimiter } from './auth/login-limiter.js'
+import { passwordRoutes } from './auth/password-routes.js'
+import { inviteRoutes } from './auth/invite-routes.js'
+import { outboxRoutes } from './mail/outbox-routes.js'
 import { PendingFlowStore } from './connections/pending-flows.js'
 import { connectRoutes } from './connections/routes.js'
 import { DashboardService } from './dashboard/dashboard-service.js'
@@ -55,6 +57,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.set('trust proxy', config.trustProxy ? parseTrustProxy(config.trustProxy) : false)
   app.set('views', VIEWS_DIR)
   app.set('view engine', 'ejs')
+  app.locals.signupClosed = !config.signupOpen
   if (deps.metrics) app.use(deps.metrics.httpMetrics)
   app.use(
     pinoHttp({
@@ -92,6 +95,8 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
   app.use(healthRoutes(redis))
   if (deps.metrics) app.use(deps.metrics.metricsRoute(config.metricsToken))
+  // Before the sandbox's own routes: the outbox is the app's, shown in the sandbox's room.
+  if (services.people.outbox) app.use(outboxRoutes(services.people.outbox))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
 
   app.use(rejectNonUtf8Query)
@@ -113,7 +118,19 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(
     authRoutes({
       accounts: services.accounts,
-      limiter: new LoginLimiter(redis, deps.loginLimits),
+      limiter: services.people.limiter,
+      sessions: services.sessions,
+      passwords: services.people.passwords,
+      signupOpen: config.signupOpen,
+      baseUrl: config.baseUrl,
+    }),
+  )
+  app.use(passwordRoutes({ ...services.people, users: services.users, tenants: services.tenants }))
+  app.use(
+    inviteRoutes({
+      invitations: services.people.invitations,
+      users: services.users,
+      tenants: services.tenants,
       sessions: services.sessions,
     }),
   )

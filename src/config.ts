@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { hostPortList, redisTarget, type RedisTarget } from './redis/target.js'
+import { mailConfig, MailEnvSchema, noSmtpWarning, withSecretFiles, type MailConfig } from './config-mail.js'
 
 /**
  * The only reader of `process.env`. Everything is parsed once at start-up; a bad or
@@ -74,6 +75,7 @@ const EnvSchema = z.object({
     .min(2)
     .max(31_536_000)
     .default(86_400),
+  ...MailEnvSchema,
 })
 
 export type { RedisTarget } from './redis/target.js'
@@ -108,6 +110,9 @@ export interface Config {
   webhookAllowPrivate: boolean
   /** Every connection is used at least this often, seconds, even when nobody opens a page. */
   connectionKeepaliveSec: number
+  mail: MailConfig
+  /** False with SIGNUP=closed: organisations come from the CLI and invitations only. */
+  signupOpen: boolean
   /** Said once at start-up: things that work but an operator should know. */
   warnings: string[]
 }
@@ -138,11 +143,13 @@ function pair(
 
 /** Parses an environment (normally `process.env`) into a Config, or throws ConfigError. */
 export function loadConfig(rawEnv: Env = process.env): Config {
-  const parsed = EnvSchema.safeParse(withoutEmpty(rawEnv))
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
-    )
+  const files = withSecretFiles(withoutEmpty(rawEnv), ['SMTP_URL'])
+  const parsed = EnvSchema.safeParse(files.env)
+  if (!parsed.success || files.errors.length) {
+    throw new ConfigError([
+      ...files.errors,
+      ...(parsed.error?.issues ?? []).map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
+    ])
   }
   const e = parsed.data
   const production = e.NODE_ENV === 'production'
@@ -171,6 +178,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       'TOKEN_ENCRYPTION_KEY is not set: using a random one, stored tokens become unreadable after a restart',
     )
   if (sandbox) warnings.push(`SANDBOX is on: providers are emulated at ${sandboxBase}`)
+  if (!e.SMTP_URL) warnings.push(noSmtpWarning(sandbox, sandboxBase))
   const tokenKey = e.TOKEN_ENCRYPTION_KEY ? Buffer.from(e.TOKEN_ENCRYPTION_KEY, 'base64') : randomBytes(32)
   return {
     env: e.NODE_ENV,
@@ -208,6 +216,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? false,
     connectionKeepaliveSec: e.CONNECTION_KEEPALIVE_SECONDS,
+    mail: mailConfig(e, baseUrl),
+    signupOpen: e.SIGNUP === 'open',
     warnings,
   }
 }

@@ -5,6 +5,7 @@ import { BalanceReader } from './support/balance-reader.js'
 import type { SupportDeps } from './support/routes.js'
 import { UserAdmin } from './admin/user-admin.js'
 import type { AdminDeps } from './admin/routes.js'
+import { InvitationAdmin } from './admin/invitation-admin.js'
 
 /** What each feature's router is handed, cut from the services (composition root, with services.ts). */
 export function supportDeps(s: Services): SupportDeps {
@@ -36,9 +37,13 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
     users: s.users,
     sessions: s.sessions,
     lifecycle: s.connections,
+    limiter: s.people.limiter,
   })
+  const { invitations, mailer, onMailFailed } = s.people
+  const base = { users: s.users, tenants: s.tenants, mailer, baseUrl: config.baseUrl, onMailFailed }
   return {
     userAdmin,
+    invitations: new InvitationAdmin({ ...base, invitations }),
     credentials: s.tenantCredentials,
     connections: s.store,
     webhooks: s.webhooks,

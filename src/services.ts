@@ -38,6 +38,7 @@ import { createBalances, type Balances } from './balances/balances.js'
 import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
 import { CheckedIndex } from './connections/checked-index.js'
 import { Keepalive } from './keepalive/keepalive.js'
+import { buildPeople, type PeopleServices } from './people-services.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -78,6 +79,7 @@ export interface Services {
   audit: AuditLog
   sessions: SessionIndex
   balances: Balances
+  people: PeopleServices
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -98,6 +100,7 @@ export function buildServices(deps: AppDeps): Services {
   )
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
+  const sessions = new SessionIndex(redis)
   const webhooks = new WebhookStore(redis, cipher)
   const webhookQueue = new WebhookQueue(
     redis,
@@ -181,8 +184,9 @@ export function buildServices(deps: AppDeps): Services {
     tenantCredentials,
     supportIndex,
     audit: new AuditLog(redis),
-    sessions: new SessionIndex(redis),
+    sessions,
     balances,
+    people: buildPeople({ ...deps, users, sessions }),
   }
 }
 

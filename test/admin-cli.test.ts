@@ -94,4 +94,46 @@ describe('operator CLI', () => {
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/no tenant with slug no-such-tenant/)
   }, 60_000)
+
+  it('has --help for the tool and each command, lists tenants, refuses duplicate names, and names flags (issue 15)', async () => {
+    const help = await admin('--help')
+    expect(help.code).toBe(0)
+    for (const c of ['create-tenant', 'list-tenants', 'add-user', 'list-users'])
+      expect(help.stdout).toContain(c)
+    const one = await admin('create-tenant', '--help')
+    expect(one.code).toBe(0)
+    expect(one.stdout).toMatch(/^usage: npm run admin -- create-tenant --name NAME \[--allow-duplicate\]/)
+    const missing = await admin('create-tenant')
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/^error: --name is required$/m)
+    expect(missing.stderr).not.toMatch(/Invalid input|expected string/)
+    const first = await admin('create-tenant', '--name', 'Umbrella Corp')
+    expect(first.code).toBe(0)
+    const dup = await admin('create-tenant', '--name', 'umbrella corp')
+    expect(dup.code).toBe(1)
+    expect(dup.stderr).toContain(`an organisation named "umbrella corp" already exists (${first.stdout})`)
+    const allowed = await admin('create-tenant', '--name', 'umbrella corp', '--allow-duplicate')
+    expect(allowed.code).toBe(0)
+    expect(allowed.stdout).not.toBe(first.stdout)
+    await admin(
+      'add-user',
+      '--tenant',
+      first.stdout,
+      '--email',
+      'alice@umbrella.test',
+      '--password',
+      'long enough 12',
+      '--role',
+      'admin',
+    )
+    const list = await admin('list-tenants')
+    expect(list.code).toBe(0)
+    const rows = list.stdout.split('\n').map((l) => l.split('\t'))
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        [first.stdout, 'Umbrella Corp', '1', '0'],
+        [allowed.stdout, 'umbrella corp', '0', '0'],
+      ]),
+    )
+  }, 60_000)
 })

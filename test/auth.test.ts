@@ -50,7 +50,7 @@ describe('sign-up', () => {
     expect(res.text).toContain('value="not-an-email"')
   })
 
-  it('refuses an email that already belongs to a user', async () => {
+  it('answers an email that already belongs to a user without confirming it on the page (issue 15)', async () => {
     const { email } = await signUp(t.app)
     const agent = supertest.agent(t.app)
     const csrf = csrfFrom((await agent.get('/signup')).text)
@@ -58,8 +58,10 @@ describe('sign-up', () => {
       .post('/signup')
       .type('form')
       .send({ _csrf: csrf, organization: 'Other', email: email.toUpperCase(), password: 'another password' })
-      .expect(409)
-    expect(res.text).toContain('already exists')
+      .expect(200)
+    expect(res.text).toContain('Check your inbox')
+    expect(res.text).not.toMatch(/already exists/i)
+    expect((await t.services.users.findForLogin(email))?.user.tenantId).not.toBe('other')
   })
 })
 

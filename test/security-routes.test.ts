@@ -52,8 +52,19 @@ function routesOf(app: Express): RouteInfo[] {
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 // Pages anyone may see: the forms to get in, and the operator's probes.
-const PUBLIC_GETS = new Set(['/', '/signup', '/login', '/healthz', '/readyz', '/metrics', '/favicon.ico'])
-const PUBLIC_POSTS = new Set(['/signup', '/login', '/logout'])
+// Getting back in (issue 15): the reset and invitation links are the credential themselves.
+const GETTING_IN = ['/forgot', '/reset/:token', '/invite/:token']
+const PUBLIC_GETS = new Set([
+  '/',
+  '/signup',
+  '/login',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/favicon.ico',
+  ...GETTING_IN,
+])
+const PUBLIC_POSTS = new Set(['/signup', '/login', '/logout', ...GETTING_IN])
 const PRIVILEGED = /^\/(support|admin)(\/|$)/
 
 let t: TestApp

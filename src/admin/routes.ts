@@ -13,10 +13,13 @@ import { settingsRoutes } from './settings-routes.js'
 import type { TenantCredentialStore } from './tenant-credentials.js'
 import type { UserAdmin } from './user-admin.js'
 import { usersRoutes } from './users-routes.js'
+import type { InvitationAdmin } from './invitation-admin.js'
+import { invitationsRoutes } from './invitations-routes.js'
 import { webhooksRoutes } from './webhooks-routes.js'
 
 export interface AdminDeps {
   userAdmin: UserAdmin
+  invitations: InvitationAdmin
   credentials: TenantCredentialStore
   connections: ConnectionStore
   webhooks: WebhookStore
@@ -32,7 +35,8 @@ export function adminRoutes(deps: AdminDeps): Router {
   const r = Router()
   r.use('/admin', requireRole('admin'))
   const record = adminAuditTrail(deps.audit)
-  r.use(usersRoutes({ userAdmin: deps.userAdmin, record }))
+  r.use(usersRoutes({ ...deps, record }))
+  r.use(invitationsRoutes({ invitations: deps.invitations, record }))
   r.use(credentialsRoutes({ ...deps, record }))
   r.use(webhooksRoutes({ webhooks: deps.webhooks, webhookQueue: deps.webhookQueue, record }))
   r.use(settingsRoutes({ tenants: deps.tenants, record }))

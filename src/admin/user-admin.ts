@@ -1,6 +1,7 @@
 import type { AccountService } from '../auth/account-service.js'
 import type { SessionIndex } from '../auth/session-index.js'
-import type { Role, User, UserStore } from '../auth/user-store.js'
+import type { LoginLimiter } from '../auth/login-limiter.js'
+import type { Role, User, UserQuery, UserStore } from '../auth/user-store.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { AppError, NotFoundError } from '../errors.js'
 
@@ -12,11 +13,20 @@ export class UserAdmin {
       users: UserStore
       sessions: SessionIndex
       lifecycle: ConnectionLifecycle
+      limiter: LoginLimiter
     },
   ) {}
 
-  list(tenantId: string): Promise<User[]> {
-    return this.deps.users.list(tenantId, 0, 1000)
+  /** One page of the tenant's users and how many matched in all. */
+  page(tenantId: string, query: UserQuery): Promise<{ users: User[]; total: number }> {
+    return this.deps.users.page(tenantId, query)
+  }
+
+  /** Clears the user's sign-in locks from every network. */
+  async unlock(admin: User, userId: string): Promise<User> {
+    const target = await this.target(admin, userId)
+    await this.deps.limiter.unlock(target.email)
+    return target
   }
 
   add(admin: User, input: { email: string; password: string; role: Role }): Promise<User> {

@@ -5,7 +5,9 @@ import { flash } from '../auth/session.js'
 import { ROLES } from '../auth/user-store.js'
 import { AppError } from '../errors.js'
 import { checkForm, parseInput } from '../http/validate.js'
+import type { TenantStore } from '../tenants/tenant-store.js'
 import type { RecordAdminAction } from './audit-trail.js'
+import type { InvitationAdmin } from './invitation-admin.js'
 import type { UserAdmin } from './user-admin.js'
 
 const AddUserForm = z.object({
@@ -15,19 +17,44 @@ const AddUserForm = z.object({
 })
 const RoleForm = z.object({ role: z.enum(ROLES) })
 const UserParam = z.object({ id: z.string().regex(/^[a-f0-9]{24}$/, 'unknown user') })
+export const PAGE_SIZE = 50
+const ListQuery = z.object({
+  q: z.string().trim().toLowerCase().max(254).optional().default(''),
+  role: z
+    .union([z.enum(ROLES), z.literal('')])
+    .optional()
+    .default(''),
+  page: z.coerce.number().int().min(1).max(1_000_000).optional().default(1),
+})
 
 export interface UsersRoutesDeps {
   userAdmin: UserAdmin
+  invitations: InvitationAdmin
+  tenants: TenantStore
   record: RecordAdminAction
 }
 
-/** `/admin/users`: the tenant's people, their roles, adding and removing them. */
-export function usersRoutes({ userAdmin, record }: UsersRoutesDeps): Router {
+/** `/admin/users`: the tenant's people, their roles, adding, unlocking and removing them. */
+export function usersRoutes({ userAdmin, invitations, tenants, record }: UsersRoutesDeps): Router {
   const r = Router()
   const renderUsers = async (req: Request, res: Response, status = 200, extra: object = {}) => {
+    const { tenantId } = requireUser(req)
+    const query = parseInput(ListQuery, req.method === 'GET' ? req.query : {})
+    const { users, total } = await userAdmin.page(tenantId, {
+      search: query.q || undefined,
+      role: query.role || undefined,
+      offset: (query.page - 1) * PAGE_SIZE,
+      limit: PAGE_SIZE,
+    })
     res.status(status).render('admin-users', {
       title: 'Users',
-      users: await userAdmin.list(requireUser(req).tenantId),
+      tenant: await tenants.get(tenantId),
+      users,
+      total,
+      query,
+      pageSize: PAGE_SIZE,
+      pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+      invitations: await invitations.list(tenantId),
       roles: ROLES,
       errors: {},
       values: {},
@@ -59,6 +86,14 @@ export function usersRoutes({ userAdmin, record }: UsersRoutesDeps): Router {
     const user = await userAdmin.setRole(requireUser(req), id, role)
     await record(req, 'admin.role_changed', `${user.email} is now ${role}`)
     flash(req, 'info', `${user.email} is now ${role}.`)
+    res.redirect(303, '/admin/users')
+  })
+
+  r.post('/admin/users/:id/unlock', async (req, res) => {
+    const { id } = parseInput(UserParam, req.params)
+    const user = await userAdmin.unlock(requireUser(req), id)
+    await record(req, 'admin.user_unlocked', `cleared the sign-in locks of ${user.email}`)
+    flash(req, 'info', `${user.email} can sign in again from anywhere.`)
     res.redirect(303, '/admin/users')
   })
 

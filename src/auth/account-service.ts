@@ -17,12 +17,13 @@ export class AccountService {
     // Hash before claiming anything so a slow hash never leaves a half-made tenant behind.
     const passwordHash = await hashPassword(input.password)
     const tenant = await this.tenants.create(input.organization)
-    const user = await this.users.create({
-      tenantId: tenant.id,
-      email: input.email,
-      passwordHash,
-      role: 'admin',
-    })
+    const user = await this.users
+      .create({ tenantId: tenant.id, email: input.email, passwordHash, role: 'admin' })
+      .catch(async (err: unknown) => {
+        // A taken email leaves no organisation without people behind.
+        await this.tenants.remove(tenant.id)
+        throw err
+      })
     return { tenant, user }
   }
 

@@ -1,12 +1,28 @@
-import { isIP } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import type { RedisClient } from '../redis/client.js'
-import { rateLimitKeyPrefix } from '../redis/keys.js'
+import { clientAddress, clientNetwork } from './client-network.js'
+import { loginGenerationKey, rateLimitKeyPrefix } from '../redis/keys.js'
+
+export { clientAddress, clientNetwork } from './client-network.js'
+
+type Limit = { points: number; durationSec: number }
+/** Failures of one account from everywhere: past `free`, each attempt waits longer (never a lock). */
+export interface SlowDown {
+  free: number
+  durationSec: number
+  baseDelayMs: number
+  maxDelayMs: number
+}
 
 export interface LoginLimits {
-  perIp: { points: number; durationSec: number }
-  perAccount: { points: number; durationSec: number }
-  signupPerIp: { points: number; durationSec: number }
+  perIp: Limit
+  perAccount: Limit
+  signupPerIp: Limit
+  perAccountEverywhere?: SlowDown
+  /** Reset mails asked for from one address, and sent to one account. */
+  forgotPerIp?: Limit
+  forgotPerAccount?: Limit
 }
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
@@ -14,6 +30,9 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   perAccount: { points: 5, durationSec: 15 * 60 },
   signupPerIp: { points: 10, durationSec: 60 * 60 },
 }
+const DEFAULT_SLOW_DOWN: SlowDown = { free: 20, durationSec: 3600, baseDelayMs: 500, maxDelayMs: 8000 }
+const DEFAULT_FORGOT_PER_IP: Limit = { points: 10, durationSec: 15 * 60 }
+const DEFAULT_FORGOT_PER_ACCOUNT: Limit = { points: 3, durationSec: 60 * 60 }
 
 /** A sign-in attempt the limits allowed; say how it ended so only failures keep counting. */
 export interface LoginAttempt {
@@ -33,25 +52,54 @@ export type LoginReservation = LoginAttempt | { allowed: false; retryAfterSec: n
  *
  * Two counters: per client address (password spraying across accounts) and per account
  * *and network* (guessing one account). The second is kept per network so that a stranger
- * elsewhere cannot lock a person out of their own account.
+ * elsewhere cannot lock a person out of their own account. A third counter sees the
+ * account's failures from everywhere (a botnet): past a ceiling it slows every attempt
+ * down with a growing delay instead of refusing, so the right password still gets in.
+ * An admin's unlock or a password reset bumps the account's generation, which starts
+ * every counter of the account afresh.
  */
 export class LoginLimiter {
   private readonly ip: RateLimiterRedis
   private readonly account: RateLimiterRedis
   private readonly signup: RateLimiterRedis
+  private readonly everywhere: RateLimiterRedis
+  private readonly forgotIp: RateLimiterRedis
+  private readonly forgotAccount: RateLimiterRedis
+  private readonly slowDown: SlowDown
 
-  constructor(redis: RedisClient, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
-    const make = (keyPrefix: string, l: { points: number; durationSec: number }) =>
+  constructor(
+    private readonly redis: RedisClient,
+    limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
+  ) {
+    const make = (keyPrefix: string, l: Limit) =>
       new RateLimiterRedis({ storeClient: redis, keyPrefix, points: l.points, duration: l.durationSec })
     this.ip = make(rateLimitKeyPrefix('login-ip'), limits.perIp)
     this.account = make(rateLimitKeyPrefix('login-acct'), limits.perAccount)
     this.signup = make(rateLimitKeyPrefix('signup-ip'), limits.signupPerIp)
+    this.slowDown = limits.perAccountEverywhere ?? DEFAULT_SLOW_DOWN
+    // Never refuses (points out of reach): it only counts, and the count sets the delay.
+    this.everywhere = make(rateLimitKeyPrefix('login-everywhere'), {
+      points: Number.MAX_SAFE_INTEGER,
+      durationSec: this.slowDown.durationSec,
+    })
+    this.forgotIp = make(rateLimitKeyPrefix('forgot-ip'), limits.forgotPerIp ?? DEFAULT_FORGOT_PER_IP)
+    this.forgotAccount = make(
+      rateLimitKeyPrefix('forgot-acct'),
+      limits.forgotPerAccount ?? DEFAULT_FORGOT_PER_ACCOUNT,
+    )
   }
 
-  /** Reserves one attempt for `email` from `ip` (both counters), or says how long to wait. */
+  /** Clears every login counter of the account (admin unlock, password reset). */
+  async unlock(email: string): Promise<void> {
+    await this.redis.incr(loginGenerationKey(email))
+  }
+
+  /** Reserves one attempt for `email` from `ip` (all counters), or says how long to wait. */
   async reserveLogin(ip: string, email: string): Promise<LoginReservation> {
+    const generation = (await this.redis.get(loginGenerationKey(email))) ?? '0'
     const ipKey = clientAddress(ip)
-    const accountKey = `${email}|${clientNetwork(ip)}`
+    const accountKey = `${email}#${generation}|${clientNetwork(ip)}`
+    const everywhereKey = `${email}#${generation}`
     const taken = await Promise.allSettled([this.ip.consume(ipKey), this.account.consume(accountKey)])
     const [byIp, byAccount] = taken
     const refundIp = () => this.ip.reward(ipKey, 1).then(() => undefined)
@@ -74,65 +122,50 @@ export class LoginLimiter {
       const ms = Math.max(...refused.map((r) => r.msBeforeNext))
       return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(ms / 1000)) }
     }
+    const seen = await this.everywhere.consume(everywhereKey)
+    await sleep(this.delayFor(seen.consumedPoints))
+    const refundEverywhere = () => this.everywhere.reward(everywhereKey, 1)
     return {
       allowed: true,
       succeeded: async () => {
-        await Promise.all([refundIp(), this.account.delete(accountKey)])
+        await Promise.all([refundIp(), this.account.delete(accountKey), refundEverywhere()])
       },
       abandoned: async () => {
-        await Promise.all([refundIp(), refundAccount()])
+        await Promise.all([refundIp(), refundAccount(), refundEverywhere()])
       },
     }
+  }
+
+  /** The wait before the n-th attempt of a window: none up to the ceiling, then doubling. */
+  delayFor(attempt: number): number {
+    const { free, baseDelayMs, maxDelayMs } = this.slowDown
+    if (attempt <= free) return 0
+    return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(30, attempt - free - 1))
+  }
+
+  /**
+   * One reset request: `wait` > 0 refuses it (too many from this address, the same for any
+   * email); `mail` false means the account has had its share of mails and gets none now.
+   */
+  async consumeForgot(ip: string, email: string): Promise<{ wait: number; mail: boolean }> {
+    const wait = await waitOf(this.forgotIp.consume(clientAddress(ip)))
+    if (wait > 0) return { wait, mail: false }
+    return { wait: 0, mail: (await waitOf(this.forgotAccount.consume(email))) === 0 }
   }
 
   /** Consumes one signup attempt; returns seconds to wait when over the limit. */
-  async consumeSignup(ip: string): Promise<number> {
-    try {
-      await this.signup.consume(ip)
-      return 0
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res
-      return Math.max(1, Math.ceil(res.msBeforeNext / 1000))
-    }
+  consumeSignup(ip: string): Promise<number> {
+    return waitOf(this.signup.consume(ip))
   }
 }
 
-/**
- * The address the per-address counter is kept for: an IPv4 address as it is (IPv4-mapped
- * IPv6 too), and for IPv6 its /64, since one host may use any address in its /64.
- */
-export function clientAddress(ip: string): string {
-  const v4 = ipv4Of(ip)
-  if (v4) return v4
-  return isIP(ip) === 6 ? `${ipv6Groups(ip).slice(0, 4).join(':')}::/64` : ip
-}
-
-/** The network the per-account counter is kept for: IPv4 /24, IPv6 /64. */
-export function clientNetwork(ip: string): string {
-  const v4 = ipv4Of(ip)
-  if (v4) return `${v4.split('.').slice(0, 3).join('.')}.0/24`
-  return clientAddress(ip)
-}
-
-function ipv4Of(ip: string): string | undefined {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)?.[1] ?? ip
-  return isIP(mapped) === 4 ? mapped : undefined
-}
-
-/** The eight 16-bit groups of an IPv6 address, zero-padded, lower case ("::" expanded). */
-function ipv6Groups(ip: string): string[] {
-  const bare = ip.split('%')[0]!.toLowerCase()
-  const toGroups = (part: string): string[] =>
-    part === ''
-      ? []
-      : part.split(':').flatMap((g) => {
-          if (!g.includes('.')) return [g]
-          const [a, b, c, d] = g.split('.').map(Number) as [number, number, number, number]
-          return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)]
-        })
-  const [head = '', tail] = bare.split('::')
-  const left = toGroups(head)
-  const right = tail === undefined ? [] : toGroups(tail)
-  const zeros = Array<string>(8 - left.length - right.length).fill('0')
-  return [...left, ...zeros, ...right].map((g) => g.padStart(4, '0'))
+/** 0 when the consume went through, else the seconds to wait. */
+async function waitOf(consumed: Promise<RateLimiterRes>): Promise<number> {
+  try {
+    await consumed
+    return 0
+  } catch (res) {
+    if (!(res instanceof RateLimiterRes)) throw res
+    return Math.max(1, Math.ceil(res.msBeforeNext / 1000))
+  }
 }

@@ -5,6 +5,8 @@ import { checkForm } from '../http/validate.js'
 import type { AccountService } from './account-service.js'
 import { currentUser } from './current-user.js'
 import type { LoginLimiter } from './login-limiter.js'
+import { signupExistsMail } from '../mail/messages.js'
+import type { PasswordService } from './password-service.js'
 import type { SessionIndex } from './session-index.js'
 import { destroySession, regenerate, saveSession } from './session.js'
 import type { User } from './user-store.js'
@@ -42,6 +44,10 @@ export function authRoutes(deps: {
   accounts: AccountService
   limiter: LoginLimiter
   sessions?: SessionIndex
+  passwords: PasswordService
+  /** False with SIGNUP=closed: the page says so and POST /signup is refused. */
+  signupOpen: boolean
+  baseUrl: string
 }): Router {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
@@ -54,6 +60,7 @@ export function authRoutes(deps: {
 
   r.get('/', (req, res) => res.redirect(303, currentUser(req) ? '/dashboard' : '/login'))
   r.get('/signup', (_req, res) => render(res, 'signup', 200, {}))
+  r.post('/signup', (_req, res, next) => (deps.signupOpen ? next() : render(res, 'signup', 403, {})))
   r.get('/login', (_req, res) => render(res, 'login', 200, {}))
 
   r.post('/signup', async (req, res) => {
@@ -70,9 +77,14 @@ export function authRoutes(deps: {
       const { user } = await deps.accounts.signUp(form.data)
       await signIn(req, res, user, deps.sessions)
     } catch (err) {
-      if (err instanceof AppError && err.code === 'conflict')
-        return render(res, 'signup', 409, { errors: { email: err.message }, values })
-      throw err
+      if (!(err instanceof AppError && err.code === 'conflict')) throw err
+      // Only the address's owner learns that it has an account: by mail, not on this page.
+      deps.passwords.deliverLater(signupExistsMail(form.data.email, deps.baseUrl))
+      res.status(200).render('message', {
+        title: 'Check your inbox',
+        heading: 'Check your inbox',
+        text: 'We have sent a message to that address with the next step.',
+      })
     }
   })
 

@@ -19,6 +19,14 @@ export class SessionIndex {
       .exec()
   }
 
+  /** Ends every session of the user but `keep` (the one changing the password). */
+  async removeOthers(tenantId: string, userId: string, keep: string): Promise<number> {
+    const ids = (await this.redis.smembers(key(tenantId, userId))).filter((id) => id !== keep)
+    await Promise.all(ids.map((id) => this.redis.del(`${this.sessionPrefix}${id}`)))
+    if (ids.length) await this.redis.srem(key(tenantId, userId), ...ids)
+    return ids.length
+  }
+
   async removeAll(tenantId: string, userId: string): Promise<number> {
     const ids = await this.redis.smembers(key(tenantId, userId))
     // One DEL per session: session keys carry no hash tag, so on a Redis Cluster they

@@ -18,6 +18,14 @@ interface StoredUser extends User {
   passwordHash: string
 }
 
+export interface UserQuery {
+  /** Part of the email, lower case. */
+  search?: string
+  role?: Role
+  offset: number
+  limit: number
+}
+
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
 }
@@ -107,6 +115,47 @@ export class UserStore {
     const ids = await this.redis.zrange(tenantUsersKey(tenantId), offset, String(offset + count - 1))
     const users = await Promise.all(ids.map((id) => this.get(tenantId, id)))
     return users.filter((u): u is User => u !== null)
+  }
+
+  /** One page of the tenant's users, oldest first, with the total that matched (no cap). */
+  async page(tenantId: string, q: UserQuery): Promise<{ users: User[]; total: number }> {
+    if (!q.search && !q.role) {
+      const [total, users] = await Promise.all([
+        this.redis.zcard(tenantUsersKey(tenantId)),
+        this.list(tenantId, q.offset, q.limit),
+      ])
+      return { users, total }
+    }
+    // Filtering reads each user's email and role once, in pipelined chunks.
+    const ids = await this.redis.zrange(tenantUsersKey(tenantId), 0, '-1')
+    const needle = q.search?.toLowerCase() ?? ''
+    const matched: string[] = []
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500)
+      const p = this.redis.pipeline()
+      for (const id of chunk) p.hmget(userKey(tenantId, id), 'email', 'role')
+      const rows = (await p.exec()) ?? []
+      rows.forEach(([, v], j) => {
+        const [email, role] = (v as [string | null, string | null]) ?? [null, null]
+        if (email?.includes(needle) && (!q.role || role === q.role)) matched.push(chunk[j]!)
+      })
+    }
+    const page = matched.slice(q.offset, q.offset + q.limit)
+    const users = await Promise.all(page.map((id) => this.get(tenantId, id)))
+    return { users: users.filter((u): u is User => u !== null), total: matched.length }
+  }
+
+  async count(tenantId: string): Promise<number> {
+    return this.redis.zcard(tenantUsersKey(tenantId))
+  }
+
+  async setPasswordHash(tenantId: string, userId: string, passwordHash: string): Promise<void> {
+    await this.redis.hset(userKey(tenantId, userId), 'passwordHash', passwordHash)
+  }
+
+  /** The stored password hash of a signed-in user (for a change that asks for the current one). */
+  async passwordHash(tenantId: string, userId: string): Promise<string | undefined> {
+    return (await this.redis.hget(userKey(tenantId, userId), 'passwordHash')) ?? undefined
   }
 
   async setRole(tenantId: string, userId: string, role: Role): Promise<void> {

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util'
-import { z } from 'zod'
 import { ConfigError, loadConfig } from '../config.js'
 import { connectRedis, createRedis } from '../redis/client.js'
 import { TenantStore } from '../tenants/tenant-store.js'
 import { ROLES, UserStore } from '../auth/user-store.js'
+import { ConnectionStore } from '../connections/connection-store.js'
+import { COMMANDS, commandHelp, flagErrors, USAGE, type CommandName } from './cli-commands.js'
 import { AccountService } from '../auth/account-service.js'
 import { TokenCipher } from '../crypto/token-cipher.js'
 import { seedDemo } from '../support/seed-demo.js'
@@ -11,34 +12,24 @@ import { formatReport, reencryptAll } from './reencrypt.js'
 
 /**
  * Operator command line: `npm run admin -- <command> [--flags]` (also inside the
- * container). Prints results on stdout, problems as one line on stderr, exits non-zero.
+ * container). Prints results on stdout, problems as one line each on stderr, exits non-zero.
  */
-const USAGE = `usage: npm run admin -- <command>
-  create-tenant --name NAME                                   prints the new tenant's slug
-  add-user --tenant SLUG --email E --password P --role member|support|admin
-  list-users --tenant SLUG
-  seed-demo --tenant SLUG --accounts N                        sandbox only: N demo users with connections
-  reencrypt-tokens                                            re-encrypts stored secrets under TOKEN_ENCRYPTION_KEY`
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage = USAGE,
+  ) {
+    super(message)
+  }
+}
 
-const Commands = {
-  'create-tenant': z.object({ name: z.string().trim().min(2).max(100) }),
-  'add-user': z.object({
-    tenant: z.string().min(1),
-    email: z.email(),
-    password: z.string().min(10, 'password must be at least 10 characters').max(200),
-    role: z.enum(ROLES),
-  }),
-  'list-users': z.object({ tenant: z.string().min(1) }),
-  'seed-demo': z.object({ tenant: z.string().min(1), accounts: z.coerce.number().int().min(1).max(100_000) }),
-  'reencrypt-tokens': z.object({}),
-} as const
+type Parsed = { command: CommandName; flags: Record<string, string | boolean>; help: boolean }
 
-class UsageError extends Error {}
-
-function parse(argv: string[]): { command: keyof typeof Commands; flags: Record<string, string> } {
+function parse(argv: string[]): Parsed | { help: true; command?: undefined } {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
+    strict: false,
     options: {
       name: { type: 'string' },
       tenant: { type: 'string' },
@@ -46,19 +37,36 @@ function parse(argv: string[]): { command: keyof typeof Commands; flags: Record<
       password: { type: 'string' },
       role: { type: 'string' },
       accounts: { type: 'string' },
+      'allow-duplicate': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   })
   const command = positionals[0]
-  if (!command || !(command in Commands))
-    throw new UsageError(command ? `unknown command: ${command}` : 'no command given')
-  return { command: command as keyof typeof Commands, flags: values as Record<string, string> }
+  if (!command) {
+    if (values.help) return { help: true }
+    throw new UsageError('no command given')
+  }
+  if (command === 'help') return { help: true }
+  if (!(command in COMMANDS)) throw new UsageError(`unknown command: ${command}`)
+  const { help, ...flags } = values
+  const known = Object.keys(COMMANDS[command as CommandName].flags.shape)
+  const unknown = Object.keys(flags).filter((f) => !known.includes(f))
+  if (unknown.length && !help)
+    throw new UsageError(
+      unknown.map((f) => `unknown flag --${f} for ${command}`).join('; '),
+      commandHelp(command as CommandName),
+    )
+  return { command: command as CommandName, flags: flags as Record<string, string | boolean>, help: !!help }
 }
 
 async function run(argv: string[]): Promise<string> {
-  const { command, flags } = parse(argv)
-  const input = Commands[command].safeParse(flags)
+  const parsed = parse(argv)
+  if (!parsed.command) return USAGE
+  const { command, flags } = parsed
+  if (parsed.help) return commandHelp(command)
+  const input = COMMANDS[command].flags.safeParse(flags)
   if (!input.success)
-    throw new UsageError(input.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '))
+    throw new UsageError(flagErrors(input.error, flags).join('\nerror: '), commandHelp(command))
   const config = loadConfig()
   // Re-encrypting under a random stand-in key would make every token unreadable.
   if (command === 'reencrypt-tokens' && !config.tokenKeyConfigured)
@@ -72,7 +80,25 @@ async function run(argv: string[]): Promise<string> {
     const users = new UserStore(redis)
     const accounts = new AccountService(tenants, users)
     const data = input.data as Record<string, string>
-    if (command === 'create-tenant') return (await tenants.create(data.name!)).id
+    if (command === 'create-tenant') {
+      const name = data.name!
+      const same = (await tenants.all()).filter((t) => t.name.toLowerCase() === name.toLowerCase())
+      if (same.length && flags['allow-duplicate'] !== true)
+        throw new Error(
+          `an organisation named "${name}" already exists (${same.map((t) => t.id).join(', ')}); pass --allow-duplicate to make another`,
+        )
+      return (await tenants.create(name)).id
+    }
+    if (command === 'list-tenants') {
+      const store = new ConnectionStore(redis, new TokenCipher(config.tokenKeys))
+      const rows = await Promise.all(
+        (await tenants.all()).map(async (t) => {
+          const connections = (await store.listMembers(t.id, { offset: 0, count: 1 })).total
+          return [t.id, t.name, await users.count(t.id), connections].join('\t')
+        }),
+      )
+      return rows.join('\n') || '(no organisations)'
+    }
     if (command === 'add-user') {
       const u = await accounts.addUser({
         tenantId: data.tenant!,
@@ -117,6 +143,6 @@ try {
 } catch (err) {
   if (err instanceof ConfigError) for (const l of err.lines) console.error(`config error: ${l}`)
   else console.error(`error: ${(err as Error).message}`)
-  if (err instanceof UsageError) console.error(USAGE)
+  if (err instanceof UsageError) console.error(err.usage)
   process.exitCode = err instanceof UsageError ? 2 : 1
 }

@@ -34,7 +34,21 @@ export const userSessionsKey = (tenantId: string, userId: string) => tenantKey(t
 export const SESSION_KEY_PREFIX = 'sess:'
 export const sessionKey = (sessionId: string) => `${SESSION_KEY_PREFIX}${sessionId}`
 /** Global: rate-limiter-flexible's key prefixes; it appends `:<ip or email>` itself. */
-export const rateLimitKeyPrefix = (limit: 'login-ip' | 'login-acct' | 'signup-ip') => `rl:${limit}`
+export const rateLimitKeyPrefix = (
+  limit: 'login-ip' | 'login-acct' | 'login-everywhere' | 'signup-ip' | 'forgot-ip' | 'forgot-acct',
+) => `rl:${limit}`
+/** Global: the generation of an account's login counters; bumping it clears every lock at once. */
+export const loginGenerationKey = (normalisedEmail: string) => `login-gen:${normalisedEmail}`
+/** Global: a password-reset link, named by the digest of its token (the token is never stored). */
+export const resetTokenKey = (tokenDigest: string) => `reset:${tokenDigest}`
+/** The digest of a user's newest reset link, so a new link retires the one before. */
+export const userResetKey = (tenantId: string, userId: string) => tenantKey(tenantId, `reset:${userId}`)
+/** Global: an invitation link, named by the digest of its token; holds `tenant:invitation id`. */
+export const inviteTokenKey = (tokenDigest: string) => `invite:${tokenDigest}`
+/** The tenant's pending invitations, one JSON field per invitation id. */
+export const tenantInvitesKey = (tenantId: string) => tenantKey(tenantId, 'invites')
+/** Global: the sandbox's mail outbox (dev only), newest first. */
+export const MAIL_OUTBOX_KEY = 'mail:outbox'
 
 // Connections.
 
@@ -97,5 +111,8 @@ export const connectionKeyPattern = () => tenantKey(ANY_TENANT, 'conn:*')
 export const tenantConnectionsKeyPattern = () => tenantKey(ANY_TENANT, 'conns')
 /** The tenant of a key matched by `tenantConnectionsKeyPattern`, or null. */
 export const tenantOfConnectionsKey = (key: string) => /^t:\{([^}]+)\}:conns$/.exec(key)?.[1] ?? null
+export const tenantMetaKeyPattern = () => tenantKey(ANY_TENANT, 'meta')
+/** The tenant id of a `tenantMetaKey`, or undefined for any other key. */
+export const tenantOfMetaKey = (key: string) => /^t:\{([^}]+)\}:meta$/.exec(key)?.[1]
 /** True for a connection record, false for its refresh lock, which shares the pattern. */
 export const isConnectionKey = (key: string) => /^t:\{[^}]+\}:conn:[^:]+:[^:]+$/.test(key)

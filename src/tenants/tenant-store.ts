@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
-import { tenantMetaKey } from '../redis/keys.js'
+import { tenantMetaKey, tenantMetaKeyPattern, tenantOfMetaKey } from '../redis/keys.js'
+import { scanKeys } from '../redis/scan.js'
 
 export interface Tenant {
   id: string
@@ -54,6 +55,22 @@ export class TenantStore {
       lowBalanceThreshold:
         h.lowBalanceThreshold && Number.isFinite(threshold) ? threshold : DEFAULT_LOW_BALANCE,
     }
+  }
+
+  /** Every tenant (operator commands only: SCAN walks the whole keyspace). */
+  async all(): Promise<Tenant[]> {
+    const ids: string[] = []
+    for await (const key of scanKeys(this.redis, tenantMetaKeyPattern())) {
+      const id = tenantOfMetaKey(key)
+      if (id) ids.push(id)
+    }
+    const tenants = await Promise.all(ids.map((id) => this.get(id)))
+    return tenants.filter((t): t is Tenant => t !== null).sort((a, b) => a.createdAt - b.createdAt)
+  }
+
+  /** Undoes a `create` whose first user could not be made (sign-up with a taken email). */
+  async remove(id: string): Promise<void> {
+    await this.redis.del(tenantMetaKey(id))
   }
 
   async setLowBalanceThreshold(id: string, value: number): Promise<void> {

@@ -132,6 +132,9 @@ export async function newPage(
     reducedMotion: 'reduce',
   })
   const page = await context.newPage()
+  // Destructive forms ask "are you sure?" (data-confirm); journeys answer yes unless they
+  // handle the dialog themselves (page.removeAllListeners('dialog') first).
+  page.on('dialog', (d) => void d.accept())
   page.setDefaultTimeout(15_000)
   page.setDefaultNavigationTimeout(20_000)
   const problems: PageProblems = { messages: [] }

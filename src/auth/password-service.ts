@@ -1,0 +1,70 @@
+import type { Mailer, MailMessage } from '../mail/mailer.js'
+import { resetMail } from '../mail/messages.js'
+import type { LoginLimiter } from './login-limiter.js'
+import { hashPassword, verifyPassword } from './passwords.js'
+import type { ResetTokens } from './reset-tokens.js'
+import type { SessionIndex } from './session-index.js'
+import { normaliseEmail, type User, type UserStore } from './user-store.js'
+
+export interface PasswordServiceDeps {
+  users: UserStore
+  sessions: SessionIndex
+  resets: ResetTokens
+  limiter: LoginLimiter
+  mailer: Mailer
+  baseUrl: string
+  /** Mail is sent after the answer, so its failure is only logged. */
+  onMailFailed: (err: unknown) => void
+}
+
+export type ResetRequest = { outcome: 'sent' } | { outcome: 'limited'; wait: number } | { outcome: 'no_mail' }
+
+/** Forgotten passwords, reset links and password changes: every way a password moves. */
+export class PasswordService {
+  constructor(private readonly deps: PasswordServiceDeps) {}
+
+  get canMail(): boolean {
+    return this.deps.mailer.canSend
+  }
+
+  /**
+   * The same outcome whether or not the email has an account: the lookup and the mail
+   * happen after the answer, so neither the page nor its timing tells them apart.
+   */
+  async requestReset(ip: string, rawEmail: string): Promise<ResetRequest> {
+    if (!this.deps.mailer.canSend) return { outcome: 'no_mail' }
+    const email = normaliseEmail(rawEmail)
+    const { wait, mail } = await this.deps.limiter.consumeForgot(ip, email)
+    if (wait > 0) return { outcome: 'limited', wait }
+    if (mail) void this.mailResetLink(email).catch(this.deps.onMailFailed)
+    return { outcome: 'sent' }
+  }
+
+  /** Mails without waiting for the answer (the caller already answered). */
+  deliverLater(message: MailMessage): void {
+    void this.deps.mailer.send(message).catch(this.deps.onMailFailed)
+  }
+
+  /** Sets the password from a reset link (once): every session ends, every login lock clears. */
+  async reset(user: User, password: string): Promise<void> {
+    await this.deps.users.setPasswordHash(user.tenantId, user.id, await hashPassword(password))
+    await this.deps.sessions.removeAll(user.tenantId, user.id)
+    await this.deps.limiter.unlock(user.email)
+  }
+
+  /** Changes a signed-in person's password; their other sessions end, `keepSession` stays. */
+  async change(user: User, keepSession: string, current: string, next: string): Promise<boolean> {
+    const hash = await this.deps.users.passwordHash(user.tenantId, user.id)
+    if (!(await verifyPassword(hash, current))) return false
+    await this.deps.users.setPasswordHash(user.tenantId, user.id, await hashPassword(next))
+    await this.deps.sessions.removeOthers(user.tenantId, user.id, keepSession)
+    return true
+  }
+
+  private async mailResetLink(email: string): Promise<void> {
+    const found = await this.deps.users.findForLogin(email)
+    if (!found) return
+    const token = await this.deps.resets.issue({ tenantId: found.user.tenantId, userId: found.user.id })
+    await this.deps.mailer.send(resetMail(found.user.email, `${this.deps.baseUrl}/reset/${token}`))
+  }
+}
