@@ -24,7 +24,12 @@ describe('the job runtime', () => {
       await new Promise<void>((resolve, reject) => {
         const until = Date.now() + 10_000
         const poll = () =>
-          seen.length ? resolve() : Date.now() > until ? reject(new Error('not run')) : setTimeout(poll, 25)
+          // 'completed' is emitted after the processor returns: wait for the count too.
+          finished.length
+            ? resolve()
+            : Date.now() > until
+              ? reject(new Error('not run'))
+              : setTimeout(poll, 25)
         poll()
       })
       expect(seen).toEqual(['hello'])
