@@ -31,12 +31,13 @@ import { TenantCredentialStore } from './admin/tenant-credentials.js'
 import { UserAdmin } from './admin/user-admin.js'
 import type { AdminDeps } from './admin/routes.js'
 import { WebhookStore } from './notifications/webhook-store.js'
-import { WebhookQueue } from './notifications/webhook-queue.js'
+import { WebhookDeliveries, type DeliveryPolicy } from './notifications/webhook-deliveries.js'
 import { WebhookSender } from './notifications/webhook-delivery.js'
 import { StatusNotifier } from './notifications/notifier.js'
 import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
+import { registerQueueDepth } from './ops/queue-metrics.js'
 import { createJobsRedis } from './redis/client.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
@@ -53,6 +54,8 @@ export interface AppDeps {
   jobs?: JobRuntime
   /** Further observers of every provider call, beside the metrics (benchmarks). */
   providerObservers?: ProviderCallObserver[]
+  /** Webhook retries and fairness (tests shorten the back-off). */
+  webhookPolicy?: Partial<DeliveryPolicy>
 }
 
 export interface Services {
@@ -69,7 +72,8 @@ export interface Services {
   cipher: TokenCipher
   credentials: CredentialSource
   webhooks: WebhookStore
-  webhookQueue: WebhookQueue
+  /** Webhook deliveries on BullMQ: `enqueue(tenantId, event, payload)`, dead letters. */
+  webhookQueue: WebhookDeliveries
   jobs: JobRuntime
   notifier: StatusNotifier
   tenantCredentials: TenantCredentialStore
@@ -97,12 +101,18 @@ export function buildServices(deps: AppDeps): Services {
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
   const webhooks = new WebhookStore(redis, cipher)
-  const webhookQueue = new WebhookQueue(
+  const jobs =
+    deps.jobs ??
+    new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
+  if (deps.metrics) registerQueueDepth(deps.metrics.registry, jobs)
+  const webhookQueue = new WebhookDeliveries({
+    jobs,
     redis,
-    webhooks,
-    new WebhookSender(config.webhookAllowPrivate),
-    deps.logger,
-  )
+    store: webhooks,
+    sender: new WebhookSender(config.webhookAllowPrivate),
+    logger: deps.logger,
+    policy: deps.webhookPolicy,
+  })
   const notifier = new StatusNotifier({
     redis,
     users,
@@ -136,9 +146,6 @@ export function buildServices(deps: AppDeps): Services {
     events,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
   })
-  const jobs =
-    deps.jobs ??
-    new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
   return {
     jobs,
     cache,
