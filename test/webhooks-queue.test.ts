@@ -1,5 +1,9 @@
+import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WEBHOOK_QUEUE } from '../src/notifications/webhook-deliveries.js'
+import { JobRuntime, jobsPrefix } from '../src/jobs/runtime.js'
+import { WEBHOOK_QUEUE, WebhookDeliveries } from '../src/notifications/webhook-deliveries.js'
+import { WebhookSender } from '../src/notifications/webhook-delivery.js'
+import { createJobsRedis } from '../src/redis/client.js'
 import { createMetrics } from '../src/ops/metrics.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { startSandbox, type RunningSandbox } from './helpers/sandbox-server.js'
@@ -180,5 +184,38 @@ describe('the admin’s test event and the queue depth', () => {
     const after = (await agent.get('/metrics').expect(200)).text
     expect(after).toContain(depth('waiting', 0))
     expect(after).toContain('jobs_total{queue="webhooks",outcome="completed"} 1')
+  })
+})
+
+describe('when Redis does not answer the job queue', () => {
+  it('refuses to queue within the request bound (503) instead of waiting for Redis forever', async () => {
+    const t = await app('webhooks-unreachable')
+    // Accepts connections and never answers: a hung Redis, as far as a client can tell.
+    const sockets = new Set<net.Socket>()
+    const silent = net.createServer((socket) => void sockets.add(socket))
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    const close = () => {
+      for (const socket of sockets) socket.destroy()
+      return new Promise<void>((r) => silent.close(() => r()))
+    }
+    open.push({ close })
+    const port = (silent.address() as net.AddressInfo).port
+    const connection = createJobsRedis({ kind: 'single', url: `redis://127.0.0.1:${port}` })
+    connection.on('error', () => undefined)
+    const deliveries = new WebhookDeliveries({
+      jobs: new JobRuntime(connection, jobsPrefix(t.prefix)),
+      redis: t.redis,
+      store: t.services.webhooks,
+      sender: new WebhookSender(true),
+    })
+    const started = Date.now()
+    await expect(deliveries.enqueue('tenant-x', 'webhook.test', {})).rejects.toMatchObject({
+      code: 'service_unavailable',
+      status: 503,
+    })
+    expect(Date.now() - started).toBeLessThan(5_000)
+    await t.services.webhooks.markDead('tenant-x', 'an-old-delivery')
+    await expect(deliveries.deadLetters('tenant-x')).rejects.toMatchObject({ status: 503 })
+    connection.disconnect()
   })
 })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Job, Queue } from 'bullmq'
+import { AppError } from '../errors.js'
 import type { JobRuntime } from '../jobs/runtime.js'
 import type { Logger } from '../http/logger.js'
 import type { RedisClient } from '../redis/client.js'
@@ -44,6 +45,19 @@ export const DEFAULT_POLICY: DeliveryPolicy = {
  */
 const LOCK_MS = 30_000
 const STALLED_CHECK_MS = 15_000
+/** BullMQ's connection waits for Redis forever (its workers need that); a page must not. */
+const REQUEST_BOUND_MS = 3_000
+
+function bounded<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AppError('service_unavailable', 'The job queue is not answering.', { status: 503 })),
+      REQUEST_BOUND_MS,
+    )
+  })
+  return Promise.race([work, late]).finally(() => clearTimeout(timer))
+}
 
 export interface DeadLetter {
   id: string
@@ -90,7 +104,7 @@ export class WebhookDeliveries {
   async enqueue(tenantId: string, event: string, payload: object): Promise<string> {
     const id = randomUUID()
     const data: WebhookJobData = { tenantId, event, body: JSON.stringify({ id, ...payload }) }
-    await this.queue().add(event, data, {
+    const added = this.queue().add(event, data, {
       jobId: id,
       attempts: this.policy.attempts,
       backoff: { type: 'capped-exponential' },
@@ -98,13 +112,14 @@ export class WebhookDeliveries {
       // Dead letters stay retryable for two weeks.
       removeOnFail: { age: 14 * 86_400 },
     })
+    await bounded(added)
     return id
   }
 
   /** The tenant's deliveries that gave up, newest first. */
   async deadLetters(tenantId: string): Promise<DeadLetter[]> {
     const ids = await this.deps.store.deadIds(tenantId)
-    const jobs = await Promise.all(ids.map((id) => this.find(tenantId, id)))
+    const jobs = await bounded(Promise.all(ids.map((id) => this.find(tenantId, id))))
     const gone = ids.filter((_, i) => !jobs[i])
     // Aged out of the queue: forget them too.
     await Promise.all(gone.map((id) => this.deps.store.forgetDead(tenantId, id)))
@@ -113,10 +128,11 @@ export class WebhookDeliveries {
 
   /** Queues a dead letter again with all its attempts; undefined when the tenant has no such job. */
   async retry(tenantId: string, id: string): Promise<DeadLetter | undefined> {
-    const job = await this.find(tenantId, id)
+    const job = await bounded(this.find(tenantId, id))
     if (!job) return undefined
     // Throws when the job is no longer failed (another admin pressed Retry first): fine.
-    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).catch(() => undefined)
+    const again = job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true })
+    await bounded(again.catch(() => undefined))
     await this.deps.store.forgetDead(tenantId, id)
     this.deps.logger?.info({ queue: WEBHOOK_QUEUE, jobId: id, tenantId }, 'webhook dead letter re-queued')
     return deadLetterOf(job)
