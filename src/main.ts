@@ -43,7 +43,6 @@ async function main(): Promise<void> {
   server.listen(config.port, config.host, () =>
     logger.info({ url: config.baseUrl }, `Switchboard listening on ${config.baseUrl}`),
   )
-  services.webhookQueue.start()
   services.jobs.start()
   services.jobs
     .scheduled()
@@ -69,7 +68,6 @@ async function main(): Promise<void> {
     // A page may have answered before its refresh finished (panel deadline): let it store.
     const drained = await services.connections.drain(Math.max(0, deadline - Date.now()))
     if (!drained) logger.warn('shutdown bound reached with connection work still running')
-    await services.webhookQueue.stop()
     await services.jobs.close(Math.max(1_000, deadline - Date.now()))
     // Locks of work still running stay (they expire by themselves); the rest are released.
     if (drained) await services.lock.releaseAll()

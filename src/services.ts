@@ -27,12 +27,13 @@ import { SupportIndex } from './support/support-index.js'
 import { AuditLog } from './support/audit-log.js'
 import { TenantCredentialStore } from './admin/tenant-credentials.js'
 import { WebhookStore } from './notifications/webhook-store.js'
-import { WebhookQueue } from './notifications/webhook-queue.js'
+import { WebhookDeliveries, type DeliveryPolicy } from './notifications/webhook-deliveries.js'
 import { WebhookSender } from './notifications/webhook-delivery.js'
 import { StatusNotifier } from './notifications/notifier.js'
 import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
+import { registerQueueDepth } from './ops/queue-metrics.js'
 import { createJobsRedis } from './redis/client.js'
 import { createBalances, type Balances } from './balances/balances.js'
 import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
@@ -54,6 +55,8 @@ export interface AppDeps {
   jobs?: JobRuntime
   /** Further observers of every provider call, beside the metrics (benchmarks). */
   providerObservers?: ProviderCallObserver[]
+  /** Webhook retries and fairness (tests shorten the back-off). */
+  webhookPolicy?: Partial<DeliveryPolicy>
 }
 
 export interface Services {
@@ -70,7 +73,8 @@ export interface Services {
   cipher: TokenCipher
   credentials: CredentialSource
   webhooks: WebhookStore
-  webhookQueue: WebhookQueue
+  /** Webhook deliveries on BullMQ: `enqueue(tenantId, event, payload)`, dead letters. */
+  webhookQueue: WebhookDeliveries
   jobs: JobRuntime
   keepalive: Keepalive
   notifier: StatusNotifier
@@ -102,12 +106,18 @@ export function buildServices(deps: AppDeps): Services {
   const users = new UserStore(redis)
   const sessions = new SessionIndex(redis)
   const webhooks = new WebhookStore(redis, cipher)
-  const webhookQueue = new WebhookQueue(
+  const jobs =
+    deps.jobs ??
+    new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
+  if (deps.metrics) registerQueueDepth(deps.metrics.registry, jobs)
+  const webhookQueue = new WebhookDeliveries({
+    jobs,
     redis,
-    webhooks,
-    new WebhookSender(config.webhookAllowPrivate),
-    deps.logger,
-  )
+    store: webhooks,
+    sender: new WebhookSender(config.webhookAllowPrivate),
+    logger: deps.logger,
+    policy: deps.webhookPolicy,
+  })
   const notifier = new StatusNotifier({
     redis,
     users,
@@ -152,9 +162,6 @@ export function buildServices(deps: AppDeps): Services {
     afterRotation: replicaWait(config, redis),
     onBalance: (ref, balance) => balances.record(ref, balance),
   })
-  const jobs =
-    deps.jobs ??
-    new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
   const keepalive = new Keepalive({
     jobs,
     index: new CheckedIndex(redis),

@@ -7,6 +7,8 @@ import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helper
 import { connectNexmo, connectSms77 } from './helpers/flows.js'
 import { openRedis } from './helpers/redis.js'
 import { addUserAndSignIn } from './helpers/users.js'
+import { waitFor } from './helpers/redis-server.js'
+import { WEBHOOK_QUEUE } from '../src/notifications/webhook-deliveries.js'
 
 const DAY = 86_400_000
 const eur = (amount: number) => ({ amount, currency: 'EUR' })
@@ -19,9 +21,14 @@ let memberEmail: string
 let tenantId: string
 let ref: ConnectionRef
 
-/** Delivers what the queue holds and answers the events the loopback endpoint got since `from`. */
+/** Waits until the webhook queue has nothing left to do; answers the events the endpoint got since `from`. */
 async function deliveredSince(from: number) {
-  while ((await t.services.webhookQueue.runOnce()) > 0);
+  await waitFor('the webhook queue to drain', async () => {
+    const c = await t.services.jobs
+      .queue(WEBHOOK_QUEUE)
+      .getJobCounts('waiting', 'active', 'delayed', 'prioritized')
+    return Object.values(c).every((n) => n === 0)
+  })
   return received.slice(from)
 }
 
@@ -50,6 +57,7 @@ beforeAll(async () => {
     .send({ _csrf: await csrfOf(admin, '/admin/credentials'), url, secret: 'whsec-0123456789abcdef' })
     .expect(303)
   await t.services.tenants.setLowBalanceThreshold(tenantId, 5)
+  t.services.jobs.start()
   const m = await addUserAndSignIn(t.app, admin, 'member')
   member = m.agent
   memberEmail = m.email

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isPrivateAddress } from '../src/notifications/ssrf-guard.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
+import { waitFor } from './helpers/redis-server.js'
 
 /** A local HTTP server that records every request it gets: the SSRF target. */
 async function listener(
@@ -32,6 +33,7 @@ let t: TestApp
 let target: Awaited<ReturnType<typeof listener>>
 beforeAll(async () => {
   t = await startTestApp({ name: 'sec-ssrf' })
+  t.services.jobs.start()
   target = await listener()
 })
 afterAll(async () => {
@@ -49,15 +51,14 @@ async function saveWebhook(app: TestApp, agent: Agent, url: string): Promise<voi
     .expect(303)
 }
 
-/** Sends the test event through the real queue and returns the delivery log entry. */
+/** Sends the test event through the real queue and returns its first delivery log entry. */
 async function deliverTestEvent(app: TestApp, agent: Agent, tenantId: string) {
-  await agent
-    .post('/admin/webhook/test')
-    .type('form')
-    .send({ _csrf: await csrfOf(agent, '/admin/credentials') })
-    .expect(303)
-  await app.services.webhookQueue.runOnce()
-  return (await app.services.webhooks.recent(tenantId))[0]
+  const csrf = await csrfOf(agent, '/admin/credentials')
+  const newest = async () => (await app.services.webhooks.recent(tenantId))[0]
+  const previous = (await newest())?.id
+  await agent.post('/admin/webhook/test').type('form').send({ _csrf: csrf }).expect(303)
+  await waitFor('the test event’s delivery attempt', async () => (await newest())?.id !== previous)
+  return newest()
 }
 
 async function admin(app: TestApp): Promise<{ agent: Agent; tenantId: string }> {
@@ -187,6 +188,7 @@ describe('when the operator allows private addresses (WEBHOOK_ALLOW_PRIVATE=1)',
       env: { WEBHOOK_ALLOW_PRIVATE: '1' },
       sandbox: t.sandbox,
     })
+    allowed.services.jobs.start()
     const hidden = await listener()
     const bouncer = await listener((_req, res) => {
       res.writeHead(302, { location: `http://127.0.0.1:${hidden.port}/internal` })

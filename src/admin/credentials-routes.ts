@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import { checkForm } from '../http/validate.js'
+import type { WebhookDeliveries } from '../notifications/webhook-deliveries.js'
 import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
@@ -28,6 +29,7 @@ export interface CredentialsRoutesDeps {
   credentials: TenantCredentialStore
   connections: ConnectionStore
   webhooks: WebhookStore
+  webhookQueue: WebhookDeliveries
   tenants: TenantStore
   providers: ProviderRegistry
   baseUrl: string
@@ -87,6 +89,7 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
       webhookUrl: await deps.webhooks.url(tenantId),
       tenant: await deps.tenants.get(tenantId),
       deliveries: await deps.webhooks.recent(tenantId),
+      deadLetters: await deps.webhookQueue.deadLetters(tenantId),
       providers: providers.all(),
       baseUrl: deps.baseUrl,
       errors: {},

@@ -1,7 +1,7 @@
 import type { ConnectionStore } from '../connections/connection-store.js'
 import { Router } from 'express'
 import { requireRole } from '../auth/current-user.js'
-import type { WebhookQueue } from '../notifications/webhook-queue.js'
+import type { WebhookDeliveries } from '../notifications/webhook-deliveries.js'
 import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AuditLog } from '../support/audit-log.js'
@@ -23,7 +23,7 @@ export interface AdminDeps {
   credentials: TenantCredentialStore
   connections: ConnectionStore
   webhooks: WebhookStore
-  webhookQueue: WebhookQueue
+  webhookQueue: WebhookDeliveries
   tenants: TenantStore
   audit: AuditLog
   providers: ProviderRegistry

@@ -2,10 +2,10 @@ import { Router } from 'express'
 import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
-import { AppError } from '../errors.js'
+import { AppError, NotFoundError } from '../errors.js'
 import { checkForm } from '../http/validate.js'
 import { checkWebhookUrl } from '../notifications/ssrf-guard.js'
-import type { WebhookQueue } from '../notifications/webhook-queue.js'
+import type { WebhookDeliveries } from '../notifications/webhook-deliveries.js'
 import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { RecordAdminAction } from './audit-trail.js'
 
@@ -14,10 +14,11 @@ const WebhookForm = z.object({
   secret: z.string().min(16, 'Use a signing secret of at least 16 characters.').max(256),
 })
 type WebhookInput = z.infer<typeof WebhookForm>
+const DeliveryId = z.uuid()
 
 export interface WebhooksRoutesDeps {
   webhooks: WebhookStore
-  webhookQueue: WebhookQueue
+  webhookQueue: WebhookDeliveries
   record: RecordAdminAction
 }
 
@@ -66,6 +67,16 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
     await sendTestEvent(deps, tenantId)
     await record(req, 'admin.webhook_test_sent', 'sent a test event to the webhook')
     flash(req, 'info', 'A test event is on its way; its outcome appears under Recent deliveries.')
+    res.redirect(303, '/admin/credentials')
+  })
+
+  r.post('/admin/webhook/deliveries/:id/retry', async (req, res) => {
+    const { tenantId } = requireUser(req)
+    const id = DeliveryId.safeParse(req.params.id)
+    const letter = id.success ? await deps.webhookQueue.retry(tenantId, id.data) : undefined
+    if (!letter) throw new NotFoundError()
+    await record(req, 'admin.webhook_retried', `re-queued the ${letter.event} delivery ${letter.id}`)
+    flash(req, 'info', 'The delivery is queued again; its outcome appears under Recent deliveries.')
     res.redirect(303, '/admin/credentials')
   })
 

@@ -93,6 +93,11 @@ export class JobRuntime {
     }
   }
 
+  /** Every queue this process defines or has added to (for queue-depth metrics). */
+  get queueNames(): string[] {
+    return [...new Set([...this.definitions.keys(), ...this.queues.keys()])]
+  }
+
   get running(): boolean {
     return this.workers.length > 0
   }

@@ -5,7 +5,7 @@ import { noticesKey } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { Logger } from '../http/logger.js'
 import type { ProviderId } from '../providers/types.js'
-import type { WebhookQueue } from './webhook-queue.js'
+import type { WebhookDeliveries } from './webhook-deliveries.js'
 import type { WebhookStore } from './webhook-store.js'
 
 /**
@@ -18,7 +18,7 @@ export class StatusNotifier {
       redis: RedisClient
       users: UserStore
       webhooks: WebhookStore
-      queue: WebhookQueue
+      queue: Pick<WebhookDeliveries, 'enqueue'>
       /** The provider's name for people (the registry's `label`). */
       labelOf: (provider: ProviderId) => string
       logger?: Logger

@@ -1,5 +1,9 @@
 import type { RedisClient } from '../redis/client.js'
-import { webhookLogKey as logKey, webhookSettingsKey as settingsKey } from '../redis/keys.js'
+import {
+  webhookDeadKey as deadKey,
+  webhookLogKey as logKey,
+  webhookSettingsKey as settingsKey,
+} from '../redis/keys.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 
 export interface WebhookSettings {
@@ -18,6 +22,8 @@ export interface DeliveryRecord {
 }
 
 const LOG_SIZE = 50
+/** Dead letters the admin is shown (newest first); older ones stay in the queue until they age out. */
+const DEAD_SIZE = 100
 
 /** A tenant's webhook (its signing secret encrypted like tokens) and its recent deliveries. */
 export class WebhookStore {
@@ -65,5 +71,22 @@ export class WebhookStore {
     return (await this.redis.lrange(logKey(tenantId), 0, LOG_SIZE - 1)).map(
       (r) => JSON.parse(r) as DeliveryRecord,
     )
+  }
+
+  /** Lists a delivery that used up its attempts, for the admin to retry. */
+  async markDead(tenantId: string, jobId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .zadd(deadKey(tenantId), Date.now(), jobId)
+      .zremrangebyrank(deadKey(tenantId), 0, -DEAD_SIZE - 1)
+      .exec()
+  }
+
+  async deadIds(tenantId: string): Promise<string[]> {
+    return this.redis.zrevrange(deadKey(tenantId), 0, DEAD_SIZE - 1)
+  }
+
+  async forgetDead(tenantId: string, jobId: string): Promise<void> {
+    await this.redis.zrem(deadKey(tenantId), jobId)
   }
 }

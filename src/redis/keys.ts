@@ -82,9 +82,10 @@ export const panelCacheKey = (tenantId: string, userId: string, provider: string
 export const noticesKey = (tenantId: string, userId: string) => tenantKey(tenantId, `notices:${userId}`)
 export const webhookSettingsKey = (tenantId: string) => tenantKey(tenantId, 'webhook')
 export const webhookLogKey = (tenantId: string) => tenantKey(tenantId, 'webhook-log')
-/** Global: webhook job ids scored by when they are due. */
-export const WEBHOOK_DUE_KEY = 'webhooks:due'
-export const webhookJobKey = (jobId: string) => `webhooks:job:${jobId}`
+/** Deliveries running now for the tenant (job id scored by when its claim lapses): its fair share. */
+export const webhookSlotsKey = (tenantId: string) => tenantKey(tenantId, 'webhook-slots')
+/** The tenant's dead letters (deliveries that used up their attempts), job id scored by time. */
+export const webhookDeadKey = (tenantId: string) => tenantKey(tenantId, 'webhook-dead')
 
 // Balance history and low-balance alerts.
 

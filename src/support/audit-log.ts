@@ -16,6 +16,7 @@ export type AuditAction =
   | 'admin.webhook_changed'
   | 'admin.webhook_removed'
   | 'admin.webhook_test_sent'
+  | 'admin.webhook_retried'
   | 'admin.settings_changed'
 
 export interface AuditEntry {
