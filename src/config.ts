@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { hostPortList, redisTarget, type RedisTarget } from './redis/target.js'
+import { base64Key, bool, httpUrl } from './config-fields.js'
 import { mailConfig, MailEnvSchema, noSmtpWarning, withSecretFiles, type MailConfig } from './config-mail.js'
 
 /**
@@ -10,22 +11,6 @@ import { mailConfig, MailEnvSchema, noSmtpWarning, withSecretFiles, type MailCon
 
 const SANDBOX_SMS77_CLIENT = { id: 'switchboard-sandbox', secret: 'sandbox-client-secret' }
 const SANDBOX_NEXMO_CONSUMER = { key: 'switchboard-sandbox', secret: 'sandbox-consumer-secret' }
-
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], {
-    message: 'expected 1/0, true/false, yes/no or on/off',
-  })
-  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
-
-const httpUrl = z
-  .url({ protocol: /^https?$/, message: 'expected an absolute http(s) URL' })
-  .transform((u) => u.replace(/\/+$/, ''))
-
-const base64Key = z
-  .string()
-  .refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(v), {
-    message: 'expected 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
-  })
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
