@@ -14,6 +14,9 @@ export type AuditAction =
   | 'admin.webhook_removed'
   | 'admin.webhook_test_sent'
   | 'admin.settings_changed'
+  | 'admin.api_key_created'
+  | 'admin.api_key_revoked'
+  | 'api.call'
 
 export interface AuditEntry {
   id: string
