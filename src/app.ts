@@ -19,6 +19,8 @@ import { healthRoutes } from './ops/health.js'
 import { supportRoutes } from './support/routes.js'
 import { adminRoutes } from './admin/routes.js'
 import { adminDeps, buildServices, supportDeps, type AppDeps } from './services.js'
+import { apiRoutes } from './api/routes.js'
+import { apiDeps } from './api-deps.js'
 
 export { buildServices, type AppDeps, type Services } from './services.js'
 
@@ -92,6 +94,8 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(healthRoutes(redis))
   if (deps.metrics) app.use(deps.metrics.metricsRoute(config.metricsToken))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
+  // The tenant API before sessions and CSRF: keys, not cookies.
+  app.use('/api', apiRoutes(apiDeps(deps, services)))
 
   app.use(rejectNonUtf8Query)
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))

@@ -38,6 +38,8 @@ import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
 import { createJobsRedis } from './redis/client.js'
+import { ApiKeyStore } from './api/api-key-store.js'
+import type { ApiDeps } from './api/routes.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -53,6 +55,8 @@ export interface AppDeps {
   jobs?: JobRuntime
   /** Further observers of every provider call, beside the metrics (benchmarks). */
   providerObservers?: ProviderCallObserver[]
+  /** The tenant API's per-key rate limit and idempotency timings (tests shorten them). */
+  api?: Pick<ApiDeps, 'limits' | 'idempotency'>
 }
 
 export interface Services {
@@ -76,6 +80,7 @@ export interface Services {
   supportIndex: SupportIndex
   audit: AuditLog
   sessions: SessionIndex
+  apiKeys: ApiKeyStore
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -159,6 +164,7 @@ export function buildServices(deps: AppDeps): Services {
     supportIndex,
     audit: new AuditLog(redis),
     sessions: new SessionIndex(redis),
+    apiKeys: new ApiKeyStore(redis),
   }
 }
 
@@ -192,6 +198,7 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
     lifecycle: s.connections,
   })
   return {
+    apiKeys: s.apiKeys,
     userAdmin,
     credentials: s.tenantCredentials,
     webhooks: s.webhooks,
