@@ -1,8 +1,16 @@
+// Destructive forms ask first (`data-confirm` on the form); without script they just submit.
+// Registered before the busy signal below, so a cancelled form never looks busy.
+document.addEventListener('submit', (event) => {
+  const form = event.target
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm))
+    event.preventDefault()
+})
+
 // Progress signal while a form waits on a provider: the pressed button says what is
 // happening and cannot be pressed twice. Loaded as a module from 'self' (strict CSP).
 document.addEventListener('submit', (event) => {
   const form = event.target
-  if (!(form instanceof HTMLFormElement)) return
+  if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return
   const button =
     event.submitter instanceof HTMLButtonElement ? event.submitter : form.querySelector('button[data-busy]')
   if (!button || !button.dataset.busy) return
@@ -19,4 +27,20 @@ window.addEventListener('pageshow', (event) => {
   if (!event.persisted) return
   for (const form of document.querySelectorAll('form[aria-busy]')) form.removeAttribute('aria-busy')
   for (const button of document.querySelectorAll('button[disabled][data-busy]')) button.disabled = false
+})
+
+// Copy buttons (`data-copy="<input id>"`), e.g. a new API key: the field stays selectable
+// by hand when the clipboard is not available.
+document.addEventListener('click', (event) => {
+  const button = event.target instanceof Element ? event.target.closest('button[data-copy]') : null
+  if (!(button instanceof HTMLButtonElement)) return
+  const field = document.getElementById(button.dataset.copy ?? '')
+  if (!(field instanceof HTMLInputElement)) return
+  field.select()
+  const done = () => {
+    const label = button.textContent
+    button.textContent = button.dataset.copied ?? 'Copied'
+    setTimeout(() => (button.textContent = label), 2000)
+  }
+  if (navigator.clipboard) void navigator.clipboard.writeText(field.value).then(done, () => undefined)
 })
