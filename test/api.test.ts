@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from './helpers/app.js'
 import { keysUnder } from './helpers/redis.js'
-import { api, createApiKey, smsSent, tenantWithConnections, type ApiTenant } from './helpers/api.js'
+import { api, createApiKey, tenantWithConnections, type ApiTenant } from './helpers/api.js'
 
 let t: TestApp
 let a: ApiTenant
