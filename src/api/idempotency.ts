@@ -4,18 +4,6 @@ import { AppError } from '../errors.js'
 import type { RedisClient } from '../redis/client.js'
 import { idempotencyKey } from '../redis/keys.js'
 
-/**
- * Exactly-once POSTs under an `Idempotency-Key` (the IETF httpapi draft's header):
- *
- * 1. The key is reserved atomically (`SET NX`) with a digest of the request, for a short
- *    while (a crashed sender frees it again after `pendingSec`).
- * 2. The reserver does the work; its first answer replaces the reservation and is kept for
- *    24 hours. A failure frees the key, so the client may retry with it.
- * 3. Anyone else with the same key: another request digest → 422; a stored answer → that
- *    answer again, nothing done; a reservation → waits for the answer (polling, up to
- *    `waitMs`), then 409 "in progress". Two identical requests at once thus do the work once
- *    and both get the same answer.
- */
 export interface StoredAnswer {
   status: number
   body: unknown
@@ -50,6 +38,18 @@ export function digest(value: string): string {
   return createHash('sha256').update(value).digest('hex')
 }
 
+/**
+ * Exactly-once POSTs under an `Idempotency-Key` (the IETF httpapi draft's header):
+ *
+ * 1. The key is reserved atomically (`SET NX`) with a digest of the request, for a short
+ *    while (a crashed sender frees it again after `pendingSec`).
+ * 2. The reserver does the work; its first answer replaces the reservation and is kept for
+ *    24 hours. A failure frees the key, so the client may retry with it.
+ * 3. Anyone else with the same key: another request digest → 422; a stored answer → that
+ *    answer again, nothing done; a reservation → waits for the answer (polling, up to
+ *    `waitMs`), then 409 "in progress". Two identical requests at once thus do the work once
+ *    and both get the same answer.
+ */
 export class IdempotencyStore {
   private readonly ttlSec: number
   private readonly pendingSec: number
