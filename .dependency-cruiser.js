@@ -73,6 +73,19 @@ export default {
       to: { path: '^src/connections/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'api-through-lifecycle',
+      comment:
+        'The tenant API (src/api/) is a feature room: it uses connections only through the ' +
+        'connection lifecycle (reads come through a directory wired in src/api-deps.ts), never a ' +
+        'provider implementation, the sandbox, or another feature room.',
+      severity: 'error',
+      from: { path: '^src/api/' },
+      to: {
+        path: '^src/(connections|sandbox|admin|dashboard|auth)/|^src/providers/(sms77|nexmo)/',
+        pathNot: '^src/connections/lifecycle\\.ts$',
+      },
+    },
+    {
       name: 'no-folder-cycles',
       comment:
         'Rooms depend in one direction (auth and tenants under connections, connections under ' +

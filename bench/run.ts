@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { apiRead } from './api-read.js'
 import { callback } from './callback.js'
 import { dashboardCold } from './dashboard-cold.js'
 import { dashboardWarm } from './dashboard-warm.js'
@@ -25,6 +26,7 @@ const BENCHES: Record<string, (ctx: BenchContext, idle: MemorySnapshot) => Promi
   storm: refreshStorm,
   support,
   memory,
+  api: apiRead,
 }
 
 const { values: args } = parseArgs({

@@ -28,3 +28,19 @@ window.addEventListener('pageshow', (event) => {
   for (const form of document.querySelectorAll('form[aria-busy]')) form.removeAttribute('aria-busy')
   for (const button of document.querySelectorAll('button[disabled][data-busy]')) button.disabled = false
 })
+
+// Copy buttons (`data-copy="<input id>"`), e.g. a new API key: the field stays selectable
+// by hand when the clipboard is not available.
+document.addEventListener('click', (event) => {
+  const button = event.target instanceof Element ? event.target.closest('button[data-copy]') : null
+  if (!(button instanceof HTMLButtonElement)) return
+  const field = document.getElementById(button.dataset.copy ?? '')
+  if (!(field instanceof HTMLInputElement)) return
+  field.select()
+  const done = () => {
+    const label = button.textContent
+    button.textContent = button.dataset.copied ?? 'Copied'
+    setTimeout(() => (button.textContent = label), 2000)
+  }
+  if (navigator.clipboard) void navigator.clipboard.writeText(field.value).then(done, () => undefined)
+})

@@ -22,6 +22,8 @@ import { supportRoutes } from './support/routes.js'
 import { adminRoutes } from './admin/routes.js'
 import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
+import { apiRoutes } from './api/routes.js'
+import { apiDeps } from './api-deps.js'
 
 export { buildServices, type AppDeps, type Services } from './services.js'
 
@@ -98,6 +100,8 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   // Before the sandbox's own routes: the outbox is the app's, shown in the sandbox's room.
   if (services.people.outbox) app.use(outboxRoutes(services.people.outbox))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
+  // The tenant API before sessions and CSRF: keys, not cookies.
+  app.use('/api', apiRoutes(apiDeps(deps, services)))
 
   app.use(rejectNonUtf8Query)
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))

@@ -26,6 +26,12 @@ export type ErrorCode =
   | 'lock_timeout'
   | 'service_unavailable'
   | 'internal'
+  | 'invalid_api_key'
+  | 'insufficient_scope'
+  | 'idempotency_key_missing'
+  | 'idempotency_key_reused'
+  | 'idempotency_in_progress'
+  | 'invalid_phone_number'
 
 export class AppError extends Error {
   readonly status: number

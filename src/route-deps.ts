@@ -42,6 +42,7 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
   const { invitations, mailer, onMailFailed } = s.people
   const base = { users: s.users, tenants: s.tenants, mailer, baseUrl: config.baseUrl, onMailFailed }
   return {
+    apiKeys: s.apiKeys,
     userAdmin,
     invitations: new InvitationAdmin({ ...base, invitations }),
     credentials: s.tenantCredentials,

@@ -40,6 +40,8 @@ import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
 import { CheckedIndex } from './connections/checked-index.js'
 import { Keepalive } from './keepalive/keepalive.js'
 import { buildPeople, type PeopleServices } from './people-services.js'
+import { ApiKeyStore } from './api/api-key-store.js'
+import type { ApiDeps } from './api/routes.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -57,6 +59,8 @@ export interface AppDeps {
   providerObservers?: ProviderCallObserver[]
   /** Webhook retries and fairness (tests shorten the back-off). */
   webhookPolicy?: Partial<DeliveryPolicy>
+  /** The tenant API's per-key rate limit and idempotency timings (tests shorten them). */
+  api?: Pick<ApiDeps, 'limits' | 'idempotency'>
 }
 
 export interface Services {
@@ -84,6 +88,7 @@ export interface Services {
   sessions: SessionIndex
   balances: Balances
   people: PeopleServices
+  apiKeys: ApiKeyStore
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -194,6 +199,7 @@ export function buildServices(deps: AppDeps): Services {
     sessions,
     balances,
     people: buildPeople({ ...deps, users, sessions }),
+    apiKeys: new ApiKeyStore(redis),
   }
 }
 

@@ -50,6 +50,10 @@ function routesOf(app: Express): RouteInfo[] {
   return found.filter((r) => !r.path.startsWith('/sandbox'))
 }
 
+// The tenant API authenticates by bearer key, never by cookie, so CSRF and the sign-in
+// redirect do not apply to it; its own rule is checked below (and in test/api*.test.ts).
+const isApi = (r: RouteInfo) => r.path.startsWith('/api/')
+
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 // Pages anyone may see: the forms to get in, and the operator's probes.
 // Getting back in (issue 15): the reset and invitation links are the credential themselves.
@@ -72,7 +76,7 @@ let routes: RouteInfo[]
 
 beforeAll(async () => {
   t = await startTestApp({ name: 'sec-routes' })
-  routes = routesOf(t.app)
+  routes = routesOf(t.app).filter((r) => !isApi(r))
 })
 afterAll(() => t.close())
 
@@ -247,6 +251,27 @@ describe('CSRF on every state-changing route', () => {
     const dash = await agent.get('/dashboard').expect(200)
     expect(dash.text).toContain('<span class="badge ok">connected</span>')
     expect(dash.text).toContain(email)
+  })
+})
+
+describe('the tenant API on every route', () => {
+  it('ignores a signed-in browser’s cookie: 401, no session made, nothing sent', async () => {
+    const victim = await signUp(t.app, 'API Cookie Victim')
+    await connectSms77(t, victim.agent, ['balance', 'sms'])
+    const ids = await idOf(victim.email)
+    const token = await csrfOf(victim.agent)
+    const stats = JSON.stringify(t.sandbox.control.stats)
+    const api = routesOf(t.app).filter((r) => isApi(r) && r.path.startsWith('/api/v1/connections'))
+    expect(api.length).toBeGreaterThanOrEqual(3)
+    for (const r of api) {
+      const path = concrete(r.path.replace(':id', `sms77_${ids.userId}`), ids)
+      const res = await victim.agent[r.method.toLowerCase() as 'get' | 'post'](path)
+        .set('Idempotency-Key', 'cookie')
+        .send({ to: '+491701234567', text: 'x', _csrf: token })
+      expect(res.status, `${r.method} ${r.path}`).toBe(401)
+      expect(res.headers['set-cookie'], `${r.method} ${r.path}`).toBeUndefined()
+    }
+    expect(JSON.stringify(t.sandbox.control.stats)).toBe(stats)
   })
 })
 

@@ -49,6 +49,7 @@ const deps: AppDeps = {
   providerObservers: [timeUpstream],
   panelCacheTtlSec: Number(process.env.BENCH_PANEL_TTL ?? 30),
   loginLimits: { perIp: generous, perAccount: { points: 5, durationSec: 900 }, signupPerIp: generous },
+  api: { limits: generous },
 }
 const services = buildServices(deps)
 server.on('request', createApp(deps, services))

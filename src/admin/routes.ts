@@ -6,7 +6,9 @@ import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AuditLog } from '../support/audit-log.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
+import type { ApiKeyStore } from '../api/api-key-store.js'
 import { adminAuditTrail } from './audit-trail.js'
+import { apiKeysRoutes } from './api-keys-routes.js'
 import { auditRoutes } from './audit-routes.js'
 import { credentialsRoutes } from './credentials-routes.js'
 import { settingsRoutes } from './settings-routes.js'
@@ -28,6 +30,7 @@ export interface AdminDeps {
   audit: AuditLog
   providers: ProviderRegistry
   baseUrl: string
+  apiKeys: ApiKeyStore
 }
 
 /** Everything under `/admin`, for the tenant's admins only; one router per resource. */
@@ -40,6 +43,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   r.use(credentialsRoutes({ ...deps, record }))
   r.use(webhooksRoutes({ webhooks: deps.webhooks, webhookQueue: deps.webhookQueue, record }))
   r.use(settingsRoutes({ tenants: deps.tenants, record }))
+  r.use(apiKeysRoutes({ apiKeys: deps.apiKeys, record }))
   r.use(auditRoutes(deps.audit))
   return r
 }

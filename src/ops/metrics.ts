@@ -20,6 +20,8 @@ export interface Metrics {
   observeProviderCall(provider: string, endpoint: string, outcome: string, seconds: number): void
   /** Where the keep-alive lag is read on each scrape (seconds). */
   keepaliveLag(read: () => Promise<number>): void
+  /** Counts one tenant API call by its route pattern (`/api/v1/connections/:id`) and status. */
+  observeApiCall(route: string, status: number): void
   /** `GET /metrics`; with a token, only for `Authorization: Bearer <token>`. */
   metricsRoute(token?: string): Router
 }
@@ -60,6 +62,13 @@ export function createMetrics(): Metrics {
     name: 'connection_status_changes_total',
     help: 'Connection status changes (e.g. connected -> needs_reconnect), by provider',
     labelNames: ['provider', 'from', 'to'] as const,
+    registers: [registry],
+  })
+
+  const apiCalls = new Counter({
+    name: 'api_calls_total',
+    help: 'Tenant API calls, by Express route pattern and status',
+    labelNames: ['route', 'status'] as const,
     registers: [registry],
   })
 
@@ -125,6 +134,9 @@ export function createMetrics(): Metrics {
         { provider, endpoint: providerEndpoint(endpoint), outcome },
         Math.max(0, seconds),
       )
+    },
+    observeApiCall(route, status) {
+      apiCalls.inc({ route, status: String(status) })
     },
     metricsRoute(token) {
       const r = Router()

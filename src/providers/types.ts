@@ -87,7 +87,10 @@ export interface SmsMessage {
 
 export interface SmsResult {
   messageId: string
+  /** Total over all parts. */
   price?: Money
+  /** How many SMS parts the provider split the text into, when it says. */
+  parts?: number
 }
 
 /** The redirect to the provider and what must be kept until its callback. */

@@ -105,6 +105,20 @@ export const supportBalanceKey = (tenantId: string) => tenantKey(tenantId, 'supp
 export const supportEntriesKey = (tenantId: string) => tenantKey(tenantId, 'support:entries')
 export const auditKey = (tenantId: string) => tenantKey(tenantId, 'audit')
 
+// Tenant API.
+
+/** The tenant's API keys (id → JSON: name, scopes, created, hash; never the key itself). */
+export const apiKeysKey = (tenantId: string) => tenantKey(tenantId, 'api-keys')
+/** When each of the tenant's API keys was last used (id → epoch ms). */
+export const apiKeysUsedKey = (tenantId: string) => tenantKey(tenantId, 'api-keys-used')
+/** Global: a key's SHA-256 (hex) → who it belongs to; a bearer finds its tenant in one read. */
+export const apiKeyHashKey = (sha256Hex: string) => `apikey:${sha256Hex}`
+/** Global: rate-limiter-flexible's prefix for the per-key API limit; it appends `:<key id>`. */
+export const API_RATE_LIMIT_PREFIX = 'rl:api-key'
+/** One Idempotency-Key of one API key (its digest), holding the first answer for 24 h. */
+export const idempotencyKey = (tenantId: string, apiKeyId: string, keyDigest: string) =>
+  tenantKey(tenantId, `idem:${apiKeyId}:${keyDigest}`)
+
 // Whole-keyspace scans (operator commands only): SCAN globs and an exact test.
 
 export const ANY_TENANT = '*'

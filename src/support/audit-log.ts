@@ -18,6 +18,9 @@ export type AuditAction =
   | 'admin.webhook_test_sent'
   | 'admin.webhook_retried'
   | 'admin.settings_changed'
+  | 'admin.api_key_created'
+  | 'admin.api_key_revoked'
+  | 'api.call'
 
 export interface AuditEntry {
   id: string

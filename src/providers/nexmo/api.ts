@@ -57,9 +57,12 @@ export async function sendSms(
   if (!parsed.success) throw nexmoError({ kind: 'unreadable', what: 'send', detail: parsed.error })
   const first = parsed.data.messages[0]!
   if (first.status !== '0') throw nexmoError({ kind: 'sms_refused', status: first.status })
-  const price = Number(first['message-price'])
+  // Nexmo answers one entry per part, each priced on its own.
+  const prices = parsed.data.messages.map((m) => Number(m['message-price']))
+  const price = prices.reduce((sum, p) => sum + p, 0)
   return {
     messageId: first['message-id'] ?? '',
     price: Number.isFinite(price) ? { amount: price, currency: 'EUR' } : undefined,
+    parts: parsed.data.messages.length,
   }
 }

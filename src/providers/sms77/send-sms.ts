@@ -11,6 +11,7 @@ const SmsResponse = z.object({
       z.object({
         id: z.union([z.string(), z.number()]).nullish(),
         price: z.union([z.number(), z.string()]).optional(),
+        parts: z.coerce.number().int().positive().optional().catch(undefined),
       }),
     )
     .optional(),
@@ -29,5 +30,6 @@ export async function sendSms(gw: Gateway, ctx: CallContext, m: SmsMessage): Pro
   return {
     messageId: String(first?.id ?? ''),
     price: Number.isFinite(price) ? { amount: price, currency: 'EUR' } : undefined,
+    parts: first?.parts,
   }
 }

@@ -1,0 +1,70 @@
+import type { BenchContext } from './lib/context.js'
+import { load, run, summarize, type LoadResult, type RawRun } from './lib/load.js'
+import { round, type BenchOutcome } from './lib/report.js'
+
+const CONNECTIONS = 10
+const WARMUP_SEC = 2
+const ROUNDS = 2
+const ROUND_SEC = 3
+
+/**
+ * 7. The tenant API's read, `GET /api/v1/connections/:id` (a live balance through the
+ * lifecycle, bearer key, no session), against the same person's warm /dashboard, in
+ * alternating rounds so other work on the machine falls on both alike.
+ */
+export async function apiRead(ctx: BenchContext): Promise<BenchOutcome> {
+  const user = await ctx.dashboardUser()
+  const csrf = await user.readCsrf('/admin/api-keys')
+  const made = await user.post('/admin/api-keys', { _csrf: csrf, name: 'bench', scopes: ['read'] })
+  const key = /id="api-key" name="apiKey" value="([^"]+)"/.exec(made.body)?.[1]
+  if (!key) throw new Error(`no API key made (HTTP ${made.status})`)
+  const auth = { authorization: `Bearer ${key}` }
+  const list = await fetch(`${ctx.app.origin}/api/v1/connections`, { headers: auth })
+  const id = ((await list.json()) as { data: Array<{ id: string }> }).data[0]?.id
+  if (!id) throw new Error(`no connection listed (HTTP ${list.status})`)
+
+  const targets = {
+    dashboard: {
+      url: `${ctx.app.origin}/dashboard`,
+      connections: CONNECTIONS,
+      headers: { cookie: user.cookie },
+      server: ctx.app,
+    },
+    api: {
+      url: `${ctx.app.origin}/api/v1/connections/${id}`,
+      connections: CONNECTIONS,
+      headers: auth,
+      server: ctx.app,
+    },
+  }
+  await load({ ...targets.dashboard, durationSec: WARMUP_SEC })
+  await load({ ...targets.api, durationSec: WARMUP_SEC })
+  const runs: Record<keyof typeof targets, RawRun[]> = { dashboard: [], api: [] }
+  for (let i = 0; i < ROUNDS; i++) {
+    const order = i % 2 === 0 ? (['dashboard', 'api'] as const) : (['api', 'dashboard'] as const)
+    for (const name of order) runs[name].push(await run({ ...targets[name], durationSec: ROUND_SEC }))
+  }
+  const dash = summarize(runs.dashboard)
+  const apiResult = summarize(runs.api)
+  if (dash.failures || apiResult.failures)
+    throw new Error(`failures: dashboard ${dash.failures}, api ${apiResult.failures}`)
+  const ratio = apiResult.rps / dash.rps
+  const line = (name: string, r: LoadResult) => ({ bench: name, rps: r.rps, p50: r.p50Ms, p99: r.p99Ms })
+  return {
+    rows: [
+      { ...line('7 api read: dashboard warm', dash), figure: 'same person, cookie' },
+      {
+        ...line('7 api read: GET /api/v1/connections/:id', apiResult),
+        figure: `live balance, ratio to dashboard ${round(ratio, 2)}`,
+      },
+    ],
+    data: {
+      connections: CONNECTIONS,
+      rounds: ROUNDS,
+      roundSec: ROUND_SEC,
+      dashboard: dash,
+      api: apiResult,
+      ratio,
+    },
+  }
+}

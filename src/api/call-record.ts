@@ -1,0 +1,54 @@
+import type { RequestHandler } from 'express'
+import type { Logger } from '../http/logger.js'
+import type { AuditLog } from '../support/audit-log.js'
+import type { ApiPrincipal } from './api-key-store.js'
+import { refOfId } from './directory.js'
+
+/** Bounded labels: the route's pattern, never the raw path (ids would make one series each). */
+const ROUTES: Array<[RegExp, string]> = [
+  [/^\/v1\/connections\/?$/, '/api/v1/connections'],
+  [/^\/v1\/connections\/[^/]+\/?$/, '/api/v1/connections/:id'],
+  [/^\/v1\/connections\/[^/]+\/messages\/?$/, '/api/v1/connections/:id/messages'],
+  [/^\/v1\/openapi\.json$/, '/api/v1/openapi.json'],
+  [/^\/docs\/?$/, '/api/docs'],
+]
+
+export function apiRoutePattern(pathUnderApi: string): string {
+  return ROUTES.find(([re]) => re.test(pathUnderApi))?.[1] ?? 'unmatched'
+}
+
+export interface CallRecordDeps {
+  audit: AuditLog
+  logger: Logger
+  observe?: (route: string, status: number) => void
+}
+
+/**
+ * Once each API call is answered: counted by route and status, and, when a key was
+ * presented and known, written to its tenant's audit log under the key's name (route,
+ * connection, status; never the body, so never a message's text).
+ */
+export function recordCalls({ audit, logger, observe }: CallRecordDeps): RequestHandler {
+  return (req, res, next) => {
+    const path = req.path
+    const method = req.method
+    res.once('finish', () => {
+      const route = apiRoutePattern(path)
+      observe?.(route, res.statusCode)
+      const principal = res.locals.apiPrincipal as ApiPrincipal | undefined
+      if (!principal || route === 'unmatched') return
+      const id = /^\/v1\/connections\/([^/]+)/.exec(path)?.[1]
+      const ref = id && res.statusCode !== 404 ? refOfId(principal.tenantId, id) : null
+      void audit
+        .record(principal.tenantId, {
+          actorId: `api-key:${principal.keyId}`,
+          actorEmail: `API key “${principal.name}”`,
+          action: 'api.call',
+          detail: `${method} ${route} → ${res.statusCode}${id ? ` (connection ${id.slice(0, 80)})` : ''}`,
+          accounts: ref ? [`${ref.userId}:${ref.provider}`] : [],
+        })
+        .catch((err: unknown) => logger.warn({ err }, 'api call not audited'))
+    })
+    next()
+  }
+}

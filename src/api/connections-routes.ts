@@ -1,0 +1,111 @@
+import { Router, type Response } from 'express'
+import { z } from 'zod'
+import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import { AppError, ValidationError } from '../errors.js'
+import { parseInput } from '../http/validate.js'
+import { checkScope, principalOf, requireScope } from './authenticate.js'
+import {
+  connectionIdOf,
+  describe,
+  refOfId,
+  refOfMember,
+  type ApiConnectionRef,
+  type ConnectionDirectory,
+  type ListPosition,
+} from './directory.js'
+import { ConnectionList, ListQuery, Connection as ConnectionSchema } from './schemas.js'
+
+export interface ConnectionsRoutesDeps {
+  directory: ConnectionDirectory
+  lifecycle: ConnectionLifecycle
+}
+
+// A filtered page may be short; one request reads at most this many members looking for it.
+const MAX_SCANNED = 1000
+const Cursor = z.object({ a: z.number().int().min(0), m: z.string().min(1).max(200) })
+
+function encodeCursor(p: ListPosition): string {
+  return Buffer.from(JSON.stringify({ a: p.at, m: p.member })).toString('base64url')
+}
+
+function decodeCursor(cursor: string | undefined): ListPosition | undefined {
+  if (!cursor) return undefined
+  try {
+    const c = Cursor.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')))
+    return { at: c.a, member: c.m }
+  } catch (err) {
+    throw new ValidationError('`cursor` is not one this API gave out.', err)
+  }
+}
+
+const notFound = () => new AppError('not_found', 'No such connection for this API key.', { status: 404 })
+
+/**
+ * The connection an id names, in the key's own tenant only: an id of another tenant, a
+ * malformed one and a deleted one are the same 404, so ids cannot be probed across tenants.
+ */
+export async function connectionInTenant(
+  directory: ConnectionDirectory,
+  res: Response,
+  id: string,
+): Promise<ApiConnectionRef> {
+  const ref = refOfId(principalOf(res).tenantId, id)
+  if (!ref) throw notFound()
+  const [summary] = await directory.summaries([ref])
+  if (!summary) throw notFound()
+  return ref
+}
+
+/** `GET /connections` and `GET /connections/:id`, for keys with the `read` scope. */
+export function connectionsRoutes({ directory, lifecycle }: ConnectionsRoutesDeps): Router {
+  const r = Router()
+
+  r.get('/connections', requireScope('read'), async (req, res) => {
+    const { tenantId } = principalOf(res)
+    const query = parseInput(ListQuery, req.query)
+    let position = decodeCursor(query.cursor)
+    const data: z.infer<typeof ConnectionSchema>[] = []
+    let scanned = 0
+    let exhausted = false
+    while (data.length < query.limit && scanned < MAX_SCANNED) {
+      const want = query.limit - data.length
+      const batch = await directory.after(tenantId, position, query.provider || query.status ? 100 : want)
+      exhausted = batch.length === 0
+      if (exhausted) break
+      const candidates = batch.filter((p) => !query.provider || p.member.endsWith(`:${query.provider}`))
+      const found = await describe(
+        directory,
+        tenantId,
+        candidates.map((p) => p.member),
+      )
+      const matching = found.filter((c) => !query.status || c.status === query.status)
+      // Stop at the member that filled the page, so the next page starts right after it.
+      const taken = matching.slice(0, want)
+      data.push(...taken)
+      const last = taken.length === want ? taken[want - 1] : undefined
+      position = last
+        ? batch.find((p) => connectionIdOf(refOfMember(tenantId, p.member)) === last.id)!
+        : batch[batch.length - 1]
+      scanned += batch.length
+    }
+    const next = exhausted || !position ? null : await peek(directory, tenantId, position)
+    res.json(ConnectionList.parse({ data, next_cursor: next }))
+  })
+
+  r.get('/connections/:id', async (req, res, next) => {
+    const ref = await connectionInTenant(directory, res, String(req.params.id))
+    checkScope(res, 'read')
+    const money = await lifecycle.use(ref, (ctx, provider) => provider.fetchBalance(ctx))
+    const [view] = await describe(directory, ref.tenantId, [`${ref.userId}:${ref.provider}`])
+    if (!view) return next(notFound())
+    const balance = { ...money, readAt: new Date().toISOString() }
+    res.json(ConnectionSchema.parse({ ...view, balance }))
+  })
+  return r
+}
+
+/** A cursor only when something follows, so the last page says null. */
+async function peek(dir: ConnectionDirectory, tenantId: string, p: ListPosition): Promise<string | null> {
+  const more = await dir.after(tenantId, p, 1)
+  return more.length > 0 ? encodeCursor(p) : null
+}

@@ -1,0 +1,52 @@
+import express, { Router } from 'express'
+import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import type { Logger } from '../http/logger.js'
+import type { RedisClient } from '../redis/client.js'
+import type { AuditLog } from '../support/audit-log.js'
+import type { ApiKeyStore } from './api-key-store.js'
+import { authenticate, type ApiLimits } from './authenticate.js'
+import { recordCalls } from './call-record.js'
+import { connectionsRoutes } from './connections-routes.js'
+import type { ConnectionDirectory } from './directory.js'
+import { docsRoutes } from './docs-routes.js'
+import { IdempotencyStore, type IdempotencyOptions } from './idempotency.js'
+import { messagesRoutes } from './messages-routes.js'
+import { apiErrorHandler, apiNotFound } from './problem.js'
+
+export interface ApiDeps {
+  baseUrl: string
+  redis: RedisClient
+  logger: Logger
+  keys: ApiKeyStore
+  directory: ConnectionDirectory
+  lifecycle: ConnectionLifecycle
+  audit: AuditLog
+  limits?: ApiLimits
+  idempotency?: IdempotencyOptions
+  observe?: (route: string, status: number) => void
+}
+
+/**
+ * Everything under `/api`: mounted before the session and CSRF middleware, so no call
+ * makes a session or needs a cookie. JSON in and out; every error (404s included) is
+ * problem+json from this router's own handler. No CORS headers: browsers on other
+ * origins cannot call it, servers can.
+ */
+export function apiRoutes(deps: ApiDeps): Router {
+  const r = Router()
+  r.use(recordCalls({ audit: deps.audit, logger: deps.logger, observe: deps.observe }))
+  r.use(docsRoutes(deps.baseUrl))
+  const v1 = Router()
+  v1.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store')
+    next()
+  })
+  v1.use(authenticate(deps.keys, deps.redis, deps.limits))
+  v1.use(express.json({ limit: '16kb', strict: true }))
+  v1.use(connectionsRoutes(deps))
+  v1.use(messagesRoutes({ ...deps, idempotency: new IdempotencyStore(deps.redis, deps.idempotency) }))
+  r.use('/v1', v1)
+  r.use(apiNotFound)
+  r.use(apiErrorHandler(deps.baseUrl, deps.logger))
+  return r
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod'
+import { PROVIDER_IDS } from '../providers/types.js'
+
+/**
+ * The tenant API's requests and answers, once: the routes parse with these and the
+ * OpenAPI document (openapi.ts) is generated from these, so the two cannot drift.
+ * Each named schema is registered under the name it has in `components.schemas`.
+ */
+export const apiSchemas = z.registry<{ id: string; description?: string }>()
+
+export const Money = z.object({
+  amount: z.number().describe('In the currency’s main unit (euros, not cents).'),
+  currency: z.string().length(3).describe('ISO 4217 code.'),
+})
+apiSchemas.add(Money, { id: 'Money' })
+
+export const Balance = z.object({
+  amount: z.number(),
+  currency: z.string().length(3),
+  readAt: z.iso.datetime().describe('When the balance was read at the provider.'),
+})
+apiSchemas.add(Balance, { id: 'Balance' })
+
+export const ConnectionStatus = z.enum(['connected', 'needs_reconnect'])
+export const ProviderName = z.enum(PROVIDER_IDS)
+
+export const Connection = z.object({
+  id: z.string().describe('Stable for the life of the connection; opaque.'),
+  user: z.object({ email: z.string().nullable().describe('Null when the user has been removed.') }),
+  provider: ProviderName,
+  status: ConnectionStatus,
+  account: z.object({
+    label: z.string().describe('The account’s name at the provider (email or company).'),
+    company: z.string().nullable(),
+  }),
+  balance: Balance.nullable().describe(
+    'In the list: the last balance Switchboard read (null if never). For one connection: read now.',
+  ),
+})
+apiSchemas.add(Connection, { id: 'Connection' })
+
+export const ConnectionList = z.object({
+  data: z.array(Connection),
+  next_cursor: z
+    .string()
+    .nullable()
+    .describe('Pass as `cursor` for the next page; null on the last page. A page may be short.'),
+})
+apiSchemas.add(ConnectionList, { id: 'ConnectionList' })
+
+export const ListQuery = z.object({
+  cursor: z.string().max(512).optional().describe('The `next_cursor` of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(100).default(50).describe('Page size, 1 to 100.'),
+  provider: ProviderName.optional().describe('Only connections to this provider.'),
+  status: ConnectionStatus.optional().describe('Only connections in this status.'),
+})
+
+export const MessageRequest = z.object({
+  to: z
+    .string()
+    .min(3)
+    .max(32)
+    .describe('The recipient in international format, e.g. `+49 170 1234567`; answered in E.164.'),
+  text: z.string().min(1).max(1520),
+  from: z.string().min(1).max(16).optional().describe('Sender: up to 11 letters and digits, or a number.'),
+})
+apiSchemas.add(MessageRequest, { id: 'MessageRequest' })
+
+export const Message = z.object({
+  id: z.string().describe('The provider’s message id.'),
+  provider: ProviderName,
+  to: z
+    .string()
+    .regex(/^\+[1-9]\d{1,14}$/)
+    .describe('E.164.'),
+  parts: z.number().int().min(1).describe('SMS parts the text was split into.'),
+  cost: Money.nullable().describe('Total cost of all parts; null when the provider did not say.'),
+  status: z.enum(['accepted']).describe('The provider accepted the message for delivery.'),
+})
+apiSchemas.add(Message, { id: 'Message' })
+
+export const Problem = z.object({
+  type: z.url().describe('Stable per kind of problem; documented on /api/docs.'),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string().describe('The last part of `type`, for switch statements.'),
+})
+apiSchemas.add(Problem, { id: 'Problem' })
+
+export type ConnectionView = z.infer<typeof Connection>
+export type MessageView = z.infer<typeof Message>
