@@ -107,6 +107,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     store: services.store,
     connections: services.connections,
     cache,
+    panelDeadlineMs: deps.panelDeadlineMs,
   })
   app.use(
     authRoutes({
