@@ -87,7 +87,13 @@ export interface SmsMessage {
 
 export interface SmsResult {
   messageId: string
+  /** The total of all parts. */
   price?: Money
+  /** How many SMS the text was sent as, when the provider says. */
+  parts?: number
+  encoding?: 'gsm' | 'ucs2'
+  /** The account's balance after sending, when the provider says. */
+  balance?: Money
 }
 
 /** The redirect to the provider and what must be kept until its callback. */

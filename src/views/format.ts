@@ -13,3 +13,11 @@ export function formatMoney(m: Money): string {
 export function formatValue(v: string | Money): string {
   return typeof v === 'string' ? v : formatMoney(v)
 }
+
+// Providers price SMS per part in fractions of a cent (0.0333 EUR): prices keep them.
+const PRICE = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 4 })
+
+/** A price per part, or a sum of them: up to four decimals where the provider gives them. */
+export function formatPrice(m: Money): string {
+  return `${PRICE.format(m.amount)} ${m.currency}`
+}
