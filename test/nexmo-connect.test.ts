@@ -33,7 +33,7 @@ describe('connecting Nexmo over OAuth 1.0a', () => {
     )
     await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
     const dash = await agent.get('/dashboard').expect(200)
-    expect(dash.text).toContain('10.1713 EUR')
+    expect(dash.text).toContain('10.17 EUR')
     expect(dash.text).toContain('Disconnect Nexmo')
     expect(t.sandbox.control.stats.nexmo.signatureFailures).toBe(failures)
     expect(t.sandbox.control.stats.nexmo.apiCalls['get-balance']).toBeGreaterThan(0)
@@ -50,7 +50,7 @@ describe('connecting Nexmo over OAuth 1.0a', () => {
     const dash = await agent.get('/dashboard').expect(200)
     expect(dash.text.match(/<span class="badge ok">connected<\/span>/g)).toHaveLength(2)
     expect(dash.text).toContain('john.doe@acme.inc')
-    expect(dash.text).toContain('10.1713 EUR')
+    expect(dash.text).toContain('10.17 EUR')
   })
 
   it('shows a denial as a readable message and stores nothing', async () => {
@@ -89,7 +89,7 @@ describe('connecting Nexmo over OAuth 1.0a', () => {
     expect(dash.text).toMatch(
       /Message sent to \+491701234567 with Nexmo \(id [^)]+\): 1 part, GSM-7, total cost 0\.0333 EUR\./,
     )
-    expect(dash.text).toContain('10.138 EUR')
+    expect(dash.text).toContain('10.14 EUR')
     const bad = await agent
       .post('/connections/nexmo/sms')
       .type('form')

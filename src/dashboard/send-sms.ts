@@ -9,7 +9,7 @@ import { toE164 } from '../http/phone-number.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { ENCODING_NAMES, splitSms } from '../providers/sms-encoding.js'
 import type { Provider, SmsResult } from '../providers/types.js'
-import { formatPrice } from '../views/format.js'
+import { formatMoney, formatPrice } from '../views/format.js'
 import type { PanelCache } from './panel-cache.js'
 
 /** What a failed send keeps for the next page: the form as typed and why it failed. */
@@ -62,7 +62,7 @@ function confirmation(p: Provider, to: string, text: string, sent: SmsResult): s
   const encoding = ENCODING_NAMES[sent.encoding ?? split.encoding]
   const id = sent.messageId ? ` (id ${sent.messageId})` : ''
   const cost = sent.price ? `, total cost ${formatPrice(sent.price)}` : ''
-  const balance = sent.balance ? ` Balance now ${formatPrice(sent.balance)}.` : ''
+  const balance = sent.balance ? ` Balance now ${formatMoney(sent.balance)}.` : ''
   return `Message sent to ${to} with ${p.label}${id}: ${parts} ${parts === 1 ? 'part' : 'parts'}, ${encoding}${cost}.${balance}`
 }
 

@@ -3,8 +3,9 @@ import type { Money } from '../providers/types.js'
 /** How pages write values that providers hand over as data. */
 
 // One formatter for the process: toLocaleString builds a new one per call (40 µs each).
-const AMOUNT = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 4 })
+const AMOUNT = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
 
+/** A balance or a total: two decimals, as people read money (issue 16). */
 export function formatMoney(m: Money): string {
   return `${AMOUNT.format(m.amount)} ${m.currency}`
 }
