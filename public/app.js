@@ -44,3 +44,38 @@ document.addEventListener('click', (event) => {
   }
   if (navigator.clipboard) void navigator.clipboard.writeText(field.value).then(done, () => undefined)
 })
+
+// Send SMS: how many parts and which encoding the text needs, while typing. The server
+// decides for real (src/providers/sms-encoding.ts counts the same way).
+const GSM_BASIC =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
+  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà'
+const GSM_EXTENDED = '^{}\\[~]|€\f'
+
+function smsSplit(text) {
+  let septets = 0
+  for (const ch of text) {
+    if (GSM_BASIC.includes(ch)) septets += 1
+    else if (GSM_EXTENDED.includes(ch)) septets += 2
+    else {
+      const units = text.length
+      return { encoding: 'Unicode (UCS-2)', length: units, parts: units <= 70 ? 1 : Math.ceil(units / 67) }
+    }
+  }
+  return { encoding: 'GSM-7', length: septets, parts: septets <= 160 ? 1 : Math.ceil(septets / 153) }
+}
+
+function showSmsCount(textarea) {
+  const out = document.getElementById(textarea.dataset.smsCount)
+  if (!out) return
+  // The server trims the text before sending: count what will be sent.
+  const text = textarea.value.trim()
+  if (!text) return
+  const s = smsSplit(text)
+  out.textContent = `${s.parts} ${s.parts === 1 ? 'part' : 'parts'}, ${s.encoding} (${s.length} ${s.encoding === 'GSM-7' ? 'characters' : 'units'})`
+}
+
+document.addEventListener('input', (event) => {
+  if (event.target instanceof HTMLTextAreaElement && event.target.dataset.smsCount) showSmsCount(event.target)
+})
+for (const textarea of document.querySelectorAll('textarea[data-sms-count]')) showSmsCount(textarea)

@@ -118,6 +118,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     connections: services.connections,
     cache,
     balances: services.balances,
+    panelDeadlineMs: deps.panelDeadlineMs,
   })
   app.use(
     authRoutes({

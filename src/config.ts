@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { hostPortList, redisTarget, type RedisTarget } from './redis/target.js'
 import { base64Key, bool, httpUrl } from './config-fields.js'
 import { mailConfig, MailEnvSchema, noSmtpWarning, withSecretFiles, type MailConfig } from './config-mail.js'
+import { withSecrets } from './config-secrets.js'
 
 /**
  * The only reader of `process.env`. Everything is parsed once at start-up; a bad or
@@ -126,19 +127,25 @@ function pair(
   return { id, secret }
 }
 
-/** Parses an environment (normally `process.env`) into a Config, or throws ConfigError. */
-export function loadConfig(rawEnv: Env = process.env): Config {
-  const files = withSecretFiles(withoutEmpty(rawEnv), ['SMTP_URL'])
+/**
+ * Parses an environment (normally `process.env`) into a Config, or throws ConfigError.
+ * `*_FILE` variables are read here; `devSecretsFile` (the real entry point only) keeps
+ * generated secrets across restarts outside production.
+ */
+export function loadConfig(rawEnv: Env = process.env, opts: { devSecretsFile?: string } = {}): Config {
+  const pre = withSecrets(withoutEmpty(rawEnv), opts.devSecretsFile)
+  const files = withSecretFiles(pre.env, ['SMTP_URL'])
   const parsed = EnvSchema.safeParse(files.env)
-  if (!parsed.success || files.errors.length) {
+  if (!parsed.success || pre.errors.length || files.errors.length) {
     throw new ConfigError([
+      ...pre.errors,
       ...files.errors,
       ...(parsed.error?.issues ?? []).map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
     ])
   }
   const e = parsed.data
   const production = e.NODE_ENV === 'production'
-  const warnings: string[] = []
+  const warnings: string[] = [...pre.warnings]
   const sms77Client = pair(e.SMS77_CLIENT_ID, e.SMS77_CLIENT_SECRET, [
     'SMS77_CLIENT_ID',
     'SMS77_CLIENT_SECRET',
@@ -152,9 +159,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   const sandboxBase = `${baseUrl}/sandbox`
   const redis = redisTarget(e)
   const missing: string[] = 'errors' in redis ? [...redis.errors] : []
-  if (production && !e.SESSION_SECRET) missing.push('SESSION_SECRET: required when NODE_ENV=production')
-  if (production && !e.TOKEN_ENCRYPTION_KEY)
-    missing.push('TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production')
+  for (const name of ['SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY'] as const)
+    if (production && !e[name]) missing.push(`${name}: required when NODE_ENV=production (or ${name}_FILE)`)
   if (missing.length || 'errors' in redis) throw new ConfigError(missing)
   if (!e.SESSION_SECRET)
     warnings.push('SESSION_SECRET is not set: using a random one, sessions end when the process restarts')
@@ -164,6 +170,11 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     )
   if (sandbox) warnings.push(`SANDBOX is on: providers are emulated at ${sandboxBase}`)
   if (!e.SMTP_URL) warnings.push(noSmtpWarning(sandbox, sandboxBase))
+  if (production && !sandbox && !sms77Client && !nexmoConsumer)
+    warnings.push(
+      'NO PROVIDER IS CONFIGURED: every Connect will fail. Set SMS77_CLIENT_ID and SMS77_CLIENT_SECRET ' +
+        '(or _FILE) and/or NEXMO_CONSUMER_KEY and NEXMO_CONSUMER_SECRET (or _FILE)',
+    )
   const tokenKey = e.TOKEN_ENCRYPTION_KEY ? Buffer.from(e.TOKEN_ENCRYPTION_KEY, 'base64') : randomBytes(32)
   return {
     env: e.NODE_ENV,

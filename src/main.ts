@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import http from 'node:http'
+import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createApp, buildServices } from './app.js'
@@ -7,6 +9,12 @@ import { connectRedis, createRedis } from './redis/client.js'
 import { createSandbox, type Sandbox } from './sandbox/index.js'
 import { createMetrics } from './ops/metrics.js'
 import { sandboxOptionsFor } from './sandbox/options.js'
+import { PROJECT_ROOT } from './paths.js'
+
+// `npm run dev` and `npm start` read .env (variables already set win); the dev secrets file
+// keeps sessions and stored tokens working across restarts outside production.
+const DOT_ENV = path.join(PROJECT_ROOT, '.env')
+const DEV_SECRETS_FILE = path.join(PROJECT_ROOT, '.switchboard-dev-secrets.json')
 
 function sandboxFor(config: Config): Sandbox | undefined {
   if (!config.sandbox.enabled) return undefined
@@ -19,7 +27,8 @@ const SHUTDOWN_BOUND_MS = 25_000
 async function main(): Promise<void> {
   let config: Config
   try {
-    config = loadConfig()
+    if (existsSync(DOT_ENV)) process.loadEnvFile(DOT_ENV)
+    config = loadConfig(undefined, { devSecretsFile: DEV_SECRETS_FILE })
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     for (const line of err.lines) console.error(`config error: ${line}`)

@@ -51,6 +51,8 @@ export interface AppDeps {
   sandbox?: Sandbox
   loginLimits?: LoginLimits
   panelCacheTtlSec?: number
+  /** How long one dashboard panel may take (default PANEL_DEADLINE_MS). */
+  panelDeadlineMs?: number
   events?: ConnectionEvents
   metrics?: Metrics
   /** BullMQ's runtime; by default one on its own connection to the configured Redis. */

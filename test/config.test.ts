@@ -63,8 +63,8 @@ describe('configuration', () => {
 
   it('requires secrets in production and the other half of a credential pair', () => {
     expect(errorLines({ NODE_ENV: 'production' })).toEqual([
-      'SESSION_SECRET: required when NODE_ENV=production',
-      'TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production',
+      'SESSION_SECRET: required when NODE_ENV=production (or SESSION_SECRET_FILE)',
+      'TOKEN_ENCRYPTION_KEY: required when NODE_ENV=production (or TOKEN_ENCRYPTION_KEY_FILE)',
     ])
     expect(errorLines({ SMS77_CLIENT_ID: 'x' })).toEqual([
       'SMS77_CLIENT_SECRET: required when SMS77_CLIENT_ID is set',

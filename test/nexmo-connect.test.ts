@@ -33,7 +33,7 @@ describe('connecting Nexmo over OAuth 1.0a', () => {
     )
     await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
     const dash = await agent.get('/dashboard').expect(200)
-    expect(dash.text).toContain('10.1713 EUR')
+    expect(dash.text).toContain('10.17 EUR')
     expect(dash.text).toContain('Disconnect Nexmo')
     expect(t.sandbox.control.stats.nexmo.signatureFailures).toBe(failures)
     expect(t.sandbox.control.stats.nexmo.apiCalls['get-balance']).toBeGreaterThan(0)
@@ -50,7 +50,7 @@ describe('connecting Nexmo over OAuth 1.0a', () => {
     const dash = await agent.get('/dashboard').expect(200)
     expect(dash.text.match(/<span class="badge ok">connected<\/span>/g)).toHaveLength(2)
     expect(dash.text).toContain('john.doe@acme.inc')
-    expect(dash.text).toContain('10.1713 EUR')
+    expect(dash.text).toContain('10.17 EUR')
   })
 
   it('shows a denial as a readable message and stores nothing', async () => {
@@ -86,17 +86,21 @@ describe('connecting Nexmo over OAuth 1.0a', () => {
       .expect(303)
     expect(res.headers.location).toBe('/dashboard')
     const dash = await agent.get('/dashboard').expect(200)
-    expect(dash.text).toMatch(/Message sent to \+491701234567 \(id [^)]+\), cost 0\.0333 EUR/)
-    expect(dash.text).toContain('10.138 EUR')
+    expect(dash.text).toMatch(
+      /Message sent to \+491701234567 with Nexmo \(id [^)]+\): 1 part, GSM-7, total cost 0\.0333 EUR\./,
+    )
+    expect(dash.text).toContain('10.14 EUR')
     const bad = await agent
       .post('/connections/nexmo/sms')
       .type('form')
       .send({ _csrf: await csrfOf(agent), to: '12', text: 'x' })
       .expect(303)
     expect(bad.headers.location).toBe('/dashboard')
-    expect((await agent.get('/dashboard')).text).toContain(
-      'Not sent: Enter the recipient as an international number',
-    )
+    const again = (await agent.get('/dashboard')).text
+    expect(again).toContain('Not sent: 12 is not a possible phone number')
+    // The form keeps what was typed, beside it.
+    expect(again).toMatch(/<textarea id="sms-text-nexmo"[^>]*>x<\/textarea>/)
+    expect(again).toMatch(/id="sms-to-nexmo"[^>]* value="12"/)
   })
 
   it('turns a 401 from the API into needs reconnect (OAuth 1.0a tokens do not refresh)', async () => {

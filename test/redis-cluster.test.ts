@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import supertest from 'supertest'
 import { loadConfig } from '../src/config.js'
@@ -41,6 +42,21 @@ async function clusterOk(port: number): Promise<boolean> {
   return /cluster_state:ok/.test(stdout)
 }
 
+/**
+ * `cluster_state:ok` on one node does not mean it already knows the others: the slot map
+ * is gossiped. Wait until this node's CLUSTER SLOTS names all three masters and all 16384
+ * slots, so a client that reads its map from this node sees every master.
+ */
+async function slotMapComplete(port: number, masters: number): Promise<boolean> {
+  const { stdout } = await run('redis-cli', ['-p', String(port), '--json', 'cluster', 'slots'], {
+    timeout: 2_000,
+  })
+  const ranges = JSON.parse(stdout) as [number, number, [string, number, ...unknown[]]][]
+  const owners = new Set(ranges.map((r) => r[2][1]))
+  const covered = ranges.reduce((sum, r) => sum + (r[1] - r[0] + 1), 0)
+  return owners.size === masters && covered === 16384
+}
+
 beforeAll(async () => {
   const ports: number[] = []
   for (let i = 0; i < 3; i++) ports.push(await freePort(true))
@@ -65,6 +81,9 @@ beforeAll(async () => {
     timeout: 20_000,
   })
   for (const port of ports) await waitFor(`cluster_state:ok on ${port}`, () => clusterOk(port), 15_000)
+  for (const port of ports) {
+    await waitFor(`the full slot map on ${port}`, () => slotMapComplete(port, ports.length), 15_000)
+  }
   const env = { REDIS_CLUSTER_NODES: nodes.join(','), TOKEN_ENCRYPTION_KEY: oldKey }
   t = await startTestApp({
     name: 'cluster',
@@ -77,6 +96,17 @@ beforeAll(async () => {
     },
   })
   expect(t.config.redis.kind).toBe('cluster')
+  // The app's client must also hold the whole map, or SCAN below visits too few masters.
+  const cluster = t.redis as Cluster
+  await waitFor(
+    'the client to know three masters',
+    async () => {
+      if (cluster.nodes('master').length === ports.length) return true
+      cluster.refreshSlotsCache()
+      return false
+    },
+    15_000,
+  )
   const a = await signUp(t.app, 'Cluster Org')
   admin = a.agent
   adminEmail = a.email

@@ -51,7 +51,7 @@ describe('the support console', () => {
     const page = await support.get('/support').expect(200)
     expect(page.text).toContain(memberEmail)
     expect(page.text).toContain('Acme Inc')
-    expect(page.text).toContain('627.3615 EUR')
+    expect(page.text).toContain('627.36 EUR')
     expect(page.text).toContain('<span class="badge ok">connected</span>')
     expect(page.text).not.toMatch(/access_token|refresh_token|Bearer /)
   })
@@ -109,7 +109,7 @@ describe('the support console', () => {
         })
         .expect(303)
       const page = await support.get(`/support?q=${encodeURIComponent(memberEmail)}`).expect(200)
-      expect(page.text).toContain('627.3615 EUR')
+      expect(page.text).toContain('627.36 EUR')
       expect(page.text).toContain('could not describe the account right now')
       expect(page.text).toContain('<span class="badge bad">error</span>')
     } finally {

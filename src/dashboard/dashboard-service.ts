@@ -67,8 +67,13 @@ export class DashboardService {
       cache: PanelCache
       /** Told of each balance the profile read from the provider (not from the cache). */
       balances?: Pick<Balances, 'record'>
+      panelDeadlineMs?: number
     },
   ) {}
+
+  private get deadlineMs(): number {
+    return this.deps.panelDeadlineMs ?? PANEL_DEADLINE_MS
+  }
 
   cards(user: User): Promise<CardModel[]> {
     return Promise.all(this.deps.providers.all().map((p) => this.card(user, p)))
@@ -100,7 +105,7 @@ export class DashboardService {
     const load = async <T>(id: string, fn: () => Promise<T>): Promise<{ value?: T; error?: unknown }> => {
       if (cached.has(id)) return { value: cached.get(id) as T }
       try {
-        const value = await withDeadline(fn(), PANEL_DEADLINE_MS, provider.label)
+        const value = await withDeadline(fn(), this.deadlineMs, provider.label)
         fresh[id] = value
         return { value }
       } catch (error) {

@@ -87,10 +87,13 @@ export interface SmsMessage {
 
 export interface SmsResult {
   messageId: string
-  /** Total over all parts. */
+  /** The total of all parts. */
   price?: Money
-  /** How many SMS parts the provider split the text into, when it says. */
+  /** How many SMS the text was sent as, when the provider says. */
   parts?: number
+  encoding?: 'gsm' | 'ucs2'
+  /** The account's balance after sending, when the provider says. */
+  balance?: Money
 }
 
 /** The redirect to the provider and what must be kept until its callback. */

@@ -1,0 +1,100 @@
+import type { Request, Router } from 'express'
+import { z } from 'zod'
+import { requireUser } from '../auth/current-user.js'
+import { flash } from '../auth/session.js'
+import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import { isAppError } from '../errors.js'
+import { checkForm } from '../http/validate.js'
+import { toE164 } from '../http/phone-number.js'
+import type { ProviderRegistry } from '../providers/registry.js'
+import { ENCODING_NAMES, splitSms } from '../providers/sms-encoding.js'
+import type { Provider, SmsResult } from '../providers/types.js'
+import { formatMoney, formatPrice } from '../views/format.js'
+import type { PanelCache } from './panel-cache.js'
+
+/** What a failed send keeps for the next page: the form as typed and why it failed. */
+export interface SmsDraft {
+  provider: string
+  to: string
+  from: string
+  text: string
+  error: string
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    smsDraft?: SmsDraft
+  }
+}
+
+const MAX_TEXT = 1520
+
+const SmsForm = z.object({
+  to: z.string().trim().max(40, 'That is too long for a phone number.'),
+  text: z
+    .string()
+    .trim()
+    .min(1, 'Enter a message.')
+    .max(MAX_TEXT, `Keep the message to ${MAX_TEXT} characters or fewer.`),
+  from: z
+    .string()
+    .trim()
+    .regex(
+      /^([A-Za-z0-9 ]{1,11}|\+?[0-9]{1,16})?$/,
+      'The sender is a name of up to 11 letters and digits, or a number of up to 16 digits.',
+    )
+    .optional(),
+})
+
+// Repeated or nested fields (to[]=…) are not text: keep nothing of them.
+const asText = (v: unknown) => (typeof v === 'string' ? v.slice(0, 2000) : '')
+
+/** The draft shown once on the next dashboard page, beside the form it belongs to. */
+export function takeSmsDraft(req: Request): SmsDraft | undefined {
+  const draft = req.session.smsDraft
+  if (draft) delete req.session.smsDraft
+  return draft
+}
+
+function confirmation(p: Provider, to: string, text: string, sent: SmsResult): string {
+  const split = splitSms(text)
+  const parts = sent.parts ?? split.parts
+  const encoding = ENCODING_NAMES[sent.encoding ?? split.encoding]
+  const id = sent.messageId ? ` (id ${sent.messageId})` : ''
+  const cost = sent.price ? `, total cost ${formatPrice(sent.price)}` : ''
+  const balance = sent.balance ? ` Balance now ${formatMoney(sent.balance)}.` : ''
+  return `Message sent to ${to} with ${p.label}${id}: ${parts} ${parts === 1 ? 'part' : 'parts'}, ${encoding}${cost}.${balance}`
+}
+
+/** POST /connections/:provider/sms: the Send SMS form of each connection that may send. */
+export function sendSmsRoute(
+  r: Router,
+  deps: { connections: ConnectionLifecycle; providers: ProviderRegistry; cache: PanelCache },
+): void {
+  r.post('/connections/:provider/sms', async (req, res) => {
+    const user = requireUser(req)
+    const provider = deps.providers.parse(String(req.params.provider))
+    const body = (req.body ?? {}) as Record<string, unknown>
+    const typed = { to: asText(body.to), from: asText(body.from), text: asText(body.text) }
+    const fail = (reason: string) => {
+      req.session.smsDraft = { provider: provider.id, ...typed, error: `Not sent: ${reason}` }
+      res.redirect(303, '/dashboard')
+    }
+    const form = checkForm(SmsForm, req.body)
+    if (!form.ok) return fail(Object.values(form.errors).join(' '))
+    const to = toE164(form.data.to)
+    if (!to.ok) return fail(to.message)
+    const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
+    try {
+      const message = { to: to.number, text: form.data.text, from: form.data.from || undefined }
+      const sent = await deps.connections.use(ref, (ctx, p) => p.sendSms(ctx, message))
+      await deps.cache.clear(user.tenantId, user.id, [provider.id])
+      flash(req, 'info', confirmation(provider, to.number, form.data.text, sent))
+      res.redirect(303, '/dashboard')
+    } catch (err) {
+      if (!isAppError(err) || !err.expose) throw err
+      const named = err.message.includes(provider.label) ? '' : `${provider.label} answered: `
+      fail(named + err.message)
+    }
+  })
+}
