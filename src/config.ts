@@ -135,13 +135,13 @@ function pair(
 export function loadConfig(rawEnv: Env = process.env, opts: { devSecretsFile?: string } = {}): Config {
   const pre = withSecrets(withoutEmpty(rawEnv), opts.devSecretsFile)
   const files = withSecretFiles(pre.env, ['SMTP_URL'])
+  // A secret file that cannot be read is the one thing to fix first: its variable is empty.
+  if (pre.errors.length || files.errors.length) throw new ConfigError([...pre.errors, ...files.errors])
   const parsed = EnvSchema.safeParse(files.env)
-  if (!parsed.success || pre.errors.length || files.errors.length) {
-    throw new ConfigError([
-      ...pre.errors,
-      ...files.errors,
-      ...(parsed.error?.issues ?? []).map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
-    ])
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
+    )
   }
   const e = parsed.data
   const production = e.NODE_ENV === 'production'

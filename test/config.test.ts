@@ -1,16 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../src/config.js'
-
-function errorLines(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (e) {
-    if (e instanceof ConfigError) return e.lines
-    throw e
-  }
-  return []
-}
+import { loadConfig } from '../src/config.js'
+import { configErrors as errorLines } from './helpers/config.js'
 
 describe('configuration', () => {
   it('starts on the sandbox with nothing configured outside production, and says so', () => {

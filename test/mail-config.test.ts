@@ -3,18 +3,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import supertest from 'supertest'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { loadConfig } from '../src/config.js'
+import { configErrors as errorsOf } from './helpers/config.js'
 import { csrfFrom, signUp, startTestApp, type TestApp } from './helpers/app.js'
-
-function errorsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env)
-  } catch (e) {
-    if (e instanceof ConfigError) return e.lines
-    throw e
-  }
-  return []
-}
 
 describe('mail configuration (issue 15)', () => {
   it('reads SMTP_URL, MAIL_FROM and SIGNUP, with defaults', () => {

@@ -8,8 +8,12 @@ import { refreshLockKey } from '../src/redis/keys.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
 import type { Redis } from '../src/redis/client.js'
 import { csrfFrom, providerEnv } from './helpers/app.js'
-import { startAppProcess, waitUntilServing, type AppProcess } from './helpers/app-process.js'
-import { pathOf, pressConsent } from './helpers/consent.js'
+import {
+  signUpAndConnectSms77,
+  startAppProcess,
+  waitUntilServing,
+  type AppProcess,
+} from './helpers/app-process.js'
 import { dropPrefix, openRedis, uniquePrefix } from './helpers/redis.js'
 import { freePort, waitFor } from './helpers/redis-server.js'
 import { startSandbox, type RunningSandbox } from './helpers/sandbox-server.js'
@@ -46,36 +50,11 @@ async function boot(): Promise<AppProcess> {
   return app
 }
 
-async function signUpAndConnect(base: string) {
-  const agent = supertest.agent(base)
-  const email = `restart-${randomBytes(4).toString('hex')}@example.test`
-  const signup = await agent.get('/signup').expect(200)
-  await agent
-    .post('/signup')
-    .type('form')
-    .send({
-      _csrf: csrfFrom(signup.text),
-      organization: 'Restart Org',
-      email,
-      password: 'correct horse battery',
-    })
-    .expect(303)
-  const dash = await agent.get('/dashboard').expect(200)
-  const connect = await agent
-    .post('/connect/sms77')
-    .type('form')
-    .send({ _csrf: csrfFrom(dash.text), scope: 'balance' })
-    .expect(303)
-  const consent = await pressConsent(connect.headers.location!, 'Allow')
-  await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
-  return { agent, email }
-}
-
 describe('a deploy in the middle of a refresh', () => {
   it('stores the rotation before exiting, so the restarted app still has a working connection', async () => {
     sandbox = await startSandbox()
     const first = await boot()
-    const { agent, email } = await signUpAndConnect(first.base)
+    const { agent, email } = await signUpAndConnectSms77(first.base, 'restart')
 
     redis = await openRedis(prefix)
     const user = (await new UserStore(redis).findForLogin(email))!.user

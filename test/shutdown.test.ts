@@ -1,16 +1,13 @@
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import supertest from 'supertest'
 import { afterAll, describe, expect, it } from 'vitest'
 import { UserStore } from '../src/auth/user-store.js'
 import { ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
 import { connectionKey } from '../src/redis/keys.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
 import type { Redis } from '../src/redis/client.js'
-import { csrfFrom } from './helpers/app.js'
-import { pathOf, pressConsent } from './helpers/consent.js'
-import { startAppProcess, waitUntilServing } from './helpers/app-process.js'
+import { signUpAndConnectSms77, startAppProcess, waitUntilServing } from './helpers/app-process.js'
 import { dropPrefix, openRedis, uniquePrefix } from './helpers/redis.js'
 import { freePort, waitFor } from './helpers/redis-server.js'
 
@@ -44,27 +41,7 @@ describe('graceful shutdown', () => {
     child = app.proc
     await waitUntilServing(app)
 
-    const agent = supertest.agent(base)
-    const email = `shutdown-${randomBytes(4).toString('hex')}@example.test`
-    const signup = await agent.get('/signup').expect(200)
-    await agent
-      .post('/signup')
-      .type('form')
-      .send({
-        _csrf: csrfFrom(signup.text),
-        organization: 'Shutdown Org',
-        email,
-        password: 'correct horse battery',
-      })
-      .expect(303)
-    const dash = await agent.get('/dashboard').expect(200)
-    const connect = await agent
-      .post('/connect/sms77')
-      .type('form')
-      .send({ _csrf: csrfFrom(dash.text), scope: 'balance' })
-      .expect(303)
-    const consent = await pressConsent(connect.headers.location!, 'Allow')
-    await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
+    const { agent, email } = await signUpAndConnectSms77(base, 'shutdown')
 
     redis = await openRedis(prefix)
     const user = (await new UserStore(redis).findForLogin(email))!.user

@@ -1,4 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import supertest from 'supertest'
+import { csrfFrom } from './app.js'
+import { pathOf, pressConsent } from './consent.js'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { REDIS_URL } from './redis.js'
@@ -46,4 +50,30 @@ export async function waitUntilServing(app: AppProcess): Promise<void> {
   ).catch((err: Error) => {
     throw new Error(`${err.message}\n${app.output()}`)
   })
+}
+
+/** Signs up over HTTP at a running app and connects sms77 through its provider's consent page. */
+export async function signUpAndConnectSms77(base: string, tag: string) {
+  const agent = supertest.agent(base)
+  const email = `${tag}-${randomBytes(4).toString('hex')}@example.test`
+  const signup = await agent.get('/signup').expect(200)
+  await agent
+    .post('/signup')
+    .type('form')
+    .send({
+      _csrf: csrfFrom(signup.text),
+      organization: `${tag} org`,
+      email,
+      password: 'correct horse battery',
+    })
+    .expect(303)
+  const dash = await agent.get('/dashboard').expect(200)
+  const connect = await agent
+    .post('/connect/sms77')
+    .type('form')
+    .send({ _csrf: csrfFrom(dash.text), scope: 'balance' })
+    .expect(303)
+  const consent = await pressConsent(connect.headers.location!, 'Allow')
+  await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
+  return { agent, email }
 }
