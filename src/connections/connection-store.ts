@@ -169,9 +169,10 @@ export class ConnectionStore {
       })
       p.zadd(tenantConnectionsKey(r.ref.tenantId), r.createdAt, memberOf(r.ref))
       if (r.status === 'connected') p.zadd(tenantCheckedKey(r.ref.tenantId), r.checkedAt, memberOf(r.ref))
-      p.sadd(KEEPALIVE_TENANTS_KEY, r.ref.tenantId)
     }
     await p.exec()
+    // A global key lives in another Cluster slot than the tenant's: its own command.
+    await this.redis.sadd(KEEPALIVE_TENANTS_KEY, ...new Set(records.map((r) => r.ref.tenantId)))
   }
 
   private async updateIf(ref: ConnectionRef, generation: string, fields: Record<string, string>) {
