@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { Redis } from 'ioredis'
 import { BalanceHistory, YEAR_HOURS } from '../src/balances/balance-history.js'
-import { decodeSeries, encodeSeries, type HourPoint } from '../src/balances/series-codec.js'
+import { decodeSeries, encodeSeries, HOURLY_HOURS, type HourPoint } from '../src/balances/series-codec.js'
 import { runOutText, trendOf } from '../src/balances/trend.js'
 import { balanceHistoryKey } from '../src/redis/keys.js'
 import type { RedisClient } from '../src/redis/client.js'
@@ -134,7 +134,14 @@ describe('Redis memory of a full year', () => {
         // Written through the store once more, so the key is exactly what the app writes.
         const last = points[points.length - 1]!
         await history.record(who, eur(last.units / 10_000 - 1), last.hour * HOUR)
-        expect((await history.series(who)).points).toHaveLength(YEAR_HOURS)
+        // The last 30 days hourly, the 335 days before one point a day (each day's last).
+        const kept = (await history.series(who)).points
+        const newest = kept[kept.length - 1]!.at
+        const older = kept.filter((p) => p.at <= newest - HOURLY_HOURS * HOUR)
+        expect(kept.length - older.length).toBe(HOURLY_HOURS)
+        expect(older.length).toBeGreaterThanOrEqual(334)
+        expect(older.length).toBeLessThanOrEqual(336)
+        expect(new Set(older.map((p) => Math.floor(p.at / (24 * HOUR)))).size).toBe(older.length)
         sizes[name] = (await raw.memory('USAGE', prefix + balanceHistoryKey(who), 'SAMPLES', 0)) ?? 0
       }
     } finally {
@@ -142,15 +149,15 @@ describe('Redis memory of a full year', () => {
     }
     const mib = (b: number) => ((b * 100_000) / 2 ** 20).toFixed(0)
     console.log(
-      `balance history, one connection-year (8,760 hourly points): ` +
+      `balance history, one connection-year (read hourly; 30 days hourly, older days daily): ` +
         Object.entries(sizes)
           .map(([k, b]) => `${k} ${b} B (${mib(b)} MiB per 100,000 connections)`)
           .join('; '),
     )
-    // About 3 bytes a point when every hour differs; a few hundred MiB per 100,000
-    // connections holds while balances change a few times a day (docs/BENCHMARKS.md).
-    expect(sizes.changes_every_hour).toBeLessThan(32 * 1024)
-    expect(sizes.changes_every_6_hours).toBeLessThan(8 * 1024)
+    // About 3 bytes a point; at most ~1,055 points a year: a few hundred MiB per 100,000
+    // connections however often balances change (docs/BENCHMARKS.md).
+    expect(sizes.changes_every_hour).toBeLessThan(5 * 1024)
+    expect(sizes.changes_every_6_hours).toBeLessThan(3 * 1024)
     expect(sizes.changes_daily).toBeLessThan(2 * 1024)
   })
 })
