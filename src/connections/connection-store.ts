@@ -80,6 +80,8 @@ export class ConnectionStore {
     })
   }
 
+  count = (tenantId: string): Promise<number> => this.redis.zcard(tenantConnectionsKey(tenantId))
+
   /** A page of the tenant's members by connection time (oldest first unless asked), and their count. */
   async listMembers(
     tenantId: string,

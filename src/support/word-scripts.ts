@@ -1,0 +1,143 @@
+/**
+ * The support search index as Lua: a sorted index cut into pages of at most PAGE_MAX entries,
+ * each page a small sorted set that Redis keeps in its compact listpack encoding (a plain
+ * sorted set of 100,000 accounts' words would cost about 150 bytes an entry; a page entry
+ * costs its own length plus a few bytes). KEYS[1], the directory, holds one member per page,
+ * `<lowest entry>\0\0<page id>` (the first page's lowest entry is empty), all scored 0; page
+ * `id` is `KEYS[1]:id`; `KEYS[1]:next` numbers new pages. Entries are
+ * `<namespace><text>\0<member>`, so no entry holds `\0\0`. Every key carries the tenant's
+ * hash tag, so a Redis Cluster keeps them in one slot. Strings are never compared in Lua
+ * (its comparison follows the server's locale): Redis's lexicographic ranges do it.
+ */
+export const PAGE_MAX = 120
+
+const PAGES = `
+local dir = KEYS[1]
+local function pageKey(id) return dir .. ':' .. id end
+local function idOf(m) return string.sub(m, string.find(m, '\\0\\0', 1, true) + 2) end
+local function holding(entry)
+  return redis.call('ZREVRANGEBYLEX', dir, '[' .. entry .. '\\1', '-', 'LIMIT', 0, 1)[1]
+end
+local function memberOf(entry) return string.sub(entry, string.find(entry, '\\0', 1, true) + 1) end
+`
+
+/**
+ * Re-indexes one member: removes and adds entries, only if the stored text is still the one
+ * the caller derived them from (else -1: read again), and adds nothing for a connection that
+ * is gone (KEYS[3], its record): a late balance read never brings back a disconnected
+ * account. KEYS[2] holds the member's text. ARGV: member, expected text, new text ('' to
+ * remove), count of entries to remove, those entries, then the entries to add (ignored when
+ * removing). Returns 1 when indexed, 0 when removed.
+ */
+export const REINDEX = `${PAGES}
+local function add(entry)
+  local m = holding(entry)
+  if not m then
+    m = '\\0\\0' .. redis.call('INCR', dir .. ':next')
+    redis.call('ZADD', dir, 0, m)
+  end
+  local key = pageKey(idOf(m))
+  redis.call('ZADD', key, 0, entry)
+  local n = redis.call('ZCARD', key)
+  if n > ${PAGE_MAX} then
+    -- Split: the upper half moves to a new page that starts at its lowest entry.
+    local half = math.floor(n / 2)
+    local upper = redis.call('ZRANGE', key, half, -1)
+    redis.call('ZREMRANGEBYRANK', key, half, -1)
+    local id = redis.call('INCR', dir .. ':next')
+    local args = {}
+    for _, e in ipairs(upper) do args[#args + 1] = 0; args[#args + 1] = e end
+    redis.call('ZADD', pageKey(id), unpack(args))
+    redis.call('ZADD', dir, 0, upper[1] .. '\\0\\0' .. id)
+  end
+end
+local member, expected, text, nOld = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+if (redis.call('HGET', KEYS[2], member) or '') ~= expected then return -1 end
+if redis.call('EXISTS', KEYS[3]) == 0 then text = '' end
+local keep = {}
+if text ~= '' then for i = 5 + nOld, #ARGV do keep[ARGV[i]] = true end end
+for i = 5, 4 + nOld do
+  local m = not keep[ARGV[i]] and holding(ARGV[i] .. '\\0' .. member)
+  if m then
+    local key = pageKey(idOf(m))
+    redis.call('ZREM', key, ARGV[i] .. '\\0' .. member)
+    if string.sub(m, 1, 2) ~= '\\0\\0' and redis.call('EXISTS', key) == 0 then redis.call('ZREM', dir, m) end
+  end
+end
+if text == '' then
+  redis.call('HDEL', KEYS[2], member)
+  return 0
+end
+for i = 5 + nOld, #ARGV do
+  add(ARGV[i] .. '\\0' .. member)
+end
+redis.call('HSET', KEYS[2], member, text)
+return 1`
+
+/**
+ * One page of distinct members with an entry starting with the query in either namespace
+ * (emails first), and how many there are. ARGV: the query cut to the entry length, the whole
+ * query (checked against the stored text when longer than the cut), offset, limit.
+ * KEYS[2] is the prefix of the text buckets (a member's bucket appends its first two
+ * characters).
+ */
+export const SEARCH = `${PAGES}
+local cut, whole, offset, limit = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local seen, total, out = {}, 0, {}
+local function wordStartIn(text)
+  local from = 1
+  while true do
+    local at = string.find(text, whole, from, true)
+    if not at then return false end
+    if at == 1 or not string.find(string.sub(text, at - 1, at - 1), '[%w\\128-\\255]') then return true end
+    from = at + 1
+  end
+end
+local function consider(member)
+  if seen[member] then return end
+  seen[member] = true
+  if cut ~= whole then
+    local text = redis.call('HGET', KEYS[2] .. string.sub(member, 1, 2), member) or ''
+    if not wordStartIn(text) then return end
+  end
+  total = total + 1
+  if total > offset and #out < limit then out[#out + 1] = member end
+end
+for _, ns in ipairs({ 'e', 'w' }) do
+  local lo = ns .. cut
+  local hi = lo .. '\\255'
+  local pages = redis.call('ZRANGEBYLEX', dir, '(' .. lo, '(' .. hi)
+  local first = holding(lo)
+  if first then table.insert(pages, 1, first) end
+  for _, m in ipairs(pages) do
+    for _, entry in ipairs(redis.call('ZRANGEBYLEX', pageKey(idOf(m)), '[' .. lo, '(' .. hi)) do
+      consider(memberOf(entry))
+    end
+  end
+end
+return { total, out }`
+
+/**
+ * Members by email (the e namespace in order), skipping whole pages by their count.
+ * ARGV: offset, limit.
+ */
+export const BY_EMAIL = `${PAGES}
+local skip, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local out = {}
+local pages = redis.call('ZRANGEBYLEX', dir, '(e', '(f')
+local first = holding('e')
+if first then table.insert(pages, 1, first) end
+for _, m in ipairs(pages) do
+  local key = pageKey(idOf(m))
+  local n = redis.call('ZLEXCOUNT', key, '[e', '(f')
+  if skip >= n then
+    skip = skip - n
+  else
+    for _, entry in ipairs(redis.call('ZRANGEBYLEX', key, '[e', '(f', 'LIMIT', skip, limit - #out)) do
+      out[#out + 1] = memberOf(entry)
+    end
+    skip = 0
+    if #out >= limit then break end
+  end
+end
+return out`
