@@ -6,7 +6,8 @@ import { REDIS_URL } from './helpers/redis.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import type { Grant, ProviderId } from '../src/providers/types.js'
 import { seedDemo } from '../src/support/seed-demo.js'
-import { supportWordsKey } from '../src/redis/keys.js'
+import { supportSearchKey, supportSearchTextKey, supportWordsKey } from '../src/redis/keys.js'
+import { backfillWordIndexOnce } from '../src/support/word-backfill.js'
 import { PAGE_MAX } from '../src/support/word-scripts.js'
 
 let t: TestApp
@@ -190,5 +191,39 @@ describe('nothing stale after a change', () => {
     for (const c of companies) if ((await search(c)).total === 1) matched.push(c.toLowerCase())
     expect(matched).toHaveLength(1)
     expect(words).toContain(matched[0])
+  })
+})
+
+describe('an install from before the word index', () => {
+  it('gets every stored connection indexed once at start-up, and loses the old search set', async () => {
+    const old = `old${randomBytes(4).toString('hex')}`
+    const user = await t.services.users.create({
+      tenantId: old,
+      email: 'ivan@oldinstall.test',
+      passwordHash: 'x',
+      role: 'member',
+    })
+    const ref: ConnectionRef = { tenantId: old, userId: user.id, provider: 'sms77' }
+    const member = `${user.id}:sms77`
+    // Stored as the store did it, with no one listening, and the old full-scan search set.
+    await t.services.store.saveGrant(ref, grant('Old Install Ltd'))
+    await t.services.supportIndex.recordBalance(ref, { company: 'Initech', readAt: Date.now() })
+    await t.redis.zadd(supportSearchKey(old), 0, `ivan@oldinstall.test old install ltd\0${member}`)
+    await t.redis.hset(supportSearchTextKey(old), member, 'ivan@oldinstall.test old install ltd')
+    const find = (q: string) =>
+      t.services.supportIndex.page(old, { search: q, sort: 'recent', offset: 0, limit: 5 })
+    expect(await find('ivan')).toEqual({ total: 0, members: [] })
+
+    const deps = {
+      redis: t.redis,
+      index: t.services.supportIndex,
+      users: t.services.users,
+      connections: t.services.store,
+    }
+    expect(await backfillWordIndexOnce(deps)).toBeGreaterThanOrEqual(1)
+    for (const q of ['ivan', 'oldinstall', 'install ltd', 'initech'])
+      expect(await find(q)).toEqual({ total: 1, members: [member] })
+    expect(await t.redis.exists(supportSearchKey(old), supportSearchTextKey(old))).toBe(0)
+    expect(await backfillWordIndexOnce(deps)).toBeNull()
   })
 })
