@@ -12,6 +12,7 @@ import type { TokenCipher } from '../crypto/token-cipher.js'
 import {
   decodeRecord,
   DEFAULT_CLIENT,
+  secretFields,
   statusOf,
   type ClientRef,
   type ConnectionRecord,
@@ -160,15 +161,13 @@ export class ConnectionStore {
     const p = this.redis.pipeline()
     for (const r of records) {
       const key = connectionKey(r.ref)
-      p.hset(key, {
+      const fields = Object.entries({
         ...this.grantFields(key, r.grant),
-        status: r.status,
-        statusReason: r.statusReason ?? '',
-        createdAt: String(r.createdAt),
-        updatedAt: String(r.updatedAt),
-        checkedAt: String(r.checkedAt),
+        ...{ status: r.status, statusReason: r.statusReason ?? '', createdAt: String(r.createdAt) },
+        ...{ updatedAt: String(r.updatedAt), checkedAt: String(r.checkedAt) },
         generation: r.generation || newGeneration(),
       })
+      p.hset(key, Object.fromEntries(fields.filter(([, v]) => v !== '')))
       p.zadd(tenantConnectionsKey(r.ref.tenantId), r.createdAt, memberOf(r.ref))
       if (r.status === 'connected') p.zadd(tenantCheckedKey(r.ref.tenantId), r.checkedAt, memberOf(r.ref))
     }
@@ -192,7 +191,7 @@ export class ConnectionStore {
 
   private grantFields(key: string, grant: Grant): Record<string, string> {
     return {
-      secrets: this.cipher.encrypt(JSON.stringify(grant.secrets), key),
+      ...secretFields(this.cipher.encrypt(JSON.stringify(grant.secrets), key)),
       expiresAt: grant.expiresAt ? String(grant.expiresAt) : '',
       obtainedAt: String(grant.obtainedAt),
       scopes: grant.scopes.join(' '),
