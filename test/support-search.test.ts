@@ -6,7 +6,13 @@ import { REDIS_URL } from './helpers/redis.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import type { Grant, ProviderId } from '../src/providers/types.js'
 import { seedDemo } from '../src/support/seed-demo.js'
-import { supportSearchKey, supportSearchTextKey, supportWordsKey } from '../src/redis/keys.js'
+import {
+  supportBalanceKey,
+  supportEntriesKey,
+  supportSearchKey,
+  supportSearchTextKey,
+  supportWordsKey,
+} from '../src/redis/keys.js'
 import { backfillWordIndexOnce } from '../src/support/word-backfill.js'
 import { PAGE_MAX } from '../src/support/word-scripts.js'
 
@@ -207,7 +213,9 @@ describe('an install from before the word index', () => {
     const member = `${user.id}:sms77`
     // Stored as the store did it, with no one listening, and the old full-scan search set.
     await t.services.store.saveGrant(ref, grant('Old Install Ltd'))
-    await t.services.supportIndex.recordBalance(ref, { company: 'Initech', readAt: Date.now() })
+    const read = { balance: { amount: 12.5, currency: 'EUR' }, company: 'Initech', readAt: Date.now() }
+    await t.redis.hset(supportEntriesKey(old), member, JSON.stringify(read))
+    await t.redis.zadd(supportBalanceKey(old), 12.5, member)
     await t.redis.zadd(supportSearchKey(old), 0, `ivan@oldinstall.test old install ltd\0${member}`)
     await t.redis.hset(supportSearchTextKey(old), member, 'ivan@oldinstall.test old install ltd')
     const find = (q: string) =>
@@ -223,7 +231,10 @@ describe('an install from before the word index', () => {
     expect(await backfillWordIndexOnce(deps)).toBeGreaterThanOrEqual(1)
     for (const q of ['ivan', 'oldinstall', 'install ltd', 'initech'])
       expect(await find(q)).toEqual({ total: 1, members: [member] })
-    expect(await t.redis.exists(supportSearchKey(old), supportSearchTextKey(old))).toBe(0)
+    expect(
+      await t.redis.exists(supportSearchKey(old), supportSearchTextKey(old), supportEntriesKey(old)),
+    ).toBe(0)
+    expect(await t.services.supportIndex.entries(old, [member])).toEqual([read])
     expect(await backfillWordIndexOnce(deps)).toBeNull()
   })
 })

@@ -116,7 +116,11 @@ export const supportTextKey = (tenantId: string, member: string) =>
 /** Global: set once every tenant's connections from before the word index were indexed. */
 export const SUPPORT_WORDS_BACKFILLED_KEY = 'support:words:backfilled:v1'
 export const supportBalanceKey = (tenantId: string) => tenantKey(tenantId, 'support:balance')
+/** Before the read buckets: every member's last balance read as long JSON (emptied by the backfill). */
 export const supportEntriesKey = (tenantId: string) => tenantKey(tenantId, 'support:entries')
+/** Each member's last balance read (short JSON), in 256 small hashes by its first two characters. */
+export const supportReadKey = (tenantId: string, member: string) =>
+  tenantKey(tenantId, `support:read:${member.slice(0, 2)}`)
 export const auditKey = (tenantId: string) => tenantKey(tenantId, 'audit')
 
 // Tenant API.

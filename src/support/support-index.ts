@@ -2,12 +2,14 @@ import type { RedisClient } from '../redis/client.js'
 import {
   connectionKey,
   supportBalanceKey as balanceKey,
-  supportEntriesKey as entryKey,
+  supportEntriesKey as oldEntryKey,
+  supportReadKey as readKey,
 } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
 import type { Money, ProviderId } from '../providers/types.js'
 import { WordIndex } from './word-index.js'
+import { decodeEntry, encodeEntry } from './balance-entry.js'
 
 /**
  * Indexes that keep the support console cheap at 100,000 accounts per tenant: a word index
@@ -38,10 +40,14 @@ export type SortOrder = 'recent' | 'balance_asc' | 'balance_desc' | 'email'
 
 // Writes a balance entry only while the connection exists (KEYS[1]): a read that finishes
 // after a disconnect must not bring the account back into the balance order. KEYS: record,
-// entries, balance order. ARGV: member, entry JSON, amount ('' when unread: sorts as -inf).
+// the member's read bucket, balance order, the entries from before the buckets (the member
+// leaves them). ARGV: member, entry JSON, amount ('' when unread: sorts as -inf).
 const RECORD_BALANCE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+  redis.call('HDEL', KEYS[4], ARGV[1])
+end
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 else redis.call('ZADD', KEYS[3], 'NX', '-inf', ARGV[1]) end
 return 1`
@@ -84,18 +90,30 @@ export class SupportIndex {
     await this.redis
       .multi()
       .zrem(balanceKey(ref.tenantId), member)
-      .hdel(entryKey(ref.tenantId), member)
+      .hdel(readKey(ref.tenantId, member), member)
+      .hdel(oldEntryKey(ref.tenantId), member)
       .exec()
   }
 
   async recordBalance(ref: ConnectionRef, entry: BalanceEntry): Promise<void> {
-    await this.guardedBalance(ref, JSON.stringify(entry), entry.balance?.amount)
+    await this.guardedBalance(ref, encodeEntry(entry), entry.balance?.amount)
   }
 
   async entries(tenantId: string, members: string[]): Promise<BalanceEntry[]> {
     if (members.length === 0) return []
-    const raw = await this.redis.hmget(entryKey(tenantId), ...members)
-    return raw.map((r) => (r ? (JSON.parse(r) as BalanceEntry) : {}))
+    const [fresh, old] = await Promise.all([
+      Promise.all(members.map((m) => this.redis.hget(readKey(tenantId, m), m))),
+      this.redis.hmget(oldEntryKey(tenantId), ...members),
+    ])
+    return members.map((_, i) => decodeEntry(fresh[i] ?? old[i]))
+  }
+
+  /** Moves entries from before the read buckets into them (the backfill; a newer one wins). */
+  async migrateEntries(tenantId: string, members: string[]): Promise<void> {
+    const old = await this.redis.hmget(oldEntryKey(tenantId), ...members)
+    const p = this.redis.pipeline()
+    members.forEach((m, i) => old[i] && p.hsetnx(readKey(tenantId, m), m, encodeEntry(decodeEntry(old[i]))))
+    await p.exec()
   }
 
   /** One page of members: newest first, by balance or email, or matching a search. */
@@ -128,9 +146,10 @@ export class SupportIndex {
   }
 
   private balanceArgs(ref: ConnectionRef, json: string, amount: number | undefined) {
-    const keys = [connectionKey(ref), entryKey(ref.tenantId), balanceKey(ref.tenantId)]
-    const args = [memberOf(ref), json, amount === undefined ? '' : String(amount)]
-    return [RECORD_BALANCE, 3, ...keys, ...args] as [string, number, ...string[]]
+    const member = memberOf(ref)
+    const keys = [connectionKey(ref), readKey(ref.tenantId, member), balanceKey(ref.tenantId)]
+    const args = [member, json, amount === undefined ? '' : String(amount)]
+    return [RECORD_BALANCE, 4, ...keys, oldEntryKey(ref.tenantId), ...args] as [string, number, ...string[]]
   }
 
   /** Everything a row shows, for a page of members, read from the stores that own it. */

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../redis/client.js'
 import {
   SUPPORT_WORDS_BACKFILLED_KEY,
+  supportEntriesKey,
   supportSearchKey,
   supportSearchTextKey,
   supportTextKey,
@@ -23,8 +24,9 @@ export interface WordBackfillDeps {
 
 /**
  * Gives an install from before the word index one: every tenant's connections not yet in
- * it are indexed under their email, account name and last read company, then the old
- * search set (a full-scan index) is deleted. Runs once per deployment (a versioned flag);
+ * it are indexed under their email, account name and last read company, balance reads move
+ * to their compact buckets, then the old search set (a full-scan index) and the old reads
+ * are deleted. Runs once per deployment (a versioned flag);
  * safe to run twice or beside requests, since indexing a member twice writes the same words
  * and a connect meanwhile indexes its own. Returns how many it indexed, or null when done before.
  */
@@ -44,6 +46,7 @@ async function backfillTenant(deps: WordBackfillDeps, tenantId: string): Promise
   for (let offset = 0; ; offset += BATCH) {
     const { members } = await deps.connections.listMembers(tenantId, { offset, count: BATCH })
     if (members.length === 0) break
+    await deps.index.migrateEntries(tenantId, members)
     const p = deps.redis.pipeline()
     for (const m of members) p.hexists(supportTextKey(tenantId, m), m)
     const known = ((await p.exec()) ?? []).map(([, v]) => v === 1)
@@ -66,6 +69,10 @@ async function backfillTenant(deps: WordBackfillDeps, tenantId: string): Promise
     await deps.index.words.setMany(items)
     indexed += items.length
   }
-  await deps.redis.del(supportSearchKey(tenantId), supportSearchTextKey(tenantId))
+  await deps.redis.del(
+    supportSearchKey(tenantId),
+    supportSearchTextKey(tenantId),
+    supportEntriesKey(tenantId),
+  )
   return indexed
 }
