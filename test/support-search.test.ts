@@ -14,6 +14,7 @@ import {
   supportWordsKey,
 } from '../src/redis/keys.js'
 import { backfillWordIndexOnce } from '../src/support/word-backfill.js'
+import { packMember, unpackMember } from '../src/support/packed-member.js'
 import { PAGE_MAX } from '../src/support/word-scripts.js'
 
 let t: TestApp
@@ -236,5 +237,20 @@ describe('an install from before the word index', () => {
     ).toBe(0)
     expect(await t.services.supportIndex.entries(old, [member])).toEqual([read])
     expect(await backfillWordIndexOnce(deps)).toBeNull()
+  })
+})
+
+describe('members as the indexes store them', () => {
+  it('packs the usual member to 18 characters and back, and keeps any other shape as it is', () => {
+    for (const provider of ['sms77', 'nexmo']) {
+      const member = `${randomBytes(12).toString('hex')}:${provider}`
+      const packed = packMember(member)
+      expect(packed).toHaveLength(18)
+      expect(packed.slice(0, 2)).toBe(member.slice(0, 2))
+      expect(packed).not.toMatch(/[:\0]/)
+      expect(unpackMember(packed)).toBe(member)
+    }
+    for (const odd of ['u1:sms77', `${'a'.repeat(24)}:other`, 'ABCDEF0123456789abcdef01:sms77'])
+      expect(unpackMember(packMember(odd))).toBe(odd)
   })
 })

@@ -1,29 +1,33 @@
 import type { BalanceEntry } from './support-index.js'
 
-/** A stored entry: short keys so it stays within 64 bytes, a listpack value (see supportReadKey). */
-interface Compact {
-  a?: number
-  c?: string
-  n?: string
-  r?: number
-  e?: string
-}
+// Fields of a stored read: amount, currency, read time (base 36), company, error. A unit
+// separator between them (removed from the text) keeps a typical read near 40 bytes, within
+// the 64 a listpack value may have (see supportReadKey), where JSON took 60 to 100.
+const SEP = '\x1f'
+const clean = (s: string | undefined) => (s ?? '').replaceAll(SEP, ' ')
 
 export function encodeEntry(e: BalanceEntry): string {
-  const c: Compact = { a: e.balance?.amount, c: e.balance?.currency, n: e.company, r: e.readAt, e: e.error }
-  return JSON.stringify(c)
+  return [
+    e.balance ? String(e.balance.amount) : '',
+    clean(e.balance?.currency),
+    e.readAt === undefined ? '' : e.readAt.toString(36),
+    clean(e.company),
+    clean(e.error),
+  ].join(SEP)
 }
 
-/** Reads both the compact form and the long one stored before it (`{"balance":…}`). */
+/** Reads the stored form, and the JSON one stored before it (`{"balance":…}`). */
 export function decodeEntry(raw: string | null | undefined): BalanceEntry {
   if (!raw) return {}
-  const v = JSON.parse(raw) as Compact & BalanceEntry
-  if ('balance' in v || 'company' in v || 'readAt' in v || 'error' in v)
+  if (raw.startsWith('{')) {
+    const v = JSON.parse(raw) as BalanceEntry
     return { balance: v.balance, company: v.company, readAt: v.readAt, error: v.error }
+  }
+  const [amount = '', currency = '', readAt = '', company = '', error = ''] = raw.split(SEP)
   const out: BalanceEntry = {}
-  if (v.a !== undefined && v.c !== undefined) out.balance = { amount: v.a, currency: v.c }
-  if (v.n !== undefined) out.company = v.n
-  if (v.r !== undefined) out.readAt = v.r
-  if (v.e !== undefined) out.error = v.e
+  if (amount !== '') out.balance = { amount: Number(amount), currency }
+  if (company) out.company = company
+  if (readAt) out.readAt = parseInt(readAt, 36)
+  if (error) out.error = error
   return out
 }

@@ -1,12 +1,16 @@
 /**
  * What the support search matches: the start of any word of an account's email, account
  * name and company, case-insensitively. Each word start becomes one index entry holding the
- * text from there on (so "gmbh 3" and "00042@acme.test" match as typed), cut to
- * `MAX_ENTRY_BYTES` so an index page stays within Redis's compact listpack encoding.
+ * text from there on (so "gmbh 3" and "00042@acme.test" match as typed), cut short so an
+ * index page stays within Redis's compact listpack encoding (64-byte members).
  */
 
-/** Bytes of text an index entry keeps; longer queries are checked against the stored text. */
-export const MAX_ENTRY_BYTES = 32
+/**
+ * Bytes of text an index entry keeps (an email's: enough to order by email; a later word's:
+ * enough to narrow a search); longer queries are checked against the stored text.
+ */
+export const MAX_EMAIL_BYTES = 32
+export const MAX_WORD_BYTES = 20
 
 /** Namespaces of the index: `e` is an email from its start (also the email sort), `w` a later word. */
 export type EntryNamespace = 'e' | 'w'
@@ -28,7 +32,7 @@ export function storedText(words: string[]): string {
 }
 
 /** `s` cut to at most `max` UTF-8 bytes, never inside a character. */
-export function cutToBytes(s: string, max = MAX_ENTRY_BYTES): string {
+export function cutToBytes(s: string, max: number): string {
   if (Buffer.byteLength(s) <= max) return s
   let out = ''
   for (const ch of s) {
@@ -52,7 +56,8 @@ export function entriesOf(text: string): string[] {
       const start = i === 0 || (WORD_CHAR.test(ch) && !WORD_CHAR.test(chars[i - 1]!))
       if (!start) return
       const ns = w === 0 && i === 0 ? 'e' : 'w'
-      found.push({ ns, text: cutToBytes(chars.slice(i).join('')) })
+      const cut = cutToBytes(chars.slice(i).join(''), ns === 'e' ? MAX_EMAIL_BYTES : MAX_WORD_BYTES)
+      found.push({ ns, text: cut })
     })
   })
   const kept = found.filter(

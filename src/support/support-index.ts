@@ -10,6 +10,7 @@ import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../co
 import type { Money, ProviderId } from '../providers/types.js'
 import { WordIndex } from './word-index.js'
 import { decodeEntry, encodeEntry } from './balance-entry.js'
+import { packMember } from './packed-member.js'
 
 /**
  * Indexes that keep the support console cheap at 100,000 accounts per tenant: a word index
@@ -41,15 +42,15 @@ export type SortOrder = 'recent' | 'balance_asc' | 'balance_desc' | 'email'
 // Writes a balance entry only while the connection exists (KEYS[1]): a read that finishes
 // after a disconnect must not bring the account back into the balance order. KEYS: record,
 // the member's read bucket, balance order, the entries from before the buckets (the member
-// leaves them). ARGV: member, entry JSON, amount ('' when unread: sorts as -inf).
+// leaves them). ARGV: packed member, entry JSON, amount ('' when unread: sorts as -inf), member.
 const RECORD_BALANCE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[2] ~= '' then
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-  redis.call('HDEL', KEYS[4], ARGV[1])
+  redis.call('HDEL', KEYS[4], ARGV[4])
 end
-if ARGV[3] ~= '' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-else redis.call('ZADD', KEYS[3], 'NX', '-inf', ARGV[1]) end
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+else redis.call('ZADD', KEYS[3], 'NX', '-inf', ARGV[4]) end
 return 1`
 
 export class SupportIndex {
@@ -80,7 +81,7 @@ export class SupportIndex {
     if (items.length === 0) return
     const p = this.redis.pipeline()
     for (const { ref, entry } of items)
-      p.eval(...this.balanceArgs(ref, JSON.stringify(entry), entry.balance?.amount))
+      p.eval(...this.balanceArgs(ref, encodeEntry(entry), entry.balance?.amount))
     await Promise.all([p.exec(), this.words.setMany(items)])
   }
 
@@ -90,7 +91,7 @@ export class SupportIndex {
     await this.redis
       .multi()
       .zrem(balanceKey(ref.tenantId), member)
-      .hdel(readKey(ref.tenantId, member), member)
+      .hdel(readKey(ref.tenantId, member), packMember(member))
       .hdel(oldEntryKey(ref.tenantId), member)
       .exec()
   }
@@ -102,7 +103,7 @@ export class SupportIndex {
   async entries(tenantId: string, members: string[]): Promise<BalanceEntry[]> {
     if (members.length === 0) return []
     const [fresh, old] = await Promise.all([
-      Promise.all(members.map((m) => this.redis.hget(readKey(tenantId, m), m))),
+      Promise.all(members.map((m) => this.redis.hget(readKey(tenantId, m), packMember(m)))),
       this.redis.hmget(oldEntryKey(tenantId), ...members),
     ])
     return members.map((_, i) => decodeEntry(fresh[i] ?? old[i]))
@@ -112,7 +113,9 @@ export class SupportIndex {
   async migrateEntries(tenantId: string, members: string[]): Promise<void> {
     const old = await this.redis.hmget(oldEntryKey(tenantId), ...members)
     const p = this.redis.pipeline()
-    members.forEach((m, i) => old[i] && p.hsetnx(readKey(tenantId, m), m, encodeEntry(decodeEntry(old[i]))))
+    members.forEach(
+      (m, i) => old[i] && p.hsetnx(readKey(tenantId, m), packMember(m), encodeEntry(decodeEntry(old[i]))),
+    )
     await p.exec()
   }
 
@@ -148,7 +151,8 @@ export class SupportIndex {
   private balanceArgs(ref: ConnectionRef, json: string, amount: number | undefined) {
     const member = memberOf(ref)
     const keys = [connectionKey(ref), readKey(ref.tenantId, member), balanceKey(ref.tenantId)]
-    const args = [member, json, amount === undefined ? '' : String(amount)]
+    // The bucket's field is the packed member; the balance order and old entries use the plain one.
+    const args = [packMember(member), json, amount === undefined ? '' : String(amount), member]
     return [RECORD_BALANCE, 4, ...keys, oldEntryKey(ref.tenantId), ...args] as [string, number, ...string[]]
   }
 

@@ -4,7 +4,6 @@ import {
   supportEntriesKey,
   supportSearchKey,
   supportSearchTextKey,
-  supportTextKey,
   tenantConnectionsKeyPattern,
   tenantOfConnectionsKey,
 } from '../redis/keys.js'
@@ -47,9 +46,7 @@ async function backfillTenant(deps: WordBackfillDeps, tenantId: string): Promise
     const { members } = await deps.connections.listMembers(tenantId, { offset, count: BATCH })
     if (members.length === 0) break
     await deps.index.migrateEntries(tenantId, members)
-    const p = deps.redis.pipeline()
-    for (const m of members) p.hexists(supportTextKey(tenantId, m), m)
-    const known = ((await p.exec()) ?? []).map(([, v]) => v === 1)
+    const known = await deps.index.words.indexed(tenantId, members)
     const missing = members.filter((_, i) => !known[i])
     if (missing.length === 0) continue
     const refs = missing.map((m) => refOf(tenantId, m))

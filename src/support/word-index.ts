@@ -2,8 +2,16 @@ import type { RedisClient } from '../redis/client.js'
 import { connectionKey, supportTextBucketsKey, supportTextKey, supportWordsKey } from '../redis/keys.js'
 import { AppError } from '../errors.js'
 import { memberOf, type ConnectionRef } from '../connections/connection-store.js'
-import { cutToBytes, entriesOf, normaliseText, storedText } from './search-words.js'
+import {
+  cutToBytes,
+  entriesOf,
+  MAX_EMAIL_BYTES,
+  MAX_WORD_BYTES,
+  normaliseText,
+  storedText,
+} from './search-words.js'
 import { BY_EMAIL, REINDEX, SEARCH } from './word-scripts.js'
+import { packMember, unpackMember } from './packed-member.js'
 
 // Each round of concurrent writers of one member lets at least one through, so this many
 // writers at once always finish (a connect and a balance read are two).
@@ -20,7 +28,7 @@ export class WordIndex {
 
   /** Indexes the connection under these words (the first is the email); none removes it. */
   async set(ref: ConnectionRef, words: string[]): Promise<void> {
-    const member = memberOf(ref)
+    const member = packMember(memberOf(ref))
     const text = storedText(words)
     const textKey = supportTextKey(ref.tenantId, member)
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -48,7 +56,7 @@ export class WordIndex {
 
   /** The member's indexed words (the first is the email), or [] when it is not indexed. */
   async words(ref: ConnectionRef): Promise<string[]> {
-    const member = memberOf(ref)
+    const member = packMember(memberOf(ref))
     const text = await this.redis.hget(supportTextKey(ref.tenantId, member), member)
     return text ? text.split('\t') : []
   }
@@ -63,24 +71,28 @@ export class WordIndex {
     const whole = normaliseText(query)
     if (!whole) return { total: 0, members: [] }
     const keys = [supportWordsKey(tenantId), supportTextBucketsKey(tenantId)]
-    const args = [cutToBytes(whole), whole, String(offset), String(limit)]
+    const cuts = [cutToBytes(whole, MAX_EMAIL_BYTES), cutToBytes(whole, MAX_WORD_BYTES)]
+    const args = [...cuts, whole, String(offset), String(limit)]
     const [total, members] = (await this.redis.eval(SEARCH, 2, ...keys, ...args)) as [number, string[]]
-    return { total, members }
+    return { total, members: members.map(unpackMember) }
   }
 
   /** A page of members in the order of their emails. */
   async byEmail(tenantId: string, offset: number, limit: number): Promise<string[]> {
-    return (await this.redis.eval(
-      BY_EMAIL,
-      1,
-      supportWordsKey(tenantId),
-      String(offset),
-      String(limit),
-    )) as string[]
+    const keys = [supportWordsKey(tenantId)]
+    const members = (await this.redis.eval(BY_EMAIL, 1, ...keys, String(offset), String(limit))) as string[]
+    return members.map(unpackMember)
+  }
+
+  /** Whether each member of the tenant is in the index. */
+  async indexed(tenantId: string, members: string[]): Promise<boolean[]> {
+    const p = this.redis.pipeline()
+    for (const m of members.map(packMember)) p.hexists(supportTextKey(tenantId, m), m)
+    return ((await p.exec()) ?? []).map(([, v]) => v === 1)
   }
 
   private reindex(ref: ConnectionRef, old: string, text: string): [string, number, ...string[]] {
-    const member = memberOf(ref)
+    const member = packMember(memberOf(ref))
     const keys = [supportWordsKey(ref.tenantId), supportTextKey(ref.tenantId, member), connectionKey(ref)]
     const gone = entriesOf(old)
     return [REINDEX, 3, ...keys, member, old, text, String(gone.length), ...gone, ...entriesOf(text)]

@@ -76,13 +76,14 @@ return 1`
 
 /**
  * One page of distinct members with an entry starting with the query in either namespace
- * (emails first), and how many there are. ARGV: the query cut to the entry length, the whole
- * query (checked against the stored text when longer than the cut), offset, limit.
+ * (emails first), and how many there are. ARGV: the query cut to an email entry's length and
+ * to a word entry's, the whole query (checked against the stored text when longer than a
+ * cut), offset, limit.
  * KEYS[2] is the prefix of the text buckets (a member's bucket appends its first two
  * characters).
  */
 export const SEARCH = `${PAGES}
-local cut, whole, offset, limit = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local cuts, whole, offset, limit = { e = ARGV[1], w = ARGV[2] }, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
 local seen, total, out = {}, 0, {}
 local function wordStartIn(text)
   local from = 1
@@ -93,10 +94,10 @@ local function wordStartIn(text)
     from = at + 1
   end
 end
-local function consider(member)
+local function consider(member, verify)
   if seen[member] then return end
   seen[member] = true
-  if cut ~= whole then
+  if verify then
     local text = redis.call('HGET', KEYS[2] .. string.sub(member, 1, 2), member) or ''
     if not wordStartIn(text) then return end
   end
@@ -104,14 +105,15 @@ local function consider(member)
   if total > offset and #out < limit then out[#out + 1] = member end
 end
 for _, ns in ipairs({ 'e', 'w' }) do
-  local lo = ns .. cut
+  local lo = ns .. cuts[ns]
+  local verify = cuts[ns] ~= whole
   local hi = lo .. '\\255'
   local pages = redis.call('ZRANGEBYLEX', dir, '(' .. lo, '(' .. hi)
   local first = holding(lo)
   if first then table.insert(pages, 1, first) end
   for _, m in ipairs(pages) do
     for _, entry in ipairs(redis.call('ZRANGEBYLEX', pageKey(idOf(m)), '[' .. lo, '(' .. hi)) do
-      consider(memberOf(entry))
+      consider(memberOf(entry), verify)
     end
   end
 end
