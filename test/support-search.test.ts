@@ -135,6 +135,40 @@ describe('word-prefix search', () => {
   })
 })
 
+describe('the balance order', () => {
+  it('orders by amount, negatives and unread accounts included, both ways and across index pages', async () => {
+    const other = `bal${randomBytes(4).toString('hex')}`
+    await seedDemo(t.redis, t.services.cipher, other, 400)
+    const index = t.services.supportIndex
+    const [{ members }] = [await index.page(other, { sort: 'recent', offset: 0, limit: 400 })]
+    const refs = members.map((m) => ({
+      tenantId: other,
+      userId: m.split(':')[0]!,
+      provider: m.split(':')[1] as ProviderId,
+    }))
+    // Three more kinds of reads: negative, a change of amount, and an account never read.
+    await index.recordBalance(refs[0]!, { balance: { amount: -12.25, currency: 'EUR' }, readAt: Date.now() })
+    await index.recordBalance(refs[1]!, { balance: { amount: 5, currency: 'EUR' }, readAt: Date.now() })
+    await index.recordBalance(refs[1]!, { balance: { amount: 1e6, currency: 'EUR' }, readAt: Date.now() })
+    await index.removeConnection(refs[2]!) // out of the order, then back unread (a reconnect)
+    await index.indexConnection(refs[2]!, ['x@y.test'])
+    const amountOf = async (list: string[]) =>
+      (await index.entries(other, list)).map((e) => e.balance?.amount ?? -Infinity)
+    const up: string[] = []
+    for (let offset = 0; offset < 400; offset += 50)
+      up.push(...(await index.page(other, { sort: 'balance_asc', offset, limit: 50 })).members)
+    expect(new Set(up).size).toBe(400)
+    const amounts = await amountOf(up)
+    expect(amounts).toEqual([...amounts].sort((a, b) => a - b))
+    expect(up[0]).toBe(members[2])
+    expect(amounts[1]).toBe(-12.25)
+    expect(up[399]).toBe(members[1])
+    const down = await index.page(other, { sort: 'balance_desc', offset: 350, limit: 50 })
+    expect(down.total).toBe(400)
+    expect(down.members).toEqual(up.slice(0, 50).reverse())
+  })
+})
+
 describe('nothing stale after a change', () => {
   it('drops a disconnected account from search, balance order and email order at once', async () => {
     const c = await connect('carol@adventure.test', 'Adventure Works')
@@ -236,6 +270,9 @@ describe('an install from before the word index', () => {
       await t.redis.exists(supportSearchKey(old), supportSearchTextKey(old), supportEntriesKey(old)),
     ).toBe(0)
     expect(await t.services.supportIndex.entries(old, [member])).toEqual([read])
+    const byBalance = await t.services.supportIndex.page(old, { sort: 'balance_asc', offset: 0, limit: 5 })
+    expect(byBalance).toEqual({ total: 1, members: [member] })
+    expect(await t.redis.exists(supportBalanceKey(old))).toBe(0)
     expect(await backfillWordIndexOnce(deps)).toBeNull()
   })
 })

@@ -101,7 +101,7 @@ export class UserStore {
 
   async get(tenantId: string, userId: string): Promise<User | null> {
     const h = await this.redis.hgetall(userKey(tenantId, userId))
-    return h.id ? toUser(fromHash(h)) : null
+    return h.id ? toUser(fromHash(h, tenantId)) : null
   }
 
   /** The user and password hash for a login attempt, or nulls for an unknown email. */
@@ -111,7 +111,7 @@ export class UserStore {
     const [tenantId, userId] = owner.split(':') as [string, string]
     const h = await this.redis.hgetall(userKey(tenantId, userId))
     if (!h.id) return null
-    const stored = fromHash(h)
+    const stored = fromHash(h, tenantId)
     return { user: toUser(stored), passwordHash: stored.passwordHash }
   }
 
@@ -186,10 +186,10 @@ export class UserStore {
   }
 }
 
-function fromHash(h: Record<string, string>): StoredUser {
+function fromHash(h: Record<string, string>, tenantId: string): StoredUser {
   return {
     id: h.id!,
-    tenantId: h.tenantId!,
+    tenantId: h.tenantId || tenantId,
     email: h.email!,
     role: (ROLES as readonly string[]).includes(h.role!) ? (h.role as Role) : 'member',
     passwordHash: joinedHash(h.passwordHash, h.passwordHash2),
@@ -197,7 +197,8 @@ function fromHash(h: Record<string, string>): StoredUser {
   }
 }
 
-function stored(u: StoredUser): Record<string, string> {
+// The tenant is in the key already (users written before also hold it as a field).
+function stored({ tenantId: _inKey, ...u }: StoredUser): Record<string, string> {
   return { ...u, createdAt: String(u.createdAt), ...passwordFields(u.passwordHash) }
 }
 

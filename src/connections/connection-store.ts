@@ -197,7 +197,8 @@ export class ConnectionStore {
       scopes: grant.scopes.join(' '),
       accountId: grant.accountId,
       accountLabel: grant.accountLabel,
-      keyId: this.cipher.currentKeyId,
+      // Not stored any more: the blob names its key (v1.<kid>.…); '' deletes an old copy.
+      keyId: '',
       status: 'connected',
       statusReason: '',
       updatedAt: String(Date.now()),

@@ -4,6 +4,7 @@ import {
   supportBalanceKey as balanceKey,
   supportEntriesKey as oldEntryKey,
   supportReadKey as readKey,
+  supportWordsKey as wordsKey,
 } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
@@ -11,6 +12,7 @@ import type { Money, ProviderId } from '../providers/types.js'
 import { WordIndex } from './word-index.js'
 import { decodeEntry, encodeEntry } from './balance-entry.js'
 import { packMember } from './packed-member.js'
+import { FORGET_READ, RECORD_READ } from './balance-scripts.js'
 
 /**
  * Indexes that keep the support console cheap at 100,000 accounts per tenant: a word index
@@ -39,20 +41,6 @@ export interface SupportRow {
 
 export type SortOrder = 'recent' | 'balance_asc' | 'balance_desc' | 'email'
 
-// Writes a balance entry only while the connection exists (KEYS[1]): a read that finishes
-// after a disconnect must not bring the account back into the balance order. KEYS: record,
-// the member's read bucket, balance order, the entries from before the buckets (the member
-// leaves them). ARGV: packed member, entry JSON, amount ('' when unread: sorts as -inf), member.
-const RECORD_BALANCE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[2] ~= '' then
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-  redis.call('HDEL', KEYS[4], ARGV[4])
-end
-if ARGV[3] ~= '' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
-else redis.call('ZADD', KEYS[3], 'NX', '-inf', ARGV[4]) end
-return 1`
-
 export class SupportIndex {
   readonly words: WordIndex
 
@@ -70,7 +58,7 @@ export class SupportIndex {
   async indexConnection(ref: ConnectionRef, words: string[]): Promise<void> {
     const [entry] = await this.entries(ref.tenantId, [memberOf(ref)])
     await this.words.set(ref, [...words, entry?.company ?? ''])
-    await this.guardedBalance(ref, '', undefined)
+    await this.redis.eval(...this.readArgs(RECORD_READ, ref, ''))
   }
 
   /**
@@ -80,24 +68,18 @@ export class SupportIndex {
   async indexMany(items: Array<{ ref: ConnectionRef; words: string[]; entry: BalanceEntry }>): Promise<void> {
     if (items.length === 0) return
     const p = this.redis.pipeline()
-    for (const { ref, entry } of items)
-      p.eval(...this.balanceArgs(ref, encodeEntry(entry), entry.balance?.amount))
+    for (const { ref, entry } of items) p.eval(...this.readArgs(RECORD_READ, ref, encodeEntry(entry)))
     await Promise.all([p.exec(), this.words.setMany(items)])
   }
 
   async removeConnection(ref: ConnectionRef): Promise<void> {
-    const member = memberOf(ref)
     await this.words.remove(ref)
-    await this.redis
-      .multi()
-      .zrem(balanceKey(ref.tenantId), member)
-      .hdel(readKey(ref.tenantId, member), packMember(member))
-      .hdel(oldEntryKey(ref.tenantId), member)
-      .exec()
+    await this.redis.eval(...this.readArgs(FORGET_READ, ref))
   }
 
+  /** Keeps a read (or its error beside the last balance) while the connection exists. */
   async recordBalance(ref: ConnectionRef, entry: BalanceEntry): Promise<void> {
-    await this.guardedBalance(ref, encodeEntry(entry), entry.balance?.amount)
+    await this.redis.eval(...this.readArgs(RECORD_READ, ref, encodeEntry(entry)))
   }
 
   async entries(tenantId: string, members: string[]): Promise<BalanceEntry[]> {
@@ -109,13 +91,17 @@ export class SupportIndex {
     return members.map((_, i) => decodeEntry(fresh[i] ?? old[i]))
   }
 
-  /** Moves entries from before the read buckets into them (the backfill; a newer one wins). */
-  async migrateEntries(tenantId: string, members: string[]): Promise<void> {
-    const old = await this.redis.hmget(oldEntryKey(tenantId), ...members)
+  /**
+   * Moves reads from before the pages (a hash of JSON, a sorted set) into their buckets and
+   * the balance order (the backfill). A read stored since wins over the old one.
+   */
+  async migrateReads(tenantId: string, members: string[]): Promise<void> {
+    const entries = await this.entries(tenantId, members)
     const p = this.redis.pipeline()
-    members.forEach(
-      (m, i) => old[i] && p.hsetnx(readKey(tenantId, m), packMember(m), encodeEntry(decodeEntry(old[i]))),
-    )
+    members.forEach((m, i) => {
+      const read = Object.keys(entries[i]!).length ? encodeEntry(entries[i]!) : ''
+      p.eval(...this.readArgs(RECORD_READ, refOf(tenantId, m), read, '1'))
+    })
     await p.exec()
   }
 
@@ -128,32 +114,20 @@ export class SupportIndex {
     if (opts.search) return this.words.search(tenantId, opts.search, offset, limit)
     if (opts.sort === 'recent')
       return this.records.connections.listMembers(tenantId, { offset, count: limit, newestFirst: true })
-    if (opts.sort === 'email') {
-      const [total, members] = await Promise.all([
-        this.records.connections.count(tenantId),
-        this.words.byEmail(tenantId, offset, limit),
-      ])
-      return { total, members }
-    }
-    const key = balanceKey(tenantId)
-    const stop = String(offset + limit - 1)
-    const m = this.redis.multi().zcard(key)
-    if (opts.sort === 'balance_asc') m.zrange(key, offset, stop)
-    else m.zrevrange(key, offset, stop)
-    const [[, total], [, members]] = (await m.exec()) as [[null, number], [null, string[]]]
+    const ns = opts.sort === 'email' ? 'e' : 'b'
+    const [total, members] = await Promise.all([
+      this.records.connections.count(tenantId),
+      this.words.ordered(tenantId, ns, { offset, limit, back: opts.sort === 'balance_desc' }),
+    ])
     return { total, members }
   }
 
-  private async guardedBalance(ref: ConnectionRef, json: string, amount: number | undefined): Promise<void> {
-    await this.redis.eval(...this.balanceArgs(ref, json, amount))
-  }
-
-  private balanceArgs(ref: ConnectionRef, json: string, amount: number | undefined) {
+  /** A balance script's keys and arguments (balance-scripts.ts) for one connection. */
+  private readArgs(script: string, ref: ConnectionRef, ...rest: string[]): [string, number, ...string[]] {
     const member = memberOf(ref)
-    const keys = [connectionKey(ref), readKey(ref.tenantId, member), balanceKey(ref.tenantId)]
-    // The bucket's field is the packed member; the balance order and old entries use the plain one.
-    const args = [packMember(member), json, amount === undefined ? '' : String(amount), member]
-    return [RECORD_BALANCE, 4, ...keys, oldEntryKey(ref.tenantId), ...args] as [string, number, ...string[]]
+    const { tenantId } = ref
+    const keys = [wordsKey(tenantId), readKey(tenantId, member), balanceKey(tenantId), oldEntryKey(tenantId)]
+    return [script, 5, ...keys, connectionKey(ref), packMember(member), rest[0] ?? '', member, rest[1] ?? '']
   }
 
   /** Everything a row shows, for a page of members, read from the stores that own it. */

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../redis/client.js'
 import {
   SUPPORT_WORDS_BACKFILLED_KEY,
+  supportBalanceKey,
   supportEntriesKey,
   supportSearchKey,
   supportSearchTextKey,
@@ -24,8 +25,8 @@ export interface WordBackfillDeps {
 /**
  * Gives an install from before the word index one: every tenant's connections not yet in
  * it are indexed under their email, account name and last read company, balance reads move
- * to their compact buckets, then the old search set (a full-scan index) and the old reads
- * are deleted. Runs once per deployment (a versioned flag);
+ * to their compact buckets and the balance order into the index's pages, then the old search
+ * set (a full-scan index), the old reads and the old balance set are deleted. Runs once per deployment (a versioned flag);
  * safe to run twice or beside requests, since indexing a member twice writes the same words
  * and a connect meanwhile indexes its own. Returns how many it indexed, or null when done before.
  */
@@ -45,7 +46,7 @@ async function backfillTenant(deps: WordBackfillDeps, tenantId: string): Promise
   for (let offset = 0; ; offset += BATCH) {
     const { members } = await deps.connections.listMembers(tenantId, { offset, count: BATCH })
     if (members.length === 0) break
-    await deps.index.migrateEntries(tenantId, members)
+    await deps.index.migrateReads(tenantId, members)
     const known = await deps.index.words.indexed(tenantId, members)
     const missing = members.filter((_, i) => !known[i])
     if (missing.length === 0) continue
@@ -70,6 +71,7 @@ async function backfillTenant(deps: WordBackfillDeps, tenantId: string): Promise
     supportSearchKey(tenantId),
     supportSearchTextKey(tenantId),
     supportEntriesKey(tenantId),
+    supportBalanceKey(tenantId),
   )
   return indexed
 }

@@ -10,7 +10,7 @@ import {
   normaliseText,
   storedText,
 } from './search-words.js'
-import { BY_EMAIL, REINDEX, SEARCH } from './word-scripts.js'
+import { ORDERED, REINDEX, SEARCH } from './word-scripts.js'
 import { packMember, unpackMember } from './packed-member.js'
 
 // Each round of concurrent writers of one member lets at least one through, so this many
@@ -77,10 +77,10 @@ export class WordIndex {
     return { total, members: members.map(unpackMember) }
   }
 
-  /** A page of members in the order of their emails. */
-  async byEmail(tenantId: string, offset: number, limit: number): Promise<string[]> {
-    const keys = [supportWordsKey(tenantId)]
-    const members = (await this.redis.eval(BY_EMAIL, 1, ...keys, String(offset), String(limit))) as string[]
+  /** A page of members in the order of a namespace: e by email, b by balance (balance-scripts.ts). */
+  async ordered(tenantId: string, ns: 'e' | 'b', page: { offset: number; limit: number; back?: boolean }) {
+    const args = [ns, String(page.offset), String(page.limit), page.back ? '1' : '0']
+    const members = (await this.redis.eval(ORDERED, 1, supportWordsKey(tenantId), ...args)) as string[]
     return members.map(unpackMember)
   }
 

@@ -11,7 +11,7 @@
  */
 export const PAGE_MAX = 120
 
-const PAGES = `
+export const PAGES = `
 local dir = KEYS[1]
 local function pageKey(id) return dir .. ':' .. id end
 local function idOf(m) return string.sub(m, string.find(m, '\\0\\0', 1, true) + 2) end
@@ -19,17 +19,6 @@ local function holding(entry)
   return redis.call('ZREVRANGEBYLEX', dir, '[' .. entry .. '\\1', '-', 'LIMIT', 0, 1)[1]
 end
 local function memberOf(entry) return string.sub(entry, string.find(entry, '\\0', 1, true) + 1) end
-`
-
-/**
- * Re-indexes one member: removes and adds entries, only if the stored text is still the one
- * the caller derived them from (else -1: read again), and adds nothing for a connection that
- * is gone (KEYS[3], its record): a late balance read never brings back a disconnected
- * account. KEYS[2] holds the member's text. ARGV: member, expected text, new text ('' to
- * remove), count of entries to remove, those entries, then the entries to add (ignored when
- * removing). Returns 1 when indexed, 0 when removed.
- */
-export const REINDEX = `${PAGES}
 local function add(entry)
   local m = holding(entry)
   if not m then
@@ -51,18 +40,31 @@ local function add(entry)
     redis.call('ZADD', dir, 0, upper[1] .. '\\0\\0' .. id)
   end
 end
+local function remove(entry)
+  local m = holding(entry)
+  if not m then return end
+  local key = pageKey(idOf(m))
+  redis.call('ZREM', key, entry)
+  if string.sub(m, 1, 2) ~= '\\0\\0' and redis.call('EXISTS', key) == 0 then redis.call('ZREM', dir, m) end
+end
+`
+
+/**
+ * Re-indexes one member: removes and adds entries, only if the stored text is still the one
+ * the caller derived them from (else -1: read again), and adds nothing for a connection that
+ * is gone (KEYS[3], its record): a late balance read never brings back a disconnected
+ * account. KEYS[2] holds the member's text. ARGV: member, expected text, new text ('' to
+ * remove), count of entries to remove, those entries, then the entries to add (ignored when
+ * removing). Returns 1 when indexed, 0 when removed.
+ */
+export const REINDEX = `${PAGES}
 local member, expected, text, nOld = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 if (redis.call('HGET', KEYS[2], member) or '') ~= expected then return -1 end
 if redis.call('EXISTS', KEYS[3]) == 0 then text = '' end
 local keep = {}
 if text ~= '' then for i = 5 + nOld, #ARGV do keep[ARGV[i]] = true end end
 for i = 5, 4 + nOld do
-  local m = not keep[ARGV[i]] and holding(ARGV[i] .. '\\0' .. member)
-  if m then
-    local key = pageKey(idOf(m))
-    redis.call('ZREM', key, ARGV[i] .. '\\0' .. member)
-    if string.sub(m, 1, 2) ~= '\\0\\0' and redis.call('EXISTS', key) == 0 then redis.call('ZREM', dir, m) end
-  end
+  if not keep[ARGV[i]] then remove(ARGV[i] .. '\\0' .. member) end
 end
 if text == '' then
   redis.call('HDEL', KEYS[2], member)
@@ -120,24 +122,29 @@ end
 return { total, out }`
 
 /**
- * Members by email (the e namespace in order), skipping whole pages by their count.
- * ARGV: offset, limit.
+ * A page of members in the order of one namespace (e: by email; b: by balance), forwards or
+ * backwards, skipping whole pages by their count. ARGV: namespace, offset, limit, '1' to go
+ * backwards.
  */
-export const BY_EMAIL = `${PAGES}
-local skip, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
-local out = {}
-local pages = redis.call('ZRANGEBYLEX', dir, '(e', '(f')
-local first = holding('e')
+export const ORDERED = `${PAGES}
+local ns, skip, limit, back = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == '1'
+local hi = string.char(string.byte(ns) + 1)
+local pages = redis.call('ZRANGEBYLEX', dir, '(' .. ns, '(' .. hi)
+local first = holding(ns)
 if first then table.insert(pages, 1, first) end
-for _, m in ipairs(pages) do
-  local key = pageKey(idOf(m))
-  local n = redis.call('ZLEXCOUNT', key, '[e', '(f')
+local out = {}
+local from, to, step = 1, #pages, 1
+if back then from, to, step = #pages, 1, -1 end
+for i = from, to, step do
+  local key = pageKey(idOf(pages[i]))
+  local n = redis.call('ZLEXCOUNT', key, '[' .. ns, '(' .. hi)
   if skip >= n then
     skip = skip - n
   else
-    for _, entry in ipairs(redis.call('ZRANGEBYLEX', key, '[e', '(f', 'LIMIT', skip, limit - #out)) do
-      out[#out + 1] = memberOf(entry)
-    end
+    local got
+    if back then got = redis.call('ZREVRANGEBYLEX', key, '(' .. hi, '[' .. ns, 'LIMIT', skip, limit - #out)
+    else got = redis.call('ZRANGEBYLEX', key, '[' .. ns, '(' .. hi, 'LIMIT', skip, limit - #out) end
+    for _, entry in ipairs(got) do out[#out + 1] = memberOf(entry) end
     skip = 0
     if #out >= limit then break end
   end
