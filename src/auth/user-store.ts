@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
+import { hmgetEach } from '../redis/read-many.js'
 import { emailKey, tenantUsersKey, userKey } from '../redis/keys.js'
 import { AppError } from '../errors.js'
 
@@ -115,13 +116,11 @@ export class UserStore {
     return { user: toUser(stored), passwordHash: stored.passwordHash }
   }
 
-  /** The emails of many users of one tenant in one pipeline; null for a removed user. */
+  /** The emails of many users of one tenant in one command; null for a removed user. */
   async emails(tenantId: string, userIds: string[]): Promise<(string | null)[]> {
     if (userIds.length === 0) return []
-    const p = this.redis.pipeline()
-    for (const id of userIds) p.hget(userKey(tenantId, id), 'email')
-    const results = (await p.exec()) ?? []
-    return userIds.map((_, i) => (results[i]?.[1] as string | null | undefined) ?? null)
+    const keys = userIds.map((id) => userKey(tenantId, id))
+    return (await hmgetEach(this.redis, keys, ['email'])).map(([email]) => email ?? null)
   }
 
   async list(tenantId: string, offset = 0, count = 200): Promise<User[]> {

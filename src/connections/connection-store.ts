@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
+import { hmgetEach } from '../redis/read-many.js'
 import {
   clientUsageKey,
   connectionKey,
@@ -68,14 +69,13 @@ export class ConnectionStore {
     return status === null ? null : statusOf(status)
   }
 
-  /** Summaries of many connections of one tenant in one pipeline; null where there is none. */
+  /** Summaries of many connections of one tenant in one command; null where there is none. */
   async summaries(refs: ConnectionRef[]): Promise<(ConnectionSummary | null)[]> {
     if (refs.length === 0) return []
-    const p = this.redis.pipeline()
-    for (const ref of refs) p.hmget(connectionKey(ref), 'status', 'accountLabel', 'createdAt')
-    const results = (await p.exec()) ?? []
+    const keys = refs.map((ref) => connectionKey(ref))
+    const results = await hmgetEach(this.redis, keys, ['status', 'accountLabel', 'createdAt'])
     return refs.map((_, i) => {
-      const [status, accountLabel, createdAt] = (results[i]?.[1] as (string | null)[] | undefined) ?? []
+      const [status, accountLabel, createdAt] = results[i] ?? []
       if (!status) return null
       return { status: statusOf(status), accountLabel: accountLabel ?? '', createdAt: Number(createdAt) }
     })

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/client.js'
+import { hgetEach } from '../redis/read-many.js'
 import {
   connectionKey,
   supportBalanceKey as balanceKey,
@@ -84,10 +85,9 @@ export class SupportIndex {
 
   async entries(tenantId: string, members: string[]): Promise<BalanceEntry[]> {
     if (members.length === 0) return []
-    const [fresh, old] = await Promise.all([
-      Promise.all(members.map((m) => this.redis.hget(readKey(tenantId, m), packMember(m)))),
-      this.redis.hmget(oldEntryKey(tenantId), ...members),
-    ])
+    const keys = [...members.map((m) => readKey(tenantId, m)), ...members.map(() => oldEntryKey(tenantId))]
+    const found = await hgetEach(this.redis, keys, [...members.map(packMember), ...members])
+    const [fresh, old] = [found.slice(0, members.length), found.slice(members.length)]
     return members.map((_, i) => decodeEntry(fresh[i] ?? old[i]))
   }
 
