@@ -16,6 +16,7 @@ import {
 import { backfillWordIndexOnce } from '../src/support/word-backfill.js'
 import { packMember, unpackMember } from '../src/support/packed-member.js'
 import { PAGE_MAX } from '../src/support/word-scripts.js'
+import { WordIndex } from '../src/support/word-index.js'
 
 let t: TestApp
 let tenantId: string
@@ -122,6 +123,17 @@ describe('word-prefix search', () => {
     } finally {
       raw.disconnect()
     }
+
+    // Above its exact limit a search pages by entries: every account once, in pages of 50.
+    const broad = new WordIndex(t.redis, 100)
+    const paged: string[] = []
+    for (let offset = 0; offset < 700; offset += 50) {
+      const page = await broad.search(other, 'demo', offset, 50)
+      expect(page.total).toBe(700)
+      paged.push(...page.members)
+    }
+    expect(new Set(paged).size).toBe(700)
+    expect(await broad.search(other, 'acme', 0, 100)).toEqual(await index.words.search(other, 'acme', 0, 100))
 
     const byEmail = await index.page(other, { sort: 'email', offset: 0, limit: 700 })
     expect(byEmail.total).toBe(700)

@@ -54,6 +54,8 @@ export async function seedDemo(
       })),
     )
     const demos = created.map((user, k) => demoAccount(user, numbers[k]!, now))
+    // The records' pipeline is written first on the same connection (one slot on a Cluster),
+    // so Redis runs it before the index's, whose scripts index only existing connections.
     await Promise.all([
       connections.importMany(demos.map((d) => d.record)),
       index.indexMany(demos.map((d) => d.indexed)),

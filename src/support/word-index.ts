@@ -10,7 +10,7 @@ import {
   normaliseText,
   storedText,
 } from './search-words.js'
-import { ORDERED, REINDEX, SEARCH } from './word-scripts.js'
+import { EXACT_MAX, ORDERED, REINDEX, SEARCH } from './word-scripts.js'
 import { packMember, unpackMember } from './packed-member.js'
 
 // Each round of concurrent writers of one member lets at least one through, so this many
@@ -24,7 +24,10 @@ const ATTEMPTS = 16
  * still what the caller read, so two re-indexings of one member never leave a mix.
  */
 export class WordIndex {
-  constructor(private readonly redis: RedisClient) {}
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly exactMax = EXACT_MAX,
+  ) {}
 
   /** Indexes the connection under these words (the first is the email); none removes it. */
   async set(ref: ConnectionRef, words: string[]): Promise<void> {
@@ -72,7 +75,7 @@ export class WordIndex {
     if (!whole) return { total: 0, members: [] }
     const keys = [supportWordsKey(tenantId), supportTextBucketsKey(tenantId)]
     const cuts = [cutToBytes(whole, MAX_EMAIL_BYTES), cutToBytes(whole, MAX_WORD_BYTES)]
-    const args = [...cuts, whole, String(offset), String(limit)]
+    const args = [...cuts, whole, String(offset), String(limit), String(this.exactMax)]
     const [total, members] = (await this.redis.eval(SEARCH, 2, ...keys, ...args)) as [number, string[]]
     return { total, members: members.map(unpackMember) }
   }

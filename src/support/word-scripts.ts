@@ -10,6 +10,8 @@
  * (its comparison follows the server's locale): Redis's lexicographic ranges do it.
  */
 export const PAGE_MAX = 120
+/** Matching entries up to which a search counts distinct accounts exactly (about 15 ms at most). */
+export const EXACT_MAX = 20_000
 
 export const PAGES = `
 local dir = KEYS[1]
@@ -80,7 +82,8 @@ return 1`
  * One page of distinct members with an entry starting with the query in either namespace
  * (emails first), and how many there are. ARGV: the query cut to an email entry's length and
  * to a word entry's, the whole query (checked against the stored text when longer than a
- * cut), offset, limit.
+ * cut), offset, limit, and the number of matching entries (EXACT_MAX) above which the count
+ * and the pages are by entries instead (see below).
  * KEYS[2] is the prefix of the text buckets (a member's bucket appends its first two
  * characters).
  */
@@ -106,16 +109,47 @@ local function consider(member, verify)
   total = total + 1
   if total > offset and #out < limit then out[#out + 1] = member end
 end
+-- The pages of both ranges with how many entries each holds there (cheap: ZLEXCOUNT).
+local ranges, entries, verifying = {}, 0, false
 for _, ns in ipairs({ 'e', 'w' }) do
   local lo = ns .. cuts[ns]
-  local verify = cuts[ns] ~= whole
-  local hi = lo .. '\\255'
-  local pages = redis.call('ZRANGEBYLEX', dir, '(' .. lo, '(' .. hi)
+  local r = { lo = '[' .. lo, hi = '(' .. lo .. '\\255', verify = cuts[ns] ~= whole, pages = {} }
+  verifying = verifying or r.verify
+  local list = redis.call('ZRANGEBYLEX', dir, '(' .. lo, r.hi)
   local first = holding(lo)
-  if first then table.insert(pages, 1, first) end
-  for _, m in ipairs(pages) do
-    for _, entry in ipairs(redis.call('ZRANGEBYLEX', pageKey(idOf(m)), '[' .. lo, '(' .. hi)) do
-      consider(memberOf(entry), verify)
+  if first then table.insert(list, 1, first) end
+  for _, m in ipairs(list) do
+    local key = pageKey(idOf(m))
+    local n = redis.call('ZLEXCOUNT', key, r.lo, r.hi)
+    r.pages[#r.pages + 1] = { key = key, n = n }
+    entries = entries + n
+  end
+  ranges[#ranges + 1] = r
+end
+if entries > tonumber(ARGV[6]) and not verifying then
+  -- A query matching most of the tenant: counted by entries (an account matching twice
+  -- counts twice) and paged by them, so it costs its page, not a pass over every match.
+  local skip = offset
+  for _, r in ipairs(ranges) do
+    for _, pg in ipairs(r.pages) do
+      if #out >= limit then break end
+      if skip >= pg.n then
+        skip = skip - pg.n
+      else
+        for _, entry in ipairs(redis.call('ZRANGEBYLEX', pg.key, r.lo, r.hi, 'LIMIT', skip, limit - #out)) do
+          local member = memberOf(entry)
+          if not seen[member] then seen[member] = true; out[#out + 1] = member end
+        end
+        skip = 0
+      end
+    end
+  end
+  return { entries, out }
+end
+for _, r in ipairs(ranges) do
+  for _, pg in ipairs(r.pages) do
+    if pg.n > 0 then
+      for _, entry in ipairs(redis.call('ZRANGEBYLEX', pg.key, r.lo, r.hi)) do consider(memberOf(entry), r.verify) end
     end
   end
 end
