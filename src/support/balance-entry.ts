@@ -1,4 +1,12 @@
-import type { BalanceEntry } from './support-index.js'
+import type { Money } from '../providers/types.js'
+
+/** A connection's last balance read as the support console shows it. */
+export interface BalanceEntry {
+  balance?: Money
+  company?: string
+  readAt?: number
+  error?: string
+}
 
 // Fields of a stored read: amount, currency, read time (base 36), company, error. A unit
 // separator between them (removed from the text) keeps a typical read near 40 bytes, within

@@ -9,25 +9,13 @@ import {
 } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
-import type { Money, ProviderId } from '../providers/types.js'
+import type { ProviderId } from '../providers/types.js'
 import { WordIndex } from './word-index.js'
-import { decodeEntry, encodeEntry } from './balance-entry.js'
+import { decodeEntry, encodeEntry, type BalanceEntry } from './balance-entry.js'
 import { packMember } from './packed-member.js'
 import { FORGET_READ, RECORD_READ } from './balance-scripts.js'
 
-/**
- * Indexes that keep the support console cheap at 100,000 accounts per tenant: a word index
- * (search and email order, word-index.ts), a balance-sorted set, and a balance cache per
- * connection. Members are `userId:provider`, as in the tenant's connection set kept by
- * ConnectionStore. Every write that adds checks the connection still exists, so a read that
- * ends after a disconnect never brings the account back.
- */
-export interface BalanceEntry {
-  balance?: Money
-  company?: string
-  readAt?: number
-  error?: string
-}
+export type { BalanceEntry } from './balance-entry.js'
 
 export interface SupportRow {
   member: string
@@ -42,6 +30,14 @@ export interface SupportRow {
 
 export type SortOrder = 'recent' | 'balance_asc' | 'balance_desc' | 'email'
 
+/**
+ * Indexes that keep the support console cheap at 100,000 accounts per tenant: a word index
+ * whose pages also hold the email and balance orders (word-index.ts, balance-scripts.ts),
+ * and each connection's last balance read in small buckets. Members are `userId:provider`,
+ * as in the tenant's connection set kept by ConnectionStore. Every write that adds checks
+ * the connection still exists, so a read that ends after a disconnect never brings the
+ * account back.
+ */
 export class SupportIndex {
   readonly words: WordIndex
 
