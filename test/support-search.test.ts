@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from './helpers/app.js'
-import { REDIS_URL } from './helpers/redis.js'
+import { keysUnder, REDIS_URL } from './helpers/redis.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import type { Grant, ProviderId } from '../src/providers/types.js'
 import { seedDemo } from '../src/support/seed-demo.js'
@@ -229,6 +229,18 @@ describe('nothing stale after a change', () => {
     await t.services.users.remove(g.user)
     expect(await search('grace')).toEqual({ total: 0, members: [] })
     expect(await search('lucerne')).toEqual({ total: 0, members: [] })
+  })
+
+  it('keeps a search’s matches for its next pages, and retires them when any words change', async () => {
+    const before = await search('northwind')
+    expect(before.total).toBeGreaterThan(0)
+    expect((await keysUnder(t.prefix)).some((k) => k.includes(':support:words:q:'))).toBe(true)
+    const j = await connect('judy@northwind.test', 'Judy')
+    const after = await search('northwind')
+    expect(after.total).toBe(before.total + 1)
+    expect(after.members).toContain(j.member)
+    await t.services.connections.disconnect(j.ref)
+    expect(await search('northwind')).toEqual(before)
   })
 
   it('leaves one consistent set of words when one account is re-indexed concurrently', async () => {

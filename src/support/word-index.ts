@@ -10,7 +10,7 @@ import {
   normaliseText,
   storedText,
 } from './search-words.js'
-import { EXACT_MAX, ORDERED, REINDEX, SEARCH } from './word-scripts.js'
+import { EXACT_MAX, ORDERED, REINDEX, SEARCH, SEARCH_KEEP_MS } from './word-scripts.js'
 import { packMember, unpackMember } from './packed-member.js'
 
 // Each round of concurrent writers of one member lets at least one through, so this many
@@ -75,7 +75,14 @@ export class WordIndex {
     if (!whole) return { total: 0, members: [] }
     const keys = [supportWordsKey(tenantId), supportTextBucketsKey(tenantId)]
     const cuts = [cutToBytes(whole, MAX_EMAIL_BYTES), cutToBytes(whole, MAX_WORD_BYTES)]
-    const args = [...cuts, whole, String(offset), String(limit), String(this.exactMax)]
+    const args = [
+      ...cuts,
+      whole,
+      String(offset),
+      String(limit),
+      String(this.exactMax),
+      String(SEARCH_KEEP_MS),
+    ]
     const [total, members] = (await this.redis.eval(SEARCH, 2, ...keys, ...args)) as [number, string[]]
     return { total, members: members.map(unpackMember) }
   }

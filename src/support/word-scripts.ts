@@ -12,6 +12,8 @@
 export const PAGE_MAX = 120
 /** Matching entries up to which a search counts distinct accounts exactly (about 15 ms at most). */
 export const EXACT_MAX = 20_000
+/** How long a search's matches are kept for its next pages (any change of words retires them). */
+export const SEARCH_KEEP_MS = 30_000
 
 export const PAGES = `
 local dir = KEYS[1]
@@ -68,6 +70,7 @@ if text ~= '' then for i = 5 + nOld, #ARGV do keep[ARGV[i]] = true end end
 for i = 5, 4 + nOld do
   if not keep[ARGV[i]] then remove(ARGV[i] .. '\\0' .. member) end
 end
+redis.call('INCR', dir .. ':gen')
 if text == '' then
   redis.call('HDEL', KEYS[2], member)
   return 0
@@ -82,14 +85,21 @@ return 1`
  * One page of distinct members with an entry starting with the query in either namespace
  * (emails first), and how many there are. ARGV: the query cut to an email entry's length and
  * to a word entry's, the whole query (checked against the stored text when longer than a
- * cut), offset, limit, and the number of matching entries (EXACT_MAX) above which the count
- * and the pages are by entries instead (see below).
+ * cut), offset, limit, the number of matching entries (EXACT_MAX) above which the count and
+ * the pages are by entries instead (see below), how long to keep a search's matches (ms).
  * KEYS[2] is the prefix of the text buckets (a member's bucket appends its first two
  * characters).
  */
 export const SEARCH = `${PAGES}
 local cuts, whole, offset, limit = { e = ARGV[1], w = ARGV[2] }, ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local seen, total, out = {}, 0, {}
+local seen, total, out, all = {}, 0, {}, {}
+-- Every match of this query, kept for a while under the index's generation (which any change
+-- of words moves on), so the next page or the same search costs its page only.
+local gen = redis.call('GET', dir .. ':gen') or '0'
+local cached = dir .. ':q:' .. gen .. ':' .. redis.sha1hex(whole)
+if redis.call('EXISTS', cached) == 1 then
+  return { redis.call('LLEN', cached), redis.call('LRANGE', cached, offset, offset + limit - 1) }
+end
 local function wordStartIn(text)
   local from = 1
   while true do
@@ -107,6 +117,7 @@ local function consider(member, verify)
     if not wordStartIn(text) then return end
   end
   total = total + 1
+  all[total] = member
   if total > offset and #out < limit then out[#out + 1] = member end
 end
 -- The pages of both ranges with how many entries each holds there (cheap: ZLEXCOUNT).
@@ -153,6 +164,8 @@ for _, r in ipairs(ranges) do
     end
   end
 end
+for i = 1, #all, 1000 do redis.call('RPUSH', cached, unpack(all, i, math.min(i + 999, #all))) end
+if #all > 0 then redis.call('PEXPIRE', cached, ARGV[7]) end
 return { total, out }`
 
 /**
