@@ -14,6 +14,7 @@ import { sms77Panels, loadBalance } from './panels.js'
 import { fetchMe } from './profile.js'
 import { SMS77_SCOPES } from './scopes.js'
 import { sendSms } from './send-sms.js'
+import { sms77Tools } from './tools.js'
 import { pkcePair } from './pkce.js'
 import { revokeGrant } from './revoke.js'
 
@@ -120,5 +121,6 @@ export function sms77Provider(urls: Sms77Urls, http: HttpClient): Provider {
     },
     panels: (grant) => sms77Panels(gw, grant.scopes),
     sendSms: (ctx, message) => sendSms(gw, ctx, message),
+    tools: (grant) => sms77Tools(gw, grant),
   }
 }
