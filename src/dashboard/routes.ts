@@ -9,6 +9,7 @@ import type { PanelCache } from './panel-cache.js'
 import { chartGeometry } from './chart.js'
 import { sendSmsRoute, takeSmsDraft } from './send-sms.js'
 import { scopeActionRoutes, takeToolOutcome } from './scope-actions.js'
+import { connectionNameRoute } from './connection-name.js'
 
 export function dashboardRoutes(deps: {
   dashboard: DashboardService
@@ -40,5 +41,6 @@ export function dashboardRoutes(deps: {
 
   sendSmsRoute(r, deps)
   scopeActionRoutes(r, deps)
+  connectionNameRoute(r, deps)
   return r
 }

@@ -25,7 +25,8 @@ export type ToolForm = 'lookup' | 'status' | 'voice' | 'caller_id'
 
 export interface ToolOutcome {
   provider: string
-  tool: ToolForm
+  /** A tool's form, or the connection's name form (connection-name.ts). */
+  tool: ToolForm | 'name'
   typed: Record<string, string>
   error?: string
   lookup?: LookupResult
@@ -60,6 +61,8 @@ interface ToolSpec<T> {
   run(tools: ProviderTools, ctx: CallContext, input: T): Promise<Result> | undefined
   /** True when the call may cost money or change what the card shows (balance, journal). */
   clearsCache: boolean
+  /** A message that went out leaves an empty form (a lookup keeps its number to try another kind). */
+  emptiesForm?: boolean
 }
 
 // Repeated or nested fields (number[]=…) are not text: keep nothing of them.
@@ -97,6 +100,7 @@ const SPECS: Record<ToolForm, ToolSpec<never>> = {
     run: (t, ctx, m: { to: string; text: string }) =>
       t.sendVoice?.(ctx, m).then((sent) => ({ voice: { ...sent, to: m.to } })),
     clearsCache: true,
+    emptiesForm: true,
   },
   caller_id: {
     path: 'caller-id',
@@ -154,7 +158,7 @@ export function scopeActionRoutes(
           return work
         })
         if (spec.clearsCache) await deps.cache.clear(user.tenantId, user.id, [provider.id])
-        done(result)
+        done(spec.emptiesForm ? { ...result, typed: {} } : result)
       } catch (err) {
         const reason = reasonOf(err, provider)
         if (!reason) throw err
