@@ -51,7 +51,9 @@ describe('connecting sms77', () => {
     expect(dash.text).toContain('Acme Inc')
     expect(dash.text).toContain('acme_inc')
     expect(dash.text).toContain('12345')
-    expect(dash.text).toMatch(/Balance<\/dt><dd>[\d.,]+ EUR/)
+    // The balance once (issue 16): in the Balance panel, not again among the profile's fields.
+    expect(dash.text).toMatch(/class="stat-big">[\d.,]+ EUR/)
+    expect(dash.text).not.toContain('Balance</dt>')
     expect(dash.text).toContain('<svg class="chart"')
     expect(dash.text).toContain('Disconnect sms77')
     expect(dash.text).toContain('Send SMS')

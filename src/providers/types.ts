@@ -55,7 +55,8 @@ export interface AccountProfile {
 
 export type PanelView =
   | { kind: 'stats'; items: Array<{ label: string; value: string | Money }> }
-  | { kind: 'table'; columns: string[]; rows: string[][]; empty: string; note?: string }
+  /** Money in a table is a price or amount the view formats (up to four decimals). */
+  | { kind: 'table'; columns: string[]; rows: Array<Array<string | Money>>; empty: string; note?: string }
   | {
       kind: 'chart'
       title: string

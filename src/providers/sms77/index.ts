@@ -112,7 +112,12 @@ export function sms77Provider(urls: Sms77Urls, http: HttpClient): Provider {
       return { ...toGrant(token, scopes, { accountId: grant.accountId, label: grant.accountLabel }) }
     },
     revoke: (credentials, grant) => revokeGrant(http, urls.oauthUrl, credentials, grant),
-    fetchProfile: (ctx) => fetchMe(http, urls.oauthUrl, ctx.grant.secrets.accessToken),
+    async fetchProfile(ctx) {
+      const me = await fetchMe(http, urls.oauthUrl, ctx.grant.secrets.accessToken)
+      // With the balance scope the Balance panel shows it: once on the card is enough (issue 16).
+      if (!ctx.grant.scopes.includes('balance')) return me
+      return { ...me, fields: me.fields.filter((f) => f.label !== 'Balance') }
+    },
     async fetchBalance(ctx) {
       // /me carries the balance for every grant; /balance needs the balance scope.
       const me = await fetchMe(http, urls.oauthUrl, ctx.grant.secrets.accessToken)

@@ -37,6 +37,9 @@ function rows(value: unknown, key?: string): Record<string, unknown>[] {
 }
 
 const str = (v: unknown) => (v === null || v === undefined ? '' : String(v))
+// A price the provider wrote as text ("0.075") becomes money the view formats; else as it came.
+const price = (v: unknown) =>
+  v !== null && v !== '' && Number.isFinite(Number(v)) ? { amount: Number(v), currency: 'EUR' } : str(v)
 const num = (v: unknown) => (Number.isFinite(Number(v)) ? Number(v) : 0)
 
 const LOADERS: Record<string, PanelLoader> = {
@@ -71,12 +74,12 @@ const LOADERS: Record<string, PanelLoader> = {
         str(c.countryName),
         str(n.networkName),
         str(n.mcc),
-        num(n.price).toFixed(4),
+        { amount: num(n.price), currency: 'EUR' },
       ]),
     )
     return {
       kind: 'table',
-      columns: ['Country', 'Network', 'MCC', 'Price (EUR)'],
+      columns: ['Country', 'Network', 'MCC', 'Price per SMS'],
       rows: table.slice(0, 20),
       empty: 'No prices listed.',
     }
@@ -89,7 +92,7 @@ const LOADERS: Record<string, PanelLoader> = {
     })
     const table = rows(data)
       .slice(0, 10)
-      .map((r) => [str(r.timestamp).slice(0, 16), str(r.to), str(r.text).slice(0, 80), str(r.price)])
+      .map((r) => [str(r.timestamp).slice(0, 16), str(r.to), str(r.text).slice(0, 80), price(r.price)])
     return {
       kind: 'table',
       columns: ['Sent', 'To', 'Text', 'Price'],
@@ -150,7 +153,10 @@ const LOADERS: Record<string, PanelLoader> = {
 // Scopes whose endpoints change something or cost money: a form, used only when asked.
 const TOOL_VIEWS: Record<string, PanelView> = {
   lookup: { kind: 'lookup', kinds: [...LOOKUP_KINDS] },
-  voice: { kind: 'voice', senderHint: 'A caller ID validated below, or empty for sms77’s own number' },
+  voice: {
+    kind: 'voice',
+    senderHint: 'A number validated under Voice caller IDs, or empty for sms77’s own number',
+  },
   validate_for_voice: { kind: 'caller_id' },
 }
 
