@@ -54,7 +54,8 @@ export function nexmoProvider(urls: NexmoUrls, http: HttpClient): Provider {
         return {
           kind: 'denied',
           correlation: (q.denied ?? q.oauth_token)!,
-          message: 'Access denied: the Nexmo account owner did not allow access.',
+          message:
+            'Access denied: Deny was pressed at Nexmo, so nothing was connected. Connect again whenever you like.',
         }
       return {
         kind: 'authorized',

@@ -83,13 +83,13 @@ export function sms77Provider(urls: Sms77Urls, http: HttpClient): Provider {
     parseCallback(query): CallbackOutcome {
       const q = parseInput(CallbackQuery, query, 'This sign-in answer from sms77 is malformed.')
       if (q.error) {
-        const denied = q.error === 'access_denied'
-        const detail = q.error_description ? `: ${q.error_description}` : ''
-        return {
-          kind: 'denied',
-          correlation: q.state,
-          message: denied ? `Access denied${detail}` : `sms77 reported an error (${q.error})${detail}`,
-        }
+        // error_description is free text written for developers (and could echo anything): not shown.
+        const code = /^[a-z_]{1,40}$/.test(q.error) ? ` (${q.error})` : ''
+        const message =
+          q.error === 'access_denied'
+            ? 'Access denied: Deny was pressed at sms77, so nothing was connected. Your choices are kept below; connect again whenever you like.'
+            : `sms77 could not give access${code}, so nothing was connected. Try connecting again.`
+        return { kind: 'denied', correlation: q.state, message }
       }
       return { kind: 'authorized', correlation: q.state, params: { code: q.code! } }
     },
