@@ -93,7 +93,7 @@ describe('connecting sms77', () => {
     expect(dash.text).toContain('Connect sms77')
   })
 
-  it('escapes error_description from the provider', async () => {
+  it('shows none of the provider’s error_description, escaped or not, and says what happened', async () => {
     const { agent } = await signUp(t.app)
     const url = await beginSms77(agent, ['balance'])
     const state = url.searchParams.get('state')!
@@ -104,7 +104,8 @@ describe('connecting sms77', () => {
       .expect(303)
     const dash = await agent.get('/dashboard').expect(200)
     expect(dash.text).not.toContain('<script>alert(1)</script>')
-    expect(dash.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(dash.text).not.toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(dash.text).toContain('Access denied: Deny was pressed at sms77, so nothing was connected.')
   })
 })
 
