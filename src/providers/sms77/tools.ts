@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isAppError } from '../../errors.js'
 import { parseBalance } from '../money.js'
 import type {
   CallContext,
@@ -81,11 +82,18 @@ export async function statusPanel(gw: Gateway, ctx: CallContext): Promise<PanelV
   if (!journal.success) throw sms77Error({ kind: 'unreadable', what: 'list', detail: journal.error })
   const latest = journal.data.slice(0, 5)
   if (latest.length === 0) return { kind: 'status', recent: [] }
-  const reports = await deliveryStatus(
-    gw,
-    ctx,
-    latest.map((m) => m.id),
-  )
+  let reports: DeliveryStatus[]
+  try {
+    reports = await deliveryStatus(
+      gw,
+      ctx,
+      latest.map((m) => m.id),
+    )
+  } catch (err) {
+    // A refused or unreadable report costs the table, never the form; a rejected token is retried.
+    if (isAppError(err) && err.code === 'token_rejected') throw err
+    return { kind: 'status', recentNote: 'The reports of your latest messages could not be read right now.' }
+  }
   const byId = new Map(reports.map((r) => [r.messageId, r]))
   const recent = latest.map((m) => ({
     messageId: m.id,
