@@ -231,6 +231,15 @@ describe('nothing stale after a change', () => {
     expect(await search('lucerne')).toEqual({ total: 0, members: [] })
   })
 
+  it('finds an account by the name its owner gave it, and no longer once the name is cleared', async () => {
+    const k = await connect('kim@woodgrove.test', 'Woodgrove')
+    expect(await t.services.connections.rename(k.ref, 'Marketing Alerts')).toBe(true)
+    expect((await search('alerts')).members).toEqual([k.member])
+    expect(await t.services.connections.rename(k.ref, '')).toBe(true)
+    expect(await search('alerts')).toEqual({ total: 0, members: [] })
+    expect((await search('woodgrove')).members).toEqual([k.member])
+  })
+
   it('keeps a search’s matches for its next pages, and retires them when any words change', async () => {
     const before = await search('northwind')
     expect(before.total).toBeGreaterThan(0)

@@ -19,6 +19,7 @@ import {
   type ConnectionRecord,
   type ConnectionRef,
   type ConnectionStatus,
+  type ConnectionSummary,
 } from './record.js'
 import { fieldsOf, REMOVE, REPLACE, UPDATE_IF_GENERATION } from './store-scripts.js'
 
@@ -28,14 +29,8 @@ export {
   type ConnectionRecord,
   type ConnectionRef,
   type ConnectionStatus,
+  type ConnectionSummary,
 } from './record.js'
-
-/** What the support console lists of a connection, read without decrypting anything. */
-export interface ConnectionSummary {
-  status: ConnectionStatus
-  accountLabel: string
-  createdAt: number
-}
 
 /** A connection's member in the tenant's connection set (and the support indexes). */
 export function memberOf(ref: ConnectionRef): string {
@@ -73,11 +68,12 @@ export class ConnectionStore {
   async summaries(refs: ConnectionRef[]): Promise<(ConnectionSummary | null)[]> {
     if (refs.length === 0) return []
     const keys = refs.map((ref) => connectionKey(ref))
-    const results = await hmgetEach(this.redis, keys, ['status', 'accountLabel', 'createdAt'])
+    const results = await hmgetEach(this.redis, keys, ['status', 'accountLabel', 'createdAt', 'name'])
     return refs.map((_, i) => {
-      const [status, accountLabel, createdAt] = results[i] ?? []
+      const [status, label, createdAt, name] = results[i] ?? []
       if (!status) return null
-      return { status: statusOf(status), accountLabel: accountLabel ?? '', createdAt: Number(createdAt) }
+      const summary = { status: statusOf(status), accountLabel: label ?? '', createdAt: Number(createdAt) }
+      return name ? { ...summary, name } : summary
     })
   }
 
@@ -133,6 +129,11 @@ export class ConnectionStore {
   markNeedsReconnect(ref: ConnectionRef, generation: string, reason: string): Promise<boolean> {
     const fields = { status: 'needs_reconnect', statusReason: reason, updatedAt: String(Date.now()) }
     return this.updateIf(ref, generation, fields)
+  }
+
+  /** Names the connection ('' clears the name) if it is still the one read (same generation). */
+  rename(ref: ConnectionRef, generation: string, name: string): Promise<boolean> {
+    return this.updateIf(ref, generation, { name, updatedAt: String(Date.now()) })
   }
 
   /** Records that the grant was found alive at the provider (keep-alive without a refresh). */
@@ -197,8 +198,7 @@ export class ConnectionStore {
       scopes: grant.scopes.join(' '),
       accountId: grant.accountId,
       accountLabel: grant.accountLabel,
-      // Not stored any more: the blob names its key (v1.<kid>.…); '' deletes an old copy.
-      keyId: '',
+      keyId: '', // not stored (the blob names its key): '' deletes an old copy
       status: 'connected',
       statusReason: '',
       updatedAt: String(Date.now()),

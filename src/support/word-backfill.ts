@@ -62,7 +62,8 @@ async function backfillTenant(deps: WordBackfillDeps, tenantId: string): Promise
     const items = refs.flatMap((ref, i) => {
       const label = summaries[i]?.accountLabel
       if (label === undefined) return [] // disconnected meanwhile
-      return [{ ref, words: [emails[i] ?? '', label, entries[i]?.company ?? ''] }]
+      const name = summaries[i]?.name ?? ''
+      return [{ ref, words: [emails[i] ?? '', label, name, entries[i]?.company ?? ''] }]
     })
     await deps.index.words.setMany(items)
     indexed += items.length
