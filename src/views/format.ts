@@ -17,6 +17,8 @@ export interface Formatter {
   /** A profile field or stats value: text as it is, an amount of money formatted. */
   value(v: string | Money): string
   number(n: number, maxDecimals?: number): string
+  /** A count of things: plain digits in English (as pages always showed), grouped elsewhere. */
+  count(n: number): string
   /** Date and time to the second. */
   dateTime(ms: number): string
   /** Date and time to the minute. */
@@ -82,6 +84,7 @@ export function formatterFor(lang: Language, timeZone?: string): Formatter {
     price: (m) => amount(lang, m, 4),
     value: (v) => (typeof v === 'string' ? v : f.money(v)),
     number: (n, maxDecimals = 2) => numberFormat(lang, { maximumFractionDigits: maxDecimals }).format(n),
+    count: (n) => (lang === 'en' ? String(n) : f.number(n, 0)),
     dateTime: (ms) => when(ms, { dateStyle: 'medium', timeStyle: 'medium' }, 19),
     minute: (ms) => when(ms, { dateStyle: 'medium', timeStyle: 'short' }, 16),
     date: (ms) => when(ms, { dateStyle: 'medium' }, 10),
