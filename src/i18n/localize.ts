@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express'
 import type { TFunction } from 'i18next'
-import { formatterFor, type Formatter } from '../views/format.js'
+import { formatterFor, type Formatter } from './format.js'
 import {
   DEFAULT_LANGUAGE,
   isLanguage,
