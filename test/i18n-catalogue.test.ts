@@ -40,7 +40,8 @@ function usedKeys(): Array<{ file: string; key: string }> {
     const text = readFileSync(path.join(ROOT, file), 'utf8')
     for (const m of text.matchAll(/\bt\(\s*'([\w.:]*\w)'/g))
       found.push({ file, key: m[1]!.includes(':') ? m[1]! : `${defaultNs(file)}:${m[1]}` })
-    for (const m of text.matchAll(new RegExp(`'((?:${namespaces}):\\w+\\.[\\w.]*\\w)'`, 'g'))) found.push({ file, key: m[1]! })
+    for (const m of text.matchAll(new RegExp(`'((?:${namespaces}):\\w+\\.[\\w.]*\\w)'`, 'g')))
+      found.push({ file, key: m[1]! })
   }
   return found
 }
@@ -48,7 +49,9 @@ function usedKeys(): Array<{ file: string; key: string }> {
 describe('translation catalogues (issue 18)', () => {
   it('has one file per room in each language, every one valid JSON with the same namespaces', () => {
     const en = Object.keys(resources.en ?? {}).sort()
-    expect(en).toEqual(expect.arrayContaining(['common', 'auth', 'admin', 'support', 'dashboard', 'mail', 'sandbox']))
+    expect(en).toEqual(
+      expect.arrayContaining(['common', 'auth', 'admin', 'support', 'dashboard', 'mail', 'sandbox']),
+    )
     for (const lang of LANGUAGES) expect(Object.keys(resources[lang] ?? {}).sort()).toEqual(en)
   })
 
@@ -67,16 +70,23 @@ describe('translation catalogues (issue 18)', () => {
   })
 
   it('keeps each interpolation of a text in its translation', () => {
-    const vars = (s: string) => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).filter((v) => v !== 'count').sort()
+    const vars = (s: string) =>
+      [...s.matchAll(/\{\{(\w+)\}\}/g)]
+        .map((m) => m[1])
+        .filter((v) => v !== 'count')
+        .sort()
     const mismatched: string[] = []
     for (const [ns, tree] of Object.entries(resources.en ?? {}))
       for (const key of flatten(tree)) {
         const get = (lang: string) =>
-          key.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown> | undefined)?.[p], resources[lang]?.[ns])
+          key
+            .split('.')
+            .reduce<unknown>((o, p) => (o as Record<string, unknown> | undefined)?.[p], resources[lang]?.[ns])
         const de = (get('de') ?? get('de')) as string | undefined
         const en = get('en') as string
         // Plural forms may differ in words but not in what they interpolate.
-        if (typeof de === 'string' && JSON.stringify(vars(en)) !== JSON.stringify(vars(de))) mismatched.push(`${ns}:${key}`)
+        if (typeof de === 'string' && JSON.stringify(vars(en)) !== JSON.stringify(vars(de)))
+          mismatched.push(`${ns}:${key}`)
       }
     expect(mismatched).toEqual([])
   })
@@ -90,7 +100,9 @@ describe('translation catalogues (issue 18)', () => {
 
   it('leaves no English text between tags of a translated view', () => {
     // A view is translated once every text node is an EJS output; these are checked by eye.
-    const translated = files('views', '.ejs').filter((f) => !/dashboard|card|panel|connect-form|disconnect-form/.test(f))
+    const translated = files('views', '.ejs').filter(
+      (f) => !/dashboard|card|panel|connect-form|disconnect-form/.test(f),
+    )
     const leftovers: string[] = []
     for (const file of translated) {
       const text = readFileSync(path.join(ROOT, file), 'utf8')
@@ -99,7 +111,10 @@ describe('translation catalogues (issue 18)', () => {
         .replace(/<[^>]+>/g, '\n')
       for (const line of text.split('\n')) {
         const words = line.replace(/&[a-z]+;|[·–—→←↑↓.,:;()!?"'“”’…/@+-]|\d/g, ' ').trim()
-        if (/[A-Za-z]{3,}/.test(words) && !/^(Switchboard|SMTP_URL|sms\s+io|sms77|nexmo|CSV|API)$/.test(words))
+        if (
+          /[A-Za-z]{3,}/.test(words) &&
+          !/^(Switchboard|SMTP_URL|sms\s+io|sms77|nexmo|CSV|API)$/.test(words)
+        )
           leftovers.push(`${file}: ${words}`)
       }
     }
