@@ -246,6 +246,27 @@ describe('the footer switcher for people not signed in', () => {
     expect(htmlLang(back.text)).toBe('en')
   })
 
+  it('carries the footer choice into the account at sign-up, so the signed-in pages stay German', async () => {
+    const agent = supertest.agent(t.app)
+    await agent.get('/language/de?next=/signup').expect(303)
+    const page = await agent.get('/signup').set('Accept-Language', 'en').expect(200)
+    expect(htmlLang(page.text)).toBe('de')
+    await agent
+      .post('/signup')
+      .set('Accept-Language', 'en')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        organization: 'Umzug KG',
+        email: 'umzug@example.test',
+        password: 'correct horse battery',
+      })
+      .expect(303)
+    const [tenantId, userId] = ((await t.redis.get(emailKey('umzug@example.test'))) ?? ':').split(':')
+    expect(await t.redis.hget(userKey(tenantId!, userId!), 'language')).toBe('de')
+    expect(htmlLang((await agent.get('/dashboard').set('Accept-Language', 'en')).text)).toBe('de')
+  })
+
   it('never sends the browser off-site, and ignores a language it does not know', async () => {
     for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'login'])
       expect(

@@ -3,7 +3,7 @@ import type { TFunction } from 'i18next'
 import { z } from 'zod'
 import { AppError } from '../errors.js'
 import { checkForm } from '../http/validate.js'
-import { localeOf, tOf } from '../i18n/localize.js'
+import { localeOf, switcherChoice, tOf } from '../i18n/localize.js'
 import type { AccountService } from './account-service.js'
 import { currentUser } from './current-user.js'
 import type { LoginLimiter } from './login-limiter.js'
@@ -26,12 +26,18 @@ const LoginForm = z.object({
   password: z.string().min(1, 'auth:validation.passwordMissing').max(200, 'auth:validation.passwordLong'),
 })
 
-async function signIn(req: Request, res: Response, user: User, sessions?: SessionIndex): Promise<void> {
+async function signIn(
+  req: Request,
+  res: Response,
+  user: User,
+  deps: { sessions?: SessionIndex; accounts: AccountService },
+): Promise<void> {
+  await deps.accounts.adoptLanguage(user, switcherChoice(req))
   await regenerate(req)
   req.session.userId = user.id
   req.session.tenantId = user.tenantId
   await saveSession(req)
-  await sessions?.add(user.tenantId, user.id, req.sessionID)
+  await deps.sessions?.add(user.tenantId, user.id, req.sessionID)
   res.redirect(303, user.role === 'support' ? '/support' : '/dashboard')
 }
 
@@ -71,7 +77,7 @@ export function authRoutes(deps: {
       })
     try {
       const { user } = await deps.accounts.signUp(form.data)
-      await signIn(req, res, user, deps.sessions)
+      await signIn(req, res, user, deps)
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'conflict')) throw err
       // Only the address's owner learns that it has an account: by mail, not on this page.
@@ -114,7 +120,7 @@ export function authRoutes(deps: {
       })
     }
     await attempt.succeeded()
-    await signIn(req, res, user, deps.sessions)
+    await signIn(req, res, user, deps)
   })
 
   r.post('/logout', async (req, res) => {

@@ -73,7 +73,10 @@ export function isTimeZone(zone: unknown): zone is string {
 }
 
 /** The zones offered on /account: UTC first, then every IANA zone this runtime knows. */
-export const TIME_ZONES: readonly string[] = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')]
+export const TIME_ZONES: readonly string[] = [
+  'UTC',
+  ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC'),
+]
 
 export function formatterFor(lang: Language, timeZone?: string): Formatter {
   const zone = timeZone && isTimeZone(timeZone) ? timeZone : 'UTC'

@@ -38,6 +38,12 @@ function readCookie(req: Request, name: string): string | undefined {
   return undefined
 }
 
+/** The footer switcher's language, when the browser carries one. */
+export function switcherChoice(req: Request): Language | undefined {
+  const lang = readCookie(req, LANGUAGE_COOKIE)
+  return isLanguage(lang) ? lang : undefined
+}
+
 function apply(req: Request, res: Parameters<RequestHandler>[1], lang: Language, timeZone?: string): void {
   const locale: Locale = { lang, t: translator(lang), fmt: formatterFor(lang, timeZone) }
   ;(req as WithLocale)[LOCALE] = locale
