@@ -49,6 +49,7 @@ void i18n.init({
   // here too would show `&amp;` to people.
   interpolation: { escapeValue: false },
   saveMissing: true,
+  saveMissingTo: 'current',
   missingKeyHandler: (lngs, ns, key) => void missingKeys.add(`${lngs.join(',')}:${ns}:${key}`),
 })
 

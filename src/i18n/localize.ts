@@ -19,6 +19,8 @@ export interface Locale {
   lang: Language
   t: TFunction
   fmt: Formatter
+  /** A provider's own English phrase (a panel title, a column) in the reader's language. */
+  tp: (phrase: string) => string
 }
 
 const LOCALE = Symbol('locale')
@@ -45,7 +47,8 @@ export function switcherChoice(req: Request): Language | undefined {
 }
 
 function apply(req: Request, res: Parameters<RequestHandler>[1], lang: Language, timeZone?: string): void {
-  const locale: Locale = { lang, t: translator(lang), fmt: formatterFor(lang, timeZone) }
+  const t = translator(lang)
+  const locale: Locale = { lang, t, fmt: formatterFor(lang, timeZone), tp: phraseTranslator(t) }
   ;(req as WithLocale)[LOCALE] = locale
   Object.assign(res.locals, locale, {
     languages: LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] })),
@@ -89,13 +92,20 @@ export function preferPerson(person: (req: Request) => Preferences | undefined):
 
 /** The request's language, `t` and formatter; English when `localize` has not run. */
 export function localeOf(req: Request): Locale {
-  return (
-    (req as WithLocale)[LOCALE] ?? {
-      lang: DEFAULT_LANGUAGE,
-      t: translator(DEFAULT_LANGUAGE),
-      fmt: formatterFor(DEFAULT_LANGUAGE),
-    }
-  )
+  const found = (req as WithLocale)[LOCALE]
+  if (found) return found
+  const t = translator(DEFAULT_LANGUAGE)
+  return { lang: DEFAULT_LANGUAGE, t, fmt: formatterFor(DEFAULT_LANGUAGE), tp: phraseTranslator(t) }
+}
+
+/**
+ * Providers describe their panels in English (providers/ knows no reader); the `providers`
+ * catalogue maps each phrase, keyed by itself, to the reader's language. Data from the
+ * provider (names, numbers) is not in it and shows as it is.
+ */
+function phraseTranslator(t: TFunction): (phrase: string) => string {
+  return (phrase) =>
+    phrase && t(phrase, { ns: 'providers', keySeparator: false, nsSeparator: false, defaultValue: phrase })
 }
 
 /** The request's `t`, for flash and validation messages in route handlers. */
