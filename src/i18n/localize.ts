@@ -53,7 +53,7 @@ function apply(req: Request, res: Parameters<RequestHandler>[1], lang: Language,
   Object.assign(res.locals, locale, {
     languages: LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] })),
   })
-  res.locals.here = req.originalUrl
+  res.locals.pagePath = req.originalUrl
   res.setHeader('Content-Language', lang)
 }
 
