@@ -9,10 +9,14 @@ const ROOT = path.resolve(import.meta.dirname, '..')
 const resources = loadResources()
 const PLURAL = /_(zero|one|two|few|many|other)$/
 
-function flatten(obj: unknown, prefix = ''): string[] {
+/** Each text's path in a catalogue (a flat namespace's keys may hold dots: paths, not strings). */
+function paths(obj: unknown, prefix: string[] = []): string[][] {
   if (typeof obj !== 'object' || obj === null) return [prefix]
-  return Object.entries(obj).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k))
+  return Object.entries(obj).flatMap(([k, v]) => paths(v, [...prefix, k]))
 }
+const flatten = (obj: unknown) => paths(obj).map((p) => p.join('.'))
+const at = (tree: unknown, path: string[]) =>
+  path.reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], tree)
 
 function keySet(lang: string): Set<string> {
   const keys = new Set<string>()
@@ -61,10 +65,12 @@ describe('translation catalogues (issue 18)', () => {
     expect([...de].filter((k) => !en.has(k))).toEqual([])
     for (const lang of LANGUAGES)
       for (const [ns, tree] of Object.entries(resources[lang] ?? {})) {
-        const empty = flatten(tree).filter((k) => {
-          const v = k.split('.').reduce<unknown>((o, p) => (o as Record<string, unknown>)[p], tree)
-          return typeof v !== 'string' || !v.trim()
-        })
+        const empty = paths(tree)
+          .filter((p) => {
+            const v = at(tree, p)
+            return typeof v !== 'string' || !v.trim()
+          })
+          .map((p) => p.join('.'))
         expect(empty.map((k) => `${lang}/${ns}:${k}`)).toEqual([])
       }
   })
@@ -77,18 +83,20 @@ describe('translation catalogues (issue 18)', () => {
         .sort()
     const mismatched: string[] = []
     for (const [ns, tree] of Object.entries(resources.en ?? {}))
-      for (const key of flatten(tree)) {
-        const get = (lang: string) =>
-          key
-            .split('.')
-            .reduce<unknown>((o, p) => (o as Record<string, unknown> | undefined)?.[p], resources[lang]?.[ns])
-        const de = (get('de') ?? get('de')) as string | undefined
-        const en = get('en') as string
+      for (const path of paths(tree)) {
+        const en = at(tree, path) as string
+        const de = at(resources.de?.[ns], path)
         // Plural forms may differ in words but not in what they interpolate.
         if (typeof de === 'string' && JSON.stringify(vars(en)) !== JSON.stringify(vars(de)))
-          mismatched.push(`${ns}:${key}`)
+          mismatched.push(`${ns}:${path.join('.')}`)
       }
     expect(mismatched).toEqual([])
+  })
+
+  it('keys the provider phrases by their own English', () => {
+    const phrases = Object.entries(resources.en?.providers ?? {})
+    expect(phrases.length).toBeGreaterThan(20)
+    expect(phrases.filter(([k, v]) => k !== v)).toEqual([])
   })
 
   it('knows every key that a view or a source file names', () => {

@@ -42,8 +42,7 @@ void i18n.init({
   fallbackLng: DEFAULT_LANGUAGE,
   ns: Object.keys(resources[DEFAULT_LANGUAGE] ?? {}),
   defaultNS: 'common',
-  initAsync: false,
-  showSupportNotice: false,
+  initImmediate: false,
   returnNull: false,
   // EJS's `<%=` escapes on output and mails escape their HTML part themselves: escaping
   // here too would show `&amp;` to people.

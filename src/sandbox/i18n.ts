@@ -25,8 +25,7 @@ void i18n.init({
   fallbackLng: 'en',
   ns: ['sandbox'],
   defaultNS: 'sandbox',
-  initAsync: false,
-  showSupportNotice: false,
+  initImmediate: false,
   interpolation: { escapeValue: false },
 })
 
