@@ -101,6 +101,22 @@ describe('signed-in pages in German', () => {
     expect(htmlLang(dash.text)).toBe('de')
     for (const words of ['>Übersicht</a>', '>Personen</a>', '>Zugangsdaten</a>', '>Abmelden</button>'])
       expect(dash.text).toContain(words)
+    for (const words of [
+      '<h1>Ihre verbundenen Konten</h1>',
+      '>Nexmo verbinden</button>',
+      '>sms77 trennen</button>',
+      '<span class="badge ok">verbunden</span>',
+      '>Guthaben</h3>',
+      '>Statistik</h3>',
+      '>SMS senden</button>',
+      'Weitere Berechtigungen anfragen',
+      'Guthaben abfragen',
+      ' Nachrichten, ',
+    ])
+      expect([words, dash.text.includes(words)]).toEqual([words, true])
+    // The balance and the chart's money in German, its axis days as German dates.
+    expect(dash.text).toMatch(/<p class="stat-big">\d{1,3}(\.\d{3})*,\d{2}\u00a0€<\/p>/)
+    expect(dash.text).toMatch(/<text class="tick"[^>]*>\d{2}\.\d{2}\.<\/text>/)
     const support = await de(admin, '/support').expect(200)
     expect(support.text).toContain('<h1>Verbundene Konten</h1>')
     expect(support.text).toContain('1 Konto in Ihrer Organisation.')

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { requireSignedIn, requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import { AppError } from '../errors.js'
+import { localeOf, tOf } from '../i18n/localize.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { Provider } from '../providers/types.js'
 import type { CredentialSource } from './credentials.js'
@@ -54,7 +55,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
     const provider = deps.providers.parse(String(req.params.provider))
     const scopes = chosenScopes(provider, req.body)
     if (provider.scopes.length > 0 && scopes.length === 0) {
-      flash(req, 'error', `Pick at least one permission to ask ${provider.label} for.`)
+      flash(req, 'error', tOf(req)('dashboard:pickScope', { provider: provider.label }))
       return res.redirect(303, '/dashboard')
     }
     // The flow remembers its client: a credential change meanwhile must not break the callback.
@@ -89,9 +90,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
     flash(
       req,
       'info',
-      removed
-        ? `${provider.label} disconnected. Its tokens were deleted.`
-        : `${provider.label} was not connected.`,
+      tOf(req)(removed ? 'dashboard:disconnected' : 'dashboard:notConnected', { provider: provider.label }),
     )
     res.redirect(303, '/dashboard')
   })
@@ -111,7 +110,8 @@ async function finishConnect(
   if (!flow || flow.provider !== provider.id || flow.userId !== user.id || flow.tenantId !== user.tenantId)
     throw stateMismatch()
   if (outcome.kind === 'denied') {
-    flash(req, 'error', `${provider.label}: ${outcome.message}`)
+    const { t, tp } = localeOf(req)
+    flash(req, 'error', t('dashboard:refused', { provider: provider.label, message: tp(outcome.message) }))
     return res.redirect(303, '/dashboard')
   }
   const client = flow.client ?? (await deps.credentials.current(user.tenantId, provider.id)).client
@@ -125,6 +125,10 @@ async function finishConnect(
   })
   const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
   await deps.lifecycle.connect(ref, grant, client)
-  flash(req, 'info', `${provider.label} connected: ${grant.accountLabel}.`)
+  flash(
+    req,
+    'info',
+    tOf(req)('dashboard:connected', { provider: provider.label, account: grant.accountLabel }),
+  )
   res.redirect(303, '/dashboard')
 }

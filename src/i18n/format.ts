@@ -29,6 +29,9 @@ export interface Formatter {
   /** Date and time to the minute. */
   minute(ms: number): string
   date(ms: number): string
+  /** A provider's day label (`2026-01-31`) in full, and short for a chart's axis; other labels as they are. */
+  day(label: string): string
+  shortDay(label: string): string
 }
 
 const LOCALES: Record<Language, string> = { en: 'en-GB', de: 'de-DE' }
@@ -58,6 +61,11 @@ function amount(lang: Language, m: Money, maxDecimals: number): string {
     return `${numberFormat(lang, digits).format(m.amount)} ${m.currency}`
   }
 }
+
+// Day labels are calendar days, not instants: formatted in UTC so no zone moves them.
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/
+const dayFormat = (lang: Language, label: string, opts: Intl.DateTimeFormatOptions) =>
+  dateFormat(lang, { ...opts, timeZone: 'UTC' }).format(Date.parse(`${label}T00:00:00Z`))
 
 const isUtc = (zone: string) => zone === 'UTC' || zone === 'Etc/UTC'
 
@@ -96,6 +104,12 @@ export function formatterFor(lang: Language, timeZone?: string): Formatter {
     dateTime: (ms) => when(ms, { dateStyle: 'medium', timeStyle: 'medium' }, 19),
     minute: (ms) => when(ms, { dateStyle: 'medium', timeStyle: 'short' }, 16),
     date: (ms) => when(ms, { dateStyle: 'medium' }, 10),
+    day: (label) =>
+      lang === 'en' || !ISO_DAY.test(label) ? label : dayFormat(lang, label, { dateStyle: 'medium' }),
+    shortDay: (label) =>
+      lang === 'en' || !ISO_DAY.test(label)
+        ? label.slice(5) || label
+        : dayFormat(lang, label, { day: '2-digit', month: '2-digit' }),
   }
   return f
 }
