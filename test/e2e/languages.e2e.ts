@@ -62,7 +62,7 @@ describe('German in a real browser (issue 18)', () => {
         }
 
         await page.getByRole('button', { name: 'Abmelden' }).click()
-        await page.waitForURL('**/login')
+        await page.waitForURL('**/login**')
         expect(await page.title()).toBe('Anmelden · Switchboard')
         await expectAccessible(page, 'login (de)')
         await page.getByLabel('E-Mail').fill(email)
