@@ -113,6 +113,11 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   const csrf = csrfProtection()
   app.use(csrf.protect)
   app.use(csrf.exposeToken, exposeFlash, services.notifier.exposeNotices())
+  // The nav marks the page it is on (aria-current="page"), from the path alone.
+  app.use((req, res, next) => {
+    res.locals.currentPath = req.path
+    next()
+  })
 
   const cache = services.cache
   const dashboard = new DashboardService({

@@ -220,7 +220,7 @@ describe('signed-in pages in German', () => {
     expect(german.text).toContain('<option value="Europe/Berlin" selected>Europe/Berlin</option>')
     const audit = await admin.get('/admin/audit').set('Accept-Language', 'en').expect(200)
     expect(audit.text).toContain('Wann (Europe/Berlin)')
-    expect(audit.text).toMatch(/<td>\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2}<\/td>/)
+    expect(audit.text).toMatch(/<td[^>]*>\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2}<\/td>/)
 
     token = await csrf(admin, '/account', 'en')
     const bad = await admin

@@ -11,6 +11,12 @@ import type { CredentialSource } from './credentials.js'
 import type { ConnectionLifecycle } from './lifecycle.js'
 import type { PendingFlowStore } from './pending-flows.js'
 
+declare module 'express-session' {
+  interface SessionData {
+    askedScopes?: { provider: string; scopes: string[] }
+  }
+}
+
 export interface ConnectRoutesDeps {
   baseUrl: string
   providers: ProviderRegistry
@@ -76,6 +82,16 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
     res.redirect(303, begun.redirectUrl)
   })
 
+  // After a Deny, the next dashboard's connect form is ticked as it was (connect-form.ejs).
+  r.get('/dashboard', (req, res, next) => {
+    const asked = req.session.askedScopes
+    if (asked) {
+      res.locals.askedScopes = asked
+      delete req.session.askedScopes
+    }
+    next()
+  })
+
   for (const provider of deps.providers.all()) {
     r.get(provider.callbackPath, requireSignedIn, (req, res) =>
       finishConnect(deps, provider, req, res, callbackUrl(provider)),
@@ -110,8 +126,9 @@ async function finishConnect(
   if (!flow || flow.provider !== provider.id || flow.userId !== user.id || flow.tenantId !== user.tenantId)
     throw stateMismatch()
   if (outcome.kind === 'denied') {
-    const { t, tp } = localeOf(req)
-    flash(req, 'error', t('dashboard:refused', { provider: provider.label, message: tp(outcome.message) }))
+    flash(req, 'error', localeOf(req).tp(outcome.message))
+    // The connect form comes back with what was ticked (issue 16), shown once.
+    req.session.askedScopes = { provider: provider.id, scopes: flow.scopes }
     return res.redirect(303, '/dashboard')
   }
   const client = flow.client ?? (await deps.credentials.current(user.tenantId, provider.id)).client

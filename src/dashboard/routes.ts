@@ -9,6 +9,8 @@ import type { DashboardService } from './dashboard-service.js'
 import type { PanelCache } from './panel-cache.js'
 import { chartGeometry } from './chart.js'
 import { sendSmsRoute, takeSmsDraft } from './send-sms.js'
+import { scopeActionRoutes, takeToolOutcome } from './scope-actions.js'
+import { connectionNameRoute } from './connection-name.js'
 
 export function dashboardRoutes(deps: {
   dashboard: DashboardService
@@ -23,12 +25,14 @@ export function dashboardRoutes(deps: {
     const user = requireUser(req)
     const cards = await deps.dashboard.cards(user)
     const smsDraft = takeSmsDraft(req)
+    const toolOutcome = takeToolOutcome(req)
     res.render('dashboard', {
       title: tOf(req)('dashboard:title'),
       cards,
       formatValue,
       chartGeometry,
       smsDraft,
+      toolOutcome,
     })
   })
 
@@ -44,5 +48,7 @@ export function dashboardRoutes(deps: {
   })
 
   sendSmsRoute(r, deps)
+  scopeActionRoutes(r, deps)
+  connectionNameRoute(r, deps)
   return r
 }

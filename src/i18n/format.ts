@@ -19,8 +19,8 @@ export interface Formatter {
   money(m: Money): string
   /** A price per part, or a sum of them: up to four decimals where the provider gives them. */
   price(m: Money): string
-  /** A profile field or stats value: text as it is, an amount of money formatted. */
-  value(v: string | Money): string
+  /** A profile field, stats value or table cell: text as it is, money formatted (as a price if asked). */
+  value(v: string | Money, as?: 'money' | 'price'): string
   number(n: number, maxDecimals?: number): string
   /** A count of things: plain digits in English (as pages always showed), grouped elsewhere. */
   count(n: number): string
@@ -98,7 +98,7 @@ export function formatterFor(lang: Language, timeZone?: string): Formatter {
     zone,
     money: (m) => amount(lang, m, 2),
     price: (m) => amount(lang, m, 4),
-    value: (v) => (typeof v === 'string' ? v : f.money(v)),
+    value: (v, as = 'money') => (typeof v === 'string' ? v : as === 'price' ? f.price(v) : f.money(v)),
     number: (n, maxDecimals = 2) => numberFormat(lang, { maximumFractionDigits: maxDecimals }).format(n),
     count: (n) => (lang === 'en' ? String(n) : f.number(n, 0)),
     dateTime: (ms) => when(ms, { dateStyle: 'medium', timeStyle: 'medium' }, 19),

@@ -116,8 +116,13 @@ export function supportRoutes(deps: SupportDeps): Router {
     } else {
       await deps.reader.read(user.tenantId, row)
       await audit(req, 'support.refresh', `refreshed ${row.email} ${row.provider}`, [form.member])
+      const [after] = await deps.index.rows(user.tenantId, [form.member])
       const provider = deps.providers.parse(row.provider).label
-      flash(req, 'info', tOf(req)('support:readAgain', { email: row.email, provider }))
+      const t = tOf(req)
+      // Only a read that worked is "read again"; a failed one says so and what is still shown.
+      if (after?.entry.error)
+        flash(req, 'error', t('support:readFailed', { email: row.email, provider, error: after.entry.error }))
+      else flash(req, 'info', t('support:readAgain', { email: row.email, provider }))
     }
     res.redirect(303, listUrl(form))
   })
