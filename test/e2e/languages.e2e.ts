@@ -64,6 +64,7 @@ describe('German in a real browser (issue 18)', () => {
         await page.getByRole('button', { name: 'Abmelden' }).click()
         await page.waitForURL('**/login**')
         expect(await page.title()).toBe('Anmelden · Switchboard')
+        await shows(page.getByText('Sie sind abgemeldet. Melden Sie sich jederzeit wieder an.'))
         await expectAccessible(page, 'login (de)')
         await page.getByLabel('E-Mail').fill(email)
         await page.getByLabel('Passwort').fill(PASSWORD)
