@@ -138,6 +138,21 @@ describe('signed-in pages in German', () => {
     }
   })
 
+  it('keeps a failed send’s text and says why in German, never in zod’s or libphonenumber’s words', async () => {
+    const token = await csrf(admin, '/dashboard')
+    await admin
+      .post('/connections/sms77/sms')
+      .set('Accept-Language', 'de')
+      .type('form')
+      .send({ _csrf: token, to: '+49 17', text: 'Hallo Welt' })
+      .expect(303)
+    const page = await de(admin, '/dashboard').expect(200)
+    expect(page.text).toContain(
+      'Nicht gesendet: +49 17 ist keine mögliche Telefonnummer: Geben Sie sie mit Ländervorwahl an, z. B. +49 170 1234567.',
+    )
+    expect(page.text).toContain('>Hallo Welt</textarea>')
+  })
+
   it('renders every page in both languages without a raw key or a missing one', async () => {
     missingKeys.clear()
     const paths = ['/login', '/signup', '/forgot', '/reset/nope', '/invite/nope', '/nowhere']

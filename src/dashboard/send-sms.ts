@@ -81,7 +81,7 @@ export function sendSmsRoute(
     }
     const form = checkForm(SmsForm, req.body, t)
     if (!form.ok) return fail(Object.values(form.errors).join(' '))
-    const to = toE164(form.data.to)
+    const to = toE164(form.data.to, { t })
     if (!to.ok) return fail(to.message)
     const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
     try {
