@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { e2eSuite, expectAccessible } from './suite.js'
-import { DESKTOP, journey, PASSWORD, shows, uniqueEmail, type E2eApp } from './harness.js'
+import { DESKTOP, journey, PASSWORD, scopeBox, shows, uniqueEmail, type E2eApp } from './harness.js'
 
 let app: E2eApp
 let browser: Browser
@@ -33,6 +33,9 @@ describe('German in a real browser (issue 18)', () => {
         expect(await lang(page)).toBe('de')
         await expectAccessible(page, 'dashboard empty (de)')
 
+        // The scope tools too, so their German forms are checked by axe below.
+        for (const scope of ['lookup', 'status', 'voice', 'validate_for_voice'])
+          await scopeBox(page, scope).check()
         await page.getByRole('button', { name: 'sms77 verbinden' }).click()
         await page.waitForURL('**/sandbox/sms77/oauth/authorize**')
         expect(await lang(page)).toBe('de')
@@ -48,6 +51,13 @@ describe('German in a real browser (issue 18)', () => {
         expect(await card.getByRole('region', { name: 'Guthaben' }).first().innerText()).toMatch(
           /\d,\d{2}\s€/,
         )
+        for (const button of [
+          'Nummer nachschlagen',
+          'Zustellbericht abrufen',
+          'Sprachnachricht senden',
+          'Absenderkennung bestätigen',
+        ])
+          await shows(card.getByRole('button', { name: button }))
         await expectAccessible(page, 'dashboard connected (de)')
 
         for (const [path, heading] of [
