@@ -8,7 +8,7 @@ import { errorHandler, notFound } from './http/error-handler.js'
 import { csrfProtection } from './http/csrf.js'
 import { rejectNonUtf8Query, verifyUtf8Body } from './http/utf8.js'
 import { exposeFlash, sessionMiddleware } from './auth/session.js'
-import { loadUser } from './auth/current-user.js'
+import { currentUser, loadUser } from './auth/current-user.js'
 import { authRoutes } from './auth/routes.js'
 import { passwordRoutes } from './auth/password-routes.js'
 import { inviteRoutes } from './auth/invite-routes.js'
@@ -24,6 +24,7 @@ import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
 import { apiRoutes } from './api/routes.js'
 import { apiDeps } from './api-deps.js'
+import { languageRoutes, localize, preferPerson } from './i18n/localize.js'
 
 export { buildServices, type AppDeps, type Services } from './services.js'
 
@@ -96,6 +97,8 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   // Browsers ask for /favicon.ico on pages that name no icon (the sandbox's consent pages).
   app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
   app.use(healthRoutes(redis))
+  // Before everything that renders a page, the outbox and error pages included.
+  app.use(localize, languageRoutes({ secure: config.secureCookies }))
   if (deps.metrics) app.use(deps.metrics.metricsRoute(config.metricsToken))
   // Before the sandbox's own routes: the outbox is the app's, shown in the sandbox's room.
   if (services.people.outbox) app.use(outboxRoutes(services.people.outbox))
@@ -106,7 +109,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(rejectNonUtf8Query)
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))
   app.use(sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies }))
-  app.use(loadUser(services.users))
+  app.use(loadUser(services.users), preferPerson(currentUser))
   const csrf = csrfProtection()
   app.use(csrf.protect)
   app.use(csrf.exposeToken, exposeFlash, services.notifier.exposeNotices())

@@ -12,6 +12,10 @@ export interface User {
   email: string
   role: Role
   createdAt: number
+  /** The person's choice on /account ('en' | 'de'); none means Accept-Language decides. */
+  language?: string
+  /** An IANA time zone chosen on /account; none means UTC. */
+  timeZone?: string
 }
 
 interface StoredUser extends User {
@@ -158,6 +162,15 @@ export class UserStore {
     return (await this.redis.hget(userKey(tenantId, userId), 'passwordHash')) ?? undefined
   }
 
+  /** The /account choices; an empty string removes one (back to Accept-Language, UTC). */
+  async setPreferences(tenantId: string, userId: string, prefs: { language: string; timeZone: string }) {
+    const key = userKey(tenantId, userId)
+    const p = this.redis.multi()
+    for (const [field, value] of Object.entries(prefs))
+      void (value ? p.hset(key, field, value) : p.hdel(key, field))
+    await p.exec()
+  }
+
   async setRole(tenantId: string, userId: string, role: Role): Promise<void> {
     await this.redis.hset(userKey(tenantId, userId), 'role', role)
   }
@@ -180,9 +193,11 @@ function fromHash(h: Record<string, string>): StoredUser {
     role: (ROLES as readonly string[]).includes(h.role!) ? (h.role as Role) : 'member',
     passwordHash: h.passwordHash!,
     createdAt: Number(h.createdAt),
+    ...(h.language ? { language: h.language } : {}),
+    ...(h.timeZone ? { timeZone: h.timeZone } : {}),
   }
 }
 
-function toUser(u: StoredUser): User {
-  return { id: u.id, tenantId: u.tenantId, email: u.email, role: u.role, createdAt: u.createdAt }
+function toUser({ passwordHash: _, ...user }: StoredUser): User {
+  return user
 }
