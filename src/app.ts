@@ -17,6 +17,9 @@ import { PendingFlowStore } from './connections/pending-flows.js'
 import { connectRoutes } from './connections/routes.js'
 import { DashboardService } from './dashboard/dashboard-service.js'
 import { dashboardRoutes } from './dashboard/routes.js'
+import { PageCache } from './dashboard/page-cache.js'
+import { PageStateReader } from './dashboard/page-state.js'
+import { warmDashboard } from './dashboard/warm-route.js'
 import { healthRoutes } from './ops/health.js'
 import { supportRoutes } from './support/routes.js'
 import { adminRoutes } from './admin/routes.js'
@@ -92,6 +95,33 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       strictTransportSecurity: config.secureCookies,
     }),
   )
+
+  const session = sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies })
+  const csrf = csrfProtection()
+  const cache = services.cache
+  const dashboard = new DashboardService({
+    providers: services.providers,
+    store: services.store,
+    connections: services.connections,
+    cache,
+    balances: services.balances,
+    panelDeadlineMs: deps.panelDeadlineMs,
+  })
+  // The most visited page, on a chain of its own: after metrics, logging and headers, only
+  // what it uses (no body parser, no routers it is not in); anything it does not answer
+  // itself goes on down the full chain below.
+  const pages = new PageCache()
+  app.set('dashboard pages', pages) // for tests that look inside
+  const warm = warmDashboard({
+    state: new PageStateReader(redis),
+    pages,
+    dashboard,
+    providers: services.providers,
+    csrfToken: csrf.token,
+    exposeToken: csrf.exposeToken,
+  })
+  app.get('/dashboard', rejectNonUtf8Query, session, warm)
+
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }))
   // Browsers ask for /favicon.ico on pages that name no icon (the sandbox's consent pages).
   app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
@@ -105,21 +135,11 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
 
   app.use(rejectNonUtf8Query)
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))
-  app.use(sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies }))
+  app.use(session)
   app.use(loadUser(services.users))
-  const csrf = csrfProtection()
   app.use(csrf.protect)
   app.use(csrf.exposeToken, exposeFlash, services.notifier.exposeNotices())
 
-  const cache = services.cache
-  const dashboard = new DashboardService({
-    providers: services.providers,
-    store: services.store,
-    connections: services.connections,
-    cache,
-    balances: services.balances,
-    panelDeadlineMs: deps.panelDeadlineMs,
-  })
   app.use(
     authRoutes({
       accounts: services.accounts,
