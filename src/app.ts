@@ -1,11 +1,10 @@
 import express, { type Express } from 'express'
 import helmet from 'helmet'
-import { pinoHttp } from 'pino-http'
-import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import { errorHandler, notFound } from './http/error-handler.js'
 import { csrfProtection } from './http/csrf.js'
+import { requestLog } from './http/request-log.js'
 import { rejectNonUtf8Query, verifyUtf8Body } from './http/utf8.js'
 import { exposeFlash, sessionMiddleware } from './auth/session.js'
 import { loadUser } from './auth/current-user.js'
@@ -64,31 +63,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.set('view engine', 'ejs')
   app.locals.signupClosed = !config.signupOpen
   if (deps.metrics) app.use(deps.metrics.httpMetrics)
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id']
-        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()
-        res.setHeader('x-request-id', id)
-        return id
-      },
-      customProps: (req) => ({
-        userId: (req as express.Request).session?.userId,
-        tenantId: (req as express.Request).session?.tenantId,
-      }),
-      // Path only: callback queries carry codes, states and verifiers, headers carry cookies.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-    }),
-  )
+  app.use(requestLog(logger))
   app.use(
     helmet({
       contentSecurityPolicy: contentSecurityPolicy(config),
