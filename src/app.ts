@@ -90,10 +90,12 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   const warm = warmDashboard({
     state: new PageStateReader(redis),
     pages,
+    cache,
     dashboard,
     providers: services.providers,
     csrfToken: csrf.token,
     exposeToken: csrf.exposeToken,
+    secret: config.sessionSecret,
   })
   app.get('/dashboard', rejectNonUtf8Query, session, warm)
 

