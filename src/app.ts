@@ -5,6 +5,7 @@ import { PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import { errorHandler, notFound } from './http/error-handler.js'
 import { csrfProtection } from './http/csrf.js'
 import { requestLog } from './http/request-log.js'
+import { resolveIncludesOnLoad } from './http/view-includes.js'
 import { rejectNonUtf8Query, verifyUtf8Body } from './http/utf8.js'
 import { exposeFlash, sessionMiddleware } from './auth/session.js'
 import { loadUser } from './auth/current-user.js'
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.set('trust proxy', config.trustProxy ? parseTrustProxy(config.trustProxy) : false)
   app.set('views', VIEWS_DIR)
   app.set('view engine', 'ejs')
+  resolveIncludesOnLoad(VIEWS_DIR)
   app.locals.signupClosed = !config.signupOpen
   if (deps.metrics) app.use(deps.metrics.httpMetrics)
   app.use(requestLog(logger))

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import ejs from 'ejs'
 import { VIEWS_DIR } from '../paths.js'
@@ -35,7 +34,7 @@ export function renderPage(locals: PageLocals, cards: CardHtml[], cache: boolean
 let compiled: ejs.TemplateFunction | undefined
 
 function compilePage(cache: boolean): ejs.TemplateFunction {
-  return ejs.compile(readFileSync(PAGE, 'utf8'), {
+  return ejs.compile(String(ejs.fileLoader(PAGE)), {
     filename: PAGE,
     cache,
     // Both a file name and a template (EJS reads both; its types allow one): the file name
