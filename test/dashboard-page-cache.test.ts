@@ -55,6 +55,16 @@ describe('kept dashboard pages', () => {
     const first = await load(u.agent)
     expect(first.rendered).toBe(false)
     expect(first.res.headers.etag).toBeUndefined()
+    // The same security headers as every other page (helmet runs before this chain).
+    const account = await u.agent.get('/account').expect(200)
+    const security = (h: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(h).filter(
+          ([k]) => !/^(content-length|content-type|date|etag|set-cookie|x-request-id)$/.test(k),
+        ),
+      )
+    expect(security(first.res.headers)).toEqual(security(account.headers))
+    expect(first.res.headers['content-security-policy']).toContain("script-src 'self'")
     expect(sms77Card(first.html)).toContain('connected')
 
     // The same user in a second browser: the kept page, with that session's token.
