@@ -15,7 +15,11 @@ import { versionsOf, type PageStateReader } from './page-state.js'
 /** The languages pages will be offered in; every kept page is keyed by one. */
 export const PAGE_LANGUAGES = ['en', 'de'] as const
 
-/** The user's chosen language, else the browser's preference among ours, else English. */
+/**
+ * The user's chosen language, else the browser's preference among ours, else English: the
+ * language part of every kept page's and card's key. It must choose exactly as the views'
+ * translation does, so a page is never kept for one language and served for another.
+ */
 export function pageLanguage(chosen: string | undefined, req: Request): string {
   if (chosen && (PAGE_LANGUAGES as readonly string[]).includes(chosen)) return chosen
   return req.acceptsLanguages(...PAGE_LANGUAGES) || 'en'
@@ -71,7 +75,7 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
     if (kept) return send(res, kept, deps.csrfToken(req))
 
     const viewCache = req.app.enabled('view cache') as boolean
-    const locals = pageLocals(req, user, placeholder)
+    const locals = pageLocals(req, res, user, placeholder)
     const split = (html: string) => html.split(placeholder).map((p) => Buffer.from(p))
     const keptCards = await deps.cache.keptCards(tenantId, userId, ids, language)
     const cards: CardHtml[] = []
@@ -137,9 +141,11 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
   }
 }
 
-function pageLocals(req: Request, user: User, csrfToken: string): PageLocals {
+/** What res.render would give the view (app and response locals), with the token as placeholder. */
+function pageLocals(req: Request, res: Response, user: User, csrfToken: string): PageLocals {
   return {
     ...(req.app.locals as PageLocals),
+    ...(res.locals as PageLocals),
     title: 'Dashboard',
     formatValue,
     chartGeometry,
