@@ -147,6 +147,14 @@ describe('kept dashboard pages', () => {
     expect((await load(u.agent)).rendered).toBe(false) // the German page, as the header asked before
     await t.redis.hset(userKey(u.user.tenantId, u.user.id), 'language', 'en')
     expect((await load(u.agent, { 'accept-language': 'de' })).rendered).toBe(false) // English
+    // A time zone changes dates and times on the page: another page too.
+    await t.redis.hset(userKey(u.user.tenantId, u.user.id), 'timeZone', 'Europe/Berlin')
+    expect((await load(u.agent)).rendered).toBe(true)
+    expect((await load(u.agent)).rendered).toBe(false)
+    expect(pages().size).toBe(kept + 2)
+    // Any other URL of the page takes the normal chain, and is not kept.
+    await u.agent.get('/dashboard?from=mail').expect(200)
+    expect(pages().size).toBe(kept + 2)
   })
 
   it('shows flash messages and notices once, on the normal path, and never keeps them', async () => {
@@ -167,7 +175,7 @@ describe('card HTML kept beside the panel cache', () => {
     const u = await connectedUser()
     await u.agent.get('/dashboard').expect(200) // shows the flash of the connect
     const first = await load(u.agent)
-    const kept = await t.services.cache.keptCards(u.ref.tenantId, u.ref.userId, ['sms77'], 'en')
+    const kept = await t.services.cache.keptCards(u.ref.tenantId, u.ref.userId, ['sms77'], 'en|')
     expect(kept[0]?.html).toContain('card-sms77')
     const other = createApp({ config: t.config, redis: t.redis, logger: createLogger('silent') }, t.services)
     const agent = supertest.agent(other)

@@ -7,7 +7,7 @@ import { GENERATION_FIELD } from './panel-cache.js'
 /**
  * Everything a warm dashboard needs to know per request, in one script (one round trip):
  * the user (the role re-read on every request, never the password hash) and their
- * `language`, whether notices wait (taken by the normal path only when there are some),
+ * `language` and `timeZone`, whether notices wait (taken by the normal path only when there are some),
  * and per provider a fingerprint of the connection record and the panel cache generation.
  * The fingerprint is a SHA-1 of the whole record hash, so any write to it (connect,
  * reconnect, refresh, status change, disconnect) changes it whatever fields the record has.
@@ -15,7 +15,7 @@ import { GENERATION_FIELD } from './panel-cache.js'
  * all carry the tenant's hash tag, so on a Redis Cluster the script runs in one slot.
  */
 const PAGE_STATE = `
-local out = { redis.call('HMGET', KEYS[1], ${[...USER_FIELDS, 'language'].map((f) => `'${f}'`).join(', ')}),
+local out = { redis.call('HMGET', KEYS[1], ${[...USER_FIELDS, 'language', 'timeZone'].map((f) => `'${f}'`).join(', ')}),
   redis.call('EXISTS', KEYS[2]) }
 for i = 3, #KEYS, 2 do
   local h = redis.call('HGETALL', KEYS[i])
@@ -35,8 +35,9 @@ export interface CardState {
 
 export interface PageState {
   user: User | null
-  /** The user's chosen language, when they chose one. */
+  /** The user's chosen language and time zone, when they chose them (both shape the page). */
   language?: string
+  timeZone?: string
   hasNotices: boolean
   cards: CardState[]
 }
@@ -55,6 +56,7 @@ export class PageStateReader {
     return {
       user: valid,
       language: fields[USER_FIELDS.length] ?? undefined,
+      timeZone: fields[USER_FIELDS.length + 1] ?? undefined,
       hasNotices: notices === 1,
       cards: providers.map((provider, i) => ({
         provider,

@@ -57,6 +57,8 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
 
   return async (req, res, next) => {
     const s = req.session
+    // The page as linked (a query could only ever make another page to keep).
+    if (req.originalUrl !== '/dashboard') return next()
     if (!s?.userId || !s.tenantId || s.flash?.length || s.smsDraft) return next()
     const { tenantId, userId } = s
     const ids = providers().map((p) => p.id)
@@ -68,7 +70,8 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
     deps.exposeToken(req, res, () => undefined)
     if (state.hasNotices) return next()
 
-    const language = pageLanguage(state.language, req)
+    // The page's variant: everything besides the state that changes its text (language, time zone).
+    const language = `${pageLanguage(state.language, req)}|${state.timeZone ?? ''}`
     const key = `${tenantId}\n${userId}\n${language}`
     const facts: PageFacts = { role: user.role, email: user.email, versions: versionsOf(state.cards) }
     const kept = deps.pages.take(key, facts)
