@@ -118,6 +118,11 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(loadUser(services.users))
   app.use(csrf.protect)
   app.use(csrf.exposeToken, exposeFlash, services.notifier.exposeNotices())
+  // The nav marks the page it is on (aria-current="page"), from the path alone.
+  app.use((req, res, next) => {
+    res.locals.currentPath = req.path
+    next()
+  })
 
   app.use(
     authRoutes({

@@ -149,9 +149,9 @@ export function buildServices(deps: AppDeps): Services {
     const { ref } = change
     const move = statusMove(change)
     if (move) notifier.emit(ref, move.from, move.to)
-    if (change.kind === 'connected') {
+    if (change.kind === 'connected' || change.kind === 'renamed') {
       const email = (await users.get(ref.tenantId, ref.userId))?.email ?? ''
-      await supportIndex.indexConnection(ref, [email, change.accountLabel])
+      await supportIndex.indexConnection(ref, [email, change.accountLabel, change.name ?? ''])
     }
     if (change.kind === 'disconnected')
       await Promise.all([supportIndex.removeConnection(ref), balances.forget(ref)])

@@ -110,7 +110,7 @@ describe('reencrypt-tokens', () => {
     const dash = await supertest(onlyNew).get('/dashboard').set('Cookie', cookie).expect(200)
     expect(dash.text).not.toContain('could not be read')
     expect(dash.text.match(/<span class="badge ok">connected<\/span>/g)).toHaveLength(2)
-    expect(dash.text).toMatch(/Balance<\/dt><dd>[\d.,]+ EUR/)
+    expect(dash.text).toMatch(/class="stat-big">[\d.,]+ EUR/)
     const hook = await new WebhookStore(t.redis, new TokenCipher([newKey])).get(tenantId)
     expect(hook?.secret).toBe('whsec-0123456789')
   })

@@ -159,7 +159,7 @@ describe('access that ends takes effect at once', () => {
       .type('form')
       .send({ _csrf: await csrfOf(agent) })
       .expect(303)
-      .expect('location', '/login')
+      .expect('location', '/login?signed_out=1')
     await supertest(t.app).get('/dashboard').set('Cookie', cookie).expect(303).expect('location', '/login')
     const sid = decodeURIComponent(cookie.split('=')[1]!)
       .replace(/^s:/, '')

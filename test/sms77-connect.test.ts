@@ -51,7 +51,9 @@ describe('connecting sms77', () => {
     expect(dash.text).toContain('Acme Inc')
     expect(dash.text).toContain('acme_inc')
     expect(dash.text).toContain('12345')
-    expect(dash.text).toMatch(/Balance<\/dt><dd>[\d.,]+ EUR/)
+    // The balance once (issue 16): in the Balance panel, not again among the profile's fields.
+    expect(dash.text).toMatch(/class="stat-big">[\d.,]+ EUR/)
+    expect(dash.text).not.toContain('Balance</dt>')
     expect(dash.text).toContain('<svg class="chart"')
     expect(dash.text).toContain('Disconnect sms77')
     expect(dash.text).toContain('Send SMS')
@@ -91,7 +93,7 @@ describe('connecting sms77', () => {
     expect(dash.text).toContain('Connect sms77')
   })
 
-  it('escapes error_description from the provider', async () => {
+  it('shows none of the provider’s error_description, escaped or not, and says what happened', async () => {
     const { agent } = await signUp(t.app)
     const url = await beginSms77(agent, ['balance'])
     const state = url.searchParams.get('state')!
@@ -102,7 +104,8 @@ describe('connecting sms77', () => {
       .expect(303)
     const dash = await agent.get('/dashboard').expect(200)
     expect(dash.text).not.toContain('<script>alert(1)</script>')
-    expect(dash.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(dash.text).not.toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(dash.text).toContain('Access denied: Deny was pressed at sms77, so nothing was connected.')
   })
 })
 

@@ -60,7 +60,7 @@ describe('refresh', () => {
     const before = refreshes()
     const dash = await agent.get('/dashboard').expect(200)
     expect(refreshes()).toBe(before + 1)
-    expect(dash.text).toMatch(/Balance<\/dt><dd>[\d.,]+ EUR/)
+    expect(dash.text).toMatch(/class="stat-big">[\d.,]+ EUR/)
     expect(dash.text).not.toContain('did not accept')
     expect((await t.services.store.get(ref))!.grant.secrets.accessToken).not.toBe(old)
   })

@@ -112,6 +112,11 @@ describe('the support console', () => {
       expect(page.text).toContain('627.36 EUR')
       expect(page.text).toContain('could not describe the account right now')
       expect(page.text).toContain('<span class="badge bad">error</span>')
+      // Refresh says the read failed, not "read again" (issue 16).
+      expect(page.text).toMatch(
+        /role="alert">The balance of [^<]+ \(sms77\) could not be read: sms77 could not/,
+      )
+      expect(page.text).not.toContain('read again')
     } finally {
       t.sandbox.control.setFaults({ apiFails: false })
     }

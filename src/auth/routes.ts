@@ -61,7 +61,8 @@ export function authRoutes(deps: {
   r.get('/', (req, res) => res.redirect(303, currentUser(req) ? '/dashboard' : '/login'))
   r.get('/signup', (_req, res) => render(res, 'signup', 200, {}))
   r.post('/signup', (_req, res, next) => (deps.signupOpen ? next() : render(res, 'signup', 403, {})))
-  r.get('/login', (_req, res) => render(res, 'login', 200, {}))
+  // After Log out the session is gone, so the page says it from the address (issue 16).
+  r.get('/login', (req, res) => render(res, 'login', 200, { signedOut: req.query.signed_out === '1' }))
 
   r.post('/signup', async (req, res) => {
     const form = checkForm(SignupForm, req.body)
@@ -123,7 +124,7 @@ export function authRoutes(deps: {
   r.post('/logout', async (req, res) => {
     await destroySession(req)
     res.clearCookie('sb.sid', { path: '/' })
-    res.redirect(303, '/login')
+    res.redirect(303, '/login?signed_out=1')
   })
   return r
 }

@@ -17,6 +17,7 @@ import {
   type ConnectionRecord,
   type ConnectionRef,
   type ConnectionStatus,
+  type ConnectionSummary,
 } from './record.js'
 import { fieldsOf, REMOVE, REPLACE, UPDATE_IF_GENERATION } from './store-scripts.js'
 
@@ -26,14 +27,8 @@ export {
   type ConnectionRecord,
   type ConnectionRef,
   type ConnectionStatus,
+  type ConnectionSummary,
 } from './record.js'
-
-/** What the support console lists of a connection, read without decrypting anything. */
-export interface ConnectionSummary {
-  status: ConnectionStatus
-  accountLabel: string
-  createdAt: number
-}
 
 /** A connection's member in the tenant's connection set (and the support indexes). */
 export function memberOf(ref: ConnectionRef): string {
@@ -71,12 +66,13 @@ export class ConnectionStore {
   async summaries(refs: ConnectionRef[]): Promise<(ConnectionSummary | null)[]> {
     if (refs.length === 0) return []
     const p = this.redis.pipeline()
-    for (const ref of refs) p.hmget(connectionKey(ref), 'status', 'accountLabel', 'createdAt')
+    for (const ref of refs) p.hmget(connectionKey(ref), 'status', 'accountLabel', 'createdAt', 'name')
     const results = (await p.exec()) ?? []
     return refs.map((_, i) => {
-      const [status, accountLabel, createdAt] = (results[i]?.[1] as (string | null)[] | undefined) ?? []
+      const [status, label, createdAt, name] = (results[i]?.[1] as (string | null)[] | undefined) ?? []
       if (!status) return null
-      return { status: statusOf(status), accountLabel: accountLabel ?? '', createdAt: Number(createdAt) }
+      const summary = { status: statusOf(status), accountLabel: label ?? '', createdAt: Number(createdAt) }
+      return name ? { ...summary, name } : summary
     })
   }
 
@@ -130,6 +126,11 @@ export class ConnectionStore {
   markNeedsReconnect(ref: ConnectionRef, generation: string, reason: string): Promise<boolean> {
     const fields = { status: 'needs_reconnect', statusReason: reason, updatedAt: String(Date.now()) }
     return this.updateIf(ref, generation, fields)
+  }
+
+  /** Names the connection ('' clears the name) if it is still the one read (same generation). */
+  rename(ref: ConnectionRef, generation: string, name: string): Promise<boolean> {
+    return this.updateIf(ref, generation, { name, updatedAt: String(Date.now()) })
   }
 
   /** Records that the grant was found alive at the provider (keep-alive without a refresh). */

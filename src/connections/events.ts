@@ -6,7 +6,15 @@ import type { ConnectionRef, ConnectionStatus } from './connection-store.js'
  * being called from each place that changes a connection.
  */
 export type ConnectionChange =
-  | { kind: 'connected'; ref: ConnectionRef; from: ConnectionStatus | null; accountLabel: string }
+  | {
+      kind: 'connected'
+      ref: ConnectionRef
+      from: ConnectionStatus | null
+      accountLabel: string
+      /** The owner's name, kept from before a reconnect to the same account. */
+      name?: string
+    }
+  | { kind: 'renamed'; ref: ConnectionRef; accountLabel: string; name: string }
   | { kind: 'refreshed'; ref: ConnectionRef }
   | { kind: 'checked'; ref: ConnectionRef }
   | { kind: 'needs_reconnect'; ref: ConnectionRef; from: ConnectionStatus; reason: string }

@@ -90,12 +90,22 @@ export class ConnectionLifecycle {
     const old = await this.deps.store.replace(ref, grant, client)
     if (old && old.grant.secrets.refreshToken !== grant.secrets.refreshToken)
       this.revokeLater(ref, old.client, old.grant)
+    const name = old && old.grant.accountId === grant.accountId ? old.name : undefined
     await this.events.changed({
       kind: 'connected',
       ref,
       from: old?.status ?? null,
       accountLabel: grant.accountLabel,
+      ...(name ? { name } : {}),
     })
+  }
+
+  /** The owner names a connection ('' clears the name); false when there is none to name. */
+  async rename(ref: ConnectionRef, name: string): Promise<boolean> {
+    const record = await this.deps.store.get(ref)
+    if (!record || !(await this.deps.store.rename(ref, record.generation, name))) return false
+    await this.events.changed({ kind: 'renamed', ref, accountLabel: record.grant.accountLabel, name })
+    return true
   }
 
   /**

@@ -29,6 +29,16 @@ export interface ConnectionRecord {
   checkedAt: number
   /** Why the connection needs a reconnect, in words a user may read. */
   statusReason?: string
+  /** The owner's own name for it (≤ 60 characters), shown instead of the account's id. */
+  name?: string
+}
+
+/** What the support console lists of a connection, read without decrypting anything. */
+export interface ConnectionSummary {
+  status: ConnectionStatus
+  accountLabel: string
+  createdAt: number
+  name?: string
 }
 
 /** A stored connection hash as a record; null when there is none, `decrypt_failed` when unreadable. */
@@ -44,6 +54,7 @@ export function decodeRecord(
     ref,
     status: statusOf(h.status ?? ''),
     statusReason: h.statusReason || undefined,
+    name: h.name || undefined,
     createdAt: epochMs(h.createdAt),
     updatedAt: epochMs(h.updatedAt),
     // Records from before fencing have no generation: '' still fences (any write replaces it).

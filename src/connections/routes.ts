@@ -10,6 +10,12 @@ import type { CredentialSource } from './credentials.js'
 import type { ConnectionLifecycle } from './lifecycle.js'
 import type { PendingFlowStore } from './pending-flows.js'
 
+declare module 'express-session' {
+  interface SessionData {
+    askedScopes?: { provider: string; scopes: string[] }
+  }
+}
+
 export interface ConnectRoutesDeps {
   baseUrl: string
   providers: ProviderRegistry
@@ -75,6 +81,16 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
     res.redirect(303, begun.redirectUrl)
   })
 
+  // After a Deny, the next dashboard's connect form is ticked as it was (connect-form.ejs).
+  r.get('/dashboard', (req, res, next) => {
+    const asked = req.session.askedScopes
+    if (asked) {
+      res.locals.askedScopes = asked
+      delete req.session.askedScopes
+    }
+    next()
+  })
+
   for (const provider of deps.providers.all()) {
     r.get(provider.callbackPath, requireSignedIn, (req, res) =>
       finishConnect(deps, provider, req, res, callbackUrl(provider)),
@@ -111,7 +127,9 @@ async function finishConnect(
   if (!flow || flow.provider !== provider.id || flow.userId !== user.id || flow.tenantId !== user.tenantId)
     throw stateMismatch()
   if (outcome.kind === 'denied') {
-    flash(req, 'error', `${provider.label}: ${outcome.message}`)
+    flash(req, 'error', outcome.message)
+    // The connect form comes back with what was ticked (issue 16), shown once.
+    req.session.askedScopes = { provider: provider.id, scopes: flow.scopes }
     return res.redirect(303, '/dashboard')
   }
   const client = flow.client ?? (await deps.credentials.current(user.tenantId, provider.id)).client

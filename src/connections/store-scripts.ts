@@ -10,7 +10,8 @@
 /**
  * Connect or reconnect: replaces whatever was there under a new generation, moves the
  * usage count from the old grant's client to the new one (records from before clients
- * were recorded are not counted), and returns the old record's
+ * were recorded are not counted), keeps the owner's name when the reconnect is to the same
+ * account, and returns the old record's
  * fields (so the replaced tokens can be revoked). ARGV: member, now, generation, client,
  * then field/value pairs.
  */
@@ -19,9 +20,14 @@ local old = redis.call('HGETALL', KEYS[1])
 local oldClient = redis.call('HGET', KEYS[1], 'client')
 if oldClient then redis.call('HINCRBY', KEYS[3], oldClient, -1) end
 local created = redis.call('HGET', KEYS[1], 'createdAt') or ARGV[2]
+local name = redis.call('HGET', KEYS[1], 'name')
+local account = redis.call('HGET', KEYS[1], 'accountId')
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'createdAt', created, 'generation', ARGV[3], 'client', ARGV[4])
 for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if name and name ~= '' and redis.call('HGET', KEYS[1], 'accountId') == account then
+  redis.call('HSET', KEYS[1], 'name', name)
+end
 redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[4], redis.call('HGET', KEYS[1], 'checkedAt') or ARGV[2], ARGV[1])

@@ -22,6 +22,7 @@ export type CardModel =
       reason: string
       grantedScopes: string[]
       accountLabel: string
+      name?: string
     }
   | {
       provider: Provider
@@ -31,6 +32,7 @@ export type CardModel =
       panels: PanelModel[]
       grantedScopes: string[]
       accountLabel: string
+      name?: string
     }
   | { provider: Provider; state: 'broken'; reason: string }
 
@@ -106,7 +108,12 @@ export class DashboardService {
     }
     const any = (card: CardModel): BuiltCard => ({ card, generation: ANY_GENERATION })
     if (!record) return any({ provider, state: 'disconnected', scopes: provider.scopes })
-    const base = { provider, grantedScopes: record.grant.scopes, accountLabel: record.grant.accountLabel }
+    const base = {
+      provider,
+      grantedScopes: record.grant.scopes,
+      accountLabel: record.grant.accountLabel,
+      name: record.name,
+    }
     if (record.status === 'needs_reconnect')
       return any({ ...base, state: 'needs_reconnect', reason: record.statusReason ?? '' })
     return this.connectedCard(user, provider, record)
@@ -146,6 +153,7 @@ export class DashboardService {
         reason: after?.statusReason ?? '',
         grantedScopes: record.grant.scopes,
         accountLabel: record.grant.accountLabel,
+        name: record.name,
       }
       return { card, generation: null }
     }
@@ -155,6 +163,7 @@ export class DashboardService {
       state: 'connected',
       grantedScopes: record.grant.scopes,
       accountLabel: record.grant.accountLabel,
+      name: record.name,
       profile: profile.value as AccountProfile | undefined,
       profileError: profile.error ? describe(profile.error) : undefined,
       panels: defs.map((d, i) => ({

@@ -8,6 +8,8 @@ import type { DashboardService } from './dashboard-service.js'
 import type { PanelCache } from './panel-cache.js'
 import { chartGeometry } from './chart.js'
 import { sendSmsRoute, takeSmsDraft } from './send-sms.js'
+import { scopeActionRoutes, takeToolOutcome } from './scope-actions.js'
+import { connectionNameRoute } from './connection-name.js'
 
 export function dashboardRoutes(deps: {
   dashboard: DashboardService
@@ -22,7 +24,8 @@ export function dashboardRoutes(deps: {
     const user = requireUser(req)
     const cards = await deps.dashboard.cards(user)
     const smsDraft = takeSmsDraft(req)
-    res.render('dashboard', { title: 'Dashboard', cards, formatValue, chartGeometry, smsDraft })
+    const toolOutcome = takeToolOutcome(req)
+    res.render('dashboard', { title: 'Dashboard', cards, formatValue, chartGeometry, smsDraft, toolOutcome })
   })
 
   r.post('/dashboard/refresh', async (req, res) => {
@@ -37,5 +40,7 @@ export function dashboardRoutes(deps: {
   })
 
   sendSmsRoute(r, deps)
+  scopeActionRoutes(r, deps)
+  connectionNameRoute(r, deps)
   return r
 }

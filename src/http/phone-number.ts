@@ -5,9 +5,12 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js'
  * one. Numbers are international: `+49 170 1234567`, `0049 170 1234567` and
  * `49 170 1234567` all mean the same; spaces, dots, dashes and brackets are ignored.
  */
-export function toE164(input: string): { ok: true; number: string } | { ok: false; message: string } {
+export function toE164(
+  input: string,
+  whenEmpty = 'Enter the recipient’s phone number.',
+): { ok: true; number: string } | { ok: false; message: string } {
   const compact = input.trim().replace(/[\s.\-()/]/g, '')
-  if (!compact) return { ok: false, message: 'Enter the recipient’s phone number.' }
+  if (!compact) return { ok: false, message: whenEmpty }
   if (!/^(\+|00)?\d+$/.test(compact))
     return { ok: false, message: 'A phone number has digits only, optionally starting with +.' }
   const international = '+' + compact.replace(/^(\+|00)/, '')

@@ -55,7 +55,8 @@ export interface AccountProfile {
 
 export type PanelView =
   | { kind: 'stats'; items: Array<{ label: string; value: string | Money }> }
-  | { kind: 'table'; columns: string[]; rows: string[][]; empty: string; note?: string }
+  /** Money in a table is a price or amount the view formats (up to four decimals). */
+  | { kind: 'table'; columns: string[]; rows: Array<Array<string | Money>>; empty: string; note?: string }
   | {
       kind: 'chart'
       title: string
@@ -64,6 +65,11 @@ export type PanelView =
     }
   | { kind: 'send_sms'; senderHint: string }
   | { kind: 'note'; text: string }
+  /** The forms of the grant's tools (ProviderTools); `recent` lists reports of the latest messages. */
+  | { kind: 'lookup'; kinds: LookupKind[] }
+  | { kind: 'status'; recent?: DeliveryStatus[]; recentNote?: string }
+  | { kind: 'voice'; senderHint: string }
+  | { kind: 'caller_id' }
 
 export interface PanelDef {
   id: string
@@ -146,4 +152,69 @@ export interface Provider {
   fetchBalance(ctx: CallContext): Promise<Money>
   panels(grant: Grant): PanelDef[]
   sendSms(ctx: CallContext, message: SmsMessage): Promise<SmsResult>
+  /** The tools this grant allows (absent: none). */
+  tools?(grant: Grant): ProviderTools
 }
+
+/**
+ * What a grant lets a person do beyond reading: number lookups, delivery reports, voice
+ * messages and caller-ID validation. A provider offers the tools its grant allows
+ * (`Provider.tools(grant)`); the dashboard never asks which protocol or scope is behind one.
+ */
+export const LOOKUP_KINDS = ['format', 'hlr', 'mnp', 'cnam'] as const
+export type LookupKind = (typeof LOOKUP_KINDS)[number]
+
+/** A looked-up number, each field only when the provider said (HLR: reachable; CNAM: callerName). */
+export interface LookupResult {
+  kind: LookupKind
+  /** E.164 as the provider wrote it back. */
+  number: string
+  valid: boolean
+  national?: string
+  country?: string
+  carrier?: string
+  networkType?: string
+  reachable?: boolean
+  ported?: boolean
+  roaming?: boolean
+  callerName?: string
+  price?: Money
+}
+
+/** One message's delivery report: the provider's word (DELIVERED, …), when, and to whom if known. */
+export interface DeliveryStatus {
+  messageId: string
+  status: string
+  at?: string
+  to?: string
+}
+
+export interface VoiceMessage {
+  to: string
+  text: string
+  from?: string
+}
+
+export interface VoiceResult {
+  messageId: string
+  price?: Money
+  balance?: Money
+}
+
+export interface CallerIdValidation {
+  number: string
+  /** The code the provider reads out or asks for on the call. */
+  code?: string
+  /** True when the provider started the validation call. */
+  started: boolean
+}
+
+/** Each present tool is allowed by the grant it was asked for. */
+export interface ProviderTools {
+  lookup?(ctx: CallContext, kind: LookupKind, number: string): Promise<LookupResult>
+  deliveryStatus?(ctx: CallContext, messageIds: string[]): Promise<DeliveryStatus[]>
+  sendVoice?(ctx: CallContext, message: VoiceMessage): Promise<VoiceResult>
+  validateCallerId?(ctx: CallContext, number: string): Promise<CallerIdValidation>
+}
+
+export type ToolName = keyof ProviderTools

@@ -117,7 +117,12 @@ export function supportRoutes(deps: SupportDeps): Router {
     } else {
       await deps.reader.read(user.tenantId, row)
       await audit(req, 'support.refresh', `refreshed ${row.email} ${row.provider}`, [form.member])
-      flash(req, 'info', `Balance of ${row.email} (${deps.providers.parse(row.provider).label}) read again.`)
+      const [after] = await deps.index.rows(user.tenantId, [form.member])
+      const whose = `${row.email} (${deps.providers.parse(row.provider).label})`
+      // Only a read that worked is "read again"; a failed one says so and what is still shown.
+      if (after?.entry.error)
+        flash(req, 'error', `The balance of ${whose} could not be read: ${after.entry.error}`)
+      else flash(req, 'info', `Balance of ${whose} read again.`)
     }
     res.redirect(303, listUrl(form))
   })

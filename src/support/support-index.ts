@@ -29,6 +29,8 @@ export interface SupportRow {
   email: string
   status: 'connected' | 'needs_reconnect' | 'error'
   accountLabel: string
+  /** The owner's name for the connection, when given. */
+  name?: string
   connectedAt: number
   entry: BalanceEntry
 }
@@ -177,6 +179,7 @@ export class SupportIndex {
                 ? 'error'
                 : 'connected',
           accountLabel: summary.accountLabel,
+          name: summary.name,
           connectedAt: summary.createdAt,
           entry: entries[i]!,
         },

@@ -10,9 +10,9 @@ export function formatMoney(m: Money): string {
   return `${AMOUNT.format(m.amount)} ${m.currency}`
 }
 
-/** A profile field or stats value: text as it is, an amount of money formatted. */
-export function formatValue(v: string | Money): string {
-  return typeof v === 'string' ? v : formatMoney(v)
+/** A profile field, stats value or table cell: text as it is, money formatted (as a price if asked). */
+export function formatValue(v: string | Money, as: 'money' | 'price' = 'money'): string {
+  return typeof v === 'string' ? v : as === 'price' ? formatPrice(v) : formatMoney(v)
 }
 
 // Providers price SMS per part in fractions of a cent (0.0333 EUR): prices keep them.

@@ -34,7 +34,7 @@ describe('Nexmo in a real browser', () => {
       await shows(page.getByRole('button', { name: 'Connect Nexmo' }))
 
       await page.getByRole('button', { name: 'Log out' }).click()
-      await page.waitForURL('**/login')
+      await page.waitForURL(/\/login\?signed_out=1$/)
       expect(problems.messages).toEqual([])
     })
   })

@@ -21,6 +21,17 @@ e2eSuite('phone-layout', (a, b) => {
   browser = b
 })
 
+/** The column name each cell of the table's first row shows before its value on a phone (data-label). */
+function cellLabels(page: Page, table: string): Promise<string[]> {
+  return page.evaluate(
+    (sel) =>
+      [...document.querySelectorAll(`${sel} tbody tr:first-child td`)].map(
+        (td) => getComputedStyle(td, '::before').content,
+      ),
+    table,
+  )
+}
+
 /** Every visible button, link and field of `main` lies within the screen's width. */
 async function everyActionOnScreen(page: Page, where: string): Promise<void> {
   const off = await page.evaluate(() => {
@@ -55,6 +66,14 @@ describe('phone layout at 390×844 (issue 16)', () => {
         await page.waitForURL('**/admin/users')
         await shows(page.getByRole('button', { name: `Remove ${other}` }))
         await everyActionOnScreen(page, 'users')
+        expect(await cellLabels(page, 'main table:not(.invitations)')).toEqual([
+          '"Email"',
+          '"Role"',
+          '"Added"',
+          'none',
+        ])
+        // The nav says which page this is.
+        expect(await page.locator('nav a[aria-current="page"]').allInnerTexts()).toEqual(['Users'])
         await expectAccessible(page, 'admin users (phone, stacked)')
         await screenshot(page, 'phone-layout-1-users')
 
@@ -69,6 +88,13 @@ describe('phone layout at 390×844 (issue 16)', () => {
 
         await page.goto('/admin/audit')
         await everyActionOnScreen(page, 'audit')
+        expect(await cellLabels(page, 'main table')).toEqual([
+          '"When (UTC)"',
+          '"Who"',
+          '"What"',
+          '"Details"',
+          '"Accounts"',
+        ])
         await screenshot(page, 'phone-layout-3-audit')
         expect(problems.messages).toEqual([])
       },

@@ -89,7 +89,8 @@ describe('sms77 in a real browser', () => {
 
       // Log out, then sign in again through the login form.
       await page.getByRole('button', { name: 'Log out' }).click()
-      await page.waitForURL('**/login')
+      await page.waitForURL(/\/login\?signed_out=1$/)
+      await shows(page.getByRole('status').filter({ hasText: 'You are signed out.' }))
       expect(await page.title()).toMatch(/Sign in · Switchboard/)
       await expectAccessible(page, 'login')
       await page.getByLabel('Email').fill(email)
@@ -98,7 +99,7 @@ describe('sms77 in a real browser', () => {
       await page.waitForURL('**/dashboard')
       await shows(page.getByText(email))
       await page.getByRole('button', { name: 'Log out' }).click()
-      await page.waitForURL('**/login')
+      await page.waitForURL(/\/login\?signed_out=1$/)
       expectNoBrowserProblems(problems)
     })
   })

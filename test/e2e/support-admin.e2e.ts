@@ -72,7 +72,7 @@ describe('support console and administration in a real browser', () => {
       await page.setViewportSize(DESKTOP)
 
       await page.getByRole('button', { name: 'Log out' }).click()
-      await page.waitForURL('**/login')
+      await page.waitForURL(/\/login\?signed_out=1$/)
 
       // Support: lands on the console and sees the admin's sms77 account with its balance.
       await logIn(page, supportEmail)

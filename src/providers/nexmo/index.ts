@@ -19,6 +19,9 @@ const CallbackQuery = z
   .object({ oauth_token: param.optional(), oauth_verifier: param.optional(), denied: param.optional() })
   .refine((q) => q.oauth_token || q.denied, { message: 'oauth_token is required', path: ['oauth_token'] })
 
+/** Nexmo names no account in its token answer: the id's end is enough to tell accounts apart. */
+const readableLabel = (accountId: string) => `Nexmo account ending ${accountId.slice(-4)}`
+
 /**
  * Nexmo / Vonage over OAuth 1.0a three-legged with HMAC-SHA1 (seeds/nexmo-oauth1a.txt).
  * Every call goes out through `http`, built once by the app.
@@ -51,7 +54,8 @@ export function nexmoProvider(urls: NexmoUrls, http: HttpClient): Provider {
         return {
           kind: 'denied',
           correlation: (q.denied ?? q.oauth_token)!,
-          message: 'Access denied: the Nexmo account owner did not allow access.',
+          message:
+            'Access denied: Deny was pressed at Nexmo, so nothing was connected. Connect again whenever you like.',
         }
       return {
         kind: 'authorized',
@@ -73,7 +77,7 @@ export function nexmoProvider(urls: NexmoUrls, http: HttpClient): Provider {
         obtainedAt: Date.now(),
         scopes: [],
         accountId,
-        accountLabel: `Nexmo account ${accountId}`,
+        accountLabel: readableLabel(accountId),
       }
     },
     async refresh() {
@@ -87,7 +91,7 @@ export function nexmoProvider(urls: NexmoUrls, http: HttpClient): Provider {
         label: ctx.grant.accountLabel,
         balance,
         fields: [
-          { label: 'Account', value: ctx.grant.accountId },
+          { label: 'Account', value: readableLabel(ctx.grant.accountId) },
           { label: 'Balance', value: balance },
         ],
       }

@@ -20,7 +20,17 @@ export type Sms77Failure =
   | { kind: 'unreadable'; what: Unreadable; detail?: unknown }
   /** `POST /sms` answered with a return code other than 100 (PROVIDERS.md §2 "Errors"). */
   | { kind: 'sms_refused'; code: string }
+  /** A tool's call (voice, lookup, status, caller ID) answered with a return code other than 100. */
+  | { kind: 'refused'; action: ToolAction; code: string }
   | { kind: 'no_refresh_token' }
+
+type ToolAction = 'voice' | 'lookup' | 'status' | 'validate'
+const ACTIONS: Record<ToolAction, string> = {
+  voice: 'did not place the voice call',
+  lookup: 'did not look up the number',
+  status: 'has no delivery report for this message id',
+  validate: 'did not start the caller ID validation',
+}
 
 type Unreadable = 'answer' | 'token' | 'account' | 'balance' | 'list' | 'send'
 
@@ -45,6 +55,7 @@ const SMS_CODES: Record<string, string> = {
   '403': 'The daily limit for this number is reached.',
   '500': 'The account does not have enough credit.',
   '600': 'The carrier could not deliver the message.',
+  '901': 'sms77 knows no message with this id.',
 }
 
 // The error codes of RFC 6749 §5.2. Only these are ever shown: `error` is the provider's
@@ -74,6 +85,13 @@ export function sms77Error(f: Sms77Failure): ProviderError {
         'provider_rejected',
         SMS_CODES[f.code] ??
           `sms77 did not send the message${/^\d{1,4}$/.test(f.code) ? ` (code ${f.code})` : ''}.`,
+      )
+    case 'refused':
+      return new ProviderError(
+        'sms77',
+        'provider_rejected',
+        SMS_CODES[f.code] ??
+          `sms77 ${ACTIONS[f.action]}${/^\d{1,4}$/.test(f.code) ? ` (code ${f.code})` : ''}.`,
       )
     case 'no_refresh_token':
       return new ProviderError(

@@ -14,6 +14,7 @@ import { sms77Panels, loadBalance } from './panels.js'
 import { fetchMe } from './profile.js'
 import { SMS77_SCOPES } from './scopes.js'
 import { sendSms } from './send-sms.js'
+import { sms77Tools } from './tools.js'
 import { pkcePair } from './pkce.js'
 import { revokeGrant } from './revoke.js'
 
@@ -82,13 +83,13 @@ export function sms77Provider(urls: Sms77Urls, http: HttpClient): Provider {
     parseCallback(query): CallbackOutcome {
       const q = parseInput(CallbackQuery, query, 'This sign-in answer from sms77 is malformed.')
       if (q.error) {
-        const denied = q.error === 'access_denied'
-        const detail = q.error_description ? `: ${q.error_description}` : ''
-        return {
-          kind: 'denied',
-          correlation: q.state,
-          message: denied ? `Access denied${detail}` : `sms77 reported an error (${q.error})${detail}`,
-        }
+        // error_description is free text written for developers (and could echo anything): not shown.
+        const code = /^[a-z_]{1,40}$/.test(q.error) ? ` (${q.error})` : ''
+        const message =
+          q.error === 'access_denied'
+            ? 'Access denied: Deny was pressed at sms77, so nothing was connected. Your choices are kept below; connect again whenever you like.'
+            : `sms77 could not give access${code}, so nothing was connected. Try connecting again.`
+        return { kind: 'denied', correlation: q.state, message }
       }
       return { kind: 'authorized', correlation: q.state, params: { code: q.code! } }
     },
@@ -111,7 +112,12 @@ export function sms77Provider(urls: Sms77Urls, http: HttpClient): Provider {
       return { ...toGrant(token, scopes, { accountId: grant.accountId, label: grant.accountLabel }) }
     },
     revoke: (credentials, grant) => revokeGrant(http, urls.oauthUrl, credentials, grant),
-    fetchProfile: (ctx) => fetchMe(http, urls.oauthUrl, ctx.grant.secrets.accessToken),
+    async fetchProfile(ctx) {
+      const me = await fetchMe(http, urls.oauthUrl, ctx.grant.secrets.accessToken)
+      // With the balance scope the Balance panel shows it: once on the card is enough (issue 16).
+      if (!ctx.grant.scopes.includes('balance')) return me
+      return { ...me, fields: me.fields.filter((f) => f.label !== 'Balance') }
+    },
     async fetchBalance(ctx) {
       // /me carries the balance for every grant; /balance needs the balance scope.
       const me = await fetchMe(http, urls.oauthUrl, ctx.grant.secrets.accessToken)
@@ -120,5 +126,6 @@ export function sms77Provider(urls: Sms77Urls, http: HttpClient): Provider {
     },
     panels: (grant) => sms77Panels(gw, grant.scopes),
     sendSms: (ctx, message) => sendSms(gw, ctx, message),
+    tools: (grant) => sms77Tools(gw, grant),
   }
 }

@@ -1,8 +1,9 @@
 import { parseBalance } from '../money.js'
-import type { CallContext, Money, PanelDef, PanelView } from '../types.js'
+import { LOOKUP_KINDS, type CallContext, type Money, type PanelDef, type PanelView } from '../types.js'
 import { sms77Error } from './errors.js'
 import { callGateway, gatewayJson, type Gateway } from './gateway.js'
 import { SMS77_SCOPES } from './scopes.js'
+import { statusPanel } from './tools.js'
 
 /** One read-only view per granted scope; each loads and fails on its own. */
 type PanelLoader = (gw: Gateway, ctx: CallContext) => Promise<PanelView>
@@ -36,6 +37,9 @@ function rows(value: unknown, key?: string): Record<string, unknown>[] {
 }
 
 const str = (v: unknown) => (v === null || v === undefined ? '' : String(v))
+// A price the provider wrote as text ("0.075") becomes money the view formats; else as it came.
+const price = (v: unknown) =>
+  v !== null && v !== '' && Number.isFinite(Number(v)) ? { amount: Number(v), currency: 'EUR' } : str(v)
 const num = (v: unknown) => (Number.isFinite(Number(v)) ? Number(v) : 0)
 
 const LOADERS: Record<string, PanelLoader> = {
@@ -70,12 +74,12 @@ const LOADERS: Record<string, PanelLoader> = {
         str(c.countryName),
         str(n.networkName),
         str(n.mcc),
-        num(n.price).toFixed(4),
+        { amount: num(n.price), currency: 'EUR' },
       ]),
     )
     return {
       kind: 'table',
-      columns: ['Country', 'Network', 'MCC', 'Price (EUR)'],
+      columns: ['Country', 'Network', 'MCC', 'Price per SMS'],
       rows: table.slice(0, 20),
       empty: 'No prices listed.',
     }
@@ -88,7 +92,7 @@ const LOADERS: Record<string, PanelLoader> = {
     })
     const table = rows(data)
       .slice(0, 10)
-      .map((r) => [str(r.timestamp).slice(0, 16), str(r.to), str(r.text).slice(0, 80), str(r.price)])
+      .map((r) => [str(r.timestamp).slice(0, 16), str(r.to), str(r.text).slice(0, 80), price(r.price)])
     return {
       kind: 'table',
       columns: ['Sent', 'To', 'Text', 'Price'],
@@ -146,14 +150,14 @@ const LOADERS: Record<string, PanelLoader> = {
   },
 }
 
-// Scopes whose endpoints have no harmless read: say what the grant allows instead of calling.
-const NOTES: Record<string, string> = {
-  sms: '',
-  status: 'Delivery reports can be fetched for messages sent through this connection.',
-  lookup:
-    'Number lookups (format, HLR, MNP, CNAM) are allowed; each lookup may be charged, so none runs on its own.',
-  voice: 'Voice messages can be sent through this connection.',
-  validate_for_voice: 'Caller IDs can be verified for voice messages through this connection.',
+// Scopes whose endpoints change something or cost money: a form, used only when asked.
+const TOOL_VIEWS: Record<string, PanelView> = {
+  lookup: { kind: 'lookup', kinds: [...LOOKUP_KINDS] },
+  voice: {
+    kind: 'voice',
+    senderHint: 'A number validated under Voice caller IDs, or empty for sms77’s own number',
+  },
+  validate_for_voice: { kind: 'caller_id' },
 }
 
 // Short panel titles; the scope's own meaning stays on the consent checkboxes.
@@ -183,11 +187,8 @@ export function sms77Panels(gw: Gateway, scopes: string[]): PanelDef[] {
         scope: 'sms',
         load: async () => ({ kind: 'send_sms', senderHint: 'Up to 11 letters or 16 digits' }),
       }
-    return {
-      id: s.name,
-      title,
-      scope: s.name,
-      load: async () => ({ kind: 'note', text: NOTES[s.name] ?? 'Granted.' }),
-    }
+    if (s.name === 'status') return { id: s.name, title, scope: s.name, load: (ctx) => statusPanel(gw, ctx) }
+    const view: PanelView = TOOL_VIEWS[s.name] ?? { kind: 'note', text: 'Granted.' }
+    return { id: s.name, title, scope: s.name, load: async () => view }
   })
 }
