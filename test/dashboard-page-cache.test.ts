@@ -170,6 +170,24 @@ describe('kept dashboard pages', () => {
   })
 })
 
+describe('what the session holds for the next page only', () => {
+  it('shows the ticks of a denied connect once, on the normal path, even with no message beside them', async () => {
+    const u = await signUp(t.app)
+    await warm(u.agent)
+    const page = await load(u.agent)
+    const cookie = (page.res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!
+    const sid = decodeURIComponent(cookie.slice('sb.sid='.length))
+      .replace(/^s:/, '')
+      .replace(/\.[^.]+$/, '')
+    const stored = JSON.parse((await t.redis.get(`sess:${sid}`))!) as Record<string, unknown>
+    stored.askedScopes = { provider: 'sms77', scopes: ['voice'] }
+    await t.redis.set(`sess:${sid}`, JSON.stringify(stored), 'KEEPTTL')
+    const ticked = (html: string) => /value="voice" checked/.test(html)
+    expect(ticked((await u.agent.get('/dashboard').expect(200)).text)).toBe(true)
+    expect(ticked((await load(u.agent)).html)).toBe(false)
+  })
+})
+
 describe('card HTML kept beside the panel cache', () => {
   it('lets another instance assemble the page from kept cards, decrypting nothing', async () => {
     const u = await connectedUser()

@@ -12,6 +12,15 @@ import type { PanelCache } from './panel-cache.js'
 import { renderCard, renderPage, type CardHtml, type PageLocals } from './page-render.js'
 import { versionsOf, type PageStateReader } from './page-state.js'
 
+/**
+ * What the session holds for the next page only (a message, a form as typed, a tool's
+ * answer, the ticks of a denied connect): such a page takes the normal chain, which shows
+ * and removes it, and is never kept. A new one-shot key belongs here too.
+ */
+const ONCE = ['flash', 'smsDraft', 'toolOutcome', 'askedScopes'] as const
+
+const pending = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null)
+
 /** The languages pages will be offered in; every kept page is keyed by one. */
 export const PAGE_LANGUAGES = ['en', 'de'] as const
 
@@ -59,7 +68,7 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
     const s = req.session
     // The page as linked (a query could only ever make another page to keep).
     if (req.originalUrl !== '/dashboard') return next()
-    if (!s?.userId || !s.tenantId || s.flash?.length || s.smsDraft) return next()
+    if (!s?.userId || !s.tenantId || ONCE.some((k) => pending(s[k]))) return next()
     const { tenantId, userId } = s
     const ids = providers().map((p) => p.id)
     const state = await deps.state.read(tenantId, userId, ids)
@@ -153,6 +162,9 @@ function pageLocals(req: Request, res: Response, user: User, csrfToken: string):
     formatValue,
     chartGeometry,
     smsDraft: undefined,
+    toolOutcome: undefined,
+    askedScopes: undefined,
+    currentPath: '/dashboard',
     user,
     flash: [],
     csrfToken,
