@@ -90,9 +90,10 @@ export class UserStore {
     return users.map(toUser)
   }
 
+  /** Read on every request: only the fields a User has (never the password hash). */
   async get(tenantId: string, userId: string): Promise<User | null> {
-    const h = await this.redis.hgetall(userKey(tenantId, userId))
-    return h.id ? toUser(fromHash(h)) : null
+    const v = await this.redis.hmget(userKey(tenantId, userId), ...USER_FIELDS)
+    return userFromFields(v)
   }
 
   /** The user and password hash for a login attempt, or nulls for an unknown email. */
@@ -183,6 +184,19 @@ export class UserStore {
       .exec()
     await this.redis.del(emailKey(user.email))
   }
+}
+
+/** The user hash's fields that make a User, in the order `userFromFields` reads them. */
+export const USER_FIELDS = ['id', 'tenantId', 'email', 'role', 'createdAt', 'language', 'timeZone'] as const
+
+/** A User from HMGET of USER_FIELDS, or null when the user is gone. */
+export function userFromFields(v: (string | null)[]): User | null {
+  const [id, tenantId, email, role, createdAt, language, timeZone] = v
+  if (!id) return null
+  const prefs = { ...(language ? { language } : {}), ...(timeZone ? { timeZone } : {}) }
+  return toUser(
+    fromHash({ id, tenantId: tenantId!, email: email!, role: role!, createdAt: createdAt!, ...prefs }),
+  )
 }
 
 function fromHash(h: Record<string, string>): StoredUser {

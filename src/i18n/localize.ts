@@ -79,15 +79,20 @@ export const localize: RequestHandler = (req, res, next) => {
 export function preferPerson(person: (req: Request) => Preferences | undefined): RequestHandler {
   return (req, res, next) => {
     const p = person(req)
-    if (p)
-      apply(
-        req,
-        res,
-        chooseLanguage({ chosen: p.language, acceptLanguage: req.get('accept-language') }),
-        p.timeZone,
-      )
+    if (p) applyPreferences(req, res, p)
     next()
   }
+}
+
+/** A signed-in person's language (theirs, else the header's) and time zone for this answer. */
+export function applyPreferences(req: Request, res: Parameters<RequestHandler>[1], p: Preferences): Locale {
+  apply(req, res, personLanguage(req, p.language), p.timeZone)
+  return localeOf(req)
+}
+
+/** The language a signed-in person's pages are in: the dashboard's page cache keys on it too. */
+export function personLanguage(req: Request, chosen: unknown): Language {
+  return chooseLanguage({ chosen, acceptLanguage: req.get('accept-language') })
 }
 
 /** The request's language, `t` and formatter; English when `localize` has not run. */
