@@ -1,6 +1,6 @@
 # Switchboard container image: `docker build -t switchboard .` (or `docker compose up --build`).
 # Two stages: TypeScript is compiled with the dev dependencies, and the image that runs
-# holds only the production dependencies, dist/, views/ and public/. No secret is baked
+# holds only the production dependencies, dist/, views/, locales/ and public/. No secret is baked
 # in: SESSION_SECRET, TOKEN_ENCRYPTION_KEY and provider credentials come from the
 # environment at run time (see docs/operations.md).
 
@@ -23,6 +23,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY views ./views
 COPY public ./public
+COPY locales ./locales
 COPY bin ./bin
 # Files stay owned by root (read-only for the app); the process runs unprivileged.
 USER node

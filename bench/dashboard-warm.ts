@@ -4,16 +4,18 @@ import type { BenchContext } from './lib/context.js'
 import { load, run, summarize, type LoadResult, type RawRun } from './lib/load.js'
 import { round, type BenchOutcome } from './lib/report.js'
 
-const CONNECTIONS = 10
+const CONNECTIONS = 8
 const WARMUP_SEC = 3
-const ROUNDS = 4
+const ROUNDS = 5
 const ROUND_SEC = 4
 
 /**
  * 1. A connected user's /dashboard with the panel cache warm, against the floor of the
- * stack (Express 5 + express-session on connect-redis + one EJS page of the same size).
- * Both are measured in alternating 4 s rounds (baseline first, then Switchboard first, ...)
- * so that noise from other work on the machine falls on both alike; the rounds are pooled.
+ * stack (Express 5 + express-session on connect-redis + one EJS page of the same size from
+ * a 30 s Redis cache), 8 keep-alive connections each. Both are measured in alternating 4 s
+ * rounds (baseline first, then Switchboard first, ...) so that noise from other work on the
+ * machine falls on both alike. The figure judged is the median of the rounds' ratios (one
+ * noisy round cannot carry it); the pooled ratio is printed beside it.
  */
 export async function dashboardWarm(ctx: BenchContext): Promise<BenchOutcome> {
   const user = await ctx.dashboardUser()
@@ -63,7 +65,10 @@ export async function dashboardWarm(ctx: BenchContext): Promise<BenchOutcome> {
     if (base.failures || app.failures)
       throw new Error(`failures: baseline ${base.failures}, app ${app.failures}`)
 
-    const ratio = app.rps / base.rps
+    const pooledRatio = app.rps / base.rps
+    const sorted = [...roundRatios].sort((a, b) => a - b)
+    const mid = sorted.length >> 1
+    const ratio = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
     // The same comparison by server CPU time per request: less sensitive to other load on the machine.
     const cpuRatio = (base.cpuUsPerRequest ?? 0) / (app.cpuUsPerRequest ?? 1)
     const line = (name: string, r: LoadResult) => ({ bench: name, rps: r.rps, p50: r.p50Ms, p99: r.p99Ms })
@@ -72,7 +77,10 @@ export async function dashboardWarm(ctx: BenchContext): Promise<BenchOutcome> {
         { ...line('1 dashboard warm: baseline', base), figure: `${baseBytes} B page` },
         {
           ...line('1 dashboard warm: switchboard', app),
-          figure: `${bytes} B page, ratio ${round(ratio, 2)} (CPU/req ${round(cpuRatio, 2)})`,
+          figure:
+            `${bytes} B page, ratio ${round(ratio, 2)} (median of ${ROUNDS} rounds: ` +
+            `${roundRatios.map((r) => round(r, 2)).join(' ')}; pooled ${round(pooledRatio, 2)}, ` +
+            `CPU/req ${round(cpuRatio, 2)})`,
           target: 'ratio >= 0.8',
           met: ratio >= 0.8,
         },
@@ -86,6 +94,7 @@ export async function dashboardWarm(ctx: BenchContext): Promise<BenchOutcome> {
         baseline: base,
         switchboard: app,
         ratio,
+        pooledRatio,
         cpuRatio,
         roundRatios: roundRatios.map((r) => round(r, 3)),
       },

@@ -72,10 +72,25 @@ function showSmsCount(textarea) {
   const text = textarea.value.trim()
   if (!text) return
   const s = smsSplit(text)
-  out.textContent = `${s.parts} ${s.parts === 1 ? 'part' : 'parts'}, ${s.encoding} (${s.length} ${s.encoding === 'GSM-7' ? 'characters' : 'units'})`
+  // The page's language gives the wording (data-sms-one / -other / -chars / -units, with
+  // {parts}, {encoding}, {length} and {unit} in it); English when it gives none.
+  const d = textarea.dataset
+  const template = s.parts === 1 ? d.smsOne : d.smsOther
+  const unit = s.encoding === 'GSM-7' ? (d.smsChars ?? 'characters') : (d.smsUnits ?? 'units')
+  const values = { parts: s.parts, encoding: s.encoding, length: s.length, unit }
+  out.textContent = template
+    ? template.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''))
+    : `${s.parts} ${s.parts === 1 ? 'part' : 'parts'}, ${s.encoding} (${s.length} ${unit})`
 }
 
 document.addEventListener('input', (event) => {
   if (event.target instanceof HTMLTextAreaElement && event.target.dataset.smsCount) showSmsCount(event.target)
 })
 for (const textarea of document.querySelectorAll('textarea[data-sms-count]')) showSmsCount(textarea)
+
+// /account: with no time zone chosen yet, offer the one the browser reports (the server
+// shows UTC until one is saved).
+for (const select of document.querySelectorAll('select[data-browser-zone]')) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone
+  if (zone && [...select.options].some((o) => o.value === zone)) select.value = zone
+}

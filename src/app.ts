@@ -1,14 +1,14 @@
 import express, { type Express } from 'express'
 import helmet from 'helmet'
-import { pinoHttp } from 'pino-http'
-import { randomUUID } from 'node:crypto'
 import type { Config } from './config.js'
 import { PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import { errorHandler, notFound } from './http/error-handler.js'
 import { csrfProtection } from './http/csrf.js'
+import { requestLog } from './http/request-log.js'
+import { resolveIncludesOnLoad } from './http/view-includes.js'
 import { rejectNonUtf8Query, verifyUtf8Body } from './http/utf8.js'
 import { exposeFlash, sessionMiddleware } from './auth/session.js'
-import { loadUser } from './auth/current-user.js'
+import { currentUser, loadUser } from './auth/current-user.js'
 import { authRoutes } from './auth/routes.js'
 import { passwordRoutes } from './auth/password-routes.js'
 import { inviteRoutes } from './auth/invite-routes.js'
@@ -17,6 +17,9 @@ import { PendingFlowStore } from './connections/pending-flows.js'
 import { connectRoutes } from './connections/routes.js'
 import { DashboardService } from './dashboard/dashboard-service.js'
 import { dashboardRoutes } from './dashboard/routes.js'
+import { PageCache } from './dashboard/page-cache.js'
+import { PageStateReader } from './dashboard/page-state.js'
+import { warmDashboard } from './dashboard/warm-route.js'
 import { healthRoutes } from './ops/health.js'
 import { supportRoutes } from './support/routes.js'
 import { adminRoutes } from './admin/routes.js'
@@ -24,6 +27,7 @@ import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
 import { apiRoutes } from './api/routes.js'
 import { apiDeps } from './api-deps.js'
+import { languageRoutes, localize, preferPerson } from './i18n/localize.js'
 
 export { buildServices, type AppDeps, type Services } from './services.js'
 
@@ -59,63 +63,19 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.set('trust proxy', config.trustProxy ? parseTrustProxy(config.trustProxy) : false)
   app.set('views', VIEWS_DIR)
   app.set('view engine', 'ejs')
+  resolveIncludesOnLoad(VIEWS_DIR)
   app.locals.signupClosed = !config.signupOpen
   if (deps.metrics) app.use(deps.metrics.httpMetrics)
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id']
-        const id = typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID()
-        res.setHeader('x-request-id', id)
-        return id
-      },
-      customProps: (req) => ({
-        userId: (req as express.Request).session?.userId,
-        tenantId: (req as express.Request).session?.tenantId,
-      }),
-      // Path only: callback queries carry codes, states and verifiers, headers carry cookies.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-    }),
-  )
+  app.use(requestLog(logger))
   app.use(
     helmet({
       contentSecurityPolicy: contentSecurityPolicy(config),
       strictTransportSecurity: config.secureCookies,
     }),
   )
-  app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }))
-  // Browsers ask for /favicon.ico on pages that name no icon (the sandbox's consent pages).
-  app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
-  app.use(healthRoutes(redis))
-  if (deps.metrics) app.use(deps.metrics.metricsRoute(config.metricsToken))
-  // Before the sandbox's own routes: the outbox is the app's, shown in the sandbox's room.
-  if (services.people.outbox) app.use(outboxRoutes(services.people.outbox))
-  if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
-  // The tenant API before sessions and CSRF: keys, not cookies.
-  app.use('/api', apiRoutes(apiDeps(deps, services)))
 
-  app.use(rejectNonUtf8Query)
-  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))
-  app.use(sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies }))
-  app.use(loadUser(services.users))
+  const session = sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies })
   const csrf = csrfProtection()
-  app.use(csrf.protect)
-  app.use(csrf.exposeToken, exposeFlash, services.notifier.exposeNotices())
-  // The nav marks the page it is on (aria-current="page"), from the path alone.
-  app.use((req, res, next) => {
-    res.locals.currentPath = req.path
-    next()
-  })
-
   const cache = services.cache
   const dashboard = new DashboardService({
     providers: services.providers,
@@ -125,6 +85,48 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     balances: services.balances,
     panelDeadlineMs: deps.panelDeadlineMs,
   })
+  // The most visited page, on a chain of its own: after metrics, logging and headers, only
+  // what it uses (no body parser, no routers it is not in); anything it does not answer
+  // itself goes on down the full chain below.
+  const pages = new PageCache()
+  app.set('dashboard pages', pages) // for tests that look inside
+  const warm = warmDashboard({
+    state: new PageStateReader(redis),
+    pages,
+    cache,
+    dashboard,
+    providers: services.providers,
+    csrfToken: csrf.token,
+    exposeToken: csrf.exposeToken,
+    secret: config.sessionSecret,
+  })
+  app.get('/dashboard', rejectNonUtf8Query, localize, session, warm)
+
+  app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }))
+  // Browsers ask for /favicon.ico on pages that name no icon (the sandbox's consent pages).
+  app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
+  app.use(healthRoutes(redis))
+  // Before everything that renders a page, the outbox and error pages included.
+  app.use(localize, languageRoutes({ secure: config.secureCookies }))
+  if (deps.metrics) app.use(deps.metrics.metricsRoute(config.metricsToken))
+  // Before the sandbox's own routes: the outbox is the app's, shown in the sandbox's room.
+  if (services.people.outbox) app.use(outboxRoutes(services.people.outbox))
+  if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
+  // The tenant API before sessions and CSRF: keys, not cookies.
+  app.use('/api', apiRoutes(apiDeps(deps, services)))
+
+  app.use(rejectNonUtf8Query)
+  app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))
+  app.use(session)
+  app.use(loadUser(services.users), preferPerson(currentUser))
+  app.use(csrf.protect)
+  app.use(csrf.exposeToken, exposeFlash, services.notifier.exposeNotices())
+  // The nav marks the page it is on (aria-current="page"), from the path alone.
+  app.use((req, res, next) => {
+    res.locals.currentPath = req.path
+    next()
+  })
+
   app.use(
     authRoutes({
       accounts: services.accounts,

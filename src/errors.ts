@@ -37,17 +37,20 @@ export class AppError extends Error {
   readonly status: number
   readonly code: ErrorCode
   readonly expose: boolean
+  /** The message is already in the reader's language (else pages say what the code means). */
+  readonly localized: boolean
 
   constructor(
     code: ErrorCode,
     message: string,
-    opts: { status?: number; cause?: unknown; expose?: boolean } = {},
+    opts: { status?: number; cause?: unknown; expose?: boolean; localized?: boolean } = {},
   ) {
     super(message)
     this.name = new.target.name
     this.code = code
     this.status = opts.status ?? 500
     this.expose = opts.expose ?? this.status < 500
+    this.localized = opts.localized ?? false
     if (opts.cause !== undefined)
       Object.defineProperty(this, 'cause', { value: opts.cause, enumerable: false })
   }

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createApp, buildServices } from './app.js'
-import { createLogger } from './http/logger.js'
+import { createLogger, flushLogs } from './http/logger.js'
 import { connectRedis, createRedis } from './redis/client.js'
 import { createSandbox, type Sandbox } from './sandbox/index.js'
 import { createMetrics } from './ops/metrics.js'
@@ -50,9 +50,11 @@ async function main(): Promise<void> {
   const deps = { config, redis, logger, sandbox: sandboxFor(config), metrics }
   const services = buildServices(deps)
   const server = http.createServer(createApp(deps, services))
-  server.listen(config.port, config.host, () =>
-    logger.info({ url: config.baseUrl }, `Switchboard listening on ${config.baseUrl}`),
-  )
+  server.listen(config.port, config.host, () => {
+    logger.info({ url: config.baseUrl }, `Switchboard listening on ${config.baseUrl}`)
+    // Start-up lines at once (an operator watching the start), not a second later with the batch.
+    void flushLogs(logger)
+  })
   services.jobs.start()
   const { supportIndex: index, users, store: connections } = services
   backfillWordIndexOnce({ redis, index, users, connections })
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
     // Locks of work still running stay (they expire by themselves); the rest are released.
     if (drained) await services.lock.releaseAll()
     await redis.quit().catch(() => redis.disconnect())
+    await flushLogs(logger)
     clearTimeout(force)
     process.exit(0)
   }

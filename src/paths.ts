@@ -17,3 +17,5 @@ function findProjectRoot(start: string): string {
 export const PROJECT_ROOT = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)))
 export const VIEWS_DIR = path.join(PROJECT_ROOT, 'views')
 export const PUBLIC_DIR = path.join(PROJECT_ROOT, 'public')
+/** The translation catalogues: locales/<language>/<namespace>.json (issue 18). */
+export const LOCALES_DIR = path.join(PROJECT_ROOT, 'locales')

@@ -76,7 +76,7 @@ describe('Dockerfile', () => {
     expect(runCmds).not.toContain('npm run build')
     const copies = args(run, 'COPY')
     expect(copies).toContainEqual(expect.stringMatching(/^--from=build\s+\/app\/dist\s+\.\/dist$/))
-    // Nothing but package*.json, dist/, views/ and public/ enters the run stage.
+    // Nothing but package*.json, dist/, views/, locales/ and public/ enters the run stage.
     for (const c of copies) {
       const sources = c
         .split(/\s+/)
@@ -84,7 +84,7 @@ describe('Dockerfile', () => {
         .slice(0, -1)
       for (const s of sources)
         expect(s).toMatch(
-          /^(package\.json|package-lock\.json|package\*\.json|views\/?|public\/?|bin\/?|\/app\/dist\/?)$/,
+          /^(package\.json|package-lock\.json|package\*\.json|views\/?|locales\/?|public\/?|bin\/?|\/app\/dist\/?)$/,
         )
     }
     const users = args(run, 'USER')
@@ -273,7 +273,7 @@ function exited(
   })
 }
 
-describe('run stage replay (package*.json + dist/ + views/ + public/, npm ci --omit=dev)', () => {
+describe('run stage replay (package*.json + dist/ + views/ + locales/ + public/, npm ci --omit=dev)', () => {
   let dir: string | undefined
   let child: ChildProcess | undefined
   const prefix = `sbtest:docker-replay:${randomBytes(4).toString('hex')}:`
@@ -297,7 +297,7 @@ describe('run stage replay (package*.json + dist/ + views/ + public/, npm ci --o
   it('installs, serves /healthz, /readyz and a page in production mode, and exits 0 on SIGTERM', async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'sb-replay-'))
     for (const f of ['package.json', 'package-lock.json']) cpSync(path.join(ROOT, f), path.join(dir, f))
-    for (const d of ['views', 'public', 'dist', 'bin'])
+    for (const d of ['views', 'locales', 'public', 'dist', 'bin'])
       cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true })
 
     const t0 = Date.now()

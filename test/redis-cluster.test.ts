@@ -6,6 +6,8 @@ import { loadConfig } from '../src/config.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
 import { ConnectionStore } from '../src/connections/connection-store.js'
+import { PageStateReader } from '../src/dashboard/page-state.js'
+import { PanelCache } from '../src/dashboard/panel-cache.js'
 import { reencryptAll } from '../src/ops/reencrypt.js'
 import { connectRedis, createRedis } from '../src/redis/client.js'
 import { scanKeys } from '../src/redis/scan.js'
@@ -175,6 +177,22 @@ describe('on a Redis Cluster', () => {
     const locks: string[] = []
     for await (const key of scanKeys(t.redis, '*refresh-lock')) locks.push(key)
     expect(locks).toEqual([])
+  })
+
+  it('reads the warm dashboard’s state in one script and keeps card HTML by compare-and-set in the cluster', async () => {
+    // This app runs without panel cache (every page built); these are the warm path's own calls.
+    const state = await new PageStateReader(t.redis).read(tenantId, ref.userId, ['sms77', 'nexmo'])
+    expect(state.user?.email).toBe(adminEmail)
+    expect(state.cards.map((c) => c.fingerprint === 'none')).toEqual([false, true])
+    const cache = new PanelCache(t.redis, 30)
+    const generation = (await cache.put(tenantId, ref.userId, 'sms77', { balance: 1 }, ''))!
+    expect(generation).toMatch(/^[0-9a-f]{16}$/)
+    const card = { generation, fingerprint: state.cards[0]!.fingerprint, html: '<section>kept</section>' }
+    expect(await cache.keepCard(tenantId, ref.userId, 'sms77', 'en', card)).toBe(true)
+    expect(await cache.keptCards(tenantId, ref.userId, ['sms77', 'nexmo'], 'en')).toEqual([card, undefined])
+    const after = await new PageStateReader(t.redis).read(tenantId, ref.userId, ['sms77', 'nexmo'])
+    expect(after.cards[0]!.generation).toBe(generation)
+    await cache.clear(tenantId, ref.userId, ['sms77'])
   })
 
   it('seeds demo accounts and serves the support console, its search and its export', async () => {

@@ -66,6 +66,8 @@ const PUBLIC_GETS = new Set([
   '/readyz',
   '/metrics',
   '/favicon.ico',
+  // The footer's language switcher (issue 18): a cookie and a redirect, for people not signed in.
+  '/language/:lang',
   ...GETTING_IN,
 ])
 const PUBLIC_POSTS = new Set(['/signup', '/login', '/logout', ...GETTING_IN])

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { API_SCOPES, type ApiKeyStore } from '../api/api-key-store.js'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
+import { tOf } from '../i18n/localize.js'
 import { NotFoundError } from '../errors.js'
 import { checkForm, parseInput } from '../http/validate.js'
 import type { RecordAdminAction } from './audit-trail.js'
@@ -12,8 +13,8 @@ const scopeList = z
   .optional()
   .transform((v) => (v === undefined ? [] : Array.isArray(v) ? [...new Set(v)] : [v]))
 const CreateKeyForm = z.object({
-  name: z.string().trim().min(1, 'Name the key (e.g. the system that will use it).').max(80),
-  scopes: scopeList.refine((s) => s.length > 0, 'Tick at least one scope.'),
+  name: z.string().trim().min(1, 'admin:apiKeys.nameMissing').max(80),
+  scopes: scopeList.refine((s) => s.length > 0, 'admin:apiKeys.scopesMissing'),
 })
 const KeyParam = z.object({ id: z.string().regex(/^[a-f0-9]{16}$/, 'unknown key') })
 
@@ -31,7 +32,7 @@ export function apiKeysRoutes({ apiKeys, record }: ApiKeysRoutesDeps): Router {
   const r = Router()
   const render = async (req: Request, res: Response, status = 200, extra: object = {}) => {
     res.status(status).render('admin-api-keys', {
-      title: 'API keys',
+      title: tOf(req)('admin:apiKeys.title'),
       keys: await apiKeys.list(requireUser(req).tenantId),
       scopes: API_SCOPES,
       created: null,
@@ -44,7 +45,7 @@ export function apiKeysRoutes({ apiKeys, record }: ApiKeysRoutesDeps): Router {
   r.get('/admin/api-keys', (req, res) => render(req, res))
 
   r.post('/admin/api-keys', async (req, res) => {
-    const form = checkForm(CreateKeyForm, req.body)
+    const form = checkForm(CreateKeyForm, req.body, tOf(req))
     if (!form.ok) {
       const values = {
         name: String(req.body?.name ?? ''),
@@ -64,7 +65,7 @@ export function apiKeysRoutes({ apiKeys, record }: ApiKeysRoutesDeps): Router {
     const name = await apiKeys.revoke(requireUser(req).tenantId, id)
     if (name === null) throw new NotFoundError('No such API key.')
     await record(req, 'admin.api_key_revoked', `revoked API key “${name}”`)
-    flash(req, 'info', `API key “${name}” was revoked; calls with it now get 401.`)
+    flash(req, 'info', tOf(req)('admin:apiKeys.revoked', { name }))
     res.redirect(303, '/admin/api-keys')
   })
   return r

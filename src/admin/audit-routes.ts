@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { parseInput } from '../http/validate.js'
 import type { AuditLog } from '../support/audit-log.js'
+import { tOf } from '../i18n/localize.js'
 
 const AuditQuery = z.object({
   before: z
@@ -20,7 +21,11 @@ export function auditRoutes(audit: AuditLog): Router {
     const { tenantId } = requireUser(req)
     const { before } = parseInput(AuditQuery, req.query)
     const page = await audit.page(tenantId, PAGE_SIZE, before)
-    res.render('admin-audit', { title: 'Audit log', entries: page.entries, next: page.next })
+    res.render('admin-audit', {
+      title: tOf(req)('admin:audit.title'),
+      entries: page.entries,
+      next: page.next,
+    })
   })
   return r
 }

@@ -2,6 +2,7 @@ import { Router } from 'express'
 import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
+import { tOf } from '../i18n/localize.js'
 import { checkForm } from '../http/validate.js'
 import type { WebhookDeliveries } from '../notifications/webhook-deliveries.js'
 import type { WebhookStore } from '../notifications/webhook-store.js'
@@ -21,8 +22,8 @@ export interface ClientUse {
 }
 
 const CredentialsForm = z.object({
-  id: z.string().trim().min(1, 'Enter the client id / consumer key.').max(256),
-  secret: z.string().trim().min(1, 'Enter the secret.').max(512),
+  id: z.string().trim().min(1, 'admin:credentials.idMissing').max(256),
+  secret: z.string().trim().min(1, 'admin:credentials.secretMissing').max(512),
 })
 
 export interface CredentialsRoutesDeps {
@@ -83,7 +84,7 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
       ),
     )
     res.render('admin-credentials', {
-      title: 'Provider credentials',
+      title: tOf(req)('admin:credentials.title'),
       status,
       uses,
       webhookUrl: await deps.webhooks.url(tenantId),
@@ -99,9 +100,17 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
   r.post('/admin/credentials/:provider', async (req, res) => {
     const { tenantId } = requireUser(req)
     const provider = providers.parse(String(req.params.provider))
-    const form = checkForm(CredentialsForm, req.body)
+    const t = tOf(req)
+    const form = checkForm(CredentialsForm, req.body, t)
     if (!form.ok) {
-      flash(req, 'error', `${provider.label}: ${Object.values(form.errors).join(' ')}`)
+      flash(
+        req,
+        'error',
+        t('admin:credentials.formError', {
+          provider: provider.label,
+          errors: Object.values(form.errors).join(' '),
+        }),
+      )
       return res.redirect(303, '/admin/credentials')
     }
     await credentials.set(tenantId, provider.id, { id: form.data.id, secret: form.data.secret })
@@ -110,11 +119,7 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
       'admin.credentials_changed',
       `set own ${provider.label} credentials (id ${form.data.id})`,
     )
-    flash(
-      req,
-      'info',
-      `${provider.label} now uses your organisation’s own credentials for new connections; existing ones keep working with the client that issued them. The secret is stored encrypted and will not be shown again.`,
-    )
+    flash(req, 'info', t('admin:credentials.saved', { provider: provider.label }))
     res.redirect(303, '/admin/credentials')
   })
 
@@ -127,11 +132,7 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
       'admin.credentials_changed',
       `removed own ${provider.label} credentials; operator defaults apply`,
     )
-    flash(
-      req,
-      'info',
-      `${provider.label} uses the operator’s default credentials again for new connections; existing ones keep working until their owners reconnect.`,
-    )
+    flash(req, 'info', tOf(req)('admin:credentials.cleared', { provider: provider.label }))
     res.redirect(303, '/admin/credentials')
   })
   return r

@@ -2,7 +2,7 @@ import type { Invitation, InvitationStore } from '../auth/invitation-store.js'
 import type { Role, User, UserStore } from '../auth/user-store.js'
 import { AppError, NotFoundError } from '../errors.js'
 import type { Mailer } from '../mail/mailer.js'
-import { inviteMail } from '../mail/messages.js'
+import { inviteMail, mailLanguage } from '../mail/messages.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
 
 /** What became of an invitation's link: mailed, or to be passed on by the admin. */
@@ -58,7 +58,9 @@ export class InvitationAdmin {
   private async deliver(admin: User, invitation: Invitation, token: string): Promise<Sent> {
     const link = `${this.deps.baseUrl}/invite/${token}`
     const org = (await this.deps.tenants.get(admin.tenantId))?.name ?? admin.tenantId
-    const mail = inviteMail(invitation.email, link, org, invitation.role, admin.email)
+    // The invitee has no language yet: the inviting admin's choice stands in.
+    const lang = mailLanguage(admin.language)
+    const mail = inviteMail(invitation.email, link, org, invitation.role, admin.email, lang)
     try {
       if (await this.deps.mailer.send(mail)) return { invitation }
       return { invitation, link }

@@ -2,6 +2,7 @@ import { Router, type Request } from 'express'
 import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
+import { localeOf, tOf } from '../i18n/localize.js'
 import { ROLES } from '../auth/user-store.js'
 import { AppError } from '../errors.js'
 import { checkForm, parseInput } from '../http/validate.js'
@@ -9,8 +10,8 @@ import type { RecordAdminAction } from './audit-trail.js'
 import type { InvitationAdmin, Sent } from './invitation-admin.js'
 
 const InviteForm = z.object({
-  email: z.email({ message: 'Enter a valid email address.' }).max(254),
-  role: z.enum(ROLES, { message: 'Pick a role.' }),
+  email: z.email({ message: 'auth:validation.email' }).max(254),
+  role: z.enum(ROLES, { message: 'admin:users.pickRole' }),
 })
 const InviteParam = z.object({ id: z.string().regex(/^[a-f0-9]{16}$/, 'unknown invitation') })
 
@@ -20,38 +21,55 @@ export interface InvitationsRoutesDeps {
 }
 
 /** Says where the link went: mailed, or shown here for the admin to pass on. */
-function tell(req: Request, { invitation, link, mailFailed }: Sent, verb: string): void {
-  if (!link) return flash(req, 'info', `Invitation ${verb} to ${invitation.email} (${invitation.role}).`)
-  const why = mailFailed ? 'The mail could not be sent' : 'This Switchboard sends no mail'
-  flash(req, 'info', `${why}: pass this link to ${invitation.email} yourself (7 days, once): ${link}`)
+function tell(req: Request, { invitation, link, mailFailed }: Sent, again: boolean): void {
+  const t = tOf(req)
+  const { email } = invitation
+  if (!link)
+    return flash(
+      req,
+      'info',
+      t(again ? 'admin:invite.sentAgain' : 'admin:invite.sent', {
+        email,
+        role: t(`layout.role.${invitation.role}`),
+      }),
+    )
+  flash(req, 'info', t(mailFailed ? 'admin:invite.mailFailed' : 'admin:invite.noMail', { email, link }))
 }
+
+/** The admin, speaking the request's language: the invitation mail is written in it. */
+const inviter = (req: Request) => ({ ...requireUser(req), language: localeOf(req).lang })
 
 /** `/admin/users/invite` and the pending invitations' Resend and Cancel. */
 export function invitationsRoutes({ invitations, record }: InvitationsRoutesDeps): Router {
   const r = Router()
 
   r.post('/admin/users/invite', async (req, res) => {
-    const form = checkForm(InviteForm, req.body)
+    const t = tOf(req)
+    const form = checkForm(InviteForm, req.body, t)
     if (!form.ok) {
-      flash(req, 'error', `Not sent: ${Object.values(form.errors).join(' ')}`)
+      flash(req, 'error', t('admin:notSent', { errors: Object.values(form.errors).join(' ') }))
       return res.redirect(303, '/admin/users')
     }
     try {
-      const sent = await invitations.invite(requireUser(req), form.data.email, form.data.role)
+      const sent = await invitations.invite(inviter(req), form.data.email, form.data.role)
       await record(req, 'admin.user_invited', `invited ${sent.invitation.email} as ${sent.invitation.role}`)
-      tell(req, sent, 'sent')
+      tell(req, sent, false)
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'conflict')) throw err
-      flash(req, 'error', `Not sent: ${err.message}`)
+      flash(
+        req,
+        'error',
+        t('admin:notSent', { errors: t('admin:invite.exists', { email: form.data.email }) }),
+      )
     }
     res.redirect(303, '/admin/users')
   })
 
   r.post('/admin/users/invites/:id/resend', async (req, res) => {
     const { id } = parseInput(InviteParam, req.params)
-    const sent = await invitations.resend(requireUser(req), id)
+    const sent = await invitations.resend(inviter(req), id)
     await record(req, 'admin.user_invited', `sent the invitation of ${sent.invitation.email} again`)
-    tell(req, sent, 'sent again')
+    tell(req, sent, true)
     res.redirect(303, '/admin/users')
   })
 
@@ -59,7 +77,7 @@ export function invitationsRoutes({ invitations, record }: InvitationsRoutesDeps
     const { id } = parseInput(InviteParam, req.params)
     const cancelled = await invitations.cancel(requireUser(req), id)
     await record(req, 'admin.invitation_cancelled', `cancelled the invitation of ${cancelled.email}`)
-    flash(req, 'info', `The invitation of ${cancelled.email} is cancelled; its link no longer works.`)
+    flash(req, 'info', tOf(req)('admin:invite.cancelled', { email: cancelled.email }))
     res.redirect(303, '/admin/users')
   })
   return r

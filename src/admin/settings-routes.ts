@@ -2,12 +2,16 @@ import { Router } from 'express'
 import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
+import { localeOf } from '../i18n/localize.js'
 import { checkForm } from '../http/validate.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
 import type { RecordAdminAction } from './audit-trail.js'
 
 const SettingsForm = z.object({
-  lowBalanceThreshold: z.coerce.number({ message: 'Enter a number.' }).min(0).max(1_000_000),
+  lowBalanceThreshold: z.coerce
+    .number({ message: 'admin:settings.thresholdNumber' })
+    .min(0, 'admin:settings.thresholdMin')
+    .max(1_000_000, 'admin:settings.thresholdMax'),
 })
 
 export interface SettingsRoutesDeps {
@@ -21,15 +25,17 @@ export function settingsRoutes({ tenants, record }: SettingsRoutesDeps): Router 
 
   r.post('/admin/settings', async (req, res) => {
     const { tenantId } = requireUser(req)
-    const form = checkForm(SettingsForm, req.body)
+    const { t, fmt } = localeOf(req)
+    const form = checkForm(SettingsForm, req.body, t)
     if (!form.ok) {
-      flash(req, 'error', `Not saved: ${Object.values(form.errors).join(' ')}`)
+      flash(req, 'error', t('admin:notSaved', { errors: Object.values(form.errors).join(' ') }))
       return res.redirect(303, '/admin/credentials')
     }
     const { lowBalanceThreshold } = form.data
     await tenants.setLowBalanceThreshold(tenantId, lowBalanceThreshold)
     await record(req, 'admin.settings_changed', `low-balance threshold set to ${lowBalanceThreshold}`)
-    flash(req, 'info', `Balances below ${lowBalanceThreshold} are now highlighted for support.`)
+    const threshold = fmt.lang === 'en' ? String(lowBalanceThreshold) : fmt.number(lowBalanceThreshold)
+    flash(req, 'info', t('admin:settings.saved', { threshold }))
     res.redirect(303, '/admin/credentials')
   })
   return r

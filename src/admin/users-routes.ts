@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
+import { tOf } from '../i18n/localize.js'
 import { ROLES } from '../auth/user-store.js'
 import { AppError } from '../errors.js'
 import { checkForm, parseInput } from '../http/validate.js'
@@ -11,9 +12,9 @@ import type { InvitationAdmin } from './invitation-admin.js'
 import type { UserAdmin } from './user-admin.js'
 
 const AddUserForm = z.object({
-  email: z.email({ message: 'Enter a valid email address.' }).max(254),
-  password: z.string().min(10, 'Use at least 10 characters.').max(200),
-  role: z.enum(ROLES, { message: 'Pick a role.' }),
+  email: z.email({ message: 'auth:validation.email' }).max(254),
+  password: z.string().min(10, 'admin:users.passwordShort').max(200),
+  role: z.enum(ROLES, { message: 'admin:users.pickRole' }),
 })
 const RoleForm = z.object({ role: z.enum(ROLES) })
 const UserParam = z.object({ id: z.string().regex(/^[a-f0-9]{24}$/, 'unknown user') })
@@ -47,7 +48,7 @@ export function usersRoutes({ userAdmin, invitations, tenants, record }: UsersRo
       limit: PAGE_SIZE,
     })
     res.status(status).render('admin-users', {
-      title: 'Users',
+      title: tOf(req)('admin:users.title'),
       tenant: await tenants.get(tenantId),
       users,
       total,
@@ -65,17 +66,22 @@ export function usersRoutes({ userAdmin, invitations, tenants, record }: UsersRo
   r.get('/admin/users', (req, res) => renderUsers(req, res))
 
   r.post('/admin/users', async (req, res) => {
-    const form = checkForm(AddUserForm, req.body)
+    const t = tOf(req)
+    const form = checkForm(AddUserForm, req.body, t)
     const values = { email: req.body?.email, role: req.body?.role }
     if (!form.ok) return renderUsers(req, res, 400, { errors: form.errors, values })
     try {
       const user = await userAdmin.add(requireUser(req), form.data)
       await record(req, 'admin.user_added', `added ${user.email} as ${user.role}`)
-      flash(req, 'info', `${user.email} was added as ${user.role}.`)
+      flash(
+        req,
+        'info',
+        t('admin:users.added_flash', { email: user.email, role: t(`layout.role.${user.role}`) }),
+      )
       res.redirect(303, '/admin/users')
     } catch (err) {
       if (err instanceof AppError && err.code === 'conflict')
-        return renderUsers(req, res, 409, { errors: { email: err.message }, values })
+        return renderUsers(req, res, 409, { errors: { email: t('admin:users.exists') }, values })
       throw err
     }
   })
@@ -85,7 +91,11 @@ export function usersRoutes({ userAdmin, invitations, tenants, record }: UsersRo
     const { role } = parseInput(RoleForm, req.body)
     const user = await userAdmin.setRole(requireUser(req), id, role)
     await record(req, 'admin.role_changed', `${user.email} is now ${role}`)
-    flash(req, 'info', `${user.email} is now ${role}.`)
+    flash(
+      req,
+      'info',
+      tOf(req)('admin:users.roleChanged', { email: user.email, role: tOf(req)(`layout.role.${role}`) }),
+    )
     res.redirect(303, '/admin/users')
   })
 
@@ -93,7 +103,7 @@ export function usersRoutes({ userAdmin, invitations, tenants, record }: UsersRo
     const { id } = parseInput(UserParam, req.params)
     const user = await userAdmin.unlock(requireUser(req), id)
     await record(req, 'admin.user_unlocked', `cleared the sign-in locks of ${user.email}`)
-    flash(req, 'info', `${user.email} can sign in again from anywhere.`)
+    flash(req, 'info', tOf(req)('admin:users.unlocked', { email: user.email }))
     res.redirect(303, '/admin/users')
   })
 
@@ -101,7 +111,7 @@ export function usersRoutes({ userAdmin, invitations, tenants, record }: UsersRo
     const { id } = parseInput(UserParam, req.params)
     const user = await userAdmin.remove(requireUser(req), id)
     await record(req, 'admin.user_removed', `removed ${user.email} with their connections and sessions`)
-    flash(req, 'info', `${user.email} was removed, with their connections and sessions.`)
+    flash(req, 'info', tOf(req)('admin:users.removed', { email: user.email }))
     res.redirect(303, '/admin/users')
   })
   return r

@@ -1,7 +1,9 @@
 import { Router } from 'express'
+import type { TFunction } from 'i18next'
 import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
+import { tOf } from '../i18n/localize.js'
 import { AppError, NotFoundError } from '../errors.js'
 import { checkForm } from '../http/validate.js'
 import { checkWebhookUrl } from '../notifications/ssrf-guard.js'
@@ -10,8 +12,8 @@ import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { RecordAdminAction } from './audit-trail.js'
 
 const WebhookForm = z.object({
-  url: z.string().trim().min(1, 'Enter the URL.').max(2048, 'Keep the URL under 2048 characters.'),
-  secret: z.string().min(16, 'Use a signing secret of at least 16 characters.').max(256),
+  url: z.string().trim().min(1, 'admin:webhook.urlMissing').max(2048, 'admin:webhook.urlLong'),
+  secret: z.string().min(16, 'admin:webhook.secretShort').max(256),
 })
 type WebhookInput = z.infer<typeof WebhookForm>
 const DeliveryId = z.uuid()
@@ -23,9 +25,16 @@ export interface WebhooksRoutesDeps {
 }
 
 /** The form's fields, then the address's syntax; either failure is one message for the flash. */
-function parseWebhookForm(body: unknown): { ok: true; data: WebhookInput } | { ok: false; message: string } {
-  const form = checkForm(WebhookForm, body)
-  if (!form.ok) return { ok: false, message: `Webhook not saved: ${Object.values(form.errors).join(' ')}` }
+function parseWebhookForm(
+  body: unknown,
+  t: TFunction,
+): { ok: true; data: WebhookInput } | { ok: false; message: string } {
+  const form = checkForm(WebhookForm, body, t)
+  if (!form.ok)
+    return {
+      ok: false,
+      message: t('admin:webhook.notSaved', { errors: Object.values(form.errors).join(' ') }),
+    }
   try {
     checkWebhookUrl(form.data.url)
   } catch (err) {
@@ -51,14 +60,14 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
 
   r.post('/admin/webhook', async (req, res) => {
     const { tenantId } = requireUser(req)
-    const form = parseWebhookForm(req.body)
+    const form = parseWebhookForm(req.body, tOf(req))
     if (!form.ok) {
       flash(req, 'error', form.message)
       return res.redirect(303, '/admin/credentials')
     }
     await webhooks.set(tenantId, form.data.url, form.data.secret)
     await record(req, 'admin.webhook_changed', `set webhook URL ${form.data.url}`)
-    flash(req, 'info', 'Webhook saved. Its signing secret is stored encrypted and will not be shown again.')
+    flash(req, 'info', tOf(req)('admin:webhook.saved'))
     res.redirect(303, '/admin/credentials')
   })
 
@@ -66,7 +75,7 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
     const { tenantId } = requireUser(req)
     await sendTestEvent(deps, tenantId)
     await record(req, 'admin.webhook_test_sent', 'sent a test event to the webhook')
-    flash(req, 'info', 'A test event is on its way; its outcome appears under Recent deliveries.')
+    flash(req, 'info', tOf(req)('admin:webhook.testSent'))
     res.redirect(303, '/admin/credentials')
   })
 
@@ -76,7 +85,7 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
     const letter = id.success ? await deps.webhookQueue.retry(tenantId, id.data) : undefined
     if (!letter) throw new NotFoundError()
     await record(req, 'admin.webhook_retried', `re-queued the ${letter.event} delivery ${letter.id}`)
-    flash(req, 'info', 'The delivery is queued again; its outcome appears under Recent deliveries.')
+    flash(req, 'info', tOf(req)('admin:webhook.requeued'))
     res.redirect(303, '/admin/credentials')
   })
 
@@ -84,7 +93,7 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
     const { tenantId } = requireUser(req)
     await webhooks.clear(tenantId)
     await record(req, 'admin.webhook_removed', 'removed the webhook')
-    flash(req, 'info', 'Webhook removed.')
+    flash(req, 'info', tOf(req)('admin:webhook.removed'))
     res.redirect(303, '/admin/credentials')
   })
   return r

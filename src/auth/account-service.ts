@@ -32,6 +32,15 @@ export class AccountService {
     return this.users.create({ ...input, passwordHash: await hashPassword(input.password) })
   }
 
+  /**
+   * A language picked in the footer before signing in becomes the person's choice, unless
+   * they already made one on /account (issue 18).
+   */
+  async adoptLanguage(user: User, language: string | undefined): Promise<void> {
+    if (!language || user.language) return
+    await this.users.setPreferences(user.tenantId, user.id, { language, timeZone: user.timeZone ?? '' })
+  }
+
   /** The user when email and password match, else null (same cost either way). */
   async checkCredentials(email: string, password: string): Promise<User | null> {
     const found = await this.users.findForLogin(email)

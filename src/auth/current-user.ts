@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express'
+import type { Request, RequestHandler, Response } from 'express'
 import { AppError, ForbiddenError } from '../errors.js'
 import { regenerate } from './session.js'
 import type { Role, User, UserStore } from './user-store.js'
@@ -13,7 +13,8 @@ type WithUser = Request & { [USER]?: User }
 export function loadUser(users: UserStore): RequestHandler {
   return async (req, res, next) => {
     const { userId, tenantId } = req.session
-    if (!userId || !tenantId) return next()
+    // Already read in this request (the warm dashboard reads it with the page's state).
+    if (!userId || !tenantId || currentUser(req)) return next()
     const user = await users.get(tenantId, userId)
     if (!user) {
       // The old session is deleted; the request goes on with a fresh anonymous one.
@@ -24,6 +25,12 @@ export function loadUser(users: UserStore): RequestHandler {
     res.locals.user = user
     next()
   }
+}
+
+/** For a handler that read the user itself, in the same request, from Redis. */
+export function setCurrentUser(req: Request, res: Response, user: User): void {
+  ;(req as WithUser)[USER] = user
+  res.locals.user = user
 }
 
 export function currentUser(req: Request): User | undefined {

@@ -1,7 +1,8 @@
-import { Router, type Response } from 'express'
+import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import { AppError } from '../errors.js'
 import { checkForm } from '../http/validate.js'
+import { tOf } from '../i18n/localize.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
 import type { InvitationStore } from './invitation-store.js'
 import { newPassword } from './password-routes.js'
@@ -22,12 +23,19 @@ export interface InviteRoutesDeps {
 /** `/invite/:token`: an invited person chooses a password and joins with the role given. */
 export function inviteRoutes(deps: InviteRoutesDeps): Router {
   const r = Router()
-  const page = async (res: Response, status: number, tenantId: string | undefined, extra: object) => {
+  const page = async (
+    req: Request,
+    res: Response,
+    status: number,
+    tenantId: string | undefined,
+    extra: object,
+  ) => {
     const tenant = tenantId ? await deps.tenants.get(tenantId) : null
+    const t = tOf(req)
     res.status(status).render('set-password', {
-      title: 'Join your team',
-      heading: tenant ? `Join ${tenant.name}` : 'Join your team',
-      expiredHint: 'Ask the administrator who invited you to send the invitation again.',
+      title: t('auth:invite.title'),
+      heading: tenant ? t('auth:invite.heading', { org: tenant.name }) : t('auth:invite.title'),
+      expiredHint: t('auth:invite.expiredHint'),
       errors: {},
       ...extra,
     })
@@ -35,23 +43,28 @@ export function inviteRoutes(deps: InviteRoutesDeps): Router {
 
   r.get('/invite/:token', async (req, res) => {
     const invitation = await deps.invitations.peek(String(req.params.token))
-    if (!invitation) return page(res, 404, undefined, { expired: true })
-    const intro = `Choose a password for ${invitation.email}; you join as ${invitation.role}.`
-    await page(res, 200, invitation.tenantId, { intro })
+    if (!invitation) return page(req, res, 404, undefined, { expired: true })
+    const t = tOf(req)
+    const intro = t('auth:invite.intro', {
+      email: invitation.email,
+      role: t(`layout.role.${invitation.role}`),
+    })
+    await page(req, res, 200, invitation.tenantId, { intro })
   })
 
   r.post('/invite/:token', async (req, res) => {
-    const form = checkForm(AcceptForm, req.body)
-    if (!form.ok) return page(res, 400, undefined, { errors: form.errors })
+    const form = checkForm(AcceptForm, req.body, tOf(req))
+    if (!form.ok) return page(req, res, 400, undefined, { errors: form.errors })
     // Hashed before the link is used up, so a slow hash never spends it for nothing.
     const passwordHash = await hashPassword(form.data.password)
     const invitation = await deps.invitations.take(String(req.params.token))
-    if (!invitation) return page(res, 404, undefined, { expired: true })
+    if (!invitation) return page(req, res, 404, undefined, { expired: true })
     const { tenantId, email, role } = invitation
     const user = await deps.users.create({ tenantId, email, passwordHash, role }).catch((err: unknown) => {
       if (err instanceof AppError && err.code === 'conflict')
-        throw new AppError('conflict', 'This address already has an account: sign in instead.', {
+        throw new AppError('conflict', tOf(req)('auth:invite.taken'), {
           status: 409,
+          localized: true,
         })
       throw err
     })

@@ -1,7 +1,11 @@
 import { Router, type Response } from 'express'
+import type { TFunction } from 'i18next'
 import { z } from 'zod'
 import type { TenantStore } from '../tenants/tenant-store.js'
 import { checkForm } from '../http/validate.js'
+import { LANGUAGES, translator } from '../i18n/catalogue.js'
+import { localeOf, tOf } from '../i18n/localize.js'
+import { isTimeZone, TIME_ZONES } from '../i18n/format.js'
 import { requireSignedIn, requireUser } from './current-user.js'
 import type { PasswordService } from './password-service.js'
 import type { ResetTokens } from './reset-tokens.js'
@@ -10,17 +14,25 @@ import type { UserStore } from './user-store.js'
 
 export const newPassword = z
   .string()
-  .min(10, 'Use at least 10 characters.')
-  .max(200, 'Keep the password under 200 characters.')
+  .min(10, 'auth:validation.passwordShort')
+  .max(200, 'auth:validation.passwordTooLong')
 const ForgotForm = z.object({
-  email: z.string().trim().min(1, 'Enter your email.').max(254, 'That email is too long.'),
+  email: z.string().trim().min(1, 'auth:validation.emailMissing').max(254, 'auth:validation.emailLong'),
 })
 const ResetForm = z.object({ password: newPassword })
 const ChangeForm = z.object({
-  currentPassword: z.string().min(1, 'Enter your current password.').max(200),
+  currentPassword: z.string().min(1, 'auth:validation.currentMissing').max(200),
   newPassword,
 })
-const LanguageForm = z.object({ language: z.enum(['en'], { message: 'Pick a language.' }) })
+// An empty language means "as my browser asks"; an empty time zone means UTC.
+const LanguageForm = z.object({
+  language: z.enum(['', ...LANGUAGES], { message: 'auth:validation.language' }),
+  timeZone: z
+    .string()
+    .optional()
+    .default('')
+    .refine((v) => v === '' || isTimeZone(v), 'auth:validation.timeZone'),
+})
 
 export interface PasswordRoutesDeps {
   passwords: PasswordService
@@ -34,7 +46,7 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
   const r = Router()
   const forgotPage = (res: Response, status: number, extra: object = {}) =>
     res.status(status).render('forgot', {
-      title: 'Reset your password',
+      title: (res.locals.t as TFunction)('auth:forgot.title'),
       errors: {},
       values: {},
       noMail: !deps.passwords.canMail,
@@ -42,21 +54,22 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     })
   const resetPage = (res: Response, status: number, extra: object = {}) =>
     res.status(status).render('set-password', {
-      title: 'Set a new password',
-      heading: 'Set a new password',
+      title: (res.locals.t as TFunction)('auth:reset.title'),
+      heading: (res.locals.t as TFunction)('auth:reset.title'),
       errors: {},
       ...extra,
     })
 
   r.get('/forgot', (_req, res) => forgotPage(res, 200))
   r.post('/forgot', async (req, res) => {
-    const form = checkForm(ForgotForm, req.body)
+    const { t, lang } = localeOf(req)
+    const form = checkForm(ForgotForm, req.body, t)
     const values = { email: typeof req.body?.email === 'string' ? req.body.email : '' }
     if (!form.ok) return forgotPage(res, 400, { errors: form.errors, values })
-    const asked = await deps.passwords.requestReset(req.ip ?? 'unknown', form.data.email)
+    const asked = await deps.passwords.requestReset(req.ip ?? 'unknown', form.data.email, lang)
     if (asked.outcome === 'limited') {
       res.setHeader('Retry-After', String(asked.wait))
-      const form = `Too many reset requests from your network. Try again in ${Math.ceil(asked.wait / 60)} min.`
+      const form = t('auth:forgot.tooMany', { count: Math.ceil(asked.wait / 60) })
       return forgotPage(res, 429, { errors: { form }, values })
     }
     forgotPage(res, 200, { sent: asked.outcome === 'sent', noMail: asked.outcome === 'no_mail', values })
@@ -67,7 +80,7 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     resetPage(res, owner ? 200 : 404, { expired: !owner })
   })
   r.post('/reset/:token', async (req, res) => {
-    const form = checkForm(ResetForm, req.body)
+    const form = checkForm(ResetForm, req.body, tOf(req))
     if (!form.ok) return resetPage(res, 400, { errors: form.errors })
     const owner = await deps.resets.take(String(req.params.token))
     const user = owner && (await deps.users.get(owner.tenantId, owner.userId))
@@ -75,7 +88,7 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     await deps.passwords.reset(user, form.data.password)
     // This browser's session may have been one of those just ended: start a clean one.
     await regenerate(req)
-    flash(req, 'info', 'Your password is set. Sign in with it.')
+    flash(req, 'info', tOf(req)('auth:reset.done'))
     res.redirect(303, '/login')
   })
 
@@ -87,9 +100,9 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
   ) => {
     const user = requireUser(req)
     res.status(status).render('account', {
-      title: 'Your account',
+      title: tOf(req)('auth:account.title'),
       tenant: await deps.tenants.get(user.tenantId),
-      languages: [{ code: 'en', label: 'English' }],
+      timeZones: TIME_ZONES,
       errors: {},
       ...extra,
     })
@@ -98,17 +111,22 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
   r.post('/account', requireSignedIn, async (req, res) => {
     const user = requireUser(req)
     if (req.body?.language !== undefined && req.body?.newPassword === undefined) {
-      const form = checkForm(LanguageForm, req.body)
+      const form = checkForm(LanguageForm, req.body, tOf(req))
       if (!form.ok) return accountPage(req, res, 400, { errors: form.errors })
-      flash(req, 'info', 'Language saved.')
+      await deps.users.setPreferences(user.tenantId, user.id, form.data)
+      // Said in the language just chosen, which the next page is in.
+      const lang = form.data.language || localeOf(req).lang
+      flash(req, 'info', translator(lang)('auth:account.saved'))
       return res.redirect(303, '/account')
     }
-    const form = checkForm(ChangeForm, req.body)
+    const form = checkForm(ChangeForm, req.body, tOf(req))
     if (!form.ok) return accountPage(req, res, 400, { errors: form.errors })
     const { currentPassword, newPassword: next } = form.data
     if (!(await deps.passwords.change(user, req.sessionID, currentPassword, next)))
-      return accountPage(req, res, 400, { errors: { currentPassword: 'That is not your current password.' } })
-    flash(req, 'info', 'Password changed. Your other sessions have ended; this one stays signed in.')
+      return accountPage(req, res, 400, {
+        errors: { currentPassword: tOf(req)('auth:validation.currentWrong') },
+      })
+    flash(req, 'info', tOf(req)('auth:account.changed'))
     res.redirect(303, '/account')
   })
   return r

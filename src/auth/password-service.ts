@@ -1,5 +1,6 @@
 import type { Mailer, MailMessage } from '../mail/mailer.js'
-import { resetMail } from '../mail/messages.js'
+import { mailLanguage, resetMail } from '../mail/messages.js'
+import type { Language } from '../i18n/catalogue.js'
 import type { LoginLimiter } from './login-limiter.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 import type { ResetTokens } from './reset-tokens.js'
@@ -31,12 +32,12 @@ export class PasswordService {
    * The same outcome whether or not the email has an account: the lookup and the mail
    * happen after the answer, so neither the page nor its timing tells them apart.
    */
-  async requestReset(ip: string, rawEmail: string): Promise<ResetRequest> {
+  async requestReset(ip: string, rawEmail: string, lang?: Language): Promise<ResetRequest> {
     if (!this.deps.mailer.canSend) return { outcome: 'no_mail' }
     const email = normaliseEmail(rawEmail)
     const { wait, mail } = await this.deps.limiter.consumeForgot(ip, email)
     if (wait > 0) return { outcome: 'limited', wait }
-    if (mail) void this.mailResetLink(email).catch(this.deps.onMailFailed)
+    if (mail) void this.mailResetLink(email, lang).catch(this.deps.onMailFailed)
     return { outcome: 'sent' }
   }
 
@@ -61,10 +62,11 @@ export class PasswordService {
     return true
   }
 
-  private async mailResetLink(email: string): Promise<void> {
+  private async mailResetLink(email: string, lang?: Language): Promise<void> {
     const found = await this.deps.users.findForLogin(email)
     if (!found) return
     const token = await this.deps.resets.issue({ tenantId: found.user.tenantId, userId: found.user.id })
-    await this.deps.mailer.send(resetMail(found.user.email, `${this.deps.baseUrl}/reset/${token}`))
+    const link = `${this.deps.baseUrl}/reset/${token}`
+    await this.deps.mailer.send(resetMail(found.user.email, link, mailLanguage(found.user.language, lang)))
   }
 }

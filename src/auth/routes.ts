@@ -1,7 +1,9 @@
 import { Router, type Request, type Response } from 'express'
+import type { TFunction } from 'i18next'
 import { z } from 'zod'
 import { AppError } from '../errors.js'
 import { checkForm } from '../http/validate.js'
+import { localeOf, switcherChoice, tOf } from '../i18n/localize.js'
 import type { AccountService } from './account-service.js'
 import { currentUser } from './current-user.js'
 import type { LoginLimiter } from './login-limiter.js'
@@ -11,32 +13,31 @@ import type { SessionIndex } from './session-index.js'
 import { destroySession, regenerate, saveSession } from './session.js'
 import type { User } from './user-store.js'
 
-const email = z.email({ message: 'Enter a valid email address.' }).max(254, 'That email is too long.')
+const email = z.email({ message: 'auth:validation.email' }).max(254, 'auth:validation.emailLong')
 
 const SignupForm = z.object({
-  organization: z
-    .string()
-    .trim()
-    .min(2, 'Enter your organisation’s name (2 characters or more).')
-    .max(100, 'Keep the name under 100 characters.'),
+  organization: z.string().trim().min(2, 'auth:signup.orgShort').max(100, 'auth:signup.orgLong'),
   email,
-  password: z
-    .string()
-    .min(10, 'Use at least 10 characters.')
-    .max(200, 'Keep the password under 200 characters.'),
+  password: z.string().min(10, 'auth:validation.passwordShort').max(200, 'auth:validation.passwordTooLong'),
 })
 
 const LoginForm = z.object({
-  email: z.string().trim().max(254, 'That email is too long.').min(1, 'Enter your email.'),
-  password: z.string().min(1, 'Enter your password.').max(200, 'That password is too long.'),
+  email: z.string().trim().max(254, 'auth:validation.emailLong').min(1, 'auth:validation.emailMissing'),
+  password: z.string().min(1, 'auth:validation.passwordMissing').max(200, 'auth:validation.passwordLong'),
 })
 
-async function signIn(req: Request, res: Response, user: User, sessions?: SessionIndex): Promise<void> {
+async function signIn(
+  req: Request,
+  res: Response,
+  user: User,
+  deps: { sessions?: SessionIndex; accounts: AccountService },
+): Promise<void> {
+  await deps.accounts.adoptLanguage(user, switcherChoice(req))
   await regenerate(req)
   req.session.userId = user.id
   req.session.tenantId = user.tenantId
   await saveSession(req)
-  await sessions?.add(user.tenantId, user.id, req.sessionID)
+  await deps.sessions?.add(user.tenantId, user.id, req.sessionID)
   res.redirect(303, user.role === 'support' ? '/support' : '/dashboard')
 }
 
@@ -52,7 +53,7 @@ export function authRoutes(deps: {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
     res.status(status).render(view, {
-      title: view === 'signup' ? 'Create your organisation' : 'Sign in',
+      title: (res.locals.t as TFunction)(`auth:${view}.title`),
       errors: {},
       values: {},
       ...extra,
@@ -65,32 +66,34 @@ export function authRoutes(deps: {
   r.get('/login', (req, res) => render(res, 'login', 200, { signedOut: req.query.signed_out === '1' }))
 
   r.post('/signup', async (req, res) => {
-    const form = checkForm(SignupForm, req.body)
+    const t = tOf(req)
+    const form = checkForm(SignupForm, req.body, t)
     const values = { organization: req.body?.organization, email: req.body?.email }
     if (!form.ok) return render(res, 'signup', 400, { errors: form.errors, values })
     const wait = await deps.limiter.consumeSignup(req.ip ?? 'unknown')
     if (wait > 0)
       return render(res, 'signup', 429, {
-        errors: { form: `Too many sign-ups from your network. Try again in ${wait} s.` },
+        errors: { form: t('auth:signup.tooMany', { count: wait }) },
         values,
       })
     try {
       const { user } = await deps.accounts.signUp(form.data)
-      await signIn(req, res, user, deps.sessions)
+      await signIn(req, res, user, deps)
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'conflict')) throw err
       // Only the address's owner learns that it has an account: by mail, not on this page.
-      deps.passwords.deliverLater(signupExistsMail(form.data.email, deps.baseUrl))
+      deps.passwords.deliverLater(signupExistsMail(form.data.email, deps.baseUrl, localeOf(req).lang))
       res.status(200).render('message', {
-        title: 'Check your inbox',
-        heading: 'Check your inbox',
-        text: 'We have sent a message to that address with the next step.',
+        title: t('auth:signup.checkInbox'),
+        heading: t('auth:signup.checkInbox'),
+        text: t('auth:signup.checkInboxText'),
       })
     }
   })
 
   r.post('/login', async (req, res) => {
-    const form = checkForm(LoginForm, req.body)
+    const t = tOf(req)
+    const form = checkForm(LoginForm, req.body, t)
     const values = { email: typeof req.body?.email === 'string' ? req.body.email : '' }
     if (!form.ok) return render(res, 'login', 400, { errors: form.errors, values })
     const account = form.data.email.toLowerCase()
@@ -100,7 +103,7 @@ export function authRoutes(deps: {
       res.setHeader('Retry-After', String(attempt.retryAfterSec))
       return render(res, 'login', 429, {
         errors: {
-          form: `Too many failed attempts. Try again in ${Math.ceil(attempt.retryAfterSec / 60)} min.`,
+          form: t('auth:login.tooMany', { count: Math.ceil(attempt.retryAfterSec / 60) }),
         },
         values,
       })
@@ -113,12 +116,12 @@ export function authRoutes(deps: {
       })
     if (!user) {
       return render(res, 'login', 401, {
-        errors: { form: 'That email and password do not match an account.' },
+        errors: { form: t('auth:login.mismatch') },
         values,
       })
     }
     await attempt.succeeded()
-    await signIn(req, res, user, deps.sessions)
+    await signIn(req, res, user, deps)
   })
 
   r.post('/logout', async (req, res) => {

@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express'
 import session from 'express-session'
 import RedisStore from 'connect-redis'
 import type { RedisClient } from '../redis/client.js'
-import { SESSION_KEY_PREFIX } from '../redis/keys.js'
+import { SESSION_KEY_PREFIX, sessionKey } from '../redis/keys.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -15,6 +15,28 @@ declare module 'express-session' {
 export const SESSION_COOKIE = 'sb.sid'
 const EIGHT_HOURS_MS = 8 * 60 * 60 * 1000
 
+/**
+ * connect-redis whose sliding expiry rides with the read: the EXPIRE is sent in the same
+ * tick as the GET (auto-pipelined: one round trip, one key, so one Cluster slot), instead of
+ * express-session's touch after the page, which the response's last byte waited for (and
+ * which split the response into two writes). Every request that sends a session cookie
+ * reads its session, so every such request still resets the TTL; a save sets it as well.
+ */
+class TouchOnReadStore extends RedisStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly ttlSec: number,
+  ) {
+    super({ client: redis, prefix: SESSION_KEY_PREFIX, ttl: ttlSec, disableTouch: true })
+  }
+
+  override get(sid: string, cb?: Parameters<RedisStore['get']>[1]): Promise<void> {
+    // A failure shows on the GET beside it (same connection); a missing key is a no-op.
+    this.redis.expire(sessionKey(sid), this.ttlSec).catch(() => undefined)
+    return super.get(sid, cb)
+  }
+}
+
 export function sessionMiddleware(opts: {
   redis: RedisClient
   secret: string
@@ -22,7 +44,7 @@ export function sessionMiddleware(opts: {
 }): RequestHandler {
   return session({
     name: SESSION_COOKIE,
-    store: new RedisStore({ client: opts.redis, prefix: SESSION_KEY_PREFIX }),
+    store: new TouchOnReadStore(opts.redis, EIGHT_HOURS_MS / 1000),
     secret: opts.secret,
     resave: false,
     saveUninitialized: false,

@@ -13,6 +13,10 @@ export interface User {
   email: string
   role: Role
   createdAt: number
+  /** The person's choice on /account ('en' | 'de'); none means Accept-Language decides. */
+  language?: string
+  /** An IANA time zone chosen on /account; none means UTC. */
+  timeZone?: string
 }
 
 interface StoredUser extends User {
@@ -100,9 +104,10 @@ export class UserStore {
     return users.map(toUser)
   }
 
+  /** Read on every request: only the fields a User has (never the password hash). */
   async get(tenantId: string, userId: string): Promise<User | null> {
-    const h = await this.redis.hgetall(userKey(tenantId, userId))
-    return h.id ? toUser(fromHash(h, tenantId)) : null
+    const v = await this.redis.hmget(userKey(tenantId, userId), ...USER_FIELDS)
+    return userFromFields(v, tenantId)
   }
 
   /** The user and password hash for a login attempt, or nulls for an unknown email. */
@@ -171,6 +176,15 @@ export class UserStore {
     return first === null ? undefined : joinedHash(first, rest)
   }
 
+  /** The /account choices; an empty string removes one (back to Accept-Language, UTC). */
+  async setPreferences(tenantId: string, userId: string, prefs: { language: string; timeZone: string }) {
+    const key = userKey(tenantId, userId)
+    const p = this.redis.multi()
+    for (const [field, value] of Object.entries(prefs))
+      void (value ? p.hset(key, field, value) : p.hdel(key, field))
+    await p.exec()
+  }
+
   async setRole(tenantId: string, userId: string, role: Role): Promise<void> {
     await this.redis.hset(userKey(tenantId, userId), 'role', role)
   }
@@ -185,6 +199,22 @@ export class UserStore {
   }
 }
 
+/** The user hash's fields that make a User, in the order `userFromFields` reads them. */
+export const USER_FIELDS = ['id', 'tenantId', 'email', 'role', 'createdAt', 'language', 'timeZone'] as const
+
+/**
+ * A User from HMGET of USER_FIELDS on the user's key in `keyTenant`, or null when the user is
+ * gone. Users stored since issue 13 hold no tenantId field (the key names the tenant); one
+ * stored with a field keeps it, so a hash naming another tenant still reads as that tenant's.
+ */
+export function userFromFields(v: (string | null)[], keyTenant: string): User | null {
+  const [id, tenantId, email, role, createdAt, language, timeZone] = v
+  if (!id) return null
+  const prefs = { ...(language ? { language } : {}), ...(timeZone ? { timeZone } : {}) }
+  const h = { id, tenantId: tenantId ?? '', email: email!, role: role!, createdAt: createdAt!, ...prefs }
+  return toUser(fromHash(h, keyTenant))
+}
+
 function fromHash(h: Record<string, string>, tenantId: string): StoredUser {
   return {
     id: h.id!,
@@ -193,6 +223,8 @@ function fromHash(h: Record<string, string>, tenantId: string): StoredUser {
     role: (ROLES as readonly string[]).includes(h.role!) ? (h.role as Role) : 'member',
     passwordHash: joinedHash(h.passwordHash, h.passwordHash2),
     createdAt: Number(h.createdAt),
+    ...(h.language ? { language: h.language } : {}),
+    ...(h.timeZone ? { timeZone: h.timeZone } : {}),
   }
 }
 
@@ -201,6 +233,6 @@ function stored({ tenantId: _inKey, ...u }: StoredUser): Record<string, string> 
   return { ...u, createdAt: String(u.createdAt), ...passwordFields(u.passwordHash) }
 }
 
-function toUser(u: StoredUser): User {
-  return { id: u.id, tenantId: u.tenantId, email: u.email, role: u.role, createdAt: u.createdAt }
+function toUser({ passwordHash: _, ...user }: StoredUser): User {
+  return user
 }

@@ -8,6 +8,10 @@ export interface Trend {
   label: string
   /** Days until the balance reaches zero at the current rate, when it is falling. */
   runsOutInDays?: number
+  /** What the label says, for pages that say it in the reader's language. */
+  days: number
+  from: { amount: number; currency: string }
+  to: { amount: number; currency: string }
 }
 
 export const SPARK_WIDTH = 80
@@ -39,6 +43,9 @@ export function trendOf(series: BalanceSeries, now = Date.now()): Trend | null {
     line,
     label: `Balance over the last ${days} day${days === 1 ? '' : 's'}: from ${money(first.amount)} to ${money(last.amount)}`,
     runsOutInDays: runsOutInDays(points),
+    days,
+    from: { amount: first.amount, currency: series.currency },
+    to: { amount: last.amount, currency: series.currency },
   }
 }
 
@@ -63,6 +70,12 @@ export function runsOutInDays(points: BalancePoint[]): number | undefined {
   const perMs = den === 0 ? 0 : num / den
   if (perMs >= 0) return undefined
   return last.amount / -perMs / DAY_MS
+}
+
+/** Whole days to show for an estimate (0: less than a day), or undefined when none is worth showing. */
+export function runOutDays(days: number | undefined): number | undefined {
+  if (days === undefined || days > 365) return undefined
+  return days < 1 ? 0 : Math.round(days)
 }
 
 /** The estimate in words, or '' when there is none worth showing (over a year away). */

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { requireSignedIn, requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import { AppError } from '../errors.js'
+import { localeOf, tOf } from '../i18n/localize.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { Provider } from '../providers/types.js'
 import type { CredentialSource } from './credentials.js'
@@ -60,7 +61,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
     const provider = deps.providers.parse(String(req.params.provider))
     const scopes = chosenScopes(provider, req.body)
     if (provider.scopes.length > 0 && scopes.length === 0) {
-      flash(req, 'error', `Pick at least one permission to ask ${provider.label} for.`)
+      flash(req, 'error', tOf(req)('dashboard:pickScope', { provider: provider.label }))
       return res.redirect(303, '/dashboard')
     }
     // The flow remembers its client: a credential change meanwhile must not break the callback.
@@ -105,9 +106,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
     flash(
       req,
       'info',
-      removed
-        ? `${provider.label} disconnected. Its tokens were deleted.`
-        : `${provider.label} was not connected.`,
+      tOf(req)(removed ? 'dashboard:disconnected' : 'dashboard:notConnected', { provider: provider.label }),
     )
     res.redirect(303, '/dashboard')
   })
@@ -127,7 +126,7 @@ async function finishConnect(
   if (!flow || flow.provider !== provider.id || flow.userId !== user.id || flow.tenantId !== user.tenantId)
     throw stateMismatch()
   if (outcome.kind === 'denied') {
-    flash(req, 'error', outcome.message)
+    flash(req, 'error', localeOf(req).tp(outcome.message))
     // The connect form comes back with what was ticked (issue 16), shown once.
     req.session.askedScopes = { provider: provider.id, scopes: flow.scopes }
     return res.redirect(303, '/dashboard')
@@ -143,6 +142,10 @@ async function finishConnect(
   })
   const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
   await deps.lifecycle.connect(ref, grant, client)
-  flash(req, 'info', `${provider.label} connected: ${grant.accountLabel}.`)
+  flash(
+    req,
+    'info',
+    tOf(req)('dashboard:connected', { provider: provider.label, account: grant.accountLabel }),
+  )
   res.redirect(303, '/dashboard')
 }

@@ -15,6 +15,7 @@ export interface ChartGeometry {
   costLine: string
   maxMessages: number
   maxCost: number
+  /** Axis ticks with the point's whole label; the page shortens it for the reader (fmt.shortDay). */
   ticks: Array<{ x: number; label: string }>
   totalMessages: number
   totalCost: number
@@ -50,7 +51,7 @@ export function chartGeometry(points: ChartPoint[]): ChartGeometry {
     .join(' ')
   const every = Math.max(1, Math.ceil(points.length / 6))
   const ticks = points.flatMap((p, i) =>
-    i % every === 0 ? [{ x: PAD.left + i * step + step / 2, label: p.label.slice(5) || p.label }] : [],
+    i % every === 0 ? [{ x: PAD.left + i * step + step / 2, label: p.label }] : [],
   )
   return {
     width: W,

@@ -4,6 +4,7 @@ import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { checkForm } from '../http/validate.js'
+import { tOf } from '../i18n/localize.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 
 export const MAX_NAME = 60
@@ -12,8 +13,8 @@ const NameForm = z.object({
   name: z
     .string()
     .trim()
-    .max(MAX_NAME, `Keep the name to ${MAX_NAME} characters or fewer.`)
-    .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'Use letters, digits, spaces and punctuation only.'),
+    .max(MAX_NAME, 'dashboard:name.long')
+    .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'dashboard:name.chars'),
 })
 
 /**
@@ -30,26 +31,27 @@ export function connectionNameRoute(
     const provider = deps.providers.parse(String(req.params.provider))
     const raw = (req.body as Record<string, unknown> | undefined)?.name
     const typed = { name: typeof raw === 'string' ? raw.slice(0, 200) : '' }
-    const form = checkForm(NameForm, typed)
+    const t = tOf(req)
+    const form = checkForm(NameForm, typed, t)
     if (!form.ok) {
       req.session.toolOutcome = {
         provider: provider.id,
         tool: 'name',
         typed,
-        error: `Not saved: ${form.errors.name}`,
+        error: t('admin:notSaved', { errors: form.errors.name }),
       }
       return res.redirect(303, `/dashboard#name-${provider.id}`)
     }
     const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
     const name = form.data.name
     if (!(await deps.connections.rename(ref, name))) {
-      flash(req, 'error', `Not saved: your ${provider.label} account is no longer connected.`)
+      flash(req, 'error', t('dashboard:name.gone', { provider: provider.label }))
       return res.redirect(303, '/dashboard')
     }
     flash(
       req,
       'info',
-      name ? `${provider.label} connection named “${name}”.` : `${provider.label} connection name cleared.`,
+      t(name ? 'dashboard:name.named' : 'dashboard:name.cleared', { provider: provider.label, name }),
     )
     res.redirect(303, '/dashboard')
   })

@@ -36,6 +36,17 @@ export type CardModel =
     }
   | { provider: Provider; state: 'broken'; reason: string }
 
+/**
+ * A card with the panel cache generation its content was built from: a generation, ANY when
+ * the content does not come from the cache (not connected, needs reconnect), or null when the
+ * card must not be kept (an error, an answer that did not come from one cache state).
+ */
+export interface BuiltCard {
+  card: CardModel
+  generation: string | null
+}
+export const ANY_GENERATION = '*'
+
 const PROFILE = '__profile'
 /** Each panel gets this long; a slow provider costs one panel, never the page. */
 export const PANEL_DEADLINE_MS = 2_500
@@ -77,23 +88,26 @@ export class DashboardService {
     return this.deps.panelDeadlineMs ?? PANEL_DEADLINE_MS
   }
 
-  cards(user: User): Promise<CardModel[]> {
+  async cards(user: User): Promise<CardModel[]> {
+    return (await this.build(user)).map((b) => b.card)
+  }
+
+  /** Every card, with what the page cache needs to know of where its content came from. */
+  build(user: User): Promise<BuiltCard[]> {
     return Promise.all(this.deps.providers.all().map((p) => this.card(user, p)))
   }
 
-  private async card(user: User, provider: Provider): Promise<CardModel> {
+  private async card(user: User, provider: Provider): Promise<BuiltCard> {
     const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
     let record: ConnectionRecord | null
     try {
       record = await this.deps.store.get(ref)
     } catch (err) {
-      return {
-        provider,
-        state: 'broken',
-        reason: isAppError(err) && err.expose ? err.message : 'This connection could not be read.',
-      }
+      const reason = isAppError(err) && err.expose ? err.message : 'This connection could not be read.'
+      return { card: { provider, state: 'broken', reason }, generation: null }
     }
-    if (!record) return { provider, state: 'disconnected', scopes: provider.scopes }
+    const any = (card: CardModel): BuiltCard => ({ card, generation: ANY_GENERATION })
+    if (!record) return any({ provider, state: 'disconnected', scopes: provider.scopes })
     const base = {
       provider,
       grantedScopes: record.grant.scopes,
@@ -101,13 +115,14 @@ export class DashboardService {
       name: record.name,
     }
     if (record.status === 'needs_reconnect')
-      return { ...base, state: 'needs_reconnect', reason: record.statusReason ?? '' }
+      return any({ ...base, state: 'needs_reconnect', reason: record.statusReason ?? '' })
     return this.connectedCard(user, provider, record)
   }
 
-  private async connectedCard(user: User, provider: Provider, record: ConnectionRecord): Promise<CardModel> {
+  private async connectedCard(user: User, provider: Provider, record: ConnectionRecord): Promise<BuiltCard> {
     const ref = record.ref
-    const cached = await this.deps.cache.getAll(user.tenantId, user.id, provider.id)
+    const read = await this.deps.cache.read(user.tenantId, user.id, provider.id)
+    const cached = read.entries
     const fresh: Record<string, unknown> = {}
     const load = async <T>(id: string, fn: () => Promise<T>): Promise<{ value?: T; error?: unknown }> => {
       if (cached.has(id)) return { value: cached.get(id) as T }
@@ -124,14 +139,15 @@ export class DashboardService {
       load(PROFILE, () => this.deps.connections.use(ref, (ctx, p) => p.fetchProfile(ctx), record)),
       ...defs.map((d) => load(d.id, () => this.deps.connections.use(ref, (ctx) => d.load(ctx), record))),
     ])
-    await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh)
+    const written = await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh, read.generation)
+    let generation = Object.keys(fresh).length ? written : read.generation || null
     const balance = (fresh[PROFILE] as AccountProfile | undefined)?.balance
     if (balance) await this.deps.balances?.record(ref, balance)
     const results = [profile, ...panels]
     const broken = results.find((r) => isAppError(r.error) && r.error.code === 'needs_reconnect')
     if (broken) {
       const after = await this.deps.store.get(ref)
-      return {
+      const card: CardModel = {
         provider,
         state: 'needs_reconnect',
         reason: after?.statusReason ?? '',
@@ -139,8 +155,10 @@ export class DashboardService {
         accountLabel: record.grant.accountLabel,
         name: record.name,
       }
+      return { card, generation: null }
     }
-    return {
+    if (results.some((r) => r.error !== undefined)) generation = null
+    const card: CardModel = {
       provider,
       state: 'connected',
       grantedScopes: record.grant.scopes,
@@ -155,6 +173,7 @@ export class DashboardService {
         error: panels[i]!.error ? describe(panels[i]!.error) : undefined,
       })),
     }
+    return { card, generation }
   }
 }
 

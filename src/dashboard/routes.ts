@@ -4,6 +4,7 @@ import { flash } from '../auth/session.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { formatValue } from '../views/format.js'
+import { tOf } from '../i18n/localize.js'
 import type { DashboardService } from './dashboard-service.js'
 import type { PanelCache } from './panel-cache.js'
 import { chartGeometry } from './chart.js'
@@ -25,7 +26,14 @@ export function dashboardRoutes(deps: {
     const cards = await deps.dashboard.cards(user)
     const smsDraft = takeSmsDraft(req)
     const toolOutcome = takeToolOutcome(req)
-    res.render('dashboard', { title: 'Dashboard', cards, formatValue, chartGeometry, smsDraft, toolOutcome })
+    res.render('dashboard', {
+      title: tOf(req)('dashboard:title'),
+      cards,
+      formatValue,
+      chartGeometry,
+      smsDraft,
+      toolOutcome,
+    })
   })
 
   r.post('/dashboard/refresh', async (req, res) => {
@@ -35,7 +43,7 @@ export function dashboardRoutes(deps: {
       user.id,
       deps.providers.all().map((p) => p.id),
     )
-    flash(req, 'info', 'Refreshed from the providers.')
+    flash(req, 'info', tOf(req)('dashboard:refreshed'))
     res.redirect(303, '/dashboard')
   })
 

@@ -1,4 +1,6 @@
 import type { Request, Response, Router } from 'express'
+import type { TFunction } from 'i18next'
+import { tOf } from '../i18n/localize.js'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
@@ -53,11 +55,9 @@ type Result = Omit<ToolOutcome, 'provider' | 'tool' | 'typed' | 'error'>
 interface ToolSpec<T> {
   path: string
   fields: string[]
-  /** What the provider's tool is called, and what it is called in a sentence. */
+  /** What the provider's tool is called (its words are `dashboard:tools.what.<form>` and `.failed.<form>`). */
   tool: keyof ProviderTools
-  what: string
-  failed: string
-  parse(typed: Record<string, string>): Parsed<T>
+  parse(typed: Record<string, string>, t: TFunction): Parsed<T>
   run(tools: ProviderTools, ctx: CallContext, input: T): Promise<Result> | undefined
   /** True when the call may cost money or change what the card shows (balance, journal). */
   clearsCache: boolean
@@ -73,8 +73,6 @@ const SPECS: Record<ToolForm, ToolSpec<never>> = {
     path: 'lookup',
     fields: ['number', 'kind'],
     tool: 'lookup',
-    what: 'number lookups',
-    failed: 'Not looked up',
     parse: parseLookup,
     run: (t, ctx, i: { kind: never; number: string }) =>
       t.lookup?.(ctx, i.kind, i.number).then((lookup) => ({ lookup })),
@@ -84,8 +82,6 @@ const SPECS: Record<ToolForm, ToolSpec<never>> = {
     path: 'status',
     fields: ['id'],
     tool: 'deliveryStatus',
-    what: 'delivery reports',
-    failed: 'No report',
     parse: parseStatus,
     run: (t, ctx, ids: string[]) => t.deliveryStatus?.(ctx, ids).then((statuses) => ({ statuses })),
     clearsCache: false,
@@ -94,8 +90,6 @@ const SPECS: Record<ToolForm, ToolSpec<never>> = {
     path: 'voice',
     fields: ['to', 'from', 'text'],
     tool: 'sendVoice',
-    what: 'voice messages',
-    failed: 'Not sent',
     parse: parseVoice,
     run: (t, ctx, m: { to: string; text: string }) =>
       t.sendVoice?.(ctx, m).then((sent) => ({ voice: { ...sent, to: m.to } })),
@@ -106,8 +100,6 @@ const SPECS: Record<ToolForm, ToolSpec<never>> = {
     path: 'caller-id',
     fields: ['number'],
     tool: 'validateCallerId',
-    what: 'caller ID validation',
-    failed: 'Not started',
     parse: parseCallerId,
     run: (t, ctx, n: string) => t.validateCallerId?.(ctx, n).then((callerId) => ({ callerId })),
     clearsCache: false,
@@ -115,17 +107,16 @@ const SPECS: Record<ToolForm, ToolSpec<never>> = {
 } as Record<ToolForm, ToolSpec<never>>
 
 /** The reason in words that name the provider; null when the card itself will say it. */
-function reasonOf(err: unknown, p: Provider): { text: string; onCard: boolean } | null {
+function reasonOf(err: unknown, p: Provider, t: TFunction): { text: string; onCard: boolean } | null {
   if (!isAppError(err) || !err.expose) return null
   if (err.code === 'not_found')
-    return {
-      text: `Your ${p.label} account is no longer connected: connect it again to continue.`,
-      onCard: false,
-    }
+    return { text: t('dashboard:tools.gone', { provider: p.label }), onCard: false }
   if (err.code === 'needs_reconnect' || err.code === 'insufficient_scope')
     return { text: err.message, onCard: false }
-  const named = err.message.includes(p.label) ? '' : `${p.label} answered: `
-  return { text: named + err.message, onCard: true }
+  const text = err.message.includes(p.label)
+    ? err.message
+    : t('dashboard:sms.answered', { provider: p.label, message: err.message })
+  return { text, onCard: true }
 }
 
 export function scopeActionRoutes(
@@ -142,8 +133,10 @@ export function scopeActionRoutes(
         req.session.toolOutcome = { provider: provider.id, tool, typed, ...outcome }
         res.redirect(303, `/dashboard#tool-${provider.id}-${tool}`)
       }
-      const input = spec.parse(typed)
-      if (!input.ok) return done({ error: `${spec.failed}: ${input.message}` })
+      const t = tOf(req)
+      const failed = (text: string) => t(`dashboard:tools.failed.${tool}`, { reason: text })
+      const input = spec.parse(typed, t)
+      if (!input.ok) return done({ error: failed(input.message) })
       const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
       try {
         const result = await deps.connections.use(ref, (ctx, p) => {
@@ -152,18 +145,18 @@ export function scopeActionRoutes(
           if (!work)
             throw new AppError(
               'insufficient_scope',
-              `This ${p.label} connection does not allow ${spec.what}; ask for more permissions below.`,
-              { status: 403 },
+              t('dashboard:tools.notAllowed', { provider: p.label, what: t(`dashboard:tools.what.${tool}`) }),
+              { status: 403, localized: true },
             )
           return work
         })
         if (spec.clearsCache) await deps.cache.clear(user.tenantId, user.id, [provider.id])
         done(spec.emptiesForm ? { ...result, typed: {} } : result)
       } catch (err) {
-        const reason = reasonOf(err, provider)
+        const reason = reasonOf(err, provider, t)
         if (!reason) throw err
-        if (reason.onCard) return done({ error: `${spec.failed}: ${reason.text}` })
-        flash(req, 'error', `${spec.failed}: ${reason.text}`)
+        if (reason.onCard) return done({ error: failed(reason.text) })
+        flash(req, 'error', failed(reason.text))
         res.redirect(303, '/dashboard')
       }
     })

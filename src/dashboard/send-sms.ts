@@ -9,7 +9,7 @@ import { toE164 } from '../http/phone-number.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { ENCODING_NAMES, splitSms } from '../providers/sms-encoding.js'
 import type { Provider, SmsResult } from '../providers/types.js'
-import { formatMoney, formatPrice } from '../views/format.js'
+import { localeOf, type Locale } from '../i18n/localize.js'
 import type { PanelCache } from './panel-cache.js'
 
 /** What a failed send keeps for the next page: the form as typed and why it failed. */
@@ -30,19 +30,12 @@ declare module 'express-session' {
 const MAX_TEXT = 1520
 
 const SmsForm = z.object({
-  to: z.string().trim().max(40, 'That is too long for a phone number.'),
-  text: z
-    .string()
-    .trim()
-    .min(1, 'Enter a message.')
-    .max(MAX_TEXT, `Keep the message to ${MAX_TEXT} characters or fewer.`),
+  to: z.string().trim().max(40, 'dashboard:sms.toLong'),
+  text: z.string().trim().min(1, 'dashboard:sms.textMissing').max(MAX_TEXT, 'dashboard:sms.textLong'),
   from: z
     .string()
     .trim()
-    .regex(
-      /^([A-Za-z0-9 ]{1,11}|\+?[0-9]{1,16})?$/,
-      'The sender is a name of up to 11 letters and digits, or a number of up to 16 digits.',
-    )
+    .regex(/^([A-Za-z0-9 ]{1,11}|\+?[0-9]{1,16})?$/, 'dashboard:sms.fromInvalid')
     .optional(),
 })
 
@@ -56,14 +49,14 @@ export function takeSmsDraft(req: Request): SmsDraft | undefined {
   return draft
 }
 
-function confirmation(p: Provider, to: string, text: string, sent: SmsResult): string {
+function confirmation({ t, fmt }: Locale, p: Provider, to: string, text: string, sent: SmsResult): string {
   const split = splitSms(text)
-  const parts = sent.parts ?? split.parts
+  const count = sent.parts ?? split.parts
   const encoding = ENCODING_NAMES[sent.encoding ?? split.encoding]
-  const id = sent.messageId ? ` (id ${sent.messageId})` : ''
-  const cost = sent.price ? `, total cost ${formatPrice(sent.price)}` : ''
-  const balance = sent.balance ? ` Balance now ${formatMoney(sent.balance)}.` : ''
-  return `Message sent to ${to} with ${p.label}${id}: ${parts} ${parts === 1 ? 'part' : 'parts'}, ${encoding}${cost}.${balance}`
+  const id = sent.messageId ? t('dashboard:sms.sentId', { id: sent.messageId }) : ''
+  const cost = sent.price ? t('dashboard:sms.sentCost', { cost: fmt.price(sent.price) }) : ''
+  const balance = sent.balance ? t('dashboard:sms.sentBalance', { balance: fmt.money(sent.balance) }) : ''
+  return t('dashboard:sms.sent', { to, provider: p.label, id, count, encoding, cost, balance })
 }
 
 /** POST /connections/:provider/sms: the Send SMS form of each connection that may send. */
@@ -76,25 +69,35 @@ export function sendSmsRoute(
     const provider = deps.providers.parse(String(req.params.provider))
     const body = (req.body ?? {}) as Record<string, unknown>
     const typed = { to: asText(body.to), from: asText(body.from), text: asText(body.text) }
+    const locale = localeOf(req)
+    const { t } = locale
     const fail = (reason: string) => {
-      req.session.smsDraft = { provider: provider.id, ...typed, error: `Not sent: ${reason}` }
+      req.session.smsDraft = {
+        provider: provider.id,
+        ...typed,
+        error: t('dashboard:sms.notSent', { reason }),
+      }
       res.redirect(303, '/dashboard')
     }
-    const form = checkForm(SmsForm, req.body)
+    const form = checkForm(SmsForm, req.body, t)
     if (!form.ok) return fail(Object.values(form.errors).join(' '))
-    const to = toE164(form.data.to)
+    const to = toE164(form.data.to, { t })
     if (!to.ok) return fail(to.message)
     const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
     try {
       const message = { to: to.number, text: form.data.text, from: form.data.from || undefined }
       const sent = await deps.connections.use(ref, (ctx, p) => p.sendSms(ctx, message))
       await deps.cache.clear(user.tenantId, user.id, [provider.id])
-      flash(req, 'info', confirmation(provider, to.number, form.data.text, sent))
+      flash(req, 'info', confirmation(locale, provider, to.number, form.data.text, sent))
       res.redirect(303, '/dashboard')
     } catch (err) {
       if (!isAppError(err) || !err.expose) throw err
-      const named = err.message.includes(provider.label) ? '' : `${provider.label} answered: `
-      fail(named + err.message)
+      const { label } = provider
+      fail(
+        err.message.includes(label)
+          ? err.message
+          : t('dashboard:sms.answered', { provider: label, message: err.message }),
+      )
     }
   })
 }

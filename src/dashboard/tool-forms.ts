@@ -1,4 +1,6 @@
+import type { TFunction } from 'i18next'
 import { z } from 'zod'
+import { translator } from '../i18n/catalogue.js'
 import { checkForm } from '../http/validate.js'
 import { toE164 } from '../http/phone-number.js'
 import { LOOKUP_KINDS, type LookupKind, type VoiceMessage } from '../providers/types.js'
@@ -11,16 +13,17 @@ import { LOOKUP_KINDS, type LookupKind, type VoiceMessage } from '../providers/t
 export type Parsed<T> = { ok: true; data: T } | { ok: false; message: string }
 
 const firstError = (errors: Record<string, string>) => Object.values(errors).join(' ')
+const ENGLISH = translator('en')
 
 const LookupForm = z.object({
-  number: z.string().trim().max(40, 'That is too long for a phone number.'),
-  kind: z.enum(LOOKUP_KINDS, { message: 'Choose what to look up.' }),
+  number: z.string().trim().max(40, 'dashboard:sms.toLong'),
+  kind: z.enum(LOOKUP_KINDS, { message: 'dashboard:tools.v.kind' }),
 })
 
-export function parseLookup(body: unknown): Parsed<{ kind: LookupKind; number: string }> {
-  const form = checkForm(LookupForm, body)
+export function parseLookup(body: unknown, t = ENGLISH): Parsed<{ kind: LookupKind; number: string }> {
+  const form = checkForm(LookupForm, body, t)
   if (!form.ok) return { ok: false, message: firstError(form.errors) }
-  const number = toE164(form.data.number, 'Enter the phone number to look up.')
+  const number = toE164(form.data.number, { t, whenEmpty: t('dashboard:tools.v.lookupEmpty') })
   if (!number.ok) return number
   return { ok: true, data: { kind: form.data.kind, number: number.number } }
 }
@@ -30,18 +33,15 @@ const StatusForm = z.object({
   id: z
     .string()
     .trim()
-    .min(1, 'Enter the id of a message you sent.')
-    .max(700, 'Ask for up to 10 messages at once.')
+    .min(1, 'dashboard:tools.v.idMissing')
+    .max(700, 'dashboard:tools.v.idMany')
     .transform((v) => v.split(/[\s,]+/).filter(Boolean))
-    .refine((ids) => ids.length <= 10, 'Ask for up to 10 messages at once.')
-    .refine(
-      (ids) => ids.every((id) => MESSAGE_ID.test(id)),
-      'A message id has letters and digits only, as shown after sending; separate several with commas.',
-    ),
+    .refine((ids) => ids.length <= 10, 'dashboard:tools.v.idMany')
+    .refine((ids) => ids.every((id) => MESSAGE_ID.test(id)), 'dashboard:tools.v.idInvalid'),
 })
 
-export function parseStatus(body: unknown): Parsed<string[]> {
-  const form = checkForm(StatusForm, body)
+export function parseStatus(body: unknown, t = ENGLISH): Parsed<string[]> {
+  const form = checkForm(StatusForm, body, t)
   return form.ok
     ? { ok: true, data: [...new Set(form.data.id)] }
     : { ok: false, message: firstError(form.errors) }
@@ -50,34 +50,34 @@ export function parseStatus(body: unknown): Parsed<string[]> {
 export const MAX_VOICE_TEXT = 1000
 
 const VoiceForm = z.object({
-  to: z.string().trim().max(40, 'That is too long for a phone number.'),
+  to: z.string().trim().max(40, 'dashboard:sms.toLong'),
   text: z
     .string()
     .trim()
-    .min(1, 'Enter the text to be read out.')
-    .max(MAX_VOICE_TEXT, `Keep the text to ${MAX_VOICE_TEXT} characters or fewer.`),
-  from: z.string().trim().max(40, 'That is too long for a phone number.').optional(),
+    .min(1, 'dashboard:tools.v.voiceMissing')
+    .max(MAX_VOICE_TEXT, 'dashboard:tools.v.voiceLong'),
+  from: z.string().trim().max(40, 'dashboard:sms.toLong').optional(),
 })
 
-export function parseVoice(body: unknown): Parsed<VoiceMessage> {
-  const form = checkForm(VoiceForm, body)
+export function parseVoice(body: unknown, t = ENGLISH): Parsed<VoiceMessage> {
+  const form = checkForm(VoiceForm, body, t)
   if (!form.ok) return { ok: false, message: firstError(form.errors) }
-  const to = toE164(form.data.to)
+  const to = toE164(form.data.to, { t })
   if (!to.ok) return to
   let from: string | undefined
   if (form.data.from) {
-    const caller = toE164(form.data.from)
-    if (!caller.ok) return { ok: false, message: `From: ${caller.message}` }
+    const caller = toE164(form.data.from, { t })
+    if (!caller.ok) return { ok: false, message: t('dashboard:tools.v.from', { message: caller.message }) }
     from = caller.number
   }
   return { ok: true, data: { to: to.number, text: form.data.text, from } }
 }
 
-const CallerIdForm = z.object({ number: z.string().trim().max(40, 'That is too long for a phone number.') })
+const CallerIdForm = z.object({ number: z.string().trim().max(40, 'dashboard:sms.toLong') })
 
-export function parseCallerId(body: unknown): Parsed<string> {
-  const form = checkForm(CallerIdForm, body)
+export function parseCallerId(body: unknown, t: TFunction = ENGLISH): Parsed<string> {
+  const form = checkForm(CallerIdForm, body, t)
   if (!form.ok) return { ok: false, message: firstError(form.errors) }
-  const number = toE164(form.data.number, 'Enter the phone number to use as caller ID.')
+  const number = toE164(form.data.number, { t, whenEmpty: t('dashboard:tools.v.callerEmpty') })
   return number.ok ? { ok: true, data: number.number } : number
 }

@@ -1,11 +1,15 @@
-import type { RequestHandler } from 'express'
+import type { Request, RequestHandler } from 'express'
 import { csrfSync } from 'csrf-sync'
 
 /**
  * Synchroniser-token CSRF: the token lives in the (Redis) session and every state-changing
  * form posts it back as `_csrf`. A POST without a valid one is answered 403.
  */
-export function csrfProtection(): { protect: RequestHandler; exposeToken: RequestHandler } {
+export function csrfProtection(): {
+  protect: RequestHandler
+  exposeToken: RequestHandler
+  token: (req: Request) => string
+} {
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     getTokenFromRequest: (req) => {
       const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf
@@ -15,6 +19,7 @@ export function csrfProtection(): { protect: RequestHandler; exposeToken: Reques
   })
   return {
     protect: csrfSynchronisedProtection,
+    token: (req) => generateToken(req),
     // Made when a page first reads it (rendering spreads res.locals), so a redirect, a JSON
     // answer or an anonymous error page stores no session; assigning it overrides it.
     exposeToken: (req, res, next) => {

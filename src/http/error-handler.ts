@@ -1,20 +1,11 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import { AppError, isAppError, NotFoundError } from '../errors.js'
 import type { Logger } from './logger.js'
+import { localeOf } from '../i18n/localize.js'
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError())
 
-const TITLES: Record<number, string> = {
-  400: 'Bad request',
-  401: 'Sign-in required',
-  403: 'Forbidden',
-  404: 'Not found',
-  409: 'Conflict',
-  413: 'Too large',
-  429: 'Too many attempts',
-  502: 'Provider problem',
-  503: 'Temporarily unavailable',
-}
+const TITLED = new Set([400, 401, 403, 404, 409, 413, 429, 502, 503])
 
 // What ioredis throws while Redis is away or hung: the command ran out of retries, got no
 // answer within `commandTimeout`, the connection closed under it, or the socket could not
@@ -84,7 +75,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (appErr.status >= 500) logger.error(log, 'request failed')
     else logger.debug(log, 'request rejected')
     if (res.headersSent) return
-    const message = appErr.expose ? appErr.message : 'Something went wrong on our side. Please try again.'
+    const message = appErr.expose ? appErr.message : localeOf(req).t('errors.hidden')
     res.status(appErr.status)
     if (appErr.code === 'service_unavailable') res.setHeader('Retry-After', '5')
     if (req.accepts(['html', 'json']) === 'json') {
@@ -96,10 +87,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // never Express's default page with a stack trace. Only the signed-in header has a form
     // (Log out): an anonymous error page makes no token, so a 404 stores no session.
     if (!res.locals.user) res.locals.csrfToken = ''
+    // English keeps each error's own sentence; other languages say what its code means.
+    const { lang, t } = localeOf(req)
     const locals = {
-      title: TITLES[appErr.status] ?? 'Error',
+      title: t(`errors.title.${TITLED.has(appErr.status) ? appErr.status : 'other'}`),
       status: appErr.status,
-      message,
+      message:
+        lang === 'en' || !appErr.expose || appErr.localized ? message : t(`errors.message.${appErr.code}`),
       code: appErr.code,
     }
     res.render('error', { csrfToken: res.locals.csrfToken ?? '', ...locals }, (renderErr, html) => {

@@ -106,10 +106,18 @@ export function createMetrics(): Metrics {
     },
   })
 
+  // One child per (method, route, status), all bounded: prom-client hashes the labels on
+  // every observe otherwise, which a busy page pays on each request.
+  const httpChildren = new Map<string, { observe(seconds: number): void }>()
   const httpMetrics: RequestHandler = (req, res, next) => {
-    const end = httpDuration.startTimer()
+    const start = performance.now()
     res.once('finish', () => {
-      end({ method: req.method, route: routeOf(req), status: String(res.statusCode) })
+      const route = routeOf(req)
+      const status = String(res.statusCode)
+      const key = `${req.method} ${status} ${route}`
+      let child = httpChildren.get(key)
+      if (!child) httpChildren.set(key, (child = httpDuration.labels(req.method, route, status)))
+      child.observe((performance.now() - start) / 1000)
     })
     next()
   }

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { requireRole, requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import { parseInput } from '../http/validate.js'
-import { formatMoney } from '../views/format.js'
+import { tOf } from '../i18n/localize.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { ConnectionStore } from '../connections/connection-store.js'
 import type { AuditLog } from './audit-log.js'
@@ -12,7 +12,7 @@ import { csvLine } from './csv.js'
 import type { SupportIndex } from './support-index.js'
 import { DEFAULT_LOW_BALANCE, type TenantStore } from '../tenants/tenant-store.js'
 import type { BalanceHistory } from '../balances/balance-history.js'
-import { runOutText, trendOf, TREND_DAYS, type Trend } from '../balances/trend.js'
+import { runOutDays, trendOf, TREND_DAYS, type Trend } from '../balances/trend.js'
 
 export const PAGE_SIZE = 50
 const READ_DEADLINE_MS = 3_000
@@ -92,17 +92,16 @@ export function supportRoutes(deps: SupportDeps): Router {
     const series = (await deps.history?.many(refs, since)) ?? []
     series.forEach((s, i) => (trends[rows[i]!.member] = trendOf(s)))
     res.render('support', {
-      title: 'Support',
+      title: tOf(req)('support:title'),
       lowBalance: tenant?.lowBalanceThreshold ?? DEFAULT_LOW_BALANCE,
       rows,
       trends,
-      runOutText,
+      runOutDays,
       query,
       total: page.total,
       pages: Math.max(1, Math.ceil(page.total / PAGE_SIZE)),
       pageSize: PAGE_SIZE,
       stillReading: rows.filter((row) => deps.reader.isStale(row)).length,
-      formatMoney,
       listUrl,
       labelOf: (id: string) => deps.providers.parse(id).label,
     })
@@ -113,16 +112,17 @@ export function supportRoutes(deps: SupportDeps): Router {
     const form = parseInput(RefreshForm, req.body)
     const [row] = await deps.index.rows(user.tenantId, [form.member])
     if (!row) {
-      flash(req, 'error', 'That account is no longer connected.')
+      flash(req, 'error', tOf(req)('support:gone'))
     } else {
       await deps.reader.read(user.tenantId, row)
       await audit(req, 'support.refresh', `refreshed ${row.email} ${row.provider}`, [form.member])
       const [after] = await deps.index.rows(user.tenantId, [form.member])
-      const whose = `${row.email} (${deps.providers.parse(row.provider).label})`
+      const provider = deps.providers.parse(row.provider).label
+      const t = tOf(req)
       // Only a read that worked is "read again"; a failed one says so and what is still shown.
       if (after?.entry.error)
-        flash(req, 'error', `The balance of ${whose} could not be read: ${after.entry.error}`)
-      else flash(req, 'info', `Balance of ${whose} read again.`)
+        flash(req, 'error', t('support:readFailed', { email: row.email, provider, error: after.entry.error }))
+      else flash(req, 'info', t('support:readAgain', { email: row.email, provider }))
     }
     res.redirect(303, listUrl(form))
   })

@@ -124,11 +124,13 @@ export async function newPage(
   browser: Browser,
   baseUrl: string,
   viewport = DESKTOP,
+  locale = 'en-GB',
 ): Promise<{ context: BrowserContext; page: Page; problems: PageProblems }> {
+  // The locale is what Chromium sends as Accept-Language (issue 18: de-DE sees German).
   const context = await browser.newContext({
     baseURL: baseUrl,
     viewport,
-    locale: 'en-GB',
+    locale,
     reducedMotion: 'reduce',
   })
   const page = await context.newPage()
@@ -173,11 +175,12 @@ export async function journey(
   name: string,
   fn: (page: Page, problems: PageProblems) => Promise<void>,
   viewport = DESKTOP,
+  locale = 'en-GB',
 ): Promise<void> {
   // A previous run's failure artifacts would mislead: start clean.
   for (const stale of [`${name}-failed.png`, `${name}-trace.zip`, `${name}-app.log`])
     await rm(path.join(RESULTS_DIR, stale), { force: true })
-  const { context, page, problems } = await newPage(browser, app.baseUrl, viewport)
+  const { context, page, problems } = await newPage(browser, app.baseUrl, viewport, locale)
   await context.tracing.start({ screenshots: true, snapshots: true, title: name })
   try {
     await fn(page, problems)

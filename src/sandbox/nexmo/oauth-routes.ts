@@ -63,9 +63,7 @@ function tokenParam(value: unknown): string {
 }
 
 function invalidTokenPage(res: Response): Promise<void> {
-  const message =
-    'This authorization link is invalid, expired (request tokens live 10 minutes) or already used.'
-  return messagePage(res, 400, 'Authorization request not valid', message)
+  return messagePage(res, 400, 'invalid')
 }
 
 /** §2.2 resource owner authorization: the consent page for a live request token. */
@@ -75,8 +73,7 @@ function consentPage(ctx: NexmoContext) {
     const rt = ctx.tokens.requestToken(token, Date.now())
     if (!rt || rt.verifier) return invalidTokenPage(res)
     const accounts = [...ctx.accounts.values()].map((a) => ({ ...a, balance: formatEur(a.balanceUnits) }))
-    const returnTo =
-      rt.callback === 'oob' ? 'a page showing a verification code' : new URL(rt.callback).origin
+    const returnTo = rt.callback === 'oob' ? 'oob' : new URL(rt.callback).origin
     await renderPage(res, 200, 'nexmo-authorize', {
       appName: rt.consumerKey,
       token: rt.token,
@@ -99,18 +96,17 @@ function decide(ctx: NexmoContext) {
     const decision = tokenParam(body.decision)
     if (decision === 'deny') {
       ctx.tokens.consumeRequestToken(rt.token)
-      if (rt.callback === 'oob')
-        return messagePage(res, 200, 'Access denied', `${rt.consumerKey} was not authorized.`)
+      if (rt.callback === 'oob') return messagePage(res, 200, 'denied', { app: rt.consumerKey })
       return res.redirect(302, appendToCallback(rt.callback, [['denied', rt.token]]))
     }
     const account = ctx.accounts.get(tokenParam(body.account))
     if (decision !== 'allow' || !account) {
-      return messagePage(res, 400, 'Bad request', 'Choose an account, then Allow or Deny.')
+      return messagePage(res, 400, 'bad')
     }
     rt.verifier = randomBytes(16).toString('base64url')
     rt.accountId = account.id
     if (rt.callback === 'oob') {
-      return messagePage(res, 200, 'Authorized', `Enter this code in ${rt.consumerKey}.`, rt.verifier)
+      return messagePage(res, 200, 'authorized', { app: rt.consumerKey }, rt.verifier)
     }
     res.redirect(
       302,

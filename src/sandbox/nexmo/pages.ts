@@ -2,6 +2,7 @@ import path from 'node:path'
 import ejs from 'ejs'
 import type { Response } from 'express'
 import { VIEWS_DIR } from '../../paths.js'
+import { sandboxLocale } from '../i18n.js'
 
 /**
  * Pages are rendered with `ejs.renderFile` rather than `res.render` so the sandbox
@@ -13,7 +14,8 @@ export async function renderPage(
   view: 'nexmo-authorize' | 'nexmo-message',
   data: Record<string, unknown>,
 ): Promise<void> {
-  const html = await ejs.renderFile(path.join(VIEWS_DIR, 'sandbox', `${view}.ejs`), data)
+  const locale = sandboxLocale(res.req)
+  const html = await ejs.renderFile(path.join(VIEWS_DIR, 'sandbox', `${view}.ejs`), { ...locale, ...data })
   // A consent page must not be framed (clickjacking) nor cached. No `form-action`:
   // browsers apply it to the redirect after the POST, which goes to the client's callback.
   res.set({
@@ -21,19 +23,30 @@ export async function renderPage(
     'Content-Security-Policy':
       "default-src 'none'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'",
     'X-Frame-Options': 'DENY',
+    'Content-Language': locale.lang,
+    Vary: 'Accept-Language',
   })
   res.status(status).type('html').send(html)
 }
 
-/** Shown by {@link renderPage} for errors and out-of-band results. */
+/**
+ * Shown by {@link renderPage} for errors and out-of-band results: `kind` names the title
+ * and text in the sandbox catalogue (`nexmo.<kind>Title`, `nexmo.<kind>`).
+ */
 export function messagePage(
   res: Response,
   status: number,
-  title: string,
-  message: string,
+  kind: 'invalid' | 'denied' | 'bad' | 'authorized',
+  params: Record<string, string> = {},
   code?: string,
 ): Promise<void> {
-  return renderPage(res, status, 'nexmo-message', { title, message, code: code ?? null })
+  const { t } = sandboxLocale(res.req)
+  const title = t(`nexmo.${kind}Title`)
+  return renderPage(res, status, 'nexmo-message', {
+    title,
+    message: t(`nexmo.${kind}`, params),
+    code: code ?? null,
+  })
 }
 
 /** Served from the oauth router so the pages need no inline styles under a strict CSP. */

@@ -3,14 +3,22 @@ import ejs from 'ejs'
 import type { RequestHandler, Response } from 'express'
 import { VIEWS_DIR } from '../../../paths.js'
 import { CONSENT_CSS } from './consent-css.js'
+import { sandboxLocale } from '../../i18n.js'
 
 const view = (name: string) => path.join(VIEWS_DIR, 'sandbox', `sms77-${name}.ejs`)
 
 // The sandbox renders its own pages: it may be mounted in an app without a view engine
 // (the tests mount it on a bare express()).
 async function render(res: Response, status: number, name: string, data: Record<string, unknown>) {
-  const html = await ejs.renderFile(view(name), data, { cache: true })
-  res.status(status).type('html').set('Cache-Control', 'no-store').send(html)
+  const locale = sandboxLocale(res.req)
+  const html = await ejs.renderFile(view(name), { ...locale, ...data }, { cache: true })
+  res
+    .status(status)
+    .type('html')
+    .set('Content-Language', locale.lang)
+    .vary('Accept-Language')
+    .set('Cache-Control', 'no-store')
+    .send(html)
 }
 
 export interface ConsentView {
