@@ -1,19 +1,20 @@
-import { seedDemo } from '../src/support/seed-demo.js'
+import { freshenDemoReads, seedDemo } from '../src/support/seed-demo.js'
 import type { BenchContext } from './lib/context.js'
 import { signUp } from './lib/flows.js'
 import { load } from './lib/load.js'
 import { round, type BenchOutcome, type Row } from './lib/report.js'
 
-export const SEEDED_ACCOUNTS = 10_000
+export const SEEDED_ACCOUNTS = 100_000
 const CONNECTIONS = 4
 const DURATION_SEC = 6
 const QUERIES = [
   { name: 'first page', path: '/support' },
   { name: 'search "acme"', path: '/support?q=acme' },
   { name: 'balance sort', path: '/support?sort=balance_desc' },
+  { name: 'email order', path: '/support?sort=email' },
 ]
 
-/** Seeds the context's tenant with 10,000 connected demo accounts (once); returns its admin. */
+/** Seeds the context's tenant with 100,000 connected demo accounts (once); returns its admin. */
 export async function seededTenant(ctx: BenchContext): Promise<{ tenantId: string; cookie: string }> {
   const admin = await signUp(ctx.app.origin, 'support')
   const owner = await ctx.redis.get(`email:${admin.email}`)
@@ -27,12 +28,14 @@ export async function seededTenant(ctx: BenchContext): Promise<{ tenantId: strin
 }
 
 /**
- * 5. The support console of a tenant with 10,000 connected accounts, every balance read
- * within the last minute (so no page waits for a provider): the first page, a search
- * that matches one account in twelve, and the list sorted by balance.
+ * 5. The support console of a tenant with 100,000 connected accounts, every balance read
+ * within the last minute (so no page waits for a provider; marked so after seeding, which
+ * takes longer than a minute): the first page, a search that matches one account in twelve,
+ * the list sorted by balance and by email.
  */
 export async function support(ctx: BenchContext): Promise<BenchOutcome> {
-  const { cookie } = await seededTenant(ctx)
+  const { cookie, tenantId } = await seededTenant(ctx)
+  await freshenDemoReads(ctx.redis, ctx.cipher, tenantId)
   const rows: Row[] = []
   const data: Record<string, unknown> = {
     accounts: SEEDED_ACCOUNTS,

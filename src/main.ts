@@ -10,6 +10,7 @@ import { createSandbox, type Sandbox } from './sandbox/index.js'
 import { createMetrics } from './ops/metrics.js'
 import { sandboxOptionsFor } from './sandbox/options.js'
 import { PROJECT_ROOT } from './paths.js'
+import { backfillWordIndexOnce } from './support/word-backfill.js'
 
 // `npm run dev` and `npm start` read .env (variables already set win); the dev secrets file
 // keeps sessions and stored tokens working across restarts outside production.
@@ -55,6 +56,12 @@ async function main(): Promise<void> {
     void flushLogs(logger)
   })
   services.jobs.start()
+  const { supportIndex: index, users, store: connections } = services
+  backfillWordIndexOnce({ redis, index, users, connections })
+    .then((n) => n !== null && logger.info({ indexed: n }, 'support word index backfilled'))
+    .catch((err: unknown) =>
+      logger.error({ err: (err as Error).message }, 'support word index backfill failed'),
+    )
   services.jobs
     .scheduled()
     .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'job schedules not stored'))

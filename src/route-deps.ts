@@ -11,14 +11,15 @@ import { InvitationAdmin } from './admin/invitation-admin.js'
 export function supportDeps(s: Services): SupportDeps {
   const words = async (tenantId: string, member: string) => {
     const ref = refOf(tenantId, member)
-    const [email, label] = await Promise.all([
+    const [email, names] = await Promise.all([
       s.users.get(tenantId, ref.userId).then((u) => u?.email ?? ''),
       s.store.get(ref).then(
-        (r) => r?.grant.accountLabel ?? '',
-        () => '',
+        (r) => [r?.grant.accountLabel ?? '', r?.name ?? ''],
+        () => [],
       ),
     ])
-    return [email, label]
+    // The owner's name too: a balance read re-indexes the account under all its words.
+    return [email, ...names]
   }
   return {
     connections: s.store,

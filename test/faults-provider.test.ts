@@ -9,6 +9,7 @@ import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectNexmo, connectSms77 } from './helpers/flows.js'
 import { keysUnder } from './helpers/redis.js'
+import { storedSecrets } from '../src/connections/record.js'
 
 let t: TestApp
 beforeAll(async () => {
@@ -177,7 +178,7 @@ describe('the token endpoint fails during a refresh', () => {
     expect(t.sandbox.control.stats.sms77.refreshes).toBe(refreshes + 1)
     const after = (await t.services.store.get(sms77))!.grant
     const old = JSON.parse(
-      t.services.cipher.decrypt(before.secrets!, `t:{${sms77.tenantId}}:conn:${sms77.userId}:sms77`),
+      t.services.cipher.decrypt(storedSecrets(before), `t:{${sms77.tenantId}}:conn:${sms77.userId}:sms77`),
     ) as { refreshToken: string }
     expect(after.secrets.refreshToken).not.toBe(old.refreshToken)
     expect(t.sandbox.control.sms77RefreshTokens()).toContain(after.secrets.refreshToken)

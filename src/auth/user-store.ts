@@ -1,26 +1,22 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
+import { hmgetEach } from '../redis/read-many.js'
 import { emailKey, tenantUsersKey, userKey } from '../redis/keys.js'
 import { AppError } from '../errors.js'
+import {
+  fromHash,
+  joinedHash,
+  passwordFields,
+  stored,
+  toUser,
+  userFromFields,
+  USER_FIELDS,
+  type Role,
+  type StoredUser,
+  type User,
+} from './user-record.js'
 
-export const ROLES = ['member', 'support', 'admin'] as const
-export type Role = (typeof ROLES)[number]
-
-export interface User {
-  id: string
-  tenantId: string
-  email: string
-  role: Role
-  createdAt: number
-  /** The person's choice on /account ('en' | 'de'); none means Accept-Language decides. */
-  language?: string
-  /** An IANA time zone chosen on /account; none means UTC. */
-  timeZone?: string
-}
-
-interface StoredUser extends User {
-  passwordHash: string
-}
+export { ROLES, USER_FIELDS, userFromFields, type Role, type User } from './user-record.js'
 
 export interface UserQuery {
   /** Part of the email, lower case. */
@@ -54,7 +50,7 @@ export class UserStore {
     }
     await this.redis
       .multi()
-      .hset(userKey(user.tenantId, id), { ...user, createdAt: String(user.createdAt) })
+      .hset(userKey(user.tenantId, id), stored(user))
       .zadd(tenantUsersKey(user.tenantId), user.createdAt, id)
       .exec()
     return toUser(user)
@@ -80,7 +76,7 @@ export class UserStore {
     // email keys hash anywhere, so they go as single SETs (still sent back to back).
     const p = this.redis.pipeline()
     for (const user of users) {
-      p.hset(userKey(tenantId, user.id), { ...user, createdAt: String(user.createdAt) })
+      p.hset(userKey(tenantId, user.id), stored(user))
       p.zadd(tenantUsersKey(tenantId), user.createdAt, user.id)
     }
     await Promise.all([
@@ -93,7 +89,7 @@ export class UserStore {
   /** Read on every request: only the fields a User has (never the password hash). */
   async get(tenantId: string, userId: string): Promise<User | null> {
     const v = await this.redis.hmget(userKey(tenantId, userId), ...USER_FIELDS)
-    return userFromFields(v)
+    return userFromFields(v, tenantId)
   }
 
   /** The user and password hash for a login attempt, or nulls for an unknown email. */
@@ -103,17 +99,15 @@ export class UserStore {
     const [tenantId, userId] = owner.split(':') as [string, string]
     const h = await this.redis.hgetall(userKey(tenantId, userId))
     if (!h.id) return null
-    const stored = fromHash(h)
+    const stored = fromHash(h, tenantId)
     return { user: toUser(stored), passwordHash: stored.passwordHash }
   }
 
-  /** The emails of many users of one tenant in one pipeline; null for a removed user. */
+  /** The emails of many users of one tenant in one command; null for a removed user. */
   async emails(tenantId: string, userIds: string[]): Promise<(string | null)[]> {
     if (userIds.length === 0) return []
-    const p = this.redis.pipeline()
-    for (const id of userIds) p.hget(userKey(tenantId, id), 'email')
-    const results = (await p.exec()) ?? []
-    return userIds.map((_, i) => (results[i]?.[1] as string | null | undefined) ?? null)
+    const keys = userIds.map((id) => userKey(tenantId, id))
+    return (await hmgetEach(this.redis, keys, ['email'])).map(([email]) => email ?? null)
   }
 
   async list(tenantId: string, offset = 0, count = 200): Promise<User[]> {
@@ -155,12 +149,13 @@ export class UserStore {
   }
 
   async setPasswordHash(tenantId: string, userId: string, passwordHash: string): Promise<void> {
-    await this.redis.hset(userKey(tenantId, userId), 'passwordHash', passwordHash)
+    await this.redis.hset(userKey(tenantId, userId), passwordFields(passwordHash))
   }
 
   /** The stored password hash of a signed-in user (for a change that asks for the current one). */
   async passwordHash(tenantId: string, userId: string): Promise<string | undefined> {
-    return (await this.redis.hget(userKey(tenantId, userId), 'passwordHash')) ?? undefined
+    const [first, rest] = await this.redis.hmget(userKey(tenantId, userId), 'passwordHash', 'passwordHash2')
+    return first === null ? undefined : joinedHash(first, rest)
   }
 
   /** The /account choices; an empty string removes one (back to Accept-Language, UTC). */
@@ -184,34 +179,4 @@ export class UserStore {
       .exec()
     await this.redis.del(emailKey(user.email))
   }
-}
-
-/** The user hash's fields that make a User, in the order `userFromFields` reads them. */
-export const USER_FIELDS = ['id', 'tenantId', 'email', 'role', 'createdAt', 'language', 'timeZone'] as const
-
-/** A User from HMGET of USER_FIELDS, or null when the user is gone. */
-export function userFromFields(v: (string | null)[]): User | null {
-  const [id, tenantId, email, role, createdAt, language, timeZone] = v
-  if (!id) return null
-  const prefs = { ...(language ? { language } : {}), ...(timeZone ? { timeZone } : {}) }
-  return toUser(
-    fromHash({ id, tenantId: tenantId!, email: email!, role: role!, createdAt: createdAt!, ...prefs }),
-  )
-}
-
-function fromHash(h: Record<string, string>): StoredUser {
-  return {
-    id: h.id!,
-    tenantId: h.tenantId!,
-    email: h.email!,
-    role: (ROLES as readonly string[]).includes(h.role!) ? (h.role as Role) : 'member',
-    passwordHash: h.passwordHash!,
-    createdAt: Number(h.createdAt),
-    ...(h.language ? { language: h.language } : {}),
-    ...(h.timeZone ? { timeZone: h.timeZone } : {}),
-  }
-}
-
-function toUser({ passwordHash: _, ...user }: StoredUser): User {
-  return user
 }

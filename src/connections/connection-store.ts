@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
+import { hmgetEach } from '../redis/read-many.js'
 import {
   clientUsageKey,
   connectionKey,
@@ -12,6 +13,7 @@ import type { TokenCipher } from '../crypto/token-cipher.js'
 import {
   decodeRecord,
   DEFAULT_CLIENT,
+  secretFields,
   statusOf,
   type ClientRef,
   type ConnectionRecord,
@@ -62,19 +64,20 @@ export class ConnectionStore {
     return status === null ? null : statusOf(status)
   }
 
-  /** Summaries of many connections of one tenant in one pipeline; null where there is none. */
+  /** Summaries of many connections of one tenant in one command; null where there is none. */
   async summaries(refs: ConnectionRef[]): Promise<(ConnectionSummary | null)[]> {
     if (refs.length === 0) return []
-    const p = this.redis.pipeline()
-    for (const ref of refs) p.hmget(connectionKey(ref), 'status', 'accountLabel', 'createdAt', 'name')
-    const results = (await p.exec()) ?? []
+    const keys = refs.map((ref) => connectionKey(ref))
+    const results = await hmgetEach(this.redis, keys, ['status', 'accountLabel', 'createdAt', 'name'])
     return refs.map((_, i) => {
-      const [status, label, createdAt, name] = (results[i]?.[1] as (string | null)[] | undefined) ?? []
+      const [status, label, createdAt, name] = results[i] ?? []
       if (!status) return null
       const summary = { status: statusOf(status), accountLabel: label ?? '', createdAt: Number(createdAt) }
       return name ? { ...summary, name } : summary
     })
   }
+
+  count = (tenantId: string): Promise<number> => this.redis.zcard(tenantConnectionsKey(tenantId))
 
   /** A page of the tenant's members by connection time (oldest first unless asked), and their count. */
   async listMembers(
@@ -159,15 +162,13 @@ export class ConnectionStore {
     const p = this.redis.pipeline()
     for (const r of records) {
       const key = connectionKey(r.ref)
-      p.hset(key, {
+      const fields = Object.entries({
         ...this.grantFields(key, r.grant),
-        status: r.status,
-        statusReason: r.statusReason ?? '',
-        createdAt: String(r.createdAt),
-        updatedAt: String(r.updatedAt),
-        checkedAt: String(r.checkedAt),
+        ...{ status: r.status, statusReason: r.statusReason ?? '', createdAt: String(r.createdAt) },
+        ...{ updatedAt: String(r.updatedAt), checkedAt: String(r.checkedAt) },
         generation: r.generation || newGeneration(),
       })
+      p.hset(key, Object.fromEntries(fields.filter(([, v]) => v !== '')))
       p.zadd(tenantConnectionsKey(r.ref.tenantId), r.createdAt, memberOf(r.ref))
       if (r.status === 'connected') p.zadd(tenantCheckedKey(r.ref.tenantId), r.checkedAt, memberOf(r.ref))
     }
@@ -191,13 +192,13 @@ export class ConnectionStore {
 
   private grantFields(key: string, grant: Grant): Record<string, string> {
     return {
-      secrets: this.cipher.encrypt(JSON.stringify(grant.secrets), key),
+      ...secretFields(this.cipher.encrypt(JSON.stringify(grant.secrets), key)),
       expiresAt: grant.expiresAt ? String(grant.expiresAt) : '',
       obtainedAt: String(grant.obtainedAt),
       scopes: grant.scopes.join(' '),
       accountId: grant.accountId,
       accountLabel: grant.accountLabel,
-      keyId: this.cipher.currentKeyId,
+      keyId: '', // not stored (the blob names its key): '' deletes an old copy
       status: 'connected',
       statusReason: '',
       updatedAt: String(Date.now()),

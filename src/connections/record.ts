@@ -41,6 +41,31 @@ export interface ConnectionSummary {
   name?: string
 }
 
+/**
+ * The secrets blob is stored in hash fields of at most 64 bytes: Redis keeps a hash whose
+ * values all fit (hash-max-listpack-value) in its compact listpack encoding, and one
+ * 150-byte blob would turn the whole record into a hashtable of twice the size. Records from
+ * before hold the whole blob in `secrets`, which still reads. The last field takes any rest.
+ */
+export const SECRET_FIELDS = ['secrets', 'secrets2', 'secrets3', 'secrets4', 'secrets5', 'secrets6']
+const SECRET_CHUNK = 64
+
+/** The blob as field/value pairs; unused fields are '' (the store's scripts delete those). */
+export function secretFields(blob: string): Record<string, string> {
+  const last = SECRET_FIELDS.length - 1
+  return Object.fromEntries(
+    SECRET_FIELDS.map((f, i) => [
+      f,
+      blob.slice(i * SECRET_CHUNK, i === last ? undefined : (i + 1) * SECRET_CHUNK),
+    ]),
+  )
+}
+
+/** The whole secrets blob of a stored hash (its `secrets` fields joined). */
+export function storedSecrets(h: Record<string, string | null | undefined>): string {
+  return SECRET_FIELDS.map((f) => h[f] ?? '').join('')
+}
+
 /** A stored connection hash as a record; null when there is none, `decrypt_failed` when unreadable. */
 export function decodeRecord(
   cipher: TokenCipher,
@@ -49,7 +74,7 @@ export function decodeRecord(
   h: Record<string, string>,
 ): ConnectionRecord | null {
   if (!h.secrets) return null
-  const secrets = readSecrets(cipher.decrypt(h.secrets, key))
+  const secrets = readSecrets(cipher.decrypt(storedSecrets(h), key))
   return {
     ref,
     status: statusOf(h.status ?? ''),

@@ -13,7 +13,8 @@
  * were recorded are not counted), keeps the owner's name when the reconnect is to the same
  * account, and returns the old record's
  * fields (so the replaced tokens can be revoked). ARGV: member, now, generation, client,
- * then field/value pairs.
+ * then field/value pairs (an empty value is not stored: every reader takes a missing field
+ * as empty, and the record stays small).
  */
 export const REPLACE = `
 local old = redis.call('HGETALL', KEYS[1])
@@ -24,7 +25,9 @@ local name = redis.call('HGET', KEYS[1], 'name')
 local account = redis.call('HGET', KEYS[1], 'accountId')
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'createdAt', created, 'generation', ARGV[3], 'client', ARGV[4])
-for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 5, #ARGV, 2 do
+  if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
 if name and name ~= '' and redis.call('HGET', KEYS[1], 'accountId') == account then
   redis.call('HSET', KEYS[1], 'name', name)
 end
@@ -39,14 +42,15 @@ return old`
  * A written `checkedAt` moves the member in the keep-alive index (KEYS[2]); a record that
  * needs reconnect leaves it (nothing to keep alive until a reconnect adds it back).
  * ARGV: generation ('' for a record written before generations), member, then field/value
- * pairs. Returns 1 when written, 0 when fenced off.
+ * pairs (an empty value deletes the field). Returns 1 when written, 0 when fenced off.
  */
 export const UPDATE_IF_GENERATION = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if (redis.call('HGET', KEYS[1], 'generation') or '') ~= ARGV[1] then return 0 end
 local checked
 for i = 3, #ARGV, 2 do
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
+  else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
   if ARGV[i] == 'checkedAt' then checked = ARGV[i + 1] end
 end
 if redis.call('HGET', KEYS[1], 'status') == 'needs_reconnect' then redis.call('ZREM', KEYS[2], ARGV[2])

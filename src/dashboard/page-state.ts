@@ -50,7 +50,7 @@ export class PageStateReader {
     for (const provider of providers)
       keys.push(connectionKey({ tenantId, userId, provider }), panelCacheKey(tenantId, userId, provider))
     const [fields, notices, ...cards] = (await this.run(keys)) as [(string | null)[], number, ...string[]]
-    const user = userFromFields(fields)
+    const user = userFromFields(fields, tenantId)
     // A user of another tenant under this id would be a forged session: treat it as gone.
     const valid = user && user.tenantId === tenantId ? user : null
     return {

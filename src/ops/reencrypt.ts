@@ -8,6 +8,7 @@ import {
 } from '../redis/keys.js'
 import { scanKeys } from '../redis/scan.js'
 import { TokenCipher } from '../crypto/token-cipher.js'
+import { SECRET_FIELDS, secretFields } from '../connections/record.js'
 
 export interface ReencryptCounts {
   reencrypted: number
@@ -35,17 +36,22 @@ type Outcome = keyof ReencryptCounts
 
 /**
  * Re-encrypts one hash field under the cipher's current key. `reseal` returns the new
- * field value and any companion fields, or undefined when it is already current.
+ * field value and any companion fields, or undefined when it is already current. A value
+ * stored across several fields (`parts`, read together) is compared by its first, which
+ * holds the random IV, so any rewrite changes it.
  */
 async function reencryptField(
   redis: RedisClient,
   key: string,
   field: string,
   reseal: (stored: string) => string[] | undefined,
+  parts: string[] = [field],
 ): Promise<Outcome | undefined> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const stored = await redis.hget(key, field)
-    if (stored === null) return undefined // deleted meanwhile: nothing to do
+    const read = await redis.hmget(key, ...parts)
+    const first = read[0] ?? null
+    if (first === null) return undefined // deleted meanwhile: nothing to do
+    const stored = read.map((v) => v ?? '').join('')
     let fields: string[] | undefined
     try {
       fields = reseal(stored)
@@ -53,7 +59,7 @@ async function reencryptField(
       return 'failed'
     }
     if (!fields) return 'current'
-    if ((await redis.eval(SWAP_SCRIPT, 1, key, field, stored, ...fields)) === 1) return 'reencrypted'
+    if ((await redis.eval(SWAP_SCRIPT, 1, key, field, first, ...fields)) === 1) return 'reencrypted'
   }
   return 'failed'
 }
@@ -70,11 +76,13 @@ export async function reencryptAll(redis: RedisClient, cipher: TokenCipher): Pro
 
   for await (const key of scanKeys(redis, connectionKeyPattern())) {
     if (!isConnectionKey(key)) continue // refresh locks share the pattern
-    const outcome = await reencryptField(redis, key, 'secrets', (blob) =>
-      current(blob)
-        ? undefined
-        : ['secrets', cipher.encrypt(cipher.decrypt(blob, key), key), 'keyId', cipher.currentKeyId],
-    )
+    const reseal = (blob: string) => {
+      if (current(blob)) return undefined
+      const fields = Object.entries(secretFields(cipher.encrypt(cipher.decrypt(blob, key), key)))
+      // The same plaintext under the same format is as long as before: no part is left over.
+      return [...fields.filter(([, v]) => v !== '').flat(), 'keyId', cipher.currentKeyId]
+    }
+    const outcome = await reencryptField(redis, key, 'secrets', reseal, SECRET_FIELDS)
     if (outcome) report.connections[outcome]++
   }
 

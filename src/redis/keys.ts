@@ -97,12 +97,30 @@ export const balanceAlertsKey = (tenantId: string) => tenantKey(tenantId, 'balan
 
 // Support console and audit.
 
-/** Members as `<search text>\0<member>`, all scored 0, so the set's order is by text. */
+/** Before the word index: members as `<search text>\0<member>`, all scored 0 (deleted by its backfill). */
 export const supportSearchKey = (tenantId: string) => tenantKey(tenantId, 'support:search')
-/** Each member's current search text, to find its entry in the search set again. */
+/** Before the word index: each member's search text (deleted by its backfill). */
 export const supportSearchTextKey = (tenantId: string) => tenantKey(tenantId, 'support:search-text')
+/**
+ * The word index's directory (support/word-scripts.ts); its pages are this key plus
+ * `:<page id>`, its page counter this key plus `:next`, all built inside the scripts.
+ */
+export const supportWordsKey = (tenantId: string) => tenantKey(tenantId, 'support:words')
+/**
+ * Each member's indexed words, in 256 small hashes by the member's first two characters (a
+ * random hex user id) so each stays in Redis's compact encoding; the scripts append them.
+ */
+export const supportTextBucketsKey = (tenantId: string) => tenantKey(tenantId, 'support:text:')
+export const supportTextKey = (tenantId: string, member: string) =>
+  `${supportTextBucketsKey(tenantId)}${member.slice(0, 2)}`
+/** Global: set once every tenant's connections from before the word index were indexed. */
+export const SUPPORT_WORDS_BACKFILLED_KEY = 'support:words:backfilled:v1'
 export const supportBalanceKey = (tenantId: string) => tenantKey(tenantId, 'support:balance')
+/** Before the read buckets: every member's last balance read as long JSON (emptied by the backfill). */
 export const supportEntriesKey = (tenantId: string) => tenantKey(tenantId, 'support:entries')
+/** Each member's last balance read (short JSON), in 256 small hashes by its first two characters. */
+export const supportReadKey = (tenantId: string, member: string) =>
+  tenantKey(tenantId, `support:read:${member.slice(0, 2)}`)
 export const auditKey = (tenantId: string) => tenantKey(tenantId, 'audit')
 
 // Tenant API.

@@ -1,26 +1,21 @@
 import type { RedisClient } from '../redis/client.js'
+import { hgetEach } from '../redis/read-many.js'
 import {
+  connectionKey,
   supportBalanceKey as balanceKey,
-  supportEntriesKey as entryKey,
-  supportSearchKey as searchKey,
-  supportSearchTextKey as searchTextKey,
+  supportEntriesKey as oldEntryKey,
+  supportReadKey as readKey,
+  supportWordsKey as wordsKey,
 } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
-import type { Money, ProviderId } from '../providers/types.js'
+import type { ProviderId } from '../providers/types.js'
+import { WordIndex } from './word-index.js'
+import { decodeEntry, encodeEntry, type BalanceEntry } from './balance-entry.js'
+import { packMember } from './packed-member.js'
+import { FORGET_READ, RECORD_READ } from './balance-scripts.js'
 
-/**
- * Indexes that keep the support console cheap at 10,000 accounts per tenant: a search
- * set (one Lua pass over short strings, no per-row round trips), a balance-sorted set,
- * and a balance cache per connection. Members are `userId:provider`, as in the tenant's
- * connection set kept by ConnectionStore.
- */
-export interface BalanceEntry {
-  balance?: Money
-  company?: string
-  readAt?: number
-  error?: string
-}
+export type { BalanceEntry } from './balance-entry.js'
 
 export interface SupportRow {
   member: string
@@ -37,117 +32,100 @@ export interface SupportRow {
 
 export type SortOrder = 'recent' | 'balance_asc' | 'balance_desc' | 'email'
 
-const searchText = (words: string[]) => words.filter(Boolean).join(' ').toLowerCase().replace(/\0/g, '')
-
-// Returns matches in the set's (lexicographic) order after skipping `offset`: one round trip.
-const SEARCH_SCRIPT = `
-local all = redis.call('ZRANGE', KEYS[1], 0, -1)
-local needle, offset, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local out, seen = {}, 0
-for _, entry in ipairs(all) do
-  -- One plain scan per entry; a hit counts only before the NUL (in the text, not the id).
-  local hit = string.find(entry, needle, 1, true)
-  local sep = hit and string.find(entry, '\\0', 1, true)
-  if hit and hit < sep then
-    seen = seen + 1
-    if seen > offset and #out < limit then out[#out + 1] = string.sub(entry, sep + 1) end
-  end
-end
-return { seen, out }`
-
+/**
+ * Indexes that keep the support console cheap at 100,000 accounts per tenant: a word index
+ * whose pages also hold the email and balance orders (word-index.ts, balance-scripts.ts),
+ * and each connection's last balance read in small buckets. Members are `userId:provider`,
+ * as in the tenant's connection set kept by ConnectionStore. Every write that adds checks
+ * the connection still exists, so a read that ends after a disconnect never brings the
+ * account back.
+ */
 export class SupportIndex {
+  readonly words: WordIndex
+
   constructor(
     private readonly redis: RedisClient,
     private readonly records: { connections: ConnectionStore; users: UserStore },
-  ) {}
-
-  /** (Re)indexes a connection for search under its user's email and account names. */
-  async indexConnection(ref: ConnectionRef, words: string[]): Promise<void> {
-    const member = memberOf(ref)
-    const text = searchText(words)
-    const old = await this.redis.hget(searchTextKey(ref.tenantId), member)
-    const m = this.redis.multi()
-    if (old !== null && old !== text) m.zrem(searchKey(ref.tenantId), `${old}\0${member}`)
-    await m
-      .zadd(searchKey(ref.tenantId), 0, `${text}\0${member}`)
-      // Unread balances sort as -inf, so balance sorts list every account (NX: a reading stays).
-      .zadd(balanceKey(ref.tenantId), 'NX', '-inf', member)
-      .hset(searchTextKey(ref.tenantId), member, text)
-      .exec()
+  ) {
+    this.words = new WordIndex(redis)
   }
 
   /**
-   * Indexes many connections of one tenant, with their balances, in one pipeline: for
-   * seeding demo data, where none of them was indexed before.
+   * (Re)indexes a connection for search under its user's email and account names, and the
+   * company last read for it; lists it in the balance order (unread until read).
+   */
+  async indexConnection(ref: ConnectionRef, words: string[]): Promise<void> {
+    const [entry] = await this.entries(ref.tenantId, [memberOf(ref)])
+    await this.words.set(ref, [...words, entry?.company ?? ''])
+    await this.redis.eval(...this.readArgs(RECORD_READ, ref, ''))
+  }
+
+  /**
+   * Indexes many connections of one tenant, with their balances, in pipelines: for seeding
+   * demo data, where none of them was indexed before.
    */
   async indexMany(items: Array<{ ref: ConnectionRef; words: string[]; entry: BalanceEntry }>): Promise<void> {
     if (items.length === 0) return
     const p = this.redis.pipeline()
-    for (const { ref, words, entry } of items) {
-      const member = memberOf(ref)
-      const text = searchText(words)
-      p.zadd(searchKey(ref.tenantId), 0, `${text}\0${member}`)
-      p.hset(searchTextKey(ref.tenantId), member, text)
-      if (entry.balance) p.zadd(balanceKey(ref.tenantId), entry.balance.amount, member)
-      else p.zadd(balanceKey(ref.tenantId), 'NX', '-inf', member)
-      p.hset(entryKey(ref.tenantId), member, JSON.stringify(entry))
-    }
-    await p.exec()
+    for (const { ref, entry } of items) p.eval(...this.readArgs(RECORD_READ, ref, encodeEntry(entry)))
+    await Promise.all([p.exec(), this.words.setMany(items)])
   }
 
   async removeConnection(ref: ConnectionRef): Promise<void> {
-    const member = memberOf(ref)
-    const old = await this.redis.hget(searchTextKey(ref.tenantId), member)
-    const m = this.redis
-      .multi()
-      .hdel(searchTextKey(ref.tenantId), member)
-      .zrem(balanceKey(ref.tenantId), member)
-      .hdel(entryKey(ref.tenantId), member)
-    if (old !== null) m.zrem(searchKey(ref.tenantId), `${old}\0${member}`)
-    await m.exec()
+    await this.words.remove(ref)
+    await this.redis.eval(...this.readArgs(FORGET_READ, ref))
   }
 
+  /** Keeps a read (or its error beside the last balance) while the connection exists. */
   async recordBalance(ref: ConnectionRef, entry: BalanceEntry): Promise<void> {
-    const member = memberOf(ref)
-    const m = this.redis.multi().hset(entryKey(ref.tenantId), member, JSON.stringify(entry))
-    if (entry.balance) m.zadd(balanceKey(ref.tenantId), entry.balance.amount, member)
-    await m.exec()
+    await this.redis.eval(...this.readArgs(RECORD_READ, ref, encodeEntry(entry)))
   }
 
   async entries(tenantId: string, members: string[]): Promise<BalanceEntry[]> {
     if (members.length === 0) return []
-    const raw = await this.redis.hmget(entryKey(tenantId), ...members)
-    return raw.map((r) => (r ? (JSON.parse(r) as BalanceEntry) : {}))
+    const keys = [...members.map((m) => readKey(tenantId, m)), ...members.map(() => oldEntryKey(tenantId))]
+    const found = await hgetEach(this.redis, keys, [...members.map(packMember), ...members])
+    const [fresh, old] = [found.slice(0, members.length), found.slice(members.length)]
+    return members.map((_, i) => decodeEntry(fresh[i] ?? old[i]))
   }
 
-  /** One page of members: newest first, by balance, or matching a search. */
+  /**
+   * Moves reads from before the pages (a hash of JSON, a sorted set) into their buckets and
+   * the balance order (the backfill). A read stored since wins over the old one.
+   */
+  async migrateReads(tenantId: string, members: string[]): Promise<void> {
+    const entries = await this.entries(tenantId, members)
+    const p = this.redis.pipeline()
+    members.forEach((m, i) => {
+      const read = Object.keys(entries[i]!).length ? encodeEntry(entries[i]!) : ''
+      p.eval(...this.readArgs(RECORD_READ, refOf(tenantId, m), read, '1'))
+    })
+    await p.exec()
+  }
+
+  /** One page of members: newest first, by balance or email, or matching a search. */
   async page(
     tenantId: string,
     opts: { search?: string; sort: SortOrder; offset: number; limit: number },
   ): Promise<{ total: number; members: string[] }> {
     const { offset, limit } = opts
-    if (opts.search) {
-      const [total, members] = (await this.redis.eval(
-        SEARCH_SCRIPT,
-        1,
-        searchKey(tenantId),
-        opts.search.toLowerCase().replace(/\0/g, ''),
-        offset,
-        limit,
-      )) as [number, string[]]
-      return { total, members }
-    }
+    if (opts.search) return this.words.search(tenantId, opts.search, offset, limit)
     if (opts.sort === 'recent')
       return this.records.connections.listMembers(tenantId, { offset, count: limit, newestFirst: true })
-    // The search set's members start with the email (all scores 0), so its order is by email.
-    const key = opts.sort === 'email' ? searchKey(tenantId) : balanceKey(tenantId)
-    const stop = String(offset + limit - 1)
-    const m = this.redis.multi().zcard(key)
-    if (opts.sort === 'balance_asc' || opts.sort === 'email') m.zrange(key, offset, stop)
-    else m.zrevrange(key, offset, stop)
-    const [[, total], [, found]] = (await m.exec()) as [[null, number], [null, string[]]]
-    const members = opts.sort === 'email' ? found.map((entry) => entry.slice(entry.indexOf('\0') + 1)) : found
+    const ns = opts.sort === 'email' ? 'e' : 'b'
+    const [total, members] = await Promise.all([
+      this.records.connections.count(tenantId),
+      this.words.ordered(tenantId, ns, { offset, limit, back: opts.sort === 'balance_desc' }),
+    ])
     return { total, members }
+  }
+
+  /** A balance script's keys and arguments (balance-scripts.ts) for one connection. */
+  private readArgs(script: string, ref: ConnectionRef, ...rest: string[]): [string, number, ...string[]] {
+    const member = memberOf(ref)
+    const { tenantId } = ref
+    const keys = [wordsKey(tenantId), readKey(tenantId, member), balanceKey(tenantId), oldEntryKey(tenantId)]
+    return [script, 5, ...keys, connectionKey(ref), packMember(member), rest[0] ?? '', member, rest[1] ?? '']
   }
 
   /** Everything a row shows, for a page of members, read from the stores that own it. */
