@@ -200,6 +200,10 @@ describe('the token endpoint fails during a refresh', () => {
     ).toBe(true)
     expect(await rawRecord(sms77)).toEqual(before)
     expect(text).not.toContain('needs reconnect')
+    // Work the page set off may still be settling (a panel past its deadline, a background
+    // read): wait for every tracked refresh, then no lock may be left behind.
+    expect(await t.services.connections.drain(10_000)).toBe(true)
+    expect(await rawRecord(sms77)).toEqual(before)
     expect((await keysUnder(t.prefix)).filter((k) => k.endsWith(':refresh-lock'))).toEqual([])
     t.sandbox.control.setFaults({ tokenFails: false })
     await expectHealthy(agent)
