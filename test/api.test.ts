@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestApp, type TestApp } from './helpers/app.js'
+import { csrfOf, startTestApp, type TestApp } from './helpers/app.js'
 import { keysUnder } from './helpers/redis.js'
 import { api, createApiKey, tenantWithConnections, type ApiTenant } from './helpers/api.js'
 
@@ -84,10 +84,22 @@ describe('tenant API: connections', () => {
       user: { email: a.email },
       provider: 'sms77',
       status: 'connected',
-      account: { label: expect.any(String), company: sms77.account.company },
+      account: { label: expect.any(String), name: null, company: sms77.account.company },
       balance: sms77.balance,
     })
     expect(res.body.next_cursor).toBeNull()
+  })
+
+  it('gives the owner’s name for a connection once it is named, in the list and for one', async () => {
+    await a.admin
+      .post('/connections/nexmo/name')
+      .type('form')
+      .send({ _csrf: await csrfOf(a.admin), name: 'Support line' })
+      .expect(303)
+    const one = await api(t.app, a.key).get(`/api/v1/connections/${a.ids.nexmo}`).expect(200)
+    expect(one.body.account.name).toBe('Support line')
+    const list = await api(t.app, a.key).get('/api/v1/connections?provider=nexmo').expect(200)
+    expect(list.body.data.map((c: { account: { name: string } }) => c.account.name)).toEqual(['Support line'])
   })
 
   it('pages with a cursor and filters by provider and status', async () => {

@@ -24,7 +24,7 @@ export interface ConnectionDirectory {
   after(tenantId: string, after: ListPosition | undefined, count: number): Promise<ListPosition[]>
   summaries(
     refs: ApiConnectionRef[],
-  ): Promise<({ status: 'connected' | 'needs_reconnect'; accountLabel: string } | null)[]>
+  ): Promise<({ status: 'connected' | 'needs_reconnect'; accountLabel: string; name?: string } | null)[]>
   emails(tenantId: string, userIds: string[]): Promise<(string | null)[]>
   /** Last known balance and company, per member (from the support index). */
   entries(
@@ -79,7 +79,7 @@ export async function describe(
         user: { email: emails[i] ?? null },
         provider: ref.provider,
         status: summary.status,
-        account: { label: summary.accountLabel, company: entry.company ?? null },
+        account: { label: summary.accountLabel, name: summary.name ?? null, company: entry.company ?? null },
         balance,
       },
     ]

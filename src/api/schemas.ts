@@ -31,6 +31,7 @@ export const Connection = z.object({
   status: ConnectionStatus,
   account: z.object({
     label: z.string().describe('The account’s name at the provider (email or company).'),
+    name: z.string().nullable().describe('The owner’s own name for the connection; null when not named.'),
     company: z.string().nullable(),
   }),
   balance: Balance.nullable().describe(
