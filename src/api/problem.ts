@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import { AppError, type ErrorCode } from '../errors.js'
 import { toAppError } from '../http/error-handler.js'
 import type { Logger } from '../http/logger.js'
+import { routeOf } from '../http/route-of.js'
 
 /**
  * RFC 9457 problem details for the tenant API. Each problem has a stable `type`: an
@@ -75,7 +76,7 @@ export const apiNotFound: RequestHandler = (_req, _res, next) =>
 export function apiErrorHandler(baseUrl: string, logger: Logger): ErrorRequestHandler {
   return (raw, req, res, _next) => {
     const err = toAppError(raw)
-    const log = { code: err.code, status: err.status, err: err.cause ?? raw, path: req.path }
+    const log = { code: err.code, status: err.status, err: err.cause ?? raw, path: routeOf(req) }
     if (err.status >= 500) logger.error(log, 'api request failed')
     else logger.debug(log, 'api request rejected')
     if (res.headersSent) return
