@@ -5,6 +5,7 @@ import { PUBLIC_DIR, VIEWS_DIR } from './paths.js'
 import { errorHandler, notFound } from './http/error-handler.js'
 import { csrfProtection } from './http/csrf.js'
 import { requestLog } from './http/request-log.js'
+import { noStore } from './http/no-store.js'
 import { resolveIncludesOnLoad } from './http/view-includes.js'
 import { rejectNonUtf8Query, verifyUtf8Body } from './http/utf8.js'
 import { exposeFlash, sessionMiddleware } from './auth/session.js'
@@ -100,11 +101,13 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     exposeToken: csrf.exposeToken,
     secret: config.sessionSecret,
   })
-  app.get('/dashboard', rejectNonUtf8Query, localize, session, warm)
+  app.get('/dashboard', noStore, rejectNonUtf8Query, localize, session, warm)
 
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }))
   // Browsers ask for /favicon.ico on pages that name no icon (the sandbox's consent pages).
   app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
+  // Everything below may depend on a session: never kept by a cache, bfcache included.
+  app.use(noStore)
   app.use(healthRoutes(redis))
   // Before everything that renders a page, the outbox and error pages included.
   app.use(localize, languageRoutes({ secure: config.secureCookies }))
