@@ -122,10 +122,13 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     const form = checkForm(ChangeForm, req.body, tOf(req))
     if (!form.ok) return accountPage(req, res, 400, { errors: form.errors })
     const { currentPassword, newPassword: next } = form.data
-    if (!(await deps.passwords.change(user, req.sessionID, currentPassword, next)))
+    const changedAt = await deps.passwords.change(user, req.sessionID, currentPassword, next)
+    if (changedAt === null)
       return accountPage(req, res, 400, {
         errors: { currentPassword: tOf(req)('auth:validation.currentWrong') },
       })
+    // This session stays current; the others were signed in before the stamp.
+    req.session.signedInAt = changedAt
     flash(req, 'info', tOf(req)('auth:account.changed'))
     res.redirect(303, '/account')
   })

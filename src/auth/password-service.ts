@@ -53,13 +53,16 @@ export class PasswordService {
     await this.deps.limiter.unlock(user.email)
   }
 
-  /** Changes a signed-in person's password; their other sessions end, `keepSession` stays. */
-  async change(user: User, keepSession: string, current: string, next: string): Promise<boolean> {
+  /**
+   * Changes a signed-in person's password; their other sessions end. Returns null for a
+   * wrong current password, else the moment sessions were ended from: the caller stamps
+   * `keepSession` with it, so that one stays.
+   */
+  async change(user: User, keepSession: string, current: string, next: string): Promise<number | null> {
     const hash = await this.deps.users.passwordHash(user.tenantId, user.id)
-    if (!(await verifyPassword(hash, current))) return false
+    if (!(await verifyPassword(hash, current))) return null
     await this.deps.users.setPasswordHash(user.tenantId, user.id, await hashPassword(next))
-    await this.deps.sessions.removeOthers(user.tenantId, user.id, keepSession)
-    return true
+    return this.deps.sessions.removeOthers(user.tenantId, user.id, keepSession)
   }
 
   private async mailResetLink(email: string, lang?: Language): Promise<void> {

@@ -10,7 +10,7 @@ import type { LoginLimiter } from './login-limiter.js'
 import { signupExistsMail } from '../mail/messages.js'
 import type { PasswordService } from './password-service.js'
 import type { SessionIndex } from './session-index.js'
-import { destroySession, regenerate, saveSession } from './session.js'
+import { beginSession, destroySession } from './session.js'
 import type { User } from './user-store.js'
 
 const email = z.email({ message: 'auth:validation.email' }).max(254, 'auth:validation.emailLong')
@@ -33,10 +33,7 @@ async function signIn(
   deps: { sessions?: SessionIndex; accounts: AccountService },
 ): Promise<void> {
   await deps.accounts.adoptLanguage(user, switcherChoice(req))
-  await regenerate(req)
-  req.session.userId = user.id
-  req.session.tenantId = user.tenantId
-  await saveSession(req)
+  await beginSession(req, user)
   await deps.sessions?.add(user.tenantId, user.id, req.sessionID)
   res.redirect(303, user.role === 'support' ? '/support' : '/dashboard')
 }

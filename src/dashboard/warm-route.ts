@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto'
 import type { Request, RequestHandler, Response } from 'express'
 import ejs from 'ejs'
 import { setCurrentUser } from '../auth/current-user.js'
+import { sessionIsCurrent } from '../auth/session.js'
 import { applyPreferences } from '../i18n/localize.js'
 import type { User } from '../auth/user-store.js'
 import type { ProviderRegistry } from '../providers/registry.js'
@@ -61,8 +62,9 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
     const ids = providers().map((p) => p.id)
     const state = await deps.state.read(tenantId, userId, ids)
     const user = state.user
-    // A removed user goes the normal way: the session is ended and the browser sent to /login.
-    if (!user) return next()
+    // A removed user, or a session older than the person's last password reset or change,
+    // goes the normal way: the session is ended and the browser sent to /login.
+    if (!user || !sessionIsCurrent(s, user)) return next()
     setCurrentUser(req, res, user)
     deps.exposeToken(req, res, () => undefined)
     if (state.hasNotices) return next()
