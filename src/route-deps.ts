@@ -39,6 +39,7 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
     sessions: s.sessions,
     lifecycle: s.connections,
     limiter: s.people.limiter,
+    invitations: s.people.invitations,
   })
   const { invitations, mailer, onMailFailed } = s.people
   const base = { users: s.users, tenants: s.tenants, mailer, baseUrl: config.baseUrl, onMailFailed }

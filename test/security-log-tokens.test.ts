@@ -33,7 +33,11 @@ const flushed = () => sleep(30) // lines are written when each response closes
 async function useLink(path: string, field: Record<string, string>) {
   const agent = supertest.agent(t.app)
   const page = await agent.get(path).expect(200)
-  await agent.post(path).type('form').send({ _csrf: csrfFrom(page.text), password: 'short' }).expect(400)
+  await agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), password: 'short' })
+    .expect(400)
   await agent.post(path).type('form').send({ password: 'no csrf token here' }).expect(403)
   return agent
     .post(path)
@@ -46,7 +50,11 @@ describe('link tokens stay out of the logs', () => {
     const { agent: admin, email } = await signUp(t.app, 'Log Tokens Org')
     const forgot = supertest.agent(t.app)
     const page = await forgot.get('/forgot')
-    await forgot.post('/forgot').type('form').send({ _csrf: csrfFrom(page.text), email }).expect(200)
+    await forgot
+      .post('/forgot')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email })
+      .expect(200)
     const reset = new URL(linkIn(await sink.mailTo(email), '/reset/')).pathname
     const invitee = uniqueEmail('log-invitee')
     await admin
@@ -91,7 +99,9 @@ describe('link tokens stay out of the logs', () => {
     await agent.get(`/oauth_redirect?state=${secret}&code=${code}`).expect(400)
     await agent.get(`/oauth1_callback?oauth_token=${secret}&oauth_verifier=${code}`)
     // Harmless query keys stay readable.
-    const signedOut = await supertest(t.app).get('/login?signed_out=1&code=' + code).expect(200)
+    const signedOut = await supertest(t.app)
+      .get('/login?signed_out=1&code=' + code)
+      .expect(200)
     await flushed()
     const logs = t.logs.join('\n')
     expect(logs.includes(secret)).toBe(false)

@@ -59,7 +59,11 @@ describe('sessions valid after a password reset or change', () => {
 
     const forgot = supertest.agent(t.app)
     const page = await forgot.get('/forgot')
-    await forgot.post('/forgot').type('form').send({ _csrf: csrfFrom(page.text), email }).expect(200)
+    await forgot
+      .post('/forgot')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email })
+      .expect(200)
     const path = new URL(linkIn(await sink.mailTo(email), '/reset/')).pathname
     const form = await forgot.get(path).expect(200)
     await forgot

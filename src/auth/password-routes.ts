@@ -122,13 +122,26 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     const form = checkForm(ChangeForm, req.body, tOf(req))
     if (!form.ok) return accountPage(req, res, 400, { errors: form.errors })
     const { currentPassword, newPassword: next } = form.data
-    const changedAt = await deps.passwords.change(user, req.sessionID, currentPassword, next)
-    if (changedAt === null)
+    const changed = await deps.passwords.change({
+      user,
+      ip: req.ip ?? 'unknown',
+      keepSession: req.sessionID,
+      current: currentPassword,
+      next,
+    })
+    if (changed.outcome === 'limited') {
+      res.setHeader('Retry-After', String(changed.retryAfterSec))
+      const count = Math.ceil(changed.retryAfterSec / 60)
+      return accountPage(req, res, 429, {
+        errors: { currentPassword: tOf(req)('auth:login.tooMany', { count }) },
+      })
+    }
+    if (changed.outcome === 'wrong')
       return accountPage(req, res, 400, {
         errors: { currentPassword: tOf(req)('auth:validation.currentWrong') },
       })
     // This session stays current; the others were signed in before the stamp.
-    req.session.signedInAt = changedAt
+    req.session.signedInAt = changed.at
     flash(req, 'info', tOf(req)('auth:account.changed'))
     res.redirect(303, '/account')
   })
