@@ -11,6 +11,7 @@ import { rejectNonUtf8Query, verifyUtf8Body } from './http/utf8.js'
 import { exposeFlash, sessionMiddleware } from './auth/session.js'
 import { currentUser, loadUser } from './auth/current-user.js'
 import { authRoutes } from './auth/routes.js'
+import { KnownDevices } from './auth/known-device.js'
 import { passwordRoutes } from './auth/password-routes.js'
 import { inviteRoutes } from './auth/invite-routes.js'
 import { outboxRoutes } from './mail/outbox-routes.js'
@@ -138,6 +139,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       passwords: services.people.passwords,
       signupOpen: config.signupOpen,
       baseUrl: config.baseUrl,
+      knownDevices: new KnownDevices(config.sessionSecret, config.secureCookies),
     }),
   )
   app.use(passwordRoutes({ ...services.people, users: services.users, tenants: services.tenants }))

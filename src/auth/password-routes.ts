@@ -8,6 +8,7 @@ import { localeOf, tOf } from '../i18n/localize.js'
 import { isTimeZone, TIME_ZONES } from '../i18n/format.js'
 import { requireSignedIn, requireUser } from './current-user.js'
 import type { PasswordService } from './password-service.js'
+import { tooManyMessage } from './routes.js'
 import type { ResetTokens } from './reset-tokens.js'
 import { flash, regenerate } from './session.js'
 import type { UserStore } from './user-store.js'
@@ -131,9 +132,8 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     })
     if (changed.outcome === 'limited') {
       res.setHeader('Retry-After', String(changed.retryAfterSec))
-      const count = Math.ceil(changed.retryAfterSec / 60)
       return accountPage(req, res, 429, {
-        errors: { currentPassword: tOf(req)('auth:login.tooMany', { count }) },
+        errors: { currentPassword: tooManyMessage(tOf(req), changed.retryAfterSec) },
       })
     }
     if (changed.outcome === 'wrong')

@@ -7,6 +7,7 @@ import { localeOf, switcherChoice, tOf } from '../i18n/localize.js'
 import type { AccountService } from './account-service.js'
 import { currentUser } from './current-user.js'
 import type { LoginLimiter } from './login-limiter.js'
+import type { KnownDevices } from './known-device.js'
 import { signupExistsMail } from '../mail/messages.js'
 import type { PasswordService } from './password-service.js'
 import type { SessionIndex } from './session-index.js'
@@ -38,6 +39,13 @@ async function signIn(
   res.redirect(303, user.role === 'support' ? '/support' : '/dashboard')
 }
 
+/** A refusal in minutes (a lock on this network), or in seconds (the account's short interval). */
+export function tooManyMessage(t: TFunction, retryAfterSec: number): string {
+  return retryAfterSec < 60
+    ? t('auth:login.busy', { count: retryAfterSec })
+    : t('auth:login.tooMany', { count: Math.ceil(retryAfterSec / 60) })
+}
+
 export function authRoutes(deps: {
   accounts: AccountService
   limiter: LoginLimiter
@@ -46,6 +54,8 @@ export function authRoutes(deps: {
   /** False with SIGNUP=closed: the page says so and POST /signup is refused. */
   signupOpen: boolean
   baseUrl: string
+  /** Browsers that signed in to an account before; never held at its sign-in gate. */
+  knownDevices?: KnownDevices
 }): Router {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
@@ -95,13 +105,12 @@ export function authRoutes(deps: {
     if (!form.ok) return render(res, 'login', 400, { errors: form.errors, values })
     const account = form.data.email.toLowerCase()
     // Counted before the password is checked, so parallel guesses cannot outrun the limit.
-    const attempt = await deps.limiter.reserveLogin(req.ip ?? 'unknown', account)
+    const knownDevice = deps.knownDevices?.isKnown(req, account) ?? false
+    const attempt = await deps.limiter.reserveLogin(req.ip ?? 'unknown', account, { knownDevice })
     if (!attempt.allowed) {
       res.setHeader('Retry-After', String(attempt.retryAfterSec))
       return render(res, 'login', 429, {
-        errors: {
-          form: t('auth:login.tooMany', { count: Math.ceil(attempt.retryAfterSec / 60) }),
-        },
+        errors: { form: tooManyMessage(t, attempt.retryAfterSec) },
         values,
       })
     }
@@ -118,6 +127,7 @@ export function authRoutes(deps: {
       })
     }
     await attempt.succeeded()
+    deps.knownDevices?.remember(req, res, account)
     await signIn(req, res, user, deps)
   })
 

@@ -37,6 +37,12 @@ export const sessionKey = (sessionId: string) => `${SESSION_KEY_PREFIX}${session
 export const rateLimitKeyPrefix = (
   limit: 'login-ip' | 'login-acct' | 'login-everywhere' | 'signup-ip' | 'forgot-ip' | 'forgot-acct',
 ) => `rl:${limit}`
+/**
+ * Global: held (PX) while an account past its ceiling of failures waits for its next
+ * admitted sign-in attempt; named with the account's counter generation.
+ */
+export const loginGateKey = (normalisedEmail: string, generation: string) =>
+  `login-gate:${normalisedEmail}#${generation}`
 /** Global: the generation of an account's login counters; bumping it clears every lock at once. */
 export const loginGenerationKey = (normalisedEmail: string) => `login-gen:${normalisedEmail}`
 /** Global: a password-reset link, named by the digest of its token (the token is never stored). */
