@@ -40,13 +40,15 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
     lifecycle: s.connections,
     limiter: s.people.limiter,
     invitations: s.people.invitations,
+    inviteLimiter: s.people.inviteLimiter,
+    tenants: s.tenants,
   })
   const { invitations, mailer, onMailFailed } = s.people
   const base = { users: s.users, tenants: s.tenants, mailer, baseUrl: config.baseUrl, onMailFailed }
   return {
     apiKeys: s.apiKeys,
     userAdmin,
-    invitations: new InvitationAdmin({ ...base, invitations }),
+    invitations: new InvitationAdmin({ ...base, invitations, limiter: s.people.inviteLimiter }),
     credentials: s.tenantCredentials,
     connections: s.store,
     webhooks: s.webhooks,

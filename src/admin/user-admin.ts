@@ -1,5 +1,7 @@
 import type { AccountService } from '../auth/account-service.js'
 import type { InvitationStore } from '../auth/invitation-store.js'
+import { TooManyInvites, type InviteLimiter } from '../auth/invite-limiter.js'
+import type { TenantStore } from '../tenants/tenant-store.js'
 import type { SessionIndex } from '../auth/session-index.js'
 import type { LoginLimiter } from '../auth/login-limiter.js'
 import type { Role, User, UserQuery, UserStore } from '../auth/user-store.js'
@@ -16,6 +18,8 @@ export class UserAdmin {
       lifecycle: ConnectionLifecycle
       limiter: LoginLimiter
       invitations: InvitationStore
+      inviteLimiter: InviteLimiter
+      tenants: TenantStore
     },
   ) {}
 
@@ -31,7 +35,11 @@ export class UserAdmin {
     return target
   }
 
-  add(admin: User, input: { email: string; password: string; role: Role }): Promise<User> {
+  /** Counted with the invitations (TooManyInvites): adding is inviting without the mail. */
+  async add(admin: User, input: { email: string; password: string; role: Role }): Promise<User> {
+    const createdAt = (await this.deps.tenants.get(admin.tenantId))?.createdAt ?? Date.now()
+    const refusal = await this.deps.inviteLimiter.consume(admin.tenantId, admin.id, createdAt)
+    if (refusal) throw new TooManyInvites(refusal)
     return this.deps.accounts.addUser({ tenantId: admin.tenantId, ...input })
   }
 

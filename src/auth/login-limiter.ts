@@ -1,6 +1,7 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import type { RedisClient } from '../redis/client.js'
 import { clientAddress, clientNetwork } from './client-network.js'
+import type { InviteLimits } from './invite-limiter.js'
 import { loginGateKey, loginGenerationKey, rateLimitKeyPrefix } from '../redis/keys.js'
 
 export { clientAddress, clientNetwork } from './client-network.js'
@@ -25,6 +26,8 @@ export interface LoginLimits {
   /** Reset mails asked for from one address, and sent to one account. */
   forgotPerIp?: Limit
   forgotPerAccount?: Limit
+  /** People an admin may invite or add (auth/invite-limiter.ts). */
+  invites?: InviteLimits
 }
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = {

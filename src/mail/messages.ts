@@ -69,3 +69,22 @@ export function signupExistsMail(
     `${baseUrl}/forgot`,
   )
 }
+
+/**
+ * An invitation to an address that already has an account: its owner learns so (the admin
+ * who sent it does not), with nothing the inviting organisation wrote.
+ */
+export function inviteExistsMail(
+  to: string,
+  baseUrl: string,
+  lang: Language = DEFAULT_LANGUAGE,
+): MailMessage {
+  const t = translator(lang)
+  return compose(
+    lang,
+    to,
+    t('mail:exists.subject'),
+    [t('mail:exists.invited'), t('mail:exists.signInAsUsual')],
+    `${baseUrl}/forgot`,
+  )
+}

@@ -35,7 +35,16 @@ export const SESSION_KEY_PREFIX = 'sess:'
 export const sessionKey = (sessionId: string) => `${SESSION_KEY_PREFIX}${sessionId}`
 /** Global: rate-limiter-flexible's key prefixes; it appends `:<ip or email>` itself. */
 export const rateLimitKeyPrefix = (
-  limit: 'login-ip' | 'login-acct' | 'login-everywhere' | 'signup-ip' | 'forgot-ip' | 'forgot-acct',
+  limit:
+    | 'login-ip'
+    | 'login-acct'
+    | 'login-everywhere'
+    | 'signup-ip'
+    | 'forgot-ip'
+    | 'forgot-acct'
+    | 'invite-admin'
+    | 'invite-org'
+    | 'invite-new-org',
 ) => `rl:${limit}`
 /**
  * Global: held (PX) while an account past its ceiling of failures waits for its next
