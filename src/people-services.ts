@@ -1,4 +1,4 @@
-import type { Config } from './config.js'
+import type { Config } from './config/config.js'
 import type { Logger } from './http/logger.js'
 import type { RedisClient } from './redis/client.js'
 import { InvitationStore } from './auth/invitation-store.js'

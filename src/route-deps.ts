@@ -1,4 +1,4 @@
-import type { Config } from './config.js'
+import type { Config } from './config/config.js'
 import type { Services } from './services.js'
 import { refOf } from './connections/connection-store.js'
 import { BalanceReader } from './support/balance-reader.js'

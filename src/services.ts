@@ -1,4 +1,4 @@
-import type { Config } from './config.js'
+import type { Config } from './config/config.js'
 import type { RedisClient } from './redis/client.js'
 import type { Logger } from './http/logger.js'
 import { AccountService } from './auth/account-service.js'

@@ -1,7 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { buildServices, createApp, type AppDeps } from '../../src/app.js'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig } from '../../src/config/config.js'
 import { createLogger } from '../../src/http/logger.js'
 import { createMetrics } from '../../src/ops/metrics.js'
 import type { ProviderCallObserver } from '../../src/providers/http.js'
