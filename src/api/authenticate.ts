@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express'
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import type { RedisClient } from '../redis/client.js'
 import { API_RATE_LIMIT_PREFIX } from '../redis/keys.js'
 import type { ApiKeyStore, ApiPrincipal, ApiScope } from './api-key-store.js'

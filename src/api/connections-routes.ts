@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError, ValidationError } from '../errors.js'
+import { AppError, ValidationError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
 import { checkScope, principalOf, requireScope } from './authenticate.js'
 import {

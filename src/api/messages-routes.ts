@@ -1,6 +1,6 @@
 import { Router } from 'express'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
 import { checkScope, principalOf } from './authenticate.js'
 import { connectionInTenant } from './connections-routes.js'

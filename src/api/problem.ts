@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
-import { AppError, type ErrorCode } from '../errors.js'
+import { AppError, type ErrorCode } from '../errors/app-error.js'
 import { toAppError } from '../http/error-handler.js'
 import type { Logger } from '../http/logger.js'
 

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
-import { AppError, isAppError, NotFoundError } from '../errors.js'
+import { AppError, isAppError, NotFoundError } from '../errors/app-error.js'
 import type { Logger } from './logger.js'
 import { localeOf } from '../i18n/localize.js'
 

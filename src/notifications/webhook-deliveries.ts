@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Job, Queue } from 'bullmq'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import type { JobRuntime } from '../jobs/runtime.js'
 import type { Logger } from '../http/logger.js'
 import type { RedisClient } from '../redis/client.js'

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js'
 import { connectionKey, supportTextBucketsKey, supportTextKey, supportWordsKey } from '../redis/keys.js'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import { memberOf, type ConnectionRef } from '../connections/connection-store.js'
 import {
   cutToBytes,

@@ -1,4 +1,4 @@
-import { ProviderError } from '../../errors.js'
+import { ProviderError } from '../../errors/app-error.js'
 import { TransportError, type HttpClient, type ProviderRequest, type ProviderResponse } from '../http.js'
 
 /**

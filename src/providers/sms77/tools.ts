@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { isAppError } from '../../errors.js'
+import { isAppError } from '../../errors/app-error.js'
 import { parseBalance } from '../money.js'
 import type {
   CallContext,
