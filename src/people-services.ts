@@ -1,5 +1,5 @@
 import type { Config } from './config/config.js'
-import type { Logger } from './http/logger.js'
+import type { Logger } from './logging/logger.js'
 import type { RedisClient } from './redis/client.js'
 import { InvitationStore } from './auth/invitation-store.js'
 import { LoginLimiter, type LoginLimits } from './auth/login-limiter.js'

@@ -1,6 +1,6 @@
 import type { Config } from './config/config.js'
 import type { RedisClient } from './redis/client.js'
-import type { Logger } from './http/logger.js'
+import type { Logger } from './logging/logger.js'
 import { AccountService } from './auth/account-service.js'
 import { UserStore } from './auth/user-store.js'
 import type { LoginLimits } from './auth/login-limiter.js'

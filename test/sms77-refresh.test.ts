@@ -93,7 +93,7 @@ describe('refresh', () => {
     const second = createApp({
       config: t.config,
       redis: t.redis,
-      logger: (await import('../src/http/logger.js')).createLogger('silent'),
+      logger: (await import('../src/logging/logger.js')).createLogger('silent'),
       panelCacheTtlSec: 0,
     })
     const cookie = (await agent.get('/dashboard')).request.cookies

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import { AppError, type ErrorCode } from '../errors/app-error.js'
 import { toAppError } from '../http/error-handler.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../logging/logger.js'
 
 /**
  * RFC 9457 problem details for the tenant API. Each problem has a stable `type`: an

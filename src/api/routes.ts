@@ -1,6 +1,6 @@
 import express, { Router } from 'express'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../logging/logger.js'
 import type { RedisClient } from '../redis/client.js'
 import type { AuditLog } from '../support/audit-log.js'
 import type { ApiKeyStore } from './api-key-store.js'

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq'
 import type { CheckedIndex } from '../connections/checked-index.js'
 import { refOf, type ConnectionRef } from '../connections/connection-store.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../logging/logger.js'
 import type { JobRuntime } from '../jobs/runtime.js'
 import type { ProviderId } from '../providers/types.js'
 import { keepalivePlan, type KeepalivePlan } from './plan.js'

@@ -16,7 +16,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import type { AxeResults, Result as AxeResult } from 'axe-core'
 import { buildServices, createApp, type AppDeps } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/config.js'
-import { createLogger } from '../../src/http/logger.js'
+import { createLogger } from '../../src/logging/logger.js'
 import type { Redis } from '../../src/redis/client.js'
 import { createSandbox, SANDBOX_PATHS, type SandboxControl } from '../../src/sandbox/index.js'
 import { dropPrefix, openRedis, REDIS_URL, uniquePrefix } from '../helpers/redis.js'

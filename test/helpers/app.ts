@@ -4,7 +4,7 @@ import supertest from 'supertest'
 import type { Express } from 'express'
 import { createApp, buildServices, type AppDeps, type Services } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/config.js'
-import { createLogger } from '../../src/http/logger.js'
+import { createLogger } from '../../src/logging/logger.js'
 import type { RedisClient } from '../../src/redis/client.js'
 import { dropPrefix, openRedis, REDIS_URL, uniquePrefix } from './redis.js'
 import {
