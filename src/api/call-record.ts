@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express'
 import type { Logger } from '../logging/logger.js'
-import type { AuditLog } from '../support/audit-log.js'
+import type { AuditLog } from '../audit/audit-log.js'
 import type { ApiPrincipal } from './api-key-store.js'
 import { refOfId } from './directory.js'
 
