@@ -40,7 +40,7 @@ import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
 import { CheckedIndex } from './connections/checked-index.js'
 import { Keepalive } from './keepalive/keepalive.js'
 import { buildPeople, type PeopleServices } from './people-services.js'
-import { ApiKeyStore } from './api/api-key-store.js'
+import { ApiKeyStore } from './api-keys/key-store.js'
 import type { ApiDeps } from './api/routes.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */

@@ -3,7 +3,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import { AppError } from '../errors/app-error.js'
 import type { RedisClient } from '../redis/client.js'
 import { API_RATE_LIMIT_PREFIX } from '../redis/keys.js'
-import type { ApiKeyStore, ApiPrincipal, ApiScope } from './api-key-store.js'
+import type { ApiKeyStore, ApiPrincipal, ApiScope } from '../api-keys/key-store.js'
 
 export interface ApiLimits {
   /** Calls each key may make per window. */

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express'
 import type { Logger } from '../logging/logger.js'
 import type { AuditLog } from '../audit/audit-log.js'
-import type { ApiPrincipal } from './api-key-store.js'
+import type { ApiPrincipal } from '../api-keys/key-store.js'
 import { refOfId } from './directory.js'
 
 /** Bounded labels: the route's pattern, never the raw path (ids would make one series each). */
