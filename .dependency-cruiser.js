@@ -17,10 +17,10 @@ export default {
     {
       name: 'providers-behind-registry',
       comment:
-        'Only providers/ and the composition root (src/services.ts) know sms77/ or nexmo/; everyone ' +
-        'else goes through the Provider interface and the registry.',
+        'Only providers/ and the composition root (src/boot/services.ts) know sms77/ or nexmo/; ' +
+        'everyone else goes through the Provider interface and the registry.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(providers/|services\\.ts$)' },
+      from: { path: '^src/', pathNot: '^src/(providers/|boot/services\\.ts$)' },
       to: { path: '^src/providers/(sms77|nexmo)/' },
     },
     {
@@ -33,17 +33,17 @@ export default {
     {
       name: 'sandbox-only-from-main',
       comment:
-        'The sandbox is never loaded in production unless asked for: only src/main.ts builds it ' +
-        '(src/services.ts may name its type).',
+        'The sandbox is never loaded in production unless asked for: only src/boot/start.ts builds ' +
+        'it (src/boot/services.ts may name its type).',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(sandbox/|main\\.ts$|services\\.ts$)' },
+      from: { path: '^src/', pathNot: '^src/(sandbox/|boot/start\\.ts$|boot/services\\.ts$)' },
       to: { path: '^src/sandbox/' },
     },
     {
       name: 'sandbox-type-only-from-services',
-      comment: 'src/services.ts may name the Sandbox type, never load the sandbox.',
+      comment: 'src/boot/services.ts may name the Sandbox type, never load the sandbox.',
       severity: 'error',
-      from: { path: '^src/services\\.ts$' },
+      from: { path: '^src/boot/services\\.ts$' },
       to: { path: '^src/sandbox/', dependencyTypesNot: ['type-only'] },
     },
     {
@@ -59,7 +59,7 @@ export default {
       name: 'balances-below-features',
       comment:
         'balances/ (history and low-balance alerts) is a room the features (support, dashboard, the ' +
-        'keep-alive through services.ts) import; it stands only on redis/, providers/types.ts and ' +
+        'keep-alive through boot/) import; it stands only on redis/, providers/types.ts and ' +
         'the connection types, and is handed tenants, users and the webhook queue as functions.',
       severity: 'error',
       from: { path: '^src/balances/' },
@@ -76,7 +76,7 @@ export default {
       name: 'api-through-lifecycle',
       comment:
         'The tenant API (src/api/) is a feature room: it uses connections only through the ' +
-        'connection lifecycle (reads come through a directory wired in src/api-deps.ts), never a ' +
+        'connection lifecycle (reads come through a directory wired in src/boot/api-deps.ts), never a ' +
         'provider implementation, the sandbox, or another feature room.',
       severity: 'error',
       from: { path: '^src/api/' },

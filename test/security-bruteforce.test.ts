@@ -5,7 +5,7 @@
 import type { Express } from 'express'
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../src/app.js'
+import { createApp } from '../src/boot/app.js'
 import type { LoginLimits } from '../src/auth/login-limiter.js'
 import { createLogger } from '../src/logging/logger.js'
 import type { Redis } from '../src/redis/client.js'

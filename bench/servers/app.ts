@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { buildServices, createApp, type AppDeps } from '../../src/app.js'
+import { buildServices, createApp, type AppDeps } from '../../src/boot/app.js'
 import { loadConfig } from '../../src/config/config.js'
 import { createLogger } from '../../src/logging/logger.js'
 import { createMetrics } from '../../src/ops/metrics.js'

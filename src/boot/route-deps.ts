@@ -1,11 +1,11 @@
-import type { Config } from './config/config.js'
+import type { Config } from '../config/config.js'
 import type { Services } from './services.js'
-import { refOf } from './connections/connection-store.js'
-import { BalanceReader } from './support/balance-reader.js'
-import type { SupportDeps } from './support/routes.js'
-import { UserAdmin } from './admin/user-admin.js'
-import type { AdminDeps } from './admin/routes.js'
-import { InvitationAdmin } from './admin/invitation-admin.js'
+import { refOf } from '../connections/connection-store.js'
+import { BalanceReader } from '../support/balance-reader.js'
+import type { SupportDeps } from '../support/routes.js'
+import { UserAdmin } from '../admin/user-admin.js'
+import type { AdminDeps } from '../admin/routes.js'
+import { InvitationAdmin } from '../admin/invitation-admin.js'
 
 /** What each feature's router is handed, cut from the services (composition root, with services.ts). */
 export function supportDeps(s: Services): SupportDeps {
