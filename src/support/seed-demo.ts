@@ -6,6 +6,7 @@ import { ConnectionStore, refOf, type ConnectionRecord } from '../connections/co
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { ProviderId } from '../providers/types.js'
 import { SupportIndex, type BalanceEntry } from './support-index.js'
+import { accountWords } from './account-words.js'
 
 const COMPANIES = [
   'Acme',
@@ -125,5 +126,6 @@ function demoAccount(
     },
   }
   const entry: BalanceEntry = { balance: { amount, currency: 'EUR' }, company, readAt: now }
-  return { record, indexed: { ref, words: [user.email, user.email, company], entry } }
+  const words = [...accountWords({ email: user.email, accountLabel: user.email }), company]
+  return { record, indexed: { ref, words, entry } }
 }
