@@ -132,6 +132,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
       lock: new RefreshLock(redis, c.lockTtlMs),
       providers: new ProviderRegistry([sms77Provider(c.sms77, new HttpClient())]),
       credentials: credentialSource({ sms77: c.client }),
+      onListenerFailed: (err) => { throw err },
     })
     process.stdout.write('refreshing\\n')
     await service.use(c.ref, (ctx, p) => p.fetchProfile(ctx))

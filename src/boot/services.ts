@@ -10,12 +10,8 @@ import { TokenCipher } from '../crypto/token-cipher.js'
 import { ConnectionStore } from '../connections/connection-store.js'
 import { RefreshLock } from '../connections/refresh-lock.js'
 import { ConnectionLifecycle } from '../connections/lifecycle.js'
-import {
-  combineEvents,
-  statusMove,
-  type ConnectionChange,
-  type ConnectionEvents,
-} from '../connections/events.js'
+import { combineEvents, type ConnectionEvents, type ListenerFailed } from '../connections/events.js'
+import { followUps } from '../connections/follow-ups.js'
 import { credentialSource, type CredentialSource } from '../connections/credentials.js'
 import { PanelCache } from '../dashboard/panel-cache.js'
 import { HttpClient, type ProviderCallObserver } from '../providers/http.js'
@@ -144,27 +140,26 @@ export function buildServices(deps: AppDeps): Services {
     onError: (err) => deps.logger.warn({ err: (err as Error).message }, 'balance record failed'),
   })
   const allProviders = list.map((p) => p.id)
-  // Everything that follows a connection's changes listens here, in this order.
-  const follow = async (change: ConnectionChange) => {
-    const { ref } = change
-    const move = statusMove(change)
-    if (move) notifier.emit(ref, move.from, move.to)
-    if (change.kind === 'connected' || change.kind === 'renamed') {
-      const email = (await users.get(ref.tenantId, ref.userId))?.email ?? ''
-      await supportIndex.indexConnection(ref, [email, change.accountLabel, change.name ?? ''])
-    }
-    if (change.kind === 'disconnected')
-      await Promise.all([supportIndex.removeConnection(ref), balances.forget(ref)])
-    if (change.kind !== 'refreshed' && change.kind !== 'checked')
-      await cache.clear(ref.tenantId, ref.userId, allProviders)
-  }
-  const events = combineEvents(deps.metrics?.events, deps.events, { changed: follow })
+  const follow = followUps({
+    notify: (ref, from, to) => notifier.emit(ref, from, to),
+    index: (ref, account) => supportIndex.indexAccount(ref, account),
+    unindex: (ref) => supportIndex.removeConnection(ref),
+    forgetBalances: (ref) => balances.forget(ref),
+    clearPanels: (ref) => cache.clear(ref.tenantId, ref.userId, allProviders),
+  })
+  const onListenerFailed: ListenerFailed = (err, change) =>
+    deps.logger.error(
+      { err: (err as Error)?.message, change: change.kind, provider: change.ref.provider },
+      'connection change listener failed',
+    )
+  const events = combineEvents([deps.metrics?.events, deps.events, follow], onListenerFailed)
   const connections = new ConnectionLifecycle({
     store,
     lock,
     providers,
     credentials,
     events,
+    onListenerFailed,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
     afterRotation: replicaWait(config, redis),
     onBalance: (ref, balance) => balances.record(ref, balance),
