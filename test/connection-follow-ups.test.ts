@@ -100,7 +100,12 @@ describe('a failing listener in the app', () => {
     )
     // The support index (a follow-up beside the failing listener) still found the account.
     const user = (await t.services.users.findForLogin(email))!.user
-    const page = await t.services.supportIndex.page(user.tenantId, { search: email, sort: 'recent', offset: 0, limit: 10 })
+    const page = await t.services.supportIndex.page(user.tenantId, {
+      search: email,
+      sort: 'recent',
+      offset: 0,
+      limit: 10,
+    })
     expect(page.members).toEqual([`${user.id}:sms77`])
   })
 })
