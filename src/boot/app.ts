@@ -5,6 +5,8 @@ import { PUBLIC_DIR, VIEWS_DIR } from '../config/paths.js'
 import { errorHandler, notFound } from '../http/error-handler.js'
 import { csrfProtection } from '../http/csrf.js'
 import { requestLog } from '../http/request-log.js'
+import { contentSecurityPolicy } from '../http/content-security-policy.js'
+import { parseTrustProxy } from '../http/trust-proxy.js'
 import { resolveIncludesOnLoad } from '../http/view-includes.js'
 import { rejectNonUtf8Query, verifyUtf8Body } from '../http/utf8.js'
 import { exposeFlash, sessionMiddleware } from '../auth/session.js'
@@ -30,30 +32,6 @@ import { apiDeps } from './api-deps.js'
 import { languageRoutes, localize, preferPerson } from '../i18n/localize.js'
 
 export { buildServices, type AppDeps, type Services } from './services.js'
-
-function contentSecurityPolicy(config: Config) {
-  // The Connect forms POST to us and are answered with a redirect to the provider;
-  // browsers apply form-action to that redirect, so the providers' origins are allowed.
-  const providerOrigins = [
-    ...new Set([config.sms77.oauthUrl, config.nexmo.oauthUrl].map((u) => new URL(u).origin)),
-  ]
-  return {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'", 'data:'],
-      fontSrc: ["'self'"],
-      connectSrc: ["'self'"],
-      objectSrc: ["'none'"],
-      baseUri: ["'self'"],
-      frameAncestors: ["'none'"],
-      formAction: ["'self'", ...providerOrigins],
-      ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
-    },
-  }
-}
 
 /** Builds the Express app apart from `listen`, so tests drive it with supertest. */
 export function createApp(deps: AppDeps, services = buildServices(deps)): Express {
@@ -164,10 +142,4 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(notFound)
   app.use(errorHandler(logger))
   return app
-}
-
-function parseTrustProxy(v: string): boolean | number | string {
-  if (v === 'true') return true
-  if (v === 'false') return false
-  return /^\d+$/.test(v) ? Number(v) : v
 }

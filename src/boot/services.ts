@@ -31,6 +31,7 @@ import type { Metrics } from '../ops/metrics.js'
 import { JobRuntime, jobsPrefix } from '../jobs/runtime.js'
 import { registerQueueDepth } from '../ops/queue-metrics.js'
 import { createJobsRedis } from '../redis/client.js'
+import { replicaWait } from '../redis/replica-wait.js'
 import { createBalances, type Balances } from '../balances/balances.js'
 import { DEFAULT_LOW_BALANCE } from '../tenants/tenant-store.js'
 import { CheckedIndex } from '../connections/checked-index.js'
@@ -161,7 +162,7 @@ export function buildServices(deps: AppDeps): Services {
     events,
     onListenerFailed,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
-    afterRotation: replicaWait(config, redis),
+    afterRotation: replicaWait(config.redis, redis),
     onBalance: (ref, balance) => balances.record(ref, balance),
   })
   const keepalive = new Keepalive({
@@ -198,16 +199,4 @@ export function buildServices(deps: AppDeps): Services {
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
   }
-}
-
-/**
- * Behind Sentinel, a rotated refresh token is acknowledged by a replica before the refresh
- * returns (WAIT 1, bounded), so a failover right after it is less likely to lose the only
- * copy of the token sms77 now honours. A single server has no replica to wait for; on a
- * Cluster, WAIT would have to reach the key's own master, which ioredis does not route
- * (docs/SECURITY.md lists the residual risk).
- */
-function replicaWait(config: Config, redis: RedisClient): (() => Promise<unknown>) | undefined {
-  if (config.redis.kind !== 'sentinel') return undefined
-  return () => redis.wait(1, 250).catch(() => 0)
 }
