@@ -1,6 +1,5 @@
 import express, { type Express } from 'express'
 import helmet from 'helmet'
-import type { Config } from '../config/config.js'
 import { PUBLIC_DIR, VIEWS_DIR } from '../config/paths.js'
 import { errorHandler, notFound } from '../http/error-handler.js'
 import { csrfProtection } from '../http/csrf.js'
