@@ -79,6 +79,12 @@ export function sms77Error(f: Sms77Failure): ProviderError {
     case 'unreadable':
       return new ProviderError('sms77', 'provider_bad_response', UNREADABLE[f.what], f.detail)
     case 'sms_refused':
+      if (f.code === '202')
+        return new ProviderError(
+          'sms77',
+          'invalid_phone_number',
+          'sms77 refused the recipient number as not valid.',
+        )
       // Only a numeric code is named: the field is the provider's free text.
       return new ProviderError(
         'sms77',
