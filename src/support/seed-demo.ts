@@ -7,6 +7,7 @@ import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { ProviderId } from '../providers/types.js'
 import { SupportIndex, type BalanceEntry } from './support-index.js'
 import { accountWords } from './account-words.js'
+import { PROVIDER_CURRENCY } from '../providers/money.js'
 
 const COMPANIES = [
   'Acme',
@@ -125,7 +126,7 @@ function demoAccount(
       accountLabel: user.email,
     },
   }
-  const entry: BalanceEntry = { balance: { amount, currency: 'EUR' }, company, readAt: now }
+  const entry: BalanceEntry = { balance: { amount, currency: PROVIDER_CURRENCY }, company, readAt: now }
   const words = [...accountWords({ email: user.email, accountLabel: user.email }), company]
   return { record, indexed: { ref, words, entry } }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseBalance } from '../money.js'
+import { parseBalance, PROVIDER_CURRENCY } from '../money.js'
 import type { CallContext, SmsMessage, SmsResult } from '../types.js'
 import { sms77Error } from './errors.js'
 import { gatewayJson, type Gateway } from './gateway.js'
@@ -45,7 +45,7 @@ export async function sendSms(gw: Gateway, ctx: CallContext, m: SmsMessage): Pro
   const encoding = first?.encoding === 'ucs2' || first?.encoding === 'gsm' ? first.encoding : undefined
   return {
     messageId: String(first?.id ?? ''),
-    price: Number.isFinite(price) ? { amount: price, currency: 'EUR' } : undefined,
+    price: Number.isFinite(price) ? { amount: price, currency: PROVIDER_CURRENCY } : undefined,
     parts: Number.isInteger(parts) && parts > 0 ? parts : undefined,
     encoding,
     balance: parseBalance(data.data.balance ?? undefined),
