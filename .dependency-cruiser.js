@@ -67,22 +67,29 @@ export default {
     },
     {
       name: 'balances-see-connection-types-only',
-      comment: 'balances/ names what a connection is (ConnectionRef) but never loads connections/.',
+      comment:
+        'balances/ names what a connection is (ConnectionRef) and spells its member the one way ' +
+        '(connections/member.ts), but never loads the rest of connections/.',
       severity: 'error',
       from: { path: '^src/balances/' },
-      to: { path: '^src/connections/', dependencyTypesNot: ['type-only'] },
+      to: {
+        path: '^src/connections/',
+        pathNot: '^src/connections/member\\.ts$',
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'api-through-lifecycle',
       comment:
         'The tenant API (src/api/) is a feature room: it uses connections only through the ' +
-        'connection lifecycle (reads come through a directory wired in src/boot/api-deps.ts), never a ' +
-        'provider implementation, the sandbox, or another feature room.',
+        'connection lifecycle and the member format (connections/member.ts; reads come through a ' +
+        'directory wired in src/boot/api-deps.ts), never a provider implementation, the sandbox, ' +
+        'or another feature room.',
       severity: 'error',
       from: { path: '^src/api/' },
       to: {
         path: '^src/(connections|sandbox|admin|dashboard|auth)/|^src/providers/(sms77|nexmo)/',
-        pathNot: '^src/connections/lifecycle\\.ts$',
+        pathNot: '^src/connections/(lifecycle|member)\\.ts$',
       },
     },
     {

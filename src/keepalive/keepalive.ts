@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq'
 import type { CheckedIndex } from '../connections/checked-index.js'
-import { refOf, type ConnectionRef } from '../connections/connection-store.js'
+import { type ConnectionRef } from '../connections/connection-store.js'
+import { refOf } from '../connections/member.js'
 import type { Logger } from '../logging/logger.js'
 import type { JobRuntime } from '../jobs/runtime.js'
 import type { ProviderId } from '../providers/types.js'

@@ -1,5 +1,6 @@
 import type { UserStore } from '../auth/user-store.js'
-import { refOf, type ConnectionStore } from '../connections/connection-store.js'
+import { type ConnectionStore } from '../connections/connection-store.js'
+import { refOf } from '../connections/member.js'
 
 /** What the support console knows an account by, besides the company its last read named. */
 export interface AccountNames {

@@ -8,7 +8,8 @@ import {
   supportWordsKey as wordsKey,
 } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
-import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
+import { type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
+import { memberOf, refOf } from '../connections/member.js'
 import type { ProviderId } from '../providers/types.js'
 import { WordIndex } from './word-index.js'
 import { accountWords } from './account-words.js'

@@ -10,7 +10,8 @@ import {
 } from '../redis/keys.js'
 import { scanKeys } from '../redis/scan.js'
 import type { UserStore } from '../auth/user-store.js'
-import { refOf, type ConnectionStore } from '../connections/connection-store.js'
+import { type ConnectionStore } from '../connections/connection-store.js'
+import { refOf } from '../connections/member.js'
 import { accountWords } from './account-words.js'
 import type { SupportIndex } from './support-index.js'
 
