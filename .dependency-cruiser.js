@@ -6,6 +6,34 @@
 export default {
   forbidden: [
     {
+      name: 'main-only-starts',
+      comment:
+        'src/main.ts is the entry point and nothing else: it calls into boot/, which wires the rest ' +
+        '(issue 28: src/ keeps only main.ts at its top).',
+      severity: 'error',
+      from: { path: '^src/main\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/boot/' },
+    },
+    {
+      name: 'nobody-imports-boot',
+      comment:
+        'boot/ is the composition root: it imports every room, and no room imports it back (only ' +
+        'src/main.ts starts it). A room that needs something from boot/ is missing a dependency ' +
+        'it should be handed.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(main\\.ts$|boot/)' },
+      to: { path: '^src/boot/' },
+    },
+    {
+      name: 'foundations-stand-alone',
+      comment:
+        'The rooms everyone stands on know no feature: errors/, logging/, phone/ and config/ ' +
+        '(with the Redis topology it parses), audit/ and api-keys/ (on redis/ only).',
+      severity: 'error',
+      from: { path: '^src/(errors|logging|phone|config|audit|api-keys)/' },
+      to: { path: '^src/', pathNot: '^src/($1/|redis/)' },
+    },
+    {
       name: 'accounts-below-connections',
       comment:
         'Our users and tenants sit under connections: auth/ and tenants/ never import connections/ ' +
