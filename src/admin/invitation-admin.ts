@@ -1,7 +1,7 @@
 import type { Invitation, InvitationStore } from '../auth/invitation-store.js'
 import { TooManyInvites, type InviteLimiter } from '../auth/invite-limiter.js'
 import type { Role, User, UserStore } from '../auth/user-store.js'
-import { NotFoundError } from '../errors.js'
+import { NotFoundError } from '../errors/app-error.js'
 import type { Mailer } from '../mail/mailer.js'
 import { inviteExistsMail, inviteMail, mailLanguage } from '../mail/messages.js'
 import type { TenantStore } from '../tenants/tenant-store.js'

@@ -1,7 +1,7 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import type { RedisClient } from '../redis/client.js'
 import { rateLimitKeyPrefix } from '../redis/keys.js'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 
 type Limit = { points: number; durationSec: number }
 

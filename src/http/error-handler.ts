@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
-import { AppError, isAppError, NotFoundError } from '../errors.js'
-import type { Logger } from './logger.js'
+import { AppError, isAppError, NotFoundError } from '../errors/app-error.js'
+import type { Logger } from '../logging/logger.js'
 import { routeOf } from './route-of.js'
 import { localeOf } from '../i18n/localize.js'
 
