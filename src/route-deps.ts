@@ -43,6 +43,7 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
   const { invitations, mailer, onMailFailed } = s.people
   const base = { users: s.users, tenants: s.tenants, mailer, baseUrl: config.baseUrl, onMailFailed }
   return {
+    shared: { store: s.store, lifecycle: s.connections, sharing: s.sharing, sender: s.sender, users: s.users },
     apiKeys: s.apiKeys,
     userAdmin,
     invitations: new InvitationAdmin({ ...base, invitations }),

@@ -17,6 +17,9 @@ import {
   type ConnectionEvents,
 } from './connections/events.js'
 import { credentialSource, type CredentialSource } from './connections/credentials.js'
+import { SharedAccess } from './connections/shared-access.js'
+import { MessageSender } from './connections/message-sender.js'
+import { isShared } from './connections/owner.js'
 import { PanelCache } from './dashboard/panel-cache.js'
 import { HttpClient, type ProviderCallObserver } from './providers/http.js'
 import { ProviderRegistry } from './providers/registry.js'
@@ -91,6 +94,10 @@ export interface Services {
   balances: Balances
   people: PeopleServices
   apiKeys: ApiKeyStore
+  /** Who may use the organisation's shared connections, and their daily limits. */
+  sharing: SharedAccess
+  /** The one send path (dashboard, API, MCP): limits, then the provider, then who sent it. */
+  sender: MessageSender
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -150,7 +157,10 @@ export function buildServices(deps: AppDeps): Services {
     const move = statusMove(change)
     if (move) notifier.emit(ref, move.from, move.to)
     if (change.kind === 'connected' || change.kind === 'renamed') {
-      const email = (await users.get(ref.tenantId, ref.userId))?.email ?? ''
+      // A shared connection is found by its organisation's name, a personal one by its owner's email.
+      const email = isShared(ref)
+        ? ((await tenants.get(ref.tenantId))?.name ?? '')
+        : ((await users.get(ref.tenantId, ref.userId))?.email ?? '')
       await supportIndex.indexConnection(ref, [email, change.accountLabel, change.name ?? ''])
     }
     if (change.kind === 'disconnected')
@@ -202,6 +212,8 @@ export function buildServices(deps: AppDeps): Services {
     balances,
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
+    sharing: new SharedAccess(redis),
+    sender: new MessageSender({ redis, cipher, lifecycle: connections }),
   }
 }
 
