@@ -116,7 +116,6 @@ export function buildServices(deps: AppDeps): Services {
     tenantCredentials,
     labelOf,
   )
-  const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
   const sessions = new SessionIndex(redis)
   const webhooks = new WebhookStore(redis, cipher)
@@ -140,7 +139,9 @@ export function buildServices(deps: AppDeps): Services {
     labelOf,
     logger: deps.logger,
   })
-  const supportIndex = new SupportIndex(redis, { connections: store, users })
+  const tenants = new TenantStore(redis)
+  const organisationName = async (id: string) => (await tenants.get(id))?.name ?? ''
+  const supportIndex = new SupportIndex(redis, { connections: store, users, organisationName })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const balances = createBalances({
     redis,

@@ -35,9 +35,6 @@ export interface SendOutcome {
   id: string
 }
 
-/** The stable problem type of a refused send (the API's 429). */
-export const DAILY_LIMIT_TYPE = 'https://switchboard.dev/problems/daily-limit-reached'
-
 const MAX_SENT = 10_000
 /** A day's counter outlives its day (UTC) a little, then goes by itself. */
 const DAY_TTL_SEC = 2 * 86_400

@@ -10,6 +10,7 @@ import {
 import type { UserStore } from '../auth/user-store.js'
 import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
 import type { ProviderId } from '../providers/types.js'
+import { isShared } from '../connections/owner.js'
 import { WordIndex } from './word-index.js'
 import { decodeEntry, encodeEntry, type BalanceEntry } from './balance-entry.js'
 import { packMember } from './packed-member.js'
@@ -21,7 +22,9 @@ export interface SupportRow {
   member: string
   userId: string
   provider: ProviderId
+  /** The owner's email, or the organisation's name for a shared connection. */
   email: string
+  owner: 'user' | 'organisation'
   status: 'connected' | 'needs_reconnect' | 'error'
   accountLabel: string
   /** The owner's name for the connection, when given. */
@@ -45,7 +48,12 @@ export class SupportIndex {
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly records: { connections: ConnectionStore; users: UserStore },
+    private readonly records: {
+      connections: ConnectionStore
+      users: UserStore
+      /** The organisation's name, shown as the owner of its shared connections. */
+      organisationName?: (tenantId: string) => Promise<string>
+    },
   ) {
     this.words = new WordIndex(redis)
   }
@@ -132,13 +140,15 @@ export class SupportIndex {
   async rows(tenantId: string, members: string[]): Promise<SupportRow[]> {
     if (members.length === 0) return []
     const refs = members.map((member) => refOf(tenantId, member))
-    const [summaries, emails, entries] = await Promise.all([
+    const anyShared = refs.some((ref) => isShared(ref))
+    const [summaries, emails, entries, organisation] = await Promise.all([
       this.records.connections.summaries(refs),
       this.records.users.emails(
         tenantId,
         refs.map((ref) => ref.userId),
       ),
       this.entries(tenantId, members),
+      anyShared ? (this.records.organisationName?.(tenantId) ?? '') : '',
     ])
     return members.flatMap((member, i) => {
       const summary = summaries[i]
@@ -149,7 +159,8 @@ export class SupportIndex {
           member,
           userId: ref.userId,
           provider: ref.provider,
-          email: emails[i] ?? '(removed user)',
+          email: isShared(ref) ? organisation : (emails[i] ?? '(removed user)'),
+          owner: isShared(ref) ? ('organisation' as const) : ('user' as const),
           status:
             summary.status === 'needs_reconnect'
               ? 'needs_reconnect'
