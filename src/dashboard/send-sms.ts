@@ -99,6 +99,8 @@ export function sendSmsRoute(
       res.redirect(303, '/dashboard')
     } catch (err) {
       if (!isAppError(err) || !err.expose) throw err
+      // No access (any more) to the organisation's connection: its page, not a form message.
+      if (shared && (err.code === 'not_found' || err.code === 'forbidden')) throw err
       if (err.code === 'daily_limit_reached') return fail(t('dashboard:sms.dailyLimit'))
       const { label } = provider
       fail(
