@@ -1,7 +1,6 @@
 import type { Config } from './config.js'
 import type { Services } from './services.js'
 import { refOf } from './connections/connection-store.js'
-import { isShared } from './connections/owner.js'
 import { BalanceReader } from './support/balance-reader.js'
 import type { SupportDeps } from './support/routes.js'
 import { UserAdmin } from './admin/user-admin.js'
@@ -13,10 +12,7 @@ export function supportDeps(s: Services): SupportDeps {
   const words = async (tenantId: string, member: string) => {
     const ref = refOf(tenantId, member)
     const [email, names] = await Promise.all([
-      // A shared connection is found by its organisation's name.
-      isShared(ref)
-        ? s.tenants.get(tenantId).then((t) => t?.name ?? '')
-        : s.users.get(tenantId, ref.userId).then((u) => u?.email ?? ''),
+      s.supportIndex.ownerWord(ref),
       s.store.get(ref).then(
         (r) => [r?.grant.accountLabel ?? '', r?.name ?? ''],
         () => [],

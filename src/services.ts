@@ -17,9 +17,7 @@ import {
   type ConnectionEvents,
 } from './connections/events.js'
 import { credentialSource, type CredentialSource } from './connections/credentials.js'
-import { SharedAccess } from './connections/shared-access.js'
-import { MessageSender } from './connections/message-sender.js'
-import { isShared } from './connections/owner.js'
+import { buildSharing, type SharingServices } from './connections/sharing.js'
 import { PanelCache } from './dashboard/panel-cache.js'
 import { HttpClient, type ProviderCallObserver } from './providers/http.js'
 import { ProviderRegistry } from './providers/registry.js'
@@ -68,7 +66,7 @@ export interface AppDeps {
   api?: Pick<ApiDeps, 'limits' | 'idempotency'>
 }
 
-export interface Services {
+export interface Services extends SharingServices {
   accounts: AccountService
   users: UserStore
   tenants: TenantStore
@@ -94,10 +92,6 @@ export interface Services {
   balances: Balances
   people: PeopleServices
   apiKeys: ApiKeyStore
-  /** Who may use the organisation's shared connections, and their daily limits. */
-  sharing: SharedAccess
-  /** The one send path (dashboard, API, MCP): limits, then the provider, then who sent it. */
-  sender: MessageSender
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -116,6 +110,7 @@ export function buildServices(deps: AppDeps): Services {
     tenantCredentials,
     labelOf,
   )
+  const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
   const sessions = new SessionIndex(redis)
   const webhooks = new WebhookStore(redis, cipher)
@@ -139,9 +134,7 @@ export function buildServices(deps: AppDeps): Services {
     labelOf,
     logger: deps.logger,
   })
-  const tenants = new TenantStore(redis)
-  const organisationName = async (id: string) => (await tenants.get(id))?.name ?? ''
-  const supportIndex = new SupportIndex(redis, { connections: store, users, organisationName })
+  const supportIndex = new SupportIndex(redis, { connections: store, users, tenants })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const balances = createBalances({
     redis,
@@ -158,10 +151,7 @@ export function buildServices(deps: AppDeps): Services {
     const move = statusMove(change)
     if (move) notifier.emit(ref, move.from, move.to)
     if (change.kind === 'connected' || change.kind === 'renamed') {
-      // A shared connection is found by its organisation's name, a personal one by its owner's email.
-      const email = isShared(ref)
-        ? ((await tenants.get(ref.tenantId))?.name ?? '')
-        : ((await users.get(ref.tenantId, ref.userId))?.email ?? '')
+      const email = await supportIndex.ownerWord(ref)
       await supportIndex.indexConnection(ref, [email, change.accountLabel, change.name ?? ''])
     }
     if (change.kind === 'disconnected')
@@ -213,8 +203,7 @@ export function buildServices(deps: AppDeps): Services {
     balances,
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
-    sharing: new SharedAccess(redis),
-    sender: new MessageSender({ redis, cipher, lifecycle: connections }),
+    ...buildSharing({ redis, cipher, lifecycle: connections }),
   }
 }
 

@@ -8,6 +8,7 @@ import {
   supportWordsKey as wordsKey,
 } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
+import type { TenantStore } from '../tenants/tenant-store.js'
 import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
 import type { ProviderId } from '../providers/types.js'
 import { isShared } from '../connections/owner.js'
@@ -51,8 +52,8 @@ export class SupportIndex {
     private readonly records: {
       connections: ConnectionStore
       users: UserStore
-      /** The organisation's name, shown as the owner of its shared connections. */
-      organisationName?: (tenantId: string) => Promise<string>
+      /** The organisation's name is shown as the owner of its shared connections. */
+      tenants?: Pick<TenantStore, 'get'>
     },
   ) {
     this.words = new WordIndex(redis)
@@ -136,6 +137,16 @@ export class SupportIndex {
     return [script, 5, ...keys, connectionKey(ref), packMember(member), rest[0] ?? '', member, rest[1] ?? '']
   }
 
+  /** What finds a connection by its owner: the person's email, or the organisation's name when it is shared. */
+  async ownerWord(ref: ConnectionRef): Promise<string> {
+    if (isShared(ref)) return this.organisationName(ref.tenantId)
+    return (await this.records.users.get(ref.tenantId, ref.userId))?.email ?? ''
+  }
+
+  private async organisationName(tenantId: string): Promise<string> {
+    return (await this.records.tenants?.get(tenantId))?.name ?? ''
+  }
+
   /** Everything a row shows, for a page of members, read from the stores that own it. */
   async rows(tenantId: string, members: string[]): Promise<SupportRow[]> {
     if (members.length === 0) return []
@@ -148,7 +159,7 @@ export class SupportIndex {
         refs.map((ref) => ref.userId),
       ),
       this.entries(tenantId, members),
-      anyShared ? (this.records.organisationName?.(tenantId) ?? '') : '',
+      anyShared ? this.organisationName(tenantId) : '',
     ])
     return members.flatMap((member, i) => {
       const summary = summaries[i]
@@ -159,7 +170,7 @@ export class SupportIndex {
           member,
           userId: ref.userId,
           provider: ref.provider,
-          email: isShared(ref) ? organisation : (emails[i] ?? '(removed user)'),
+          email: isShared(ref) ? (organisation ?? '') : (emails[i] ?? '(removed user)'),
           owner: isShared(ref) ? ('organisation' as const) : ('user' as const),
           status:
             summary.status === 'needs_reconnect'
