@@ -1,12 +1,12 @@
 import { Router } from 'express'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
 import { checkScope, principalOf } from './authenticate.js'
 import { connectionInTenant } from './connections-routes.js'
 import { connectionIdOf, type ConnectionDirectory } from './directory.js'
 import { digest, type IdempotencyStore } from './idempotency.js'
-import { toE164 } from './phone.js'
+import { parseE164 } from '../phone/e164.js'
 import { Message, MessageRequest, SentMessageList, SentQuery } from './schemas.js'
 import type { ApiConnectionRef } from './directory.js'
 import type { Money, SmsMessage, SmsResult } from '../providers/types.js'
@@ -71,7 +71,7 @@ export function messagesRoutes({ directory, idempotency, sending }: MessagesRout
     checkScope(res, 'send')
     const idemKey = idempotencyKeyOf(req.get('idempotency-key'))
     const body = parseInput(MessageRequest, req.body)
-    const to = toE164(body.to)
+    const to = recipientOf(body.to)
     const id = connectionIdOf(ref)
     // The request as it will be sent: the same message in other spacing is the same request.
     const request = digest(JSON.stringify([id, to, body.text, body.from ?? null]))
@@ -112,4 +112,17 @@ export function messagesRoutes({ directory, idempotency, sending }: MessagesRout
     res.json(SentMessageList.parse({ data, next_cursor: page.next }))
   })
   return r
+}
+
+/** `to` as E.164 by the rule the dashboard uses too (phone/e164.ts), or a 422 problem naming the field. */
+function recipientOf(input: string): string {
+  const parsed = parseE164(input)
+  if (parsed.ok) return parsed.number
+  throw new AppError(
+    'invalid_phone_number',
+    parsed.problem === 'digits'
+      ? '`to` has digits only, optionally starting with + (no letters, no extension).'
+      : '`to` is not a valid international phone number; write it with its country code, e.g. +49 170 1234567.',
+    { status: 422 },
+  )
 }

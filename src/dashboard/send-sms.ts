@@ -4,9 +4,9 @@ import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import type { MessageSender } from '../connections/message-sender.js'
 import { ORGANISATION_OWNER } from '../connections/owner.js'
-import { isAppError } from '../errors.js'
+import { isAppError } from '../errors/app-error.js'
 import { checkForm } from '../http/validate.js'
-import { toE164 } from '../http/phone-number.js'
+import { phoneField } from './phone-field.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { ENCODING_NAMES, splitSms } from '../providers/sms-encoding.js'
 import type { Provider, SmsResult } from '../providers/types.js'
@@ -86,8 +86,8 @@ export function sendSmsRoute(
     }
     const form = checkForm(SmsForm, req.body, t)
     if (!form.ok) return fail(Object.values(form.errors).join(' '))
-    const to = toE164(form.data.to, { t })
-    if (!to.ok) return fail(to.message)
+    const to = phoneField(form.data.to, { t })
+    if (!to.ok) return fail(t('dashboard:sms.toInvalid', { reason: to.message }))
     const owner = shared ? ORGANISATION_OWNER : user.id
     const ref = { tenantId: user.tenantId, userId: owner, provider: provider.id }
     const sender = { kind: 'person' as const, userId: user.id, email: user.email, admin: user.role === 'admin' }

@@ -9,10 +9,12 @@ import {
 } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
-import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
+import { type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
+import { memberOf, refOf } from '../connections/member.js'
 import type { ProviderId } from '../providers/types.js'
 import { isShared } from '../connections/owner.js'
 import { WordIndex } from './word-index.js'
+import { accountWords } from './account-words.js'
 import { decodeEntry, encodeEntry, type BalanceEntry } from './balance-entry.js'
 import { packMember } from './packed-member.js'
 import { FORGET_READ, RECORD_READ } from './balance-scripts.js'
@@ -67,6 +69,12 @@ export class SupportIndex {
     const [entry] = await this.entries(ref.tenantId, [memberOf(ref)])
     await this.words.set(ref, [...words, entry?.company ?? ''])
     await this.redis.eval(...this.readArgs(RECORD_READ, ref, ''))
+  }
+
+  /** Indexes a connected or renamed account under its words, its owner's email read afresh. */
+  async indexAccount(ref: ConnectionRef, account: { accountLabel: string; name?: string }): Promise<void> {
+    const email = await this.ownerWord(ref)
+    await this.indexConnection(ref, accountWords({ email, ...account }))
   }
 
   /**

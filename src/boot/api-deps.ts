@@ -1,7 +1,7 @@
-import type { ApiDeps } from './api/routes.js'
-import { ConnectionPages } from './connections/connection-pages.js'
-import { maskNumber } from './connections/message-sender.js'
-import { isShared } from './connections/owner.js'
+import type { ApiDeps } from '../api/routes.js'
+import { ConnectionPages } from '../connections/connection-pages.js'
+import { maskNumber } from '../connections/message-sender.js'
+import { isShared } from '../connections/owner.js'
 import type { AppDeps, Services } from './services.js'
 
 /**
