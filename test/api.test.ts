@@ -81,6 +81,7 @@ describe('tenant API: connections', () => {
     const sms77 = res.body.data.find((c: { provider: string }) => c.provider === 'sms77')
     expect(sms77).toEqual({
       id: a.ids.sms77,
+      owner: { type: 'user', email: a.email },
       user: { email: a.email },
       provider: 'sms77',
       status: 'connected',

@@ -27,6 +27,8 @@ export interface ConnectionDirectory {
     refs: ApiConnectionRef[],
   ): Promise<({ status: 'connected' | 'needs_reconnect'; accountLabel: string; name?: string } | null)[]>
   emails(tenantId: string, userIds: string[]): Promise<(string | null)[]>
+  /** Whether the organisation owns the connection (connections/owner.ts). */
+  isShared(ref: ApiConnectionRef): boolean
   /** Last known balance and company, per member (from the support index). */
   entries(
     tenantId: string,
@@ -34,7 +36,8 @@ export interface ConnectionDirectory {
   ): Promise<{ balance?: Money; company?: string; readAt?: number }[]>
 }
 
-const ID = new RegExp(`^(${PROVIDER_IDS.join('|')})_([0-9a-f]{1,64})$`)
+// A shared connection's owner id is `org` (connections/owner.ts), a person's random hex.
+const ID = new RegExp(`^(${PROVIDER_IDS.join('|')})_([0-9a-f]{1,64}|org)$`)
 
 /** The API's id of a connection: `<provider>_<user id>`, e.g. `sms77_5f0c…`. */
 export function connectionIdOf(ref: { userId: string; provider: ProviderId }): string {
@@ -69,10 +72,13 @@ export async function describe(
       entry.balance && entry.readAt
         ? { ...entry.balance, readAt: new Date(entry.readAt).toISOString() }
         : null
+    const shared = dir.isShared(ref)
+    const email = shared ? null : (emails[i] ?? null)
     return [
       {
         id: connectionIdOf(ref),
-        user: { email: emails[i] ?? null },
+        owner: shared ? { type: 'organisation' as const } : { type: 'user' as const, email },
+        user: { email },
         provider: ref.provider,
         status: summary.status,
         account: { label: summary.accountLabel, name: summary.name ?? null, company: entry.company ?? null },

@@ -24,6 +24,7 @@ export const PROBLEMS = {
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with another body' },
   invalid_phone_number: { status: 422, title: 'The recipient is not a phone number that can be reached' },
   rate_limited: { status: 429, title: 'Too many requests for this API key' },
+  daily_limit_reached: { status: 429, title: 'Daily limit reached for this connection' },
   provider_problem: { status: 502, title: 'The provider failed or refused the call' },
   service_unavailable: { status: 503, title: 'Switchboard is temporarily unavailable' },
   internal: { status: 500, title: 'Something went wrong on our side' },

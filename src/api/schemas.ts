@@ -24,9 +24,20 @@ apiSchemas.add(Balance, { id: 'Balance' })
 export const ConnectionStatus = z.enum(['connected', 'needs_reconnect'])
 export const ProviderName = z.enum(PROVIDER_IDS)
 
+export const Owner = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('user'), email: z.string().nullable().describe('Null when the user has been removed.') }),
+    z.object({ type: z.literal('organisation') }),
+  ])
+  .describe('Who owns the connection: a person, or the organisation (a shared connection).')
+apiSchemas.add(Owner, { id: 'Owner' })
+
 export const Connection = z.object({
   id: z.string().describe('Stable for the life of the connection; opaque.'),
-  user: z.object({ email: z.string().nullable().describe('Null when the user has been removed.') }),
+  owner: Owner,
+  user: z.object({
+    email: z.string().nullable().describe('The owner’s email; null when the user has been removed or the organisation owns it.'),
+  }),
   provider: ProviderName,
   status: ConnectionStatus,
   account: z.object({
@@ -77,8 +88,31 @@ export const Message = z.object({
   parts: z.number().int().min(1).describe('SMS parts the text was split into.'),
   cost: Money.nullable().describe('Total cost of all parts; null when the provider did not say.'),
   status: z.enum(['accepted']).describe('The provider accepted the message for delivery.'),
+  sentBy: z.string().describe('Who sent it: the API key’s name (or, in the list, the person’s email).'),
 })
 apiSchemas.add(Message, { id: 'Message' })
+
+export const SentMessage = z.object({
+  id: z.string().describe('The message’s place in the connection’s list (opaque).'),
+  sentAt: z.iso.datetime(),
+  sentBy: z.string().describe('The person’s email or the API key’s name.'),
+  senderType: z.enum(['person', 'api_key']),
+  to: z.string().describe('The recipient, masked (`+49•••••4567`).'),
+  parts: z.number().int().min(0),
+  cost: Money.nullable(),
+})
+apiSchemas.add(SentMessage, { id: 'SentMessage' })
+
+export const SentMessageList = z.object({
+  data: z.array(SentMessage),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next (older) page; null on the last page.'),
+})
+apiSchemas.add(SentMessageList, { id: 'SentMessageList' })
+
+export const SentQuery = z.object({
+  cursor: z.string().regex(/^\d{1,20}-\d{1,20}$/, 'not a cursor this API gave out').optional().describe('The `next_cursor` of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(100).default(50).describe('Page size, 1 to 100.'),
+})
 
 export const Problem = z.object({
   type: z.url().describe('Stable per kind of problem; documented on /api/docs.'),

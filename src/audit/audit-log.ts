@@ -20,7 +20,12 @@ export type AuditAction =
   | 'admin.settings_changed'
   | 'admin.api_key_created'
   | 'admin.api_key_revoked'
+  | 'admin.shared_disconnected'
+  | 'admin.shared_access_granted'
+  | 'admin.shared_access_removed'
+  | 'admin.shared_limit_changed'
   | 'api.call'
+  | 'message.sent'
 
 export interface AuditEntry {
   id: string

@@ -19,6 +19,7 @@ import { outboxRoutes } from '../mail/outbox-routes.js'
 import { PendingFlowStore } from '../connections/pending-flows.js'
 import { connectRoutes } from '../connections/routes.js'
 import { DashboardService } from '../dashboard/dashboard-service.js'
+import { SharedCards } from '../dashboard/shared-cards.js'
 import { dashboardRoutes } from '../dashboard/routes.js'
 import { PageCache } from '../dashboard/page-cache.js'
 import { PageStateReader } from '../dashboard/page-state.js'
@@ -138,7 +139,18 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     }),
   )
   app.use(
-    dashboardRoutes({ dashboard, connections: services.connections, providers: services.providers, cache }),
+    dashboardRoutes({
+      dashboard,
+      connections: services.connections,
+      providers: services.providers,
+      cache,
+      sender: services.sender,
+      shared: new SharedCards({
+        ...services,
+        cache,
+        organisationName: async (id) => (await services.tenants.get(id))?.name ?? '',
+      }),
+    }),
   )
   app.use(supportRoutes(supportDeps(services)))
   app.use(adminRoutes(adminDeps(services, config)))

@@ -13,6 +13,7 @@ import { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { combineEvents, type ConnectionEvents, type ListenerFailed } from '../connections/events.js'
 import { followUps } from '../connections/follow-ups.js'
 import { credentialSource, type CredentialSource } from '../connections/credentials.js'
+import { buildSharing, type SharingServices } from '../connections/sharing.js'
 import { PanelCache } from '../dashboard/panel-cache.js'
 import { HttpClient, type ProviderCallObserver } from '../providers/http.js'
 import { ProviderRegistry } from '../providers/registry.js'
@@ -62,7 +63,7 @@ export interface AppDeps {
   api?: Pick<ApiDeps, 'limits' | 'idempotency'>
 }
 
-export interface Services {
+export interface Services extends SharingServices {
   accounts: AccountService
   users: UserStore
   tenants: TenantStore
@@ -130,7 +131,7 @@ export function buildServices(deps: AppDeps): Services {
     labelOf,
     logger: deps.logger,
   })
-  const supportIndex = new SupportIndex(redis, { connections: store, users })
+  const supportIndex = new SupportIndex(redis, { connections: store, users, tenants })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const balances = createBalances({
     redis,
@@ -198,5 +199,6 @@ export function buildServices(deps: AppDeps): Services {
     balances,
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
+    ...buildSharing({ redis, cipher, lifecycle: connections }),
   }
 }

@@ -17,6 +17,8 @@ export interface PendingFlow {
   pendingSecret?: string
   /** The OAuth client the flow began with; absent on flows begun before clients were kept. */
   client?: ClientRef
+  /** Set when an admin connects for the organisation (a shared connection); else the person's own. */
+  owner?: 'organisation'
   createdAt: number
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { requireSignedIn, requireUser } from '../auth/current-user.js'
+import { requireRole, requireSignedIn, requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import { AppError } from '../errors/app-error.js'
 import { localeOf, tOf } from '../i18n/localize.js'
@@ -9,6 +9,7 @@ import type { ProviderRegistry } from '../providers/registry.js'
 import type { Provider } from '../providers/types.js'
 import type { CredentialSource } from './credentials.js'
 import type { ConnectionLifecycle } from './lifecycle.js'
+import { ORGANISATION_OWNER } from './owner.js'
 import type { PendingFlowStore } from './pending-flows.js'
 
 declare module 'express-session' {
@@ -41,6 +42,9 @@ function chosenScopes(provider: Provider, body: unknown): string[] {
   return picked
 }
 
+/** Where the organisation's shared connections are managed (admin/shared-connections-routes.ts). */
+export const SHARED_PAGE = '/admin/connections'
+
 const stateMismatch = () =>
   new AppError(
     'state_mismatch',
@@ -56,13 +60,13 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
   const r = Router()
   const callbackUrl = (p: Provider) => `${deps.baseUrl}${p.callbackPath}`
 
-  r.post('/connect/:provider', requireSignedIn, async (req, res) => {
+  const begin = async (req: Request, res: Response, owner?: 'organisation') => {
     const user = requireUser(req)
     const provider = deps.providers.parse(String(req.params.provider))
     const scopes = chosenScopes(provider, req.body)
     if (provider.scopes.length > 0 && scopes.length === 0) {
       flash(req, 'error', tOf(req)('dashboard:pickScope', { provider: provider.label }))
-      return res.redirect(303, '/dashboard')
+      return res.redirect(303, owner ? SHARED_PAGE : '/dashboard')
     }
     // The flow remembers its client: a credential change meanwhile must not break the callback.
     const { client, credentials } = await deps.credentials.current(user.tenantId, provider.id)
@@ -77,10 +81,16 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
       scopes,
       pendingSecret: begun.pendingSecret,
       client,
+      ...(owner ? { owner } : {}),
       createdAt: Date.now(),
     })
     res.redirect(303, begun.redirectUrl)
-  })
+  }
+  r.post('/connect/:provider', requireSignedIn, (req, res) => begin(req, res))
+  // The same flows, state, PKCE and redirect URIs, for a connection the organisation owns.
+  r.post('/admin/connections/:provider/connect', requireRole('admin'), (req, res) =>
+    begin(req, res, 'organisation'),
+  )
 
   // After a Deny, the next dashboard's connect form is ticked as it was (connect-form.ejs).
   r.get('/dashboard', (req, res, next) => {
@@ -125,11 +135,15 @@ async function finishConnect(
   const flow = await deps.flows.take(outcome.correlation, req.sessionID)
   if (!flow || flow.provider !== provider.id || flow.userId !== user.id || flow.tenantId !== user.tenantId)
     throw stateMismatch()
+  const shared = flow.owner === 'organisation'
+  // Only an admin may finish a connect for the organisation (the role may have changed meanwhile).
+  if (shared && user.role !== 'admin') throw stateMismatch()
+  const back = shared ? SHARED_PAGE : '/dashboard'
   if (outcome.kind === 'denied') {
     flash(req, 'error', localeOf(req).tp(outcome.message))
     // The connect form comes back with what was ticked (issue 16), shown once.
-    req.session.askedScopes = { provider: provider.id, scopes: flow.scopes }
-    return res.redirect(303, '/dashboard')
+    if (!shared) req.session.askedScopes = { provider: provider.id, scopes: flow.scopes }
+    return res.redirect(303, back)
   }
   const client = flow.client ?? (await deps.credentials.current(user.tenantId, provider.id)).client
   const credentials = await deps.credentials.issuing(user.tenantId, provider.id, client)
@@ -140,12 +154,12 @@ async function finishConnect(
     pendingSecret: flow.pendingSecret,
     requestedScopes: flow.scopes,
   })
-  const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
+  const ref = { tenantId: user.tenantId, userId: shared ? ORGANISATION_OWNER : user.id, provider: provider.id }
   await deps.lifecycle.connect(ref, grant, client)
   flash(
     req,
     'info',
     tOf(req)('dashboard:connected', { provider: provider.label, account: grant.accountLabel }),
   )
-  res.redirect(303, '/dashboard')
+  res.redirect(303, back)
 }

@@ -67,7 +67,8 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
     if (!user || !sessionIsCurrent(s, user)) return next()
     setCurrentUser(req, res, user)
     deps.exposeToken(req, res, () => undefined)
-    if (state.hasNotices) return next()
+    // Shared cards follow the person's access on every request: never a kept page.
+    if (state.hasNotices || state.showsShared) return next()
     // The person's language and time zone, chosen exactly as on every other page.
     const { lang, t } = applyPreferences(req, res, { language: state.language, timeZone: state.timeZone })
 
@@ -138,7 +139,7 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
       )
       await Promise.all(keeps)
       const sameUser = after.user?.role === user.role && after.user?.email === user.email
-      if (valid.every(Boolean) && sameUser && !after.hasNotices)
+      if (valid.every(Boolean) && sameUser && !after.hasNotices && !after.showsShared)
         deps.pages.keep(key, { ...facts, versions: versionsOf(after.cards) }, parts)
     }
     send(res, parts, deps.csrfToken(req))

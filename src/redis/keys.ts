@@ -164,3 +164,18 @@ export const tenantMetaKeyPattern = () => tenantKey(ANY_TENANT, 'meta')
 export const tenantOfMetaKey = (key: string) => /^t:\{([^}]+)\}:meta$/.exec(key)?.[1]
 /** True for a connection record, false for its refresh lock, which shares the pattern. */
 export const isConnectionKey = (key: string) => /^t:\{[^}]+\}:conn:[^:]+:[^:]+$/.test(key)
+
+// Organisation connections (issue 22).
+
+/**
+ * Who may use the tenant's shared connections: field `<provider>:<user id>` holds
+ * `<may send 0|1>|<daily limit or -1>|<email>`, field `<provider>:~limit` the organisation's
+ * daily limit for that connection. One hash, so the send script reads access and both
+ * limits in one call.
+ */
+export const sharedAccessKey = (tenantId: string) => tenantKey(tenantId, 'shared-access')
+/** SMS parts sent through one connection on one UTC day: field `total` and `p:<user id>`. */
+export const dailyPartsKey = (tenantId: string, member: string, day: string) =>
+  tenantKey(tenantId, `parts:${member}:${day}`)
+/** One connection's sent messages (a capped stream: who, when, to, parts, cost). */
+export const sentMessagesKey = (tenantId: string, member: string) => tenantKey(tenantId, `sent:${member}`)
