@@ -10,6 +10,7 @@ import { TokenCipher } from './crypto/token-cipher.js'
 import { ConnectionStore } from './connections/connection-store.js'
 import { RefreshLock } from './connections/refresh-lock.js'
 import { ConnectionLifecycle } from './connections/lifecycle.js'
+import { ConnectionHealth, type HealthTimings } from './connections/health.js'
 import {
   combineEvents,
   statusMove,
@@ -38,10 +39,14 @@ import { createJobsRedis } from './redis/client.js'
 import { createBalances, type Balances } from './balances/balances.js'
 import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
 import { CheckedIndex } from './connections/checked-index.js'
+import { HealthCounts } from './connections/health-counts.js'
 import { Keepalive } from './keepalive/keepalive.js'
 import { buildPeople, type PeopleServices } from './people-services.js'
 import { ApiKeyStore } from './api/api-key-store.js'
 import type { ApiDeps } from './api/routes.js'
+
+/** Changes after which the panel cache still holds this connection's last answers. */
+const KEEPS_PANELS = new Set<ConnectionChange['kind']>(['refreshed', 'checked', 'degraded', 'message_sent'])
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -63,6 +68,8 @@ export interface AppDeps {
   webhookPolicy?: Partial<DeliveryPolicy>
   /** The tenant API's per-key rate limit and idempotency timings (tests shorten them). */
   api?: Pick<ApiDeps, 'limits' | 'idempotency'>
+  /** The connections' back-off (tests shorten it or step its clock). */
+  health?: HealthTimings
 }
 
 export interface Services {
@@ -148,19 +155,24 @@ export function buildServices(deps: AppDeps): Services {
   const follow = async (change: ConnectionChange) => {
     const { ref } = change
     const move = statusMove(change)
-    if (move) notifier.emit(ref, move.from, move.to)
+    if (move) notifier.emit(ref, move.from, move.to, move.reason)
     if (change.kind === 'connected' || change.kind === 'renamed') {
       const email = (await users.get(ref.tenantId, ref.userId))?.email ?? ''
       await supportIndex.indexConnection(ref, [email, change.accountLabel, change.name ?? ''])
     }
-    if (change.kind === 'disconnected')
-      await Promise.all([supportIndex.removeConnection(ref), balances.forget(ref)])
-    if (change.kind !== 'refreshed' && change.kind !== 'checked')
-      await cache.clear(ref.tenantId, ref.userId, allProviders)
+    // Another account's balances are not this one's history (the same account keeps it).
+    if (change.kind === 'disconnected' || (change.kind === 'connected' && change.accountChanged))
+      await Promise.all([
+        change.kind === 'disconnected' ? supportIndex.removeConnection(ref) : undefined,
+        balances.forget(ref),
+      ])
+    // A degraded card keeps its last answers (the record's fingerprint retires its kept HTML).
+    if (!KEEPS_PANELS.has(change.kind)) await cache.clear(ref.tenantId, ref.userId, allProviders)
   }
   const events = combineEvents(deps.metrics?.events, deps.events, { changed: follow })
   const connections = new ConnectionLifecycle({
     store,
+    health: new ConnectionHealth(redis, deps.health),
     lock,
     providers,
     credentials,
@@ -169,15 +181,18 @@ export function buildServices(deps: AppDeps): Services {
     afterRotation: replicaWait(config, redis),
     onBalance: (ref, balance) => balances.record(ref, balance),
   })
+  const checkedIndex = new CheckedIndex(redis)
   const keepalive = new Keepalive({
     jobs,
-    index: new CheckedIndex(redis),
+    index: checkedIndex,
     connections,
     providers: allProviders,
     periodSec: config.connectionKeepaliveSec,
     logger: deps.logger,
   }).define()
   deps.metrics?.keepaliveLag(() => keepalive.lagSeconds())
+  const healthCounts = new HealthCounts(redis, () => checkedIndex.tenants())
+  deps.metrics?.connectionHealth(() => healthCounts.read())
   return {
     jobs,
     keepalive,

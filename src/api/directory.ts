@@ -1,4 +1,4 @@
-import { PROVIDER_IDS, type Money, type ProviderId } from '../providers/types.js'
+import { PROVIDER_IDS, type Money, type ProviderId, type StatusReason } from '../providers/types.js'
 import type { ConnectionView } from './schemas.js'
 
 /** Which connection an API id names; only ever combined with the caller's own tenant. */
@@ -22,9 +22,14 @@ export interface ListPosition {
 export interface ConnectionDirectory {
   /** Up to `count` members (`userId:provider`) after `after`, oldest first, with when each connected. */
   after(tenantId: string, after: ListPosition | undefined, count: number): Promise<ListPosition[]>
-  summaries(
-    refs: ApiConnectionRef[],
-  ): Promise<({ status: 'connected' | 'needs_reconnect'; accountLabel: string; name?: string } | null)[]>
+  summaries(refs: ApiConnectionRef[]): Promise<
+    ({
+      status: 'connected' | 'degraded' | 'needs_reconnect'
+      statusReason?: StatusReason
+      accountLabel: string
+      name?: string
+    } | null)[]
+  >
   emails(tenantId: string, userIds: string[]): Promise<(string | null)[]>
   /** Last known balance and company, per member (from the support index). */
   entries(
@@ -79,6 +84,7 @@ export async function describe(
         user: { email: emails[i] ?? null },
         provider: ref.provider,
         status: summary.status,
+        statusReason: summary.statusReason ?? null,
         account: { label: summary.accountLabel, name: summary.name ?? null, company: entry.company ?? null },
         balance,
       },

@@ -7,12 +7,15 @@ import {
   KEEPALIVE_TENANTS_KEY,
   tenantCheckedKey,
   tenantConnectionsKey,
+  tenantHealthKey,
 } from '../redis/keys.js'
 import type { Grant, ProviderId } from '../providers/types.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
+import { MARK_DEAD } from './health-scripts.js'
 import {
   decodeRecord,
   DEFAULT_CLIENT,
+  reasonOf,
   secretFields,
   statusOf,
   type ClientRef,
@@ -68,12 +71,17 @@ export class ConnectionStore {
   async summaries(refs: ConnectionRef[]): Promise<(ConnectionSummary | null)[]> {
     if (refs.length === 0) return []
     const keys = refs.map((ref) => connectionKey(ref))
-    const results = await hmgetEach(this.redis, keys, ['status', 'accountLabel', 'createdAt', 'name'])
+    const fields = ['status', 'accountLabel', 'createdAt', 'name', 'statusReason']
+    const results = await hmgetEach(this.redis, keys, fields)
     return refs.map((_, i) => {
-      const [status, label, createdAt, name] = results[i] ?? []
-      if (!status) return null
-      const summary = { status: statusOf(status), accountLabel: label ?? '', createdAt: Number(createdAt) }
-      return name ? { ...summary, name } : summary
+      const [stored, label, createdAt, name, reason] = results[i] ?? []
+      if (!stored) return null
+      const status = statusOf(stored)
+      const statusReason = reasonOf(status, reason)
+      const summary: ConnectionSummary = { status, accountLabel: label ?? '', createdAt: Number(createdAt) }
+      if (statusReason) summary.statusReason = statusReason
+      if (name) summary.name = name
+      return summary
     })
   }
 
@@ -104,7 +112,7 @@ export class ConnectionStore {
     await this.redis.sadd(KEEPALIVE_TENANTS_KEY, ref.tenantId)
     const old = await this.redis.eval(
       REPLACE,
-      4,
+      5,
       ...this.scriptKeys(ref),
       memberOf(ref),
       String(Date.now()),
@@ -122,13 +130,20 @@ export class ConnectionStore {
 
   /** Stores a refreshed grant only if the connection is still the one read (same generation). */
   updateGrant(ref: ConnectionRef, generation: string, grant: Grant): Promise<boolean> {
-    const fields = { ...this.grantFields(connectionKey(ref), grant), checkedAt: String(Date.now()) }
-    return this.updateIf(ref, generation, fields)
+    // The status is not the refresh's to set: a recovery is one move (health.ts RECOVER).
+    const { status: _status, statusReason: _reason, ...grantOnly } = this.grantFields(connectionKey(ref), grant)
+    return this.updateIf(ref, generation, { ...grantOnly, checkedAt: String(Date.now()) })
   }
 
-  markNeedsReconnect(ref: ConnectionRef, generation: string, reason: string): Promise<boolean> {
-    const fields = { status: 'needs_reconnect', statusReason: reason, updatedAt: String(Date.now()) }
-    return this.updateIf(ref, generation, fields)
+  /**
+   * Needs reconnect (health-scripts.ts MARK_DEAD) if the connection is still the one read;
+   * the lifecycle moves statuses through ConnectionHealth, which runs the same script.
+   */
+  async markNeedsReconnect(ref: ConnectionRef, generation: string, reason: string): Promise<boolean> {
+    const keys = [connectionKey(ref), tenantHealthKey(ref.tenantId), tenantCheckedKey(ref.tenantId)]
+    const args = [generation, memberOf(ref), reason, String(Date.now())]
+    const [marked] = (await this.redis.eval(MARK_DEAD, 3, ...keys, ...args)) as [number]
+    return marked === 1
   }
 
   /** Names the connection ('' clears the name) if it is still the one read (same generation). */
@@ -143,7 +158,7 @@ export class ConnectionStore {
 
   /** Deletes the connection; returns what was deleted (to revoke its tokens), or null. */
   async remove(ref: ConnectionRef): Promise<ConnectionRecord | null> {
-    const old = await this.redis.eval(REMOVE, 4, ...this.scriptKeys(ref), memberOf(ref))
+    const old = await this.redis.eval(REMOVE, 5, ...this.scriptKeys(ref), memberOf(ref))
     return this.decodeQuietly(ref, fieldsOf(old))
   }
 
@@ -170,7 +185,10 @@ export class ConnectionStore {
       })
       p.hset(key, Object.fromEntries(fields.filter(([, v]) => v !== '')))
       p.zadd(tenantConnectionsKey(r.ref.tenantId), r.createdAt, memberOf(r.ref))
-      if (r.status === 'connected') p.zadd(tenantCheckedKey(r.ref.tenantId), r.checkedAt, memberOf(r.ref))
+      if (r.status !== 'needs_reconnect')
+        p.zadd(tenantCheckedKey(r.ref.tenantId), r.checkedAt, memberOf(r.ref))
+      if (r.status !== 'connected')
+        p.hset(tenantHealthKey(r.ref.tenantId), memberOf(r.ref), `${r.status}:${r.statusReason ?? ''}`)
     }
     await p.exec()
     // A global key lives in another Cluster slot than the tenant's: its own command.
@@ -187,7 +205,7 @@ export class ConnectionStore {
   private scriptKeys(ref: ConnectionRef): string[] {
     const { tenantId, provider } = ref
     const index = [tenantConnectionsKey(tenantId), clientUsageKey(tenantId, provider)]
-    return [connectionKey(ref), ...index, tenantCheckedKey(tenantId)]
+    return [connectionKey(ref), ...index, tenantCheckedKey(tenantId), tenantHealthKey(tenantId)]
   }
 
   private grantFields(key: string, grant: Grant): Record<string, string> {

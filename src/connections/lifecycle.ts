@@ -1,15 +1,27 @@
 import { AppError, isAppError } from '../errors.js'
 import type { ProviderRegistry } from '../providers/registry.js'
-import type { CallContext, Grant, Money, Provider } from '../providers/types.js'
+import type {
+  CallContext,
+  FailureSite,
+  Grant,
+  Money,
+  Provider,
+  SmsMessage,
+  SmsResult,
+  StatusReason,
+} from '../providers/types.js'
 import type { ClientRef, ConnectionRecord, ConnectionRef, ConnectionStore } from './connection-store.js'
 import type { CredentialSource } from './credentials.js'
 import { combineEvents, type ConnectionEvents } from './events.js'
+import { BackingOff, type Admission, type ConnectionHealth } from './health.js'
 import { InFlight } from './inflight.js'
 import type { RefreshLock } from './refresh-lock.js'
 import { isDue, needsReconnect, Refresher } from './refresher.js'
 
 export interface LifecycleDeps {
   store: ConnectionStore
+  /** Status moves and the back-off shared by all instances (health.ts). */
+  health: ConnectionHealth
   lock: RefreshLock
   providers: ProviderRegistry
   credentials: CredentialSource
@@ -44,6 +56,8 @@ export class ConnectionLifecycle {
       inflight: this.inflight,
       requireConnected: (ref) => this.requireConnected(ref),
       markDead: (record, reason) => this.markDead(record, reason),
+      degrade: (record, step) => this.degrade(record, step),
+      recovered: (record) => this.recovered(record),
       revokeOrphan: (ref, record, grant) => this.revokeLater(ref, record.client, grant),
     })
   }
@@ -52,7 +66,11 @@ export class ConnectionLifecycle {
    * Uses a connection's grant on a caller's behalf: refreshed first when due, once more
    * when the provider rejects the token. `known` is a record the caller has just read (the
    * dashboard loads it once for all its panels); a stale one is harmless: a refresh
-   * re-reads under the lock, and its write is fenced.
+   * re-reads under the lock, and its write is fenced. While the connection backs off after
+   * passing failures, the call is refused at once (`BackingOff`) without reaching the
+   * provider, on every instance; the provider's own verdict on a failure (statusReasonOf)
+   * moves the connection to degraded or needs reconnect, and a success after degraded
+   * moves it back.
    */
   async use<T>(
     ref: ConnectionRef,
@@ -60,29 +78,44 @@ export class ConnectionLifecycle {
     known?: ConnectionRecord,
   ): Promise<T> {
     const provider = this.deps.providers.get(ref.provider)
-    let record = known && known.status === 'connected' ? known : await this.requireConnected(ref)
-    if (provider.refreshable && isDue(record.grant)) record = await this.refreshOrKeep(ref, record)
+    let record = known && known.status !== 'needs_reconnect' ? known : await this.requireConnected(ref)
+    const admitted = record
+    const admission = await this.deps.health.admit(record, provider.label)
+    if (provider.refreshable && isDue(record.grant)) record = await this.refreshOrKeep(ref, record, admission)
     const credentials = await this.deps.credentials.issuing(ref.tenantId, ref.provider, record.client)
+    let site: FailureSite = 'call'
     try {
-      return await call({ credentials, grant: record.grant }, provider)
-    } catch (err) {
-      if (!isAppError(err) || err.code !== 'token_rejected') throw err
-      if (!provider.refreshable) {
-        const reason = `${provider.label} no longer accepts this connection's access token.`
-        if (await this.markDead(record, reason)) throw needsReconnect(provider.label, err)
-        throw err
+      let result: T
+      try {
+        result = await call({ credentials, grant: record.grant }, provider)
+      } catch (err) {
+        if (!provider.refreshable || !isAppError(err) || err.code !== 'token_rejected') throw err
+        record = await this.refresh(ref, record.grant.secrets.accessToken, this.lockWaitMs, admission.probe)
+        site = 'fresh_call'
+        result = await call({ credentials, grant: record.grant }, provider)
       }
-      record = await this.refresh(ref, record.grant.secrets.accessToken)
-      return await call({ credentials, grant: record.grant }, provider)
+      if (admitted.status === 'degraded') await this.recovered(admitted)
+      return result
+    } catch (err) {
+      throw await this.judge(provider, admitted, admission, err, site)
     }
   }
 
+  /** Sends an SMS through the connection and announces it (the support console's events). */
+  async sendSms(ref: ConnectionRef, message: SmsMessage): Promise<SmsResult> {
+    const sent = await this.use(ref, (ctx, p) => p.sendSms(ctx, message))
+    await this.events.changed({ kind: 'message_sent', ref })
+    return sent
+  }
+
+  /** `probe`: the caller holds the back-off step's one attempt (health.ts), so it is not asked again. */
   refresh(
     ref: ConnectionRef,
     staleAccessToken: string,
     lockWaitMs = this.lockWaitMs,
+    probe = false,
   ): Promise<ConnectionRecord> {
-    return this.refresher.refresh(ref, staleAccessToken, lockWaitMs)
+    return this.refresher.refresh(ref, staleAccessToken, lockWaitMs, probe)
   }
 
   /** Connect or reconnect with a grant issued by `client`; the grant it replaces is revoked. */
@@ -90,13 +123,15 @@ export class ConnectionLifecycle {
     const old = await this.deps.store.replace(ref, grant, client)
     if (old && old.grant.secrets.refreshToken !== grant.secrets.refreshToken)
       this.revokeLater(ref, old.client, old.grant)
-    const name = old && old.grant.accountId === grant.accountId ? old.name : undefined
+    const sameAccount = old !== null && old.grant.accountId === grant.accountId
+    const name = sameAccount ? old.name : undefined
     await this.events.changed({
       kind: 'connected',
       ref,
       from: old?.status ?? null,
       accountLabel: grant.accountLabel,
       ...(name ? { name } : {}),
+      ...(old && !sameAccount ? { accountChanged: true } : {}),
     })
   }
 
@@ -130,13 +165,15 @@ export class ConnectionLifecycle {
    * grant is refreshed (unused refresh tokens die); another is checked with a cheap signed
    * call. A dead grant becomes needs reconnect; a passing failure is thrown for a retry.
    */
-  async check(ref: ConnectionRef): Promise<'checked' | 'gone' | 'dead'> {
+  async check(ref: ConnectionRef): Promise<'checked' | 'gone' | 'dead' | 'waiting'> {
     const record = await this.deps.store.get(ref)
     if (!record || record.status === 'needs_reconnect') return 'gone'
     const provider = this.deps.providers.get(ref.provider)
     try {
-      if (provider.refreshable) await this.refresh(ref, record.grant.secrets.accessToken)
-      else {
+      if (provider.refreshable) {
+        const admission = await this.deps.health.admit(record, provider.label)
+        await this.refresh(ref, record.grant.secrets.accessToken, this.lockWaitMs, admission.probe)
+      } else {
         const balance = await this.use(ref, (ctx, p) => p.fetchBalance(ctx), record)
         await this.deps.onBalance?.(ref, balance)
         if (await this.deps.store.markChecked(ref, record.generation))
@@ -144,6 +181,8 @@ export class ConnectionLifecycle {
       }
       return 'checked'
     } catch (err) {
+      // Backing off: the keep-alive waits like every other caller; the next sweep tries again.
+      if (err instanceof BackingOff) return 'waiting'
       if (isAppError(err) && (err.code === 'needs_reconnect' || err.code === 'not_found'))
         return err.code === 'not_found' ? 'gone' : 'dead'
       throw err
@@ -167,10 +206,15 @@ export class ConnectionLifecycle {
    * held elsewhere, even by a process that died holding it) is no reason to stop using an
    * access token that has not expired yet. A dead grant is never papered over.
    */
-  private async refreshOrKeep(ref: ConnectionRef, record: ConnectionRecord): Promise<ConnectionRecord> {
+  private async refreshOrKeep(
+    ref: ConnectionRef,
+    record: ConnectionRecord,
+    admission: Admission,
+  ): Promise<ConnectionRecord> {
     const stillValid = record.grant.expiresAt !== undefined && record.grant.expiresAt > Date.now()
     try {
-      return await this.refresh(ref, record.grant.secrets.accessToken, stillValid ? 0 : this.lockWaitMs)
+      const wait = stillValid ? 0 : this.lockWaitMs
+      return await this.refresh(ref, record.grant.secrets.accessToken, wait, admission.probe)
     } catch (err) {
       const passing = isAppError(err) && err.code !== 'needs_reconnect' && err.code !== 'not_found'
       if (passing && stillValid) return record
@@ -178,12 +222,42 @@ export class ConnectionLifecycle {
     }
   }
 
+  /**
+   * What a failed call means for the connection, in the provider's words: a passing outage
+   * starts or lengthens the back-off, a dead grant needs reconnect. Returns the error to throw.
+   */
+  private async judge(
+    provider: Provider,
+    record: ConnectionRecord,
+    admission: Admission,
+    err: unknown,
+    site: FailureSite,
+  ): Promise<unknown> {
+    if (err instanceof BackingOff) return err
+    const reason = provider.statusReasonOf(err, site)
+    if (reason === 'provider_unavailable') await this.degrade(record, admission.step)
+    else if (reason && (await this.markDead(record, reason))) return needsReconnect(provider.label, err)
+    return err
+  }
+
   /** Marks the grant dead unless the connection changed meanwhile (fenced by generation). */
-  private async markDead(record: ConnectionRecord, reason: string): Promise<boolean> {
-    const marked = await this.deps.store.markNeedsReconnect(record.ref, record.generation, reason)
-    if (marked && record.status !== 'needs_reconnect')
-      await this.events.changed({ kind: 'needs_reconnect', ref: record.ref, from: record.status, reason })
-    return marked
+  private async markDead(record: ConnectionRecord, reason: StatusReason): Promise<boolean> {
+    const before = await this.deps.health.markDead(record, reason)
+    if (before && before !== 'needs_reconnect')
+      await this.events.changed({ kind: 'needs_reconnect', ref: record.ref, from: before, reason })
+    return before !== null
+  }
+
+  /** Counts a passing failure seen at back-off `step` (once per step, on any instance). */
+  private async degrade(record: ConnectionRecord, step: number): Promise<void> {
+    const before = await this.deps.health.degrade(record, step)
+    if (before !== null)
+      await this.events.changed({ kind: 'degraded', ref: record.ref, from: before, reason: 'provider_unavailable' })
+  }
+
+  /** A degraded connection answered: back to connected, announced by the one caller that moved it. */
+  private async recovered(record: ConnectionRecord): Promise<void> {
+    if (await this.deps.health.recover(record)) await this.events.changed({ kind: 'recovered', ref: record.ref })
   }
 
   private revokeLater(ref: ConnectionRef, client: ClientRef | undefined, grant: Grant): void {

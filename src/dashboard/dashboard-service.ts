@@ -3,7 +3,7 @@ import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store.js'
 import { AppError, isAppError } from '../errors.js'
 import type { ProviderRegistry } from '../providers/registry.js'
-import type { AccountProfile, PanelView, Provider, ScopeInfo } from '../providers/types.js'
+import type { AccountProfile, PanelView, Provider, ScopeInfo, StatusReason } from '../providers/types.js'
 import type { Balances } from '../balances/balances.js'
 import type { PanelCache } from './panel-cache.js'
 
@@ -19,7 +19,7 @@ export type CardModel =
   | {
       provider: Provider
       state: 'needs_reconnect'
-      reason: string
+      reason?: StatusReason
       grantedScopes: string[]
       accountLabel: string
       name?: string
@@ -27,6 +27,8 @@ export type CardModel =
   | {
       provider: Provider
       state: 'connected'
+      /** The provider is not answering (DESIGN.md `degraded`): what is shown is what was last read. */
+      degraded?: boolean
       profile?: AccountProfile
       profileError?: string
       panels: PanelModel[]
@@ -115,7 +117,7 @@ export class DashboardService {
       name: record.name,
     }
     if (record.status === 'needs_reconnect')
-      return any({ ...base, state: 'needs_reconnect', reason: record.statusReason ?? '' })
+      return any({ ...base, state: 'needs_reconnect', reason: record.statusReason })
     return this.connectedCard(user, provider, record)
   }
 
@@ -150,7 +152,7 @@ export class DashboardService {
       const card: CardModel = {
         provider,
         state: 'needs_reconnect',
-        reason: after?.statusReason ?? '',
+        reason: after?.statusReason,
         grantedScopes: record.grant.scopes,
         accountLabel: record.grant.accountLabel,
         name: record.name,
@@ -158,9 +160,11 @@ export class DashboardService {
       return { card, generation: null }
     }
     if (results.some((r) => r.error !== undefined)) generation = null
+    const unavailable = results.some((r) => isAppError(r.error) && r.error.code === 'provider_unavailable')
     const card: CardModel = {
       provider,
       state: 'connected',
+      degraded: unavailable || (record.status === 'degraded' && Object.keys(fresh).length === 0),
       grantedScopes: record.grant.scopes,
       accountLabel: record.grant.accountLabel,
       name: record.name,

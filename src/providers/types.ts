@@ -116,6 +116,19 @@ export type CallbackOutcome =
   | { kind: 'authorized'; correlation: string; params: Record<string, string> }
   | { kind: 'denied'; correlation: string; message: string }
 
+/**
+ * Why a connection is not healthy, from a closed list (DESIGN.md "Connection health and
+ * recovery"): the same words on the card, in support, the API, webhooks and metrics.
+ */
+export const STATUS_REASONS = ['provider_unavailable', 'grant_expired', 'access_revoked'] as const
+export type StatusReason = (typeof STATUS_REASONS)[number]
+
+/**
+ * Where a failure happened, for a provider to say what it means for the connection:
+ * refreshing the grant, a call with the stored token, or a call with a token just refreshed.
+ */
+export type FailureSite = 'refresh' | 'call' | 'fresh_call'
+
 export interface Provider {
   id: ProviderId
   label: string
@@ -154,6 +167,12 @@ export interface Provider {
   sendSms(ctx: CallContext, message: SmsMessage): Promise<SmsResult>
   /** The tools this grant allows (absent: none). */
   tools?(grant: Grant): ProviderTools
+  /**
+   * What a failed call says about the connection, decided by the provider's error
+   * translator: a passing outage, a dead grant (and why), or null for nothing at all (a
+   * refused message, a missing scope).
+   */
+  statusReasonOf(error: unknown, site: FailureSite): StatusReason | null
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
-import type { ProviderId } from '../providers/types.js'
+import type { ProviderId, StatusReason } from '../providers/types.js'
 import { WordIndex } from './word-index.js'
 import { decodeEntry, encodeEntry, type BalanceEntry } from './balance-entry.js'
 import { packMember } from './packed-member.js'
@@ -22,7 +22,9 @@ export interface SupportRow {
   userId: string
   provider: ProviderId
   email: string
-  status: 'connected' | 'needs_reconnect' | 'error'
+  /** The connection's status; `error` when connected but its last balance read failed otherwise. */
+  status: 'connected' | 'degraded' | 'needs_reconnect' | 'error'
+  statusReason?: StatusReason
   accountLabel: string
   /** The owner's name for the connection, when given. */
   name?: string
@@ -150,12 +152,8 @@ export class SupportIndex {
           userId: ref.userId,
           provider: ref.provider,
           email: emails[i] ?? '(removed user)',
-          status:
-            summary.status === 'needs_reconnect'
-              ? 'needs_reconnect'
-              : entries[i]!.error
-                ? 'error'
-                : 'connected',
+          status: summary.status === 'connected' && entries[i]!.error ? 'error' : summary.status,
+          ...(summary.statusReason ? { statusReason: summary.statusReason } : {}),
           accountLabel: summary.accountLabel,
           name: summary.name,
           connectedAt: summary.createdAt,

@@ -4,7 +4,7 @@ import type { HttpClient } from '../http.js'
 import type { CallbackOutcome, Provider } from '../types.js'
 import { getBalance } from './api.js'
 import { sendSms } from './sms.js'
-import { nexmoError } from './errors.js'
+import { nexmoError, nexmoStatusReason } from './errors.js'
 import { accountIdFor, parseTokenPair, signedRequest } from './oauth1.js'
 
 export interface NexmoUrls {
@@ -106,5 +106,6 @@ export function nexmoProvider(urls: NexmoUrls, http: HttpClient): Provider {
       },
     ],
     sendSms: (ctx, message) => sendSms(http, urls.apiUrl, ctx, message),
+    statusReasonOf: nexmoStatusReason,
   }
 }
