@@ -44,9 +44,7 @@ export function messagesRoutes({ directory, lifecycle, idempotency }: MessagesRo
     const request = digest(JSON.stringify([id, to, body.text, body.from ?? null]))
     const { keyId, tenantId } = principalOf(res)
     const answer = await idempotency.run({ tenantId, apiKeyId: keyId }, idemKey, request, async () => {
-      const sent = await lifecycle.use(ref, (ctx, provider) =>
-        provider.sendSms(ctx, { to, text: body.text, from: body.from }),
-      )
+      const sent = await lifecycle.sendSms(ref, { to, text: body.text, from: body.from })
       const message = Message.parse({
         id: sent.messageId,
         provider: ref.provider,

@@ -15,6 +15,7 @@ import type { CredentialSource } from './credentials.js'
 import { combineEvents, type ConnectionEvents } from './events.js'
 import { BackingOff, type Admission, type ConnectionHealth } from './health.js'
 import { InFlight } from './inflight.js'
+import { connectionKey } from '../redis/keys.js'
 import type { RefreshLock } from './refresh-lock.js'
 import { isDue, needsReconnect, Refresher } from './refresher.js'
 
@@ -43,6 +44,8 @@ export interface LifecycleDeps {
  */
 export class ConnectionLifecycle {
   readonly inflight = new InFlight()
+  /** Per connection: settles when this process's attempt of the current back-off step does. */
+  private readonly probes = new Map<string, Promise<void>>()
   private readonly events: Required<ConnectionEvents>
   private readonly refresher: Refresher
   private readonly lockWaitMs: number
@@ -78,9 +81,60 @@ export class ConnectionLifecycle {
     known?: ConnectionRecord,
   ): Promise<T> {
     const provider = this.deps.providers.get(ref.provider)
-    let record = known && known.status !== 'needs_reconnect' ? known : await this.requireConnected(ref)
-    const admitted = record
-    const admission = await this.deps.health.admit(record, provider.label)
+    const read = known && known.status !== 'needs_reconnect' ? known : await this.requireConnected(ref)
+    const { admission, record: admitted, release } = await this.admit(read, provider)
+    try {
+      return await this.attempt(provider, admitted, admission, call)
+    } finally {
+      release()
+    }
+  }
+
+  /**
+   * Asks the back-off (health.ts) whether `record` may be tried. Callers in this process
+   * that arrive while one of them holds the step's attempt wait for its outcome instead of
+   * being turned away, so the panels of one page all load once the provider answers again.
+   */
+  private async admit(
+    record: ConnectionRecord,
+    provider: Provider,
+  ): Promise<{ admission: Admission; record: ConnectionRecord; release: () => void }> {
+    const free = { probe: false, step: 0 }
+    if (record.status !== 'degraded') return { admission: free, record, release: () => undefined }
+    const key = connectionKey(record.ref)
+    const running = this.probes.get(key)
+    if (running) {
+      await running
+      const now = await this.requireConnected(record.ref)
+      if (now.status === 'degraded') throw new BackingOff(provider.label)
+      return { admission: free, record: now, release: () => undefined }
+    }
+    let release = () => undefined as void
+    const settled = new Promise<void>((resolve) => {
+      release = () => {
+        if (this.probes.get(key) === settled) this.probes.delete(key)
+        resolve()
+      }
+    })
+    this.probes.set(key, settled)
+    try {
+      const admission = await this.deps.health.admit(record, provider.label)
+      if (!admission.probe) release()
+      return { admission, record, release }
+    } catch (err) {
+      release()
+      throw err
+    }
+  }
+
+  private async attempt<T>(
+    provider: Provider,
+    admitted: ConnectionRecord,
+    admission: Admission,
+    call: (ctx: CallContext, provider: Provider) => Promise<T>,
+  ): Promise<T> {
+    const ref = admitted.ref
+    let record = admitted
     if (provider.refreshable && isDue(record.grant)) record = await this.refreshOrKeep(ref, record, admission)
     const credentials = await this.deps.credentials.issuing(ref.tenantId, ref.provider, record.client)
     let site: FailureSite = 'call'

@@ -50,6 +50,8 @@ export interface BuiltCard {
 export const ANY_GENERATION = '*'
 
 const PROFILE = '__profile'
+/** What an offline panel (a form) is handed: it calls nobody, so it needs no client credentials. */
+const NO_CREDENTIALS = { id: '', secret: '' }
 /** Each panel gets this long; a slow provider costs one panel, never the page. */
 export const PANEL_DEADLINE_MS = 2_500
 
@@ -139,7 +141,13 @@ export class DashboardService {
     const defs = provider.panels(record.grant)
     const [profile, ...panels] = await Promise.all([
       load(PROFILE, () => this.deps.connections.use(ref, (ctx, p) => p.fetchProfile(ctx), record)),
-      ...defs.map((d) => load(d.id, () => this.deps.connections.use(ref, (ctx) => d.load(ctx), record))),
+      ...defs.map((d) =>
+        load(d.id, () =>
+          d.offline
+            ? d.load({ credentials: NO_CREDENTIALS, grant: record.grant })
+            : this.deps.connections.use(ref, (ctx) => d.load(ctx), record),
+        ),
+      ),
     ])
     const written = await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh, read.generation)
     let generation = Object.keys(fresh).length ? written : read.generation || null

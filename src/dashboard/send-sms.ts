@@ -86,7 +86,7 @@ export function sendSmsRoute(
     const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
     try {
       const message = { to: to.number, text: form.data.text, from: form.data.from || undefined }
-      const sent = await deps.connections.use(ref, (ctx, p) => p.sendSms(ctx, message))
+      const sent = await deps.connections.sendSms(ref, message)
       await deps.cache.clear(user.tenantId, user.id, [provider.id])
       flash(req, 'info', confirmation(locale, provider, to.number, form.data.text, sent))
       res.redirect(303, '/dashboard')

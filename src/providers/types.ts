@@ -76,6 +76,8 @@ export interface PanelDef {
   title: string
   /** The scope that unlocks it (or undefined when the account always has it). */
   scope?: string
+  /** Built without calling the provider (a form): shown even while the provider is not answering. */
+  offline?: boolean
   load(ctx: CallContext): Promise<PanelView>
 }
 

@@ -102,6 +102,7 @@ export function nexmoProvider(urls: NexmoUrls, http: HttpClient): Provider {
       {
         id: 'sms',
         title: 'Send SMS',
+        offline: true,
         load: async () => ({ kind: 'send_sms', senderHint: 'A name of up to 11 letters, or a number' }),
       },
     ],
