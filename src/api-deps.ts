@@ -21,6 +21,7 @@ export function apiDeps(deps: AppDeps, s: Services): ApiDeps {
       summaries: (refs) => s.store.summaries(refs),
       emails: (tenantId, userIds) => s.users.emails(tenantId, userIds),
       entries: (tenantId, members) => s.supportIndex.entries(tenantId, members),
+      remember: (ref, read) => s.supportIndex.recordBalance(ref, read),
     },
     observe: deps.metrics ? (route, status) => deps.metrics?.observeApiCall(route, status) : undefined,
     ...deps.api,

@@ -99,7 +99,10 @@ export function connectionsRoutes({ directory, lifecycle }: ConnectionsRoutesDep
     const [view] = await describe(directory, ref.tenantId, [`${ref.userId}:${ref.provider}`])
     if (!view) return next(notFound())
     // Degraded: answered at once with the last balance read (its `readAt` says when).
-    const balance = money ? { ...money, readAt: new Date().toISOString() } : view.balance
+    const readAt = Date.now()
+    if (money)
+      await directory.remember?.(ref, { balance: money, company: view.account.company ?? undefined, readAt })
+    const balance = money ? { ...money, readAt: new Date(readAt).toISOString() } : view.balance
     res.json(ConnectionSchema.parse({ ...view, balance }))
   })
   return r

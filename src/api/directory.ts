@@ -31,6 +31,8 @@ export interface ConnectionDirectory {
     } | null)[]
   >
   emails(tenantId: string, userIds: string[]): Promise<(string | null)[]>
+  /** Keeps a balance just read as the connection's last known one (beside its company). */
+  remember?(ref: ApiConnectionRef, read: { balance: Money; company?: string; readAt: number }): Promise<void>
   /** Last known balance and company, per member (from the support index). */
   entries(
     tenantId: string,
