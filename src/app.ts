@@ -15,6 +15,7 @@ import { inviteRoutes } from './auth/invite-routes.js'
 import { outboxRoutes } from './mail/outbox-routes.js'
 import { PendingFlowStore } from './connections/pending-flows.js'
 import { connectRoutes } from './connections/routes.js'
+import { reconnectRoutes } from './connections/reconnect-routes.js'
 import { DashboardService } from './dashboard/dashboard-service.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import { PageCache } from './dashboard/page-cache.js'
@@ -146,19 +147,39 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       sessions: services.sessions,
     }),
   )
+  const flows = new PendingFlowStore(redis, services.cipher)
   app.use(
     connectRoutes({
       baseUrl: config.baseUrl,
       providers: services.providers,
       lifecycle: services.connections,
-      flows: new PendingFlowStore(redis, services.cipher),
+      flows,
       credentials: services.credentials,
+      links: services.reconnectLinks,
+      onReconnectLinkUsed: (ref, user) =>
+        services.audit.record(ref.tenantId, {
+          actorId: user.id,
+          actorEmail: user.email,
+          action: 'connection.reconnect_link_used',
+          detail: `reconnected ${ref.provider} through a reconnect link`,
+          accounts: [`${ref.userId}:${ref.provider}`],
+        }),
+    }),
+  )
+  app.use(
+    reconnectRoutes({
+      baseUrl: config.baseUrl,
+      providers: services.providers,
+      flows,
+      credentials: services.credentials,
+      links: services.reconnectLinks,
+      store: services.store,
     }),
   )
   app.use(
     dashboardRoutes({ dashboard, connections: services.connections, providers: services.providers, cache }),
   )
-  app.use(supportRoutes(supportDeps(services)))
+  app.use(supportRoutes(supportDeps(services, config.baseUrl)))
   app.use(adminRoutes(adminDeps(services, config)))
 
   app.use(notFound)

@@ -40,6 +40,8 @@ import { createBalances, type Balances } from './balances/balances.js'
 import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
 import { CheckedIndex } from './connections/checked-index.js'
 import { HealthCounts } from './connections/health-counts.js'
+import { ConnectionEventLog } from './connections/event-log.js'
+import { ReconnectLinks } from './connections/reconnect-links.js'
 import { Keepalive } from './keepalive/keepalive.js'
 import { buildPeople, type PeopleServices } from './people-services.js'
 import { ApiKeyStore } from './api/api-key-store.js'
@@ -98,6 +100,10 @@ export interface Services {
   balances: Balances
   people: PeopleServices
   apiKeys: ApiKeyStore
+  /** Each connection's last 50 events, for the support console. */
+  eventLog: ConnectionEventLog
+  /** Reconnect links support mails to a connection's owner. */
+  reconnectLinks: ReconnectLinks
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -152,8 +158,10 @@ export function buildServices(deps: AppDeps): Services {
   })
   const allProviders = list.map((p) => p.id)
   // Everything that follows a connection's changes listens here, in this order.
+  const eventLog = new ConnectionEventLog(redis)
   const follow = async (change: ConnectionChange) => {
     const { ref } = change
+    await eventLog.follow(change)
     const move = statusMove(change)
     if (move) notifier.emit(ref, move.from, move.to, move.reason)
     if (change.kind === 'connected' || change.kind === 'renamed') {
@@ -217,6 +225,8 @@ export function buildServices(deps: AppDeps): Services {
     balances,
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
+    eventLog,
+    reconnectLinks: new ReconnectLinks(redis),
   }
 }
 

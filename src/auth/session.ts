@@ -9,6 +9,8 @@ declare module 'express-session' {
     userId?: string
     tenantId?: string
     flash?: Array<{ kind: 'info' | 'error'; text: string }>
+    /** Where to go after signing in: a page that asked an anonymous visitor to sign in first. */
+    returnTo?: string
   }
 }
 

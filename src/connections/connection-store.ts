@@ -131,7 +131,11 @@ export class ConnectionStore {
   /** Stores a refreshed grant only if the connection is still the one read (same generation). */
   updateGrant(ref: ConnectionRef, generation: string, grant: Grant): Promise<boolean> {
     // The status is not the refresh's to set: a recovery is one move (health.ts RECOVER).
-    const { status: _status, statusReason: _reason, ...grantOnly } = this.grantFields(connectionKey(ref), grant)
+    const {
+      status: _status,
+      statusReason: _reason,
+      ...grantOnly
+    } = this.grantFields(connectionKey(ref), grant)
     return this.updateIf(ref, generation, { ...grantOnly, checkedAt: String(Date.now()) })
   }
 

@@ -54,7 +54,11 @@ export class HealthCounts {
     }
     if (batch.length) await flush()
     const unhealthy: HealthCount[] = [
-      { status: 'degraded', reason: 'provider_unavailable', count: totals.get('degraded:provider_unavailable') ?? 0 },
+      {
+        status: 'degraded',
+        reason: 'provider_unavailable',
+        count: totals.get('degraded:provider_unavailable') ?? 0,
+      },
       ...STATUS_REASONS.filter((r) => r !== 'provider_unavailable').map((reason) => ({
         status: 'needs_reconnect' as const,
         reason,

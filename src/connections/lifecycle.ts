@@ -306,12 +306,18 @@ export class ConnectionLifecycle {
   private async degrade(record: ConnectionRecord, step: number): Promise<void> {
     const before = await this.deps.health.degrade(record, step)
     if (before !== null)
-      await this.events.changed({ kind: 'degraded', ref: record.ref, from: before, reason: 'provider_unavailable' })
+      await this.events.changed({
+        kind: 'degraded',
+        ref: record.ref,
+        from: before,
+        reason: 'provider_unavailable',
+      })
   }
 
   /** A degraded connection answered: back to connected, announced by the one caller that moved it. */
   private async recovered(record: ConnectionRecord): Promise<void> {
-    if (await this.deps.health.recover(record)) await this.events.changed({ kind: 'recovered', ref: record.ref })
+    if (await this.deps.health.recover(record))
+      await this.events.changed({ kind: 'recovered', ref: record.ref })
   }
 
   private revokeLater(ref: ConnectionRef, client: ClientRef | undefined, grant: Grant): void {

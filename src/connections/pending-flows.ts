@@ -18,6 +18,8 @@ export interface PendingFlow {
   /** The OAuth client the flow began with; absent on flows begun before clients were kept. */
   client?: ClientRef
   createdAt: number
+  /** The digest of the reconnect link the flow was started from (used up when it completes). */
+  reconnectLink?: string
 }
 
 export const PENDING_FLOW_TTL_SEC = 600

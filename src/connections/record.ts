@@ -1,6 +1,12 @@
 import { AppError } from '../errors.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
-import { STATUS_REASONS, type Grant, type ProviderId, type Secrets, type StatusReason } from '../providers/types.js'
+import {
+  STATUS_REASONS,
+  type Grant,
+  type ProviderId,
+  type Secrets,
+  type StatusReason,
+} from '../providers/types.js'
 
 /** A connection record as the store keeps it; see connection-store.ts for how it is written. */
 export type ConnectionStatus = 'connected' | 'degraded' | 'needs_reconnect'
@@ -122,7 +128,10 @@ export function statusOf(stored: string): ConnectionStatus {
  * The stored reason as one of the closed list. Records marked before the list held the
  * user-facing sentence instead: a refused refresh, so `grant_expired`.
  */
-export function reasonOf(status: ConnectionStatus, stored: string | null | undefined): StatusReason | undefined {
+export function reasonOf(
+  status: ConnectionStatus,
+  stored: string | null | undefined,
+): StatusReason | undefined {
   if (status === 'connected') return undefined
   if ((STATUS_REASONS as readonly string[]).includes(stored ?? '')) return stored as StatusReason
   return status === 'degraded' ? 'provider_unavailable' : 'grant_expired'

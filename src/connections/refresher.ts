@@ -116,7 +116,9 @@ export class Refresher {
       return record
     }
     const provider = this.deps.providers.get(ref.provider)
-    const step = probe ? (record.backoff?.step ?? 0) : (await this.deps.health.admit(record, provider.label)).step
+    const step = probe
+      ? (record.backoff?.step ?? 0)
+      : (await this.deps.health.admit(record, provider.label)).step
     const credentials = await this.deps.credentials.issuing(ref.tenantId, ref.provider, record.client)
     let fresh: Grant
     try {

@@ -116,7 +116,8 @@ export function createMetrics(): Metrics {
     registers: [registry],
     async collect() {
       try {
-        if (readHealth) for (const c of await readHealth()) this.set({ status: c.status, reason: c.reason }, c.count)
+        if (readHealth)
+          for (const c of await readHealth()) this.set({ status: c.status, reason: c.reason }, c.count)
       } catch {
         // Redis away: the scrape still answers, with the last counts read.
       }
