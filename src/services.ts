@@ -35,6 +35,7 @@ import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
 import { registerQueueDepth } from './ops/queue-metrics.js'
+import { registerConnectionHealth } from './ops/health-metrics.js'
 import { createJobsRedis } from './redis/client.js'
 import { createBalances, type Balances } from './balances/balances.js'
 import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
@@ -200,7 +201,7 @@ export function buildServices(deps: AppDeps): Services {
   }).define()
   deps.metrics?.keepaliveLag(() => keepalive.lagSeconds())
   const healthCounts = new HealthCounts(redis, () => checkedIndex.tenants())
-  deps.metrics?.connectionHealth(() => healthCounts.read())
+  if (deps.metrics) registerConnectionHealth(deps.metrics.registry, () => healthCounts.read())
   return {
     jobs,
     keepalive,

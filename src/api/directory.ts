@@ -1,4 +1,5 @@
-import { PROVIDER_IDS, type Money, type ProviderId, type StatusReason } from '../providers/types.js'
+import { PROVIDER_IDS, type Money, type ProviderId } from '../providers/types.js'
+import { type StatusReason } from '../providers/status.js'
 import type { ConnectionView } from './schemas.js'
 
 /** Which connection an API id names; only ever combined with the caller's own tenant. */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { PROVIDER_IDS, STATUS_REASONS } from '../providers/types.js'
+import { PROVIDER_IDS } from '../providers/types.js'
+import { STATUS_REASONS } from '../providers/status.js'
 
 /**
  * The tenant API's requests and answers, once: the routes parse with these and the

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js'
 import { connectionEventsKey } from '../redis/keys.js'
-import { STATUS_REASONS, type StatusReason } from '../providers/types.js'
+import { STATUS_REASONS, type StatusReason } from '../providers/status.js'
 import type { ConnectionChange } from './events.js'
 import type { ConnectionRef } from './record.js'
 

@@ -1,5 +1,5 @@
 import type { ConnectionRef, ConnectionStatus } from './connection-store.js'
-import type { StatusReason } from '../providers/types.js'
+import type { StatusReason } from '../providers/status.js'
 
 /**
  * Every change the lifecycle service makes to a connection, announced once. Banners,

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js'
 import { tenantConnectionsKey, tenantHealthKey } from '../redis/keys.js'
-import { STATUS_REASONS, type StatusReason } from '../providers/types.js'
+import { STATUS_REASONS, type StatusReason } from '../providers/status.js'
 import type { ConnectionStatus } from './record.js'
 
 /** How many connections are in one status for one reason ('' for connected), all tenants together. */

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js'
 import type { RedisClient } from '../redis/client.js'
 import { connectionKey, tenantCheckedKey, tenantHealthKey } from '../redis/keys.js'
-import type { StatusReason } from '../providers/types.js'
+import type { StatusReason } from '../providers/status.js'
 import { CLAIM_ATTEMPT, DEGRADE, MARK_DEAD, RECOVER } from './health-scripts.js'
 import type { ConnectionRecord, ConnectionRef, ConnectionStatus } from './record.js'
 

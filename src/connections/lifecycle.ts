@@ -1,23 +1,16 @@
 import { AppError, isAppError } from '../errors.js'
 import type { ProviderRegistry } from '../providers/registry.js'
-import type {
-  CallContext,
-  FailureSite,
-  Grant,
-  Money,
-  Provider,
-  SmsMessage,
-  SmsResult,
-  StatusReason,
-} from '../providers/types.js'
+import type { CallContext, Grant, Money, Provider, SmsMessage, SmsResult } from '../providers/types.js'
+import type { FailureSite } from '../providers/status.js'
 import type { ClientRef, ConnectionRecord, ConnectionRef, ConnectionStore } from './connection-store.js'
 import type { CredentialSource } from './credentials.js'
 import { combineEvents, type ConnectionEvents } from './events.js'
-import { BackingOff, type Admission, type ConnectionHealth } from './health.js'
+import { attempt, type AttemptDeps } from './attempt.js'
+import { BackingOff, type ConnectionHealth } from './health.js'
+import { HealthMoves } from './health-moves.js'
 import { InFlight } from './inflight.js'
-import { connectionKey } from '../redis/keys.js'
 import type { RefreshLock } from './refresh-lock.js'
-import { isDue, needsReconnect, Refresher } from './refresher.js'
+import { needsReconnect, Refresher } from './refresher.js'
 
 export interface LifecycleDeps {
   store: ConnectionStore
@@ -44,36 +37,40 @@ export interface LifecycleDeps {
  */
 export class ConnectionLifecycle {
   readonly inflight = new InFlight()
-  /** Per connection: settles when this process's attempt of the current back-off step does. */
-  private readonly probes = new Map<string, Promise<void>>()
   private readonly events: Required<ConnectionEvents>
+  private readonly moves: HealthMoves
+  private readonly attemptDeps: AttemptDeps
   private readonly refresher: Refresher
   private readonly lockWaitMs: number
 
   constructor(private readonly deps: LifecycleDeps) {
     this.events = combineEvents(deps.events)
     this.lockWaitMs = deps.lockWaitMs ?? 10_000
+    this.moves = new HealthMoves(deps.health, this.events, (ref) => this.requireConnected(ref))
+    const moves = this.moves
+    this.attemptDeps = {
+      credentials: deps.credentials,
+      moves,
+      lockWaitMs: this.lockWaitMs,
+      refresh: (ref, stale, wait, probe) => this.refresh(ref, stale, wait, probe),
+    }
     this.refresher = new Refresher({
       ...deps,
       events: this.events,
       inflight: this.inflight,
       requireConnected: (ref) => this.requireConnected(ref),
-      markDead: (record, reason) => this.markDead(record, reason),
-      degrade: (record, step) => this.degrade(record, step),
-      recovered: (record) => this.recovered(record),
+      markDead: (record, reason) => moves.markDead(record, reason),
+      degrade: (record, step) => moves.degrade(record, step),
+      recovered: (record) => moves.recovered(record),
       revokeOrphan: (ref, record, grant) => this.revokeLater(ref, record.client, grant),
     })
   }
 
   /**
-   * Uses a connection's grant on a caller's behalf: refreshed first when due, once more
-   * when the provider rejects the token. `known` is a record the caller has just read (the
-   * dashboard loads it once for all its panels); a stale one is harmless: a refresh
-   * re-reads under the lock, and its write is fenced. While the connection backs off after
-   * passing failures, the call is refused at once (`BackingOff`) without reaching the
-   * provider, on every instance; the provider's own verdict on a failure (statusReasonOf)
-   * moves the connection to degraded or needs reconnect, and a success after degraded
-   * moves it back.
+   * Uses a connection's grant on a caller's behalf (attempt.ts). `known` is a record the
+   * caller has just read (the dashboard loads it once for all its panels); a stale one is
+   * harmless: a refresh re-reads under the lock, and its write is fenced. While the
+   * connection backs off, the call is refused at once (`BackingOff`) on every instance.
    */
   async use<T>(
     ref: ConnectionRef,
@@ -82,76 +79,11 @@ export class ConnectionLifecycle {
   ): Promise<T> {
     const provider = this.deps.providers.get(ref.provider)
     const read = known && known.status !== 'needs_reconnect' ? known : await this.requireConnected(ref)
-    const { admission, record: admitted, release } = await this.admit(read, provider)
+    const { admission, record: admitted, release } = await this.moves.admit(read, provider)
     try {
-      return await this.attempt(provider, admitted, admission, call)
+      return await attempt(this.attemptDeps, provider, admitted, admission, call)
     } finally {
       release()
-    }
-  }
-
-  /**
-   * Asks the back-off (health.ts) whether `record` may be tried. Callers in this process
-   * that arrive while one of them holds the step's attempt wait for its outcome instead of
-   * being turned away, so the panels of one page all load once the provider answers again.
-   */
-  private async admit(
-    record: ConnectionRecord,
-    provider: Provider,
-  ): Promise<{ admission: Admission; record: ConnectionRecord; release: () => void }> {
-    const free = { probe: false, step: 0 }
-    if (record.status !== 'degraded') return { admission: free, record, release: () => undefined }
-    const key = connectionKey(record.ref)
-    const running = this.probes.get(key)
-    if (running) {
-      await running
-      const now = await this.requireConnected(record.ref)
-      if (now.status === 'degraded') throw new BackingOff(provider.label)
-      return { admission: free, record: now, release: () => undefined }
-    }
-    let release = () => undefined as void
-    const settled = new Promise<void>((resolve) => {
-      release = () => {
-        if (this.probes.get(key) === settled) this.probes.delete(key)
-        resolve()
-      }
-    })
-    this.probes.set(key, settled)
-    try {
-      const admission = await this.deps.health.admit(record, provider.label)
-      if (!admission.probe) release()
-      return { admission, record, release }
-    } catch (err) {
-      release()
-      throw err
-    }
-  }
-
-  private async attempt<T>(
-    provider: Provider,
-    admitted: ConnectionRecord,
-    admission: Admission,
-    call: (ctx: CallContext, provider: Provider) => Promise<T>,
-  ): Promise<T> {
-    const ref = admitted.ref
-    let record = admitted
-    if (provider.refreshable && isDue(record.grant)) record = await this.refreshOrKeep(ref, record, admission)
-    const credentials = await this.deps.credentials.issuing(ref.tenantId, ref.provider, record.client)
-    let site: FailureSite = 'call'
-    try {
-      let result: T
-      try {
-        result = await call({ credentials, grant: record.grant }, provider)
-      } catch (err) {
-        if (!provider.refreshable || !isAppError(err) || err.code !== 'token_rejected') throw err
-        record = await this.refresh(ref, record.grant.secrets.accessToken, this.lockWaitMs, admission.probe)
-        site = 'fresh_call'
-        result = await call({ credentials, grant: record.grant }, provider)
-      }
-      if (admitted.status === 'degraded') await this.recovered(admitted)
-      return result
-    } catch (err) {
-      throw await this.judge(provider, admitted, admission, err, site)
     }
   }
 
@@ -253,71 +185,6 @@ export class ConnectionLifecycle {
     if (!record) throw new AppError('not_found', 'This account is not connected.', { status: 404 })
     if (record.status === 'needs_reconnect') throw needsReconnect(this.deps.providers.get(ref.provider).label)
     return record
-  }
-
-  /**
-   * A proactive refresh that fails for a passing reason (provider down, slow, the lock
-   * held elsewhere, even by a process that died holding it) is no reason to stop using an
-   * access token that has not expired yet. A dead grant is never papered over.
-   */
-  private async refreshOrKeep(
-    ref: ConnectionRef,
-    record: ConnectionRecord,
-    admission: Admission,
-  ): Promise<ConnectionRecord> {
-    const stillValid = record.grant.expiresAt !== undefined && record.grant.expiresAt > Date.now()
-    try {
-      const wait = stillValid ? 0 : this.lockWaitMs
-      return await this.refresh(ref, record.grant.secrets.accessToken, wait, admission.probe)
-    } catch (err) {
-      const passing = isAppError(err) && err.code !== 'needs_reconnect' && err.code !== 'not_found'
-      if (passing && stillValid) return record
-      throw err
-    }
-  }
-
-  /**
-   * What a failed call means for the connection, in the provider's words: a passing outage
-   * starts or lengthens the back-off, a dead grant needs reconnect. Returns the error to throw.
-   */
-  private async judge(
-    provider: Provider,
-    record: ConnectionRecord,
-    admission: Admission,
-    err: unknown,
-    site: FailureSite,
-  ): Promise<unknown> {
-    if (err instanceof BackingOff) return err
-    const reason = provider.statusReasonOf(err, site)
-    if (reason === 'provider_unavailable') await this.degrade(record, admission.step)
-    else if (reason && (await this.markDead(record, reason))) return needsReconnect(provider.label, err)
-    return err
-  }
-
-  /** Marks the grant dead unless the connection changed meanwhile (fenced by generation). */
-  private async markDead(record: ConnectionRecord, reason: StatusReason): Promise<boolean> {
-    const before = await this.deps.health.markDead(record, reason)
-    if (before && before !== 'needs_reconnect')
-      await this.events.changed({ kind: 'needs_reconnect', ref: record.ref, from: before, reason })
-    return before !== null
-  }
-
-  /** Counts a passing failure seen at back-off `step` (once per step, on any instance). */
-  private async degrade(record: ConnectionRecord, step: number): Promise<void> {
-    const before = await this.deps.health.degrade(record, step)
-    if (before !== null)
-      await this.events.changed({
-        kind: 'degraded',
-        ref: record.ref,
-        from: before,
-        reason: 'provider_unavailable',
-      })
-  }
-
-  /** A degraded connection answered: back to connected, announced by the one caller that moved it. */
-  private async recovered(record: ConnectionRecord): Promise<void> {
-    if (await this.deps.health.recover(record))
-      await this.events.changed({ kind: 'recovered', ref: record.ref })
   }
 
   private revokeLater(ref: ConnectionRef, client: ClientRef | undefined, grant: Grant): void {

@@ -1,16 +1,10 @@
 import { AppError } from '../errors.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
-import {
-  STATUS_REASONS,
-  type Grant,
-  type ProviderId,
-  type Secrets,
-  type StatusReason,
-} from '../providers/types.js'
+import { type Grant, type ProviderId, type Secrets } from '../providers/types.js'
+import { STATUS_REASONS, type StatusReason } from '../providers/status.js'
 
 /** A connection record as the store keeps it; see connection-store.ts for how it is written. */
 export type ConnectionStatus = 'connected' | 'degraded' | 'needs_reconnect'
-export type { StatusReason } from '../providers/types.js'
 
 /**
  * A connection's back-off after passing failures (health.ts): no provider call before

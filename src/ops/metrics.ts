@@ -20,8 +20,6 @@ export interface Metrics {
   observeProviderCall(provider: string, endpoint: string, outcome: string, seconds: number): void
   /** Where the keep-alive lag is read on each scrape (seconds). */
   keepaliveLag(read: () => Promise<number>): void
-  /** Where the connections by status and reason are counted on each scrape (all tenants together). */
-  connectionHealth(read: () => Promise<Array<{ status: string; reason: string; count: number }>>): void
   /** Counts one tenant API call by its route pattern (`/api/v1/connections/:id`) and status. */
   observeApiCall(route: string, status: number): void
   /** `GET /metrics`; with a token, only for `Authorization: Bearer <token>`. */
@@ -108,22 +106,6 @@ export function createMetrics(): Metrics {
     },
   })
 
-  let readHealth: (() => Promise<Array<{ status: string; reason: string; count: number }>>) | undefined
-  new Gauge({
-    name: 'connections',
-    help: 'Connections by status (connected, degraded, needs_reconnect) and reason, all organisations together',
-    labelNames: ['status', 'reason'] as const,
-    registers: [registry],
-    async collect() {
-      try {
-        if (readHealth)
-          for (const c of await readHealth()) this.set({ status: c.status, reason: c.reason }, c.count)
-      } catch {
-        // Redis away: the scrape still answers, with the last counts read.
-      }
-    },
-  })
-
   // One child per (method, route, status), all bounded: prom-client hashes the labels on
   // every observe otherwise, which a busy page pays on each request.
   const httpChildren = new Map<string, { observe(seconds: number): void }>()
@@ -155,7 +137,6 @@ export function createMetrics(): Metrics {
     events,
     jobs,
     keepaliveLag: (read) => void (readLag = read),
-    connectionHealth: (read) => void (readHealth = read),
     observeProviderCall(provider, endpoint, outcome, seconds) {
       providerDuration.observe(
         { provider, endpoint: providerEndpoint(endpoint), outcome },

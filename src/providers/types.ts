@@ -1,3 +1,5 @@
+import type { FailureSite, StatusReason } from './status.js'
+
 /**
  * The one interface the rest of Switchboard sees. OAuth 2.0 (sms77) versus OAuth 1.0a
  * (Nexmo) stays inside each implementation's `begin`, `complete` and `refresh`; the
@@ -76,8 +78,7 @@ export interface PanelDef {
   title: string
   /** The scope that unlocks it (or undefined when the account always has it). */
   scope?: string
-  /** Built without calling the provider (a form): shown even while the provider is not answering. */
-  offline?: boolean
+  offline?: boolean // built without calling the provider (a form): shown even while it is down
   load(ctx: CallContext): Promise<PanelView>
 }
 
@@ -118,19 +119,6 @@ export type CallbackOutcome =
   | { kind: 'authorized'; correlation: string; params: Record<string, string> }
   | { kind: 'denied'; correlation: string; message: string }
 
-/**
- * Why a connection is not healthy, from a closed list (DESIGN.md "Connection health and
- * recovery"): the same words on the card, in support, the API, webhooks and metrics.
- */
-export const STATUS_REASONS = ['provider_unavailable', 'grant_expired', 'access_revoked'] as const
-export type StatusReason = (typeof STATUS_REASONS)[number]
-
-/**
- * Where a failure happened, for a provider to say what it means for the connection:
- * refreshing the grant, a call with the stored token, or a call with a token just refreshed.
- */
-export type FailureSite = 'refresh' | 'call' | 'fresh_call'
-
 export interface Provider {
   id: ProviderId
   label: string
@@ -169,12 +157,7 @@ export interface Provider {
   sendSms(ctx: CallContext, message: SmsMessage): Promise<SmsResult>
   /** The tools this grant allows (absent: none). */
   tools?(grant: Grant): ProviderTools
-  /**
-   * What a failed call says about the connection, decided by the provider's error
-   * translator: a passing outage, a dead grant (and why), or null for nothing at all (a
-   * refused message, a missing scope).
-   */
-  statusReasonOf(error: unknown, site: FailureSite): StatusReason | null
+  statusReasonOf(error: unknown, site: FailureSite): StatusReason | null // what a failure says (status.ts)
 }
 
 /**
@@ -210,12 +193,8 @@ export interface DeliveryStatus {
   to?: string
 }
 
-export interface VoiceMessage {
-  to: string
-  text: string
-  from?: string
-}
-
+/** A voice message is addressed like an SMS: to, text, an optional sender. */
+export type VoiceMessage = SmsMessage
 export interface VoiceResult {
   messageId: string
   price?: Money

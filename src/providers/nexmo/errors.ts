@@ -1,5 +1,4 @@
-import { isAppError, ProviderError } from '../../errors.js'
-import type { FailureSite, StatusReason } from '../types.js'
+import { ProviderError } from '../../errors.js'
 import { TransportError, type HttpClient, type ProviderRequest, type ProviderResponse } from '../http.js'
 
 /**
@@ -92,17 +91,6 @@ export function nexmoError(f: NexmoFailure): ProviderError {
         'Nexmo connections cannot be refreshed; reconnect instead.',
       )
   }
-}
-
-/**
- * What a failed Nexmo call means for the connection: down or 5xx is passing; OAuth 1.0a
- * tokens never expire, so a refused token means the person revoked access at Nexmo.
- */
-export function nexmoStatusReason(error: unknown, _site: FailureSite): StatusReason | null {
-  if (!isAppError(error)) return null
-  if (error.code === 'provider_unavailable') return 'provider_unavailable'
-  if (error.code === 'token_rejected') return 'access_revoked'
-  return null
 }
 
 /** Sends one request to Nexmo; a transport failure comes back translated by {@link nexmoError}. */

@@ -4,7 +4,8 @@ import type { HttpClient } from '../http.js'
 import type { CallbackOutcome, Provider } from '../types.js'
 import { getBalance } from './api.js'
 import { sendSms } from './sms.js'
-import { nexmoError, nexmoStatusReason } from './errors.js'
+import { nexmoError } from './errors.js'
+import { nexmoStatusReason } from './status-reason.js'
 import { accountIdFor, parseTokenPair, signedRequest } from './oauth1.js'
 
 export interface NexmoUrls {

@@ -1,5 +1,4 @@
-import { isAppError, ProviderError } from '../../errors.js'
-import type { FailureSite, StatusReason } from '../types.js'
+import { ProviderError } from '../../errors.js'
 import { TransportError, type HttpClient, type ProviderRequest, type ProviderResponse } from '../http.js'
 
 /**
@@ -101,19 +100,6 @@ export function sms77Error(f: Sms77Failure): ProviderError {
         'This connection has no refresh token; reconnect to continue.',
       )
   }
-}
-
-/**
- * What a failed sms77 call means for the connection: down or 5xx is passing; a refresh
- * refused with `invalid_grant` is an expired grant; a token refused right after a
- * successful refresh means the person revoked access at sms77.
- */
-export function sms77StatusReason(error: unknown, site: FailureSite): StatusReason | null {
-  if (!isAppError(error)) return null
-  if (error.code === 'provider_unavailable') return 'provider_unavailable'
-  if (error.code === 'invalid_grant') return 'grant_expired'
-  if (error.code === 'token_rejected' && site === 'fresh_call') return 'access_revoked'
-  return null
 }
 
 /** Sends one request to sms77; a transport failure comes back translated by {@link sms77Error}. */

@@ -9,7 +9,8 @@ import {
   refreshAccessToken,
   type TokenResponse,
 } from './oauth2.js'
-import { sms77Error, sms77StatusReason } from './errors.js'
+import { sms77Error } from './errors.js'
+import { sms77StatusReason } from './status-reason.js'
 import { sms77Panels, loadBalance } from './panels.js'
 import { fetchMe } from './profile.js'
 import { SMS77_SCOPES } from './scopes.js'
