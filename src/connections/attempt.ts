@@ -1,4 +1,4 @@
-import { isAppError } from '../errors.js'
+import { isAppError } from '../errors/app-error.js'
 import type { CallContext, Provider } from '../providers/types.js'
 import type { FailureSite } from '../providers/status.js'
 import type { CredentialSource } from './credentials.js'

@@ -10,14 +10,15 @@ import {
   tenantHealthKey,
 } from '../redis/keys.js'
 import type { Grant, ProviderId } from '../providers/types.js'
+import { memberOf } from './member.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
-import { MARK_DEAD } from './health-scripts.js'
+import { markDead } from './health.js'
 import {
   decodeRecord,
   DEFAULT_CLIENT,
-  reasonOf,
   secretFields,
   statusOf,
+  summaryOf,
   type ClientRef,
   type ConnectionRecord,
   type ConnectionRef,
@@ -34,16 +35,6 @@ export {
   type ConnectionStatus,
   type ConnectionSummary,
 } from './record.js'
-
-/** A connection's member in the tenant's connection set (and the support indexes). */
-export function memberOf(ref: ConnectionRef): string {
-  return `${ref.userId}:${ref.provider}`
-}
-
-export function refOf(tenantId: string, member: string): ConnectionRef {
-  const [userId, provider] = member.split(':') as [string, ProviderId]
-  return { tenantId, userId, provider }
-}
 
 /**
  * One Redis hash per connection. Secrets are one AES-GCM blob, so a rotated refresh
@@ -72,17 +63,7 @@ export class ConnectionStore {
     if (refs.length === 0) return []
     const keys = refs.map((ref) => connectionKey(ref))
     const fields = ['status', 'accountLabel', 'createdAt', 'name', 'statusReason']
-    const results = await hmgetEach(this.redis, keys, fields)
-    return refs.map((_, i) => {
-      const [stored, label, createdAt, name, reason] = results[i] ?? []
-      if (!stored) return null
-      const status = statusOf(stored)
-      const statusReason = reasonOf(status, reason)
-      const summary: ConnectionSummary = { status, accountLabel: label ?? '', createdAt: Number(createdAt) }
-      if (statusReason) summary.statusReason = statusReason
-      if (name) summary.name = name
-      return summary
-    })
+    return (await hmgetEach(this.redis, keys, fields)).map((f) => summaryOf(f ?? []))
   }
 
   count = (tenantId: string): Promise<number> => this.redis.zcard(tenantConnectionsKey(tenantId))
@@ -139,15 +120,9 @@ export class ConnectionStore {
     return this.updateIf(ref, generation, { ...grantOnly, checkedAt: String(Date.now()) })
   }
 
-  /**
-   * Needs reconnect (health-scripts.ts MARK_DEAD) if the connection is still the one read;
-   * the lifecycle moves statuses through ConnectionHealth, which runs the same script.
-   */
+  /** Needs reconnect if still the one read (the lifecycle moves statuses through health.ts). */
   async markNeedsReconnect(ref: ConnectionRef, generation: string, reason: string): Promise<boolean> {
-    const keys = [connectionKey(ref), tenantHealthKey(ref.tenantId), tenantCheckedKey(ref.tenantId)]
-    const args = [generation, memberOf(ref), reason, String(Date.now())]
-    const [marked] = (await this.redis.eval(MARK_DEAD, 3, ...keys, ...args)) as [number]
-    return marked === 1
+    return (await markDead(this.redis, ref, generation, reason, Date.now())) !== null
   }
 
   /** Names the connection ('' clears the name) if it is still the one read (same generation). */

@@ -1,8 +1,9 @@
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import type { RedisClient } from '../redis/client.js'
 import { connectionKey, tenantCheckedKey, tenantHealthKey } from '../redis/keys.js'
 import type { StatusReason } from '../providers/status.js'
 import { CLAIM_ATTEMPT, DEGRADE, MARK_DEAD, RECOVER } from './health-scripts.js'
+import { memberOf } from './member.js'
 import type { ConnectionRecord, ConnectionRef, ConnectionStatus } from './record.js'
 
 /** 30 s after the first passing failure, doubling up to 60 minutes (DESIGN.md). */
@@ -77,7 +78,7 @@ export class ConnectionHealth {
       2,
       ...this.keys(record.ref).slice(0, 2),
       record.generation,
-      member(record.ref),
+      memberOf(record.ref),
       String(step),
       String(this.now()),
       String(this.baseMs),
@@ -88,18 +89,13 @@ export class ConnectionHealth {
 
   /** Back to `connected` after a success; true only for the one caller that made the move. */
   async recover(record: ConnectionRecord): Promise<boolean> {
-    const args = [record.generation, member(record.ref), String(this.now())]
+    const args = [record.generation, memberOf(record.ref), String(this.now())]
     return (await this.redis.eval(RECOVER, 2, ...this.keys(record.ref).slice(0, 2), ...args)) === 1
   }
 
   /** Needs reconnect for `reason`; the status before, or null when the connection changed meanwhile. */
-  async markDead(record: ConnectionRecord, reason: StatusReason): Promise<ConnectionStatus | null> {
-    const args = [record.generation, member(record.ref), reason, String(this.now())]
-    const [marked, before] = (await this.redis.eval(MARK_DEAD, 3, ...this.keys(record.ref), ...args)) as [
-      number,
-      string?,
-    ]
-    return marked === 1 ? ((before ?? 'connected') as ConnectionStatus) : null
+  markDead(record: ConnectionRecord, reason: StatusReason): Promise<ConnectionStatus | null> {
+    return markDead(this.redis, record.ref, record.generation, reason, this.now())
   }
 
   private keys(ref: ConnectionRef): string[] {
@@ -107,8 +103,18 @@ export class ConnectionHealth {
   }
 }
 
-function member(ref: ConnectionRef): string {
-  return `${ref.userId}:${ref.provider}`
+/** Runs MARK_DEAD (health-scripts.ts); the status before, or null when fenced off. */
+export async function markDead(
+  redis: RedisClient,
+  ref: ConnectionRef,
+  generation: string,
+  reason: string,
+  now: number,
+): Promise<ConnectionStatus | null> {
+  const keys = [connectionKey(ref), tenantHealthKey(ref.tenantId), tenantCheckedKey(ref.tenantId)]
+  const args = [generation, memberOf(ref), reason, String(now)]
+  const [marked, before] = (await redis.eval(MARK_DEAD, 3, ...keys, ...args)) as [number, string?]
+  return marked === 1 ? ((before ?? 'connected') as ConnectionStatus) : null
 }
 
 /** What a caller gets while the connection backs off: answered at once, never by the provider. */

@@ -1,10 +1,9 @@
-import { AppError, isAppError } from '../errors.js'
+import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { CallContext, Grant, Money, Provider, SmsMessage, SmsResult } from '../providers/types.js'
-import type { FailureSite } from '../providers/status.js'
 import type { ClientRef, ConnectionRecord, ConnectionRef, ConnectionStore } from './connection-store.js'
 import type { CredentialSource } from './credentials.js'
-import { combineEvents, type ConnectionEvents } from './events.js'
+import { combineEvents, type ConnectionEvents, type ListenerFailed } from './events.js'
 import { attempt, type AttemptDeps } from './attempt.js'
 import { BackingOff, type ConnectionHealth } from './health.js'
 import { HealthMoves } from './health-moves.js'
@@ -20,6 +19,8 @@ export interface LifecycleDeps {
   providers: ProviderRegistry
   credentials: CredentialSource
   events?: ConnectionEvents
+  /** Told of every listener that failed on a change (logged by the caller, never dropped). */
+  onListenerFailed: ListenerFailed
   /** How long a caller waits for another instance's refresh before giving up, ms. */
   lockWaitMs?: number
   /** Logs a failed revocation by its error code only (never a token). */
@@ -44,7 +45,7 @@ export class ConnectionLifecycle {
   private readonly lockWaitMs: number
 
   constructor(private readonly deps: LifecycleDeps) {
-    this.events = combineEvents(deps.events)
+    this.events = combineEvents([deps.events], deps.onListenerFailed)
     this.lockWaitMs = deps.lockWaitMs ?? 10_000
     this.moves = new HealthMoves(deps.health, this.events, (ref) => this.requireConnected(ref))
     const moves = this.moves

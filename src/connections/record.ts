@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import { type Grant, type ProviderId, type Secrets } from '../providers/types.js'
 import { STATUS_REASONS, type StatusReason } from '../providers/status.js'
@@ -111,6 +111,21 @@ export function decodeRecord(
       accountId: h.accountId ?? '',
       accountLabel: h.accountLabel ?? '',
     },
+  }
+}
+
+/** A summary from its stored fields (status, label, created, name, reason); null when there is none. */
+export function summaryOf(f: (string | null | undefined)[]): ConnectionSummary | null {
+  const [stored, label, createdAt, name, reason] = f
+  if (!stored) return null
+  const status = statusOf(stored)
+  const statusReason = reasonOf(status, reason)
+  return {
+    status,
+    accountLabel: label ?? '',
+    createdAt: Number(createdAt),
+    ...(statusReason ? { statusReason } : {}),
+    ...(name ? { name } : {}),
   }
 }
 

@@ -7,13 +7,13 @@ import type { ConnectionEventLog } from '../connections/event-log.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { ReconnectLinks } from '../connections/reconnect-links.js'
 import type { ConnectionRef } from '../connections/record.js'
-import { isAppError, NotFoundError } from '../errors.js'
+import { isAppError, NotFoundError } from '../errors/app-error.js'
 import { localeOf, tOf } from '../i18n/localize.js'
 import type { Mailer } from '../mail/mailer.js'
 import { mailLanguage, reconnectMail } from '../mail/messages.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { PROVIDER_IDS, type ProviderId } from '../providers/types.js'
-import type { AuditAction, AuditLog } from './audit-log.js'
+import type { AuditAction, AuditLog } from '../audit/audit-log.js'
 
 export interface ConnectionPageDeps {
   store: Pick<ConnectionStore, 'get'>

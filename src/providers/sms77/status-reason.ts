@@ -1,4 +1,4 @@
-import { isAppError } from '../../errors.js'
+import { isAppError } from '../../errors/app-error.js'
 import type { FailureSite, StatusReason } from '../status.js'
 
 /**
