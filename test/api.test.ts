@@ -85,6 +85,7 @@ describe('tenant API: connections', () => {
       user: { email: a.email },
       provider: 'sms77',
       status: 'connected',
+      statusReason: null,
       account: { label: expect.any(String), name: null, company: sms77.account.company },
       balance: sms77.balance,
     })

@@ -1,4 +1,5 @@
 import { PROVIDER_IDS, type Money, type ProviderId } from '../providers/types.js'
+import { type StatusReason } from '../providers/status.js'
 import type { ConnectionView } from './schemas.js'
 import { refOf } from '../connections/member.js'
 
@@ -23,12 +24,19 @@ export interface ListPosition {
 export interface ConnectionDirectory {
   /** Up to `count` members (`userId:provider`) after `after`, oldest first, with when each connected. */
   after(tenantId: string, after: ListPosition | undefined, count: number): Promise<ListPosition[]>
-  summaries(
-    refs: ApiConnectionRef[],
-  ): Promise<({ status: 'connected' | 'needs_reconnect'; accountLabel: string; name?: string } | null)[]>
+  summaries(refs: ApiConnectionRef[]): Promise<
+    ({
+      status: 'connected' | 'degraded' | 'needs_reconnect'
+      statusReason?: StatusReason
+      accountLabel: string
+      name?: string
+    } | null)[]
+  >
   emails(tenantId: string, userIds: string[]): Promise<(string | null)[]>
   /** Whether the organisation owns the connection (connections/owner.ts). */
   isShared(ref: ApiConnectionRef): boolean
+  /** Keeps a balance just read as the connection's last known one (beside its company). */
+  remember?(ref: ApiConnectionRef, read: { balance: Money; company?: string; readAt: number }): Promise<void>
   /** Last known balance and company, per member (from the support index). */
   entries(
     tenantId: string,
@@ -81,6 +89,7 @@ export async function describe(
         user: { email },
         provider: ref.provider,
         status: summary.status,
+        statusReason: summary.statusReason ?? null,
         account: { label: summary.accountLabel, name: summary.name ?? null, company: entry.company ?? null },
         balance,
       },

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { PROVIDER_IDS } from '../providers/types.js'
+import { STATUS_REASONS } from '../providers/status.js'
 
 /**
  * The tenant API's requests and answers, once: the routes parse with these and the
@@ -21,7 +22,19 @@ export const Balance = z.object({
 })
 apiSchemas.add(Balance, { id: 'Balance' })
 
-export const ConnectionStatus = z.enum(['connected', 'needs_reconnect'])
+export const ConnectionStatus = z
+  .enum(['connected', 'degraded', 'needs_reconnect'])
+  .describe(
+    '`connected` works; `degraded`: the provider is not answering, the last known data is shown and ' +
+      'Switchboard tries again with back-off (30 s doubling to 60 min); `needs_reconnect`: the owner must reconnect.',
+  )
+export const StatusReason = z
+  .enum(STATUS_REASONS)
+  .nullable()
+  .describe(
+    'Why the connection is not `connected` (null when it is): `provider_unavailable` (degraded), ' +
+      '`grant_expired` (the refresh was refused) or `access_revoked` (access was revoked at the provider).',
+  )
 export const ProviderName = z.enum(PROVIDER_IDS)
 
 export const Owner = z
@@ -40,13 +53,15 @@ export const Connection = z.object({
   }),
   provider: ProviderName,
   status: ConnectionStatus,
+  statusReason: StatusReason,
   account: z.object({
     label: z.string().describe('The account’s name at the provider (email or company).'),
     name: z.string().nullable().describe('The owner’s own name for the connection; null when not named.'),
     company: z.string().nullable(),
   }),
   balance: Balance.nullable().describe(
-    'In the list: the last balance Switchboard read (null if never). For one connection: read now.',
+    'In the list: the last balance Switchboard read (null if never). For one connection: read now, ' +
+      'or the last one read while the connection is `degraded`.',
   ),
 })
 apiSchemas.add(Connection, { id: 'Connection' })

@@ -34,9 +34,15 @@ async function signIn(
   deps: { sessions?: SessionIndex; accounts: AccountService },
 ): Promise<void> {
   await deps.accounts.adoptLanguage(user, switcherChoice(req))
+  const back = returnPath(req.session.returnTo)
   await beginSession(req, user)
   await deps.sessions?.add(user.tenantId, user.id, req.sessionID)
-  res.redirect(303, user.role === 'support' ? '/support' : '/dashboard')
+  res.redirect(303, back ?? (user.role === 'support' ? '/support' : '/dashboard'))
+}
+
+/** Only our own reconnect links bring a person back after signing in: never an open redirect. */
+function returnPath(path: string | undefined): string | undefined {
+  return path && /^\/reconnect\/[A-Za-z0-9_-]{43}$/.test(path) ? path : undefined
 }
 
 /** A refusal in minutes (a lock on this network), or in seconds (the account's short interval). */

@@ -11,6 +11,8 @@ declare module 'express-session' {
     /** When this session signed in (ms): older than the person's `sessionsValidAfter` is over. */
     signedInAt?: number
     flash?: Array<{ kind: 'info' | 'error'; text: string }>
+    /** Where to go after signing in: a page that asked an anonymous visitor to sign in first. */
+    returnTo?: string
   }
 }
 

@@ -18,6 +18,8 @@ import { inviteRoutes } from '../auth/invite-routes.js'
 import { outboxRoutes } from '../mail/outbox-routes.js'
 import { PendingFlowStore } from '../connections/pending-flows.js'
 import { connectRoutes } from '../connections/routes.js'
+import { reconnectRoutes } from '../connections/reconnect-routes.js'
+import { memberOf } from '../connections/member.js'
 import { DashboardService } from '../dashboard/dashboard-service.js'
 import { SharedCards } from '../dashboard/shared-cards.js'
 import { dashboardRoutes } from '../dashboard/routes.js'
@@ -129,13 +131,33 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       sessions: services.sessions,
     }),
   )
+  const flows = new PendingFlowStore(redis, services.cipher)
   app.use(
     connectRoutes({
       baseUrl: config.baseUrl,
       providers: services.providers,
       lifecycle: services.connections,
-      flows: new PendingFlowStore(redis, services.cipher),
+      flows,
       credentials: services.credentials,
+      links: services.reconnectLinks,
+      onReconnectLinkUsed: (ref, user) =>
+        services.audit.record(ref.tenantId, {
+          actorId: user.id,
+          actorEmail: user.email,
+          action: 'connection.reconnect_link_used',
+          detail: `reconnected ${ref.provider} through a reconnect link`,
+          accounts: [memberOf(ref)],
+        }),
+    }),
+  )
+  app.use(
+    reconnectRoutes({
+      baseUrl: config.baseUrl,
+      providers: services.providers,
+      flows,
+      credentials: services.credentials,
+      links: services.reconnectLinks,
+      store: services.store,
     }),
   )
   app.use(
@@ -152,7 +174,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       }),
     }),
   )
-  app.use(supportRoutes(supportDeps(services)))
+  app.use(supportRoutes(supportDeps(services, config.baseUrl)))
   app.use(adminRoutes(adminDeps(services, config)))
 
   app.use(notFound)

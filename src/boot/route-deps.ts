@@ -8,7 +8,7 @@ import type { AdminDeps } from '../admin/routes.js'
 import { InvitationAdmin } from '../admin/invitation-admin.js'
 
 /** What each feature's router is handed, cut from the services (composition root, with services.ts). */
-export function supportDeps(s: Services): SupportDeps {
+export function supportDeps(s: Services, baseUrl: string): SupportDeps {
   const words = accountWordsReader({ ownerWord: (ref) => s.supportIndex.ownerWord(ref), connections: s.store })
   return {
     connections: s.store,
@@ -18,6 +18,18 @@ export function supportDeps(s: Services): SupportDeps {
     audit: s.audit,
     providers: s.providers,
     tenants: s.tenants,
+    connectionPage: {
+      store: s.store,
+      lifecycle: s.connections,
+      events: s.eventLog,
+      links: s.reconnectLinks,
+      users: s.users,
+      providers: s.providers,
+      audit: s.audit,
+      mailer: s.people.mailer,
+      baseUrl,
+      onMailFailed: s.people.onMailFailed,
+    },
   }
 }
 

@@ -83,7 +83,7 @@ export class MessageSender {
     const known = isShared(ref) ? await this.reserve(ref, sender, parts, day) : undefined
     let result: SmsResult
     try {
-      result = await this.deps.lifecycle.use(ref, (ctx, p) => p.sendSms(ctx, message), known)
+      result = await this.deps.lifecycle.sendSms(ref, message, known)
     } catch (err) {
       if (known) await this.release(ref, sender, parts, day)
       throw err

@@ -20,6 +20,8 @@ export interface PendingFlow {
   /** Set when an admin connects for the organisation (a shared connection); else the person's own. */
   owner?: 'organisation'
   createdAt: number
+  /** The digest of the reconnect link the flow was started from (used up when it completes). */
+  reconnectLink?: string
 }
 
 export const PENDING_FLOW_TTL_SEC = 600

@@ -7,10 +7,13 @@ import { AppError } from '../errors/app-error.js'
 import { localeOf, tOf } from '../i18n/localize.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { Provider } from '../providers/types.js'
+import type { User } from '../auth/user-store.js'
 import type { CredentialSource } from './credentials.js'
 import type { ConnectionLifecycle } from './lifecycle.js'
 import { ORGANISATION_OWNER } from './owner.js'
 import type { PendingFlowStore } from './pending-flows.js'
+import type { ReconnectLinks } from './reconnect-links.js'
+import type { ConnectionRef } from './record.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -24,6 +27,10 @@ export interface ConnectRoutesDeps {
   lifecycle: ConnectionLifecycle
   flows: PendingFlowStore
   credentials: CredentialSource
+  /** Reconnect links (reconnect-routes.ts): a reconnect completed through one uses it up. */
+  links?: ReconnectLinks
+  /** Told when a reconnect through a link completed (the audit log). */
+  onReconnectLinkUsed?: (ref: ConnectionRef, user: User) => Promise<void>
 }
 
 // Checkboxes arrive as a string (one ticked) or an array (several).
@@ -68,23 +75,7 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
       flash(req, 'error', tOf(req)('dashboard:pickScope', { provider: provider.label }))
       return res.redirect(303, owner ? SHARED_PAGE : '/dashboard')
     }
-    // The flow remembers its client: a credential change meanwhile must not break the callback.
-    const { client, credentials } = await deps.credentials.current(user.tenantId, provider.id)
-    const state = randomBytes(32).toString('base64url')
-    const begun = await provider.begin({ credentials, callbackUrl: callbackUrl(provider), state, scopes })
-    await deps.flows.put({
-      provider: provider.id,
-      correlation: begun.correlation,
-      sessionId: req.sessionID,
-      tenantId: user.tenantId,
-      userId: user.id,
-      scopes,
-      pendingSecret: begun.pendingSecret,
-      client,
-      ...(owner ? { owner } : {}),
-      createdAt: Date.now(),
-    })
-    res.redirect(303, begun.redirectUrl)
+    await startFlow(deps, req, res, { user, provider, scopes, ...(owner ? { owner } : {}) })
   }
   r.post('/connect/:provider', requireSignedIn, (req, res) => begin(req, res))
   // The same flows, state, PKCE and redirect URIs, for a connection the organisation owns.
@@ -123,6 +114,38 @@ export function connectRoutes(deps: ConnectRoutesDeps): Router {
   return r
 }
 
+/**
+ * Begins a provider's flow for the signed-in person and redirects the browser there; the
+ * flow is bound to this session (and, from a reconnect link, to that link).
+ */
+export async function startFlow(
+  deps: Pick<ConnectRoutesDeps, 'baseUrl' | 'credentials' | 'flows'>,
+  req: Request,
+  res: Response,
+  start: { user: User; provider: Provider; scopes: string[]; reconnectLink?: string; owner?: 'organisation' },
+): Promise<void> {
+  const { user, provider, scopes } = start
+  // The flow remembers its client: a credential change meanwhile must not break the callback.
+  const { client, credentials } = await deps.credentials.current(user.tenantId, provider.id)
+  const state = randomBytes(32).toString('base64url')
+  const callbackUrl = `${deps.baseUrl}${provider.callbackPath}`
+  const begun = await provider.begin({ credentials, callbackUrl, state, scopes })
+  await deps.flows.put({
+    provider: provider.id,
+    correlation: begun.correlation,
+    sessionId: req.sessionID,
+    tenantId: user.tenantId,
+    userId: user.id,
+    scopes,
+    pendingSecret: begun.pendingSecret,
+    client,
+    createdAt: Date.now(),
+    ...(start.owner ? { owner: start.owner } : {}),
+    ...(start.reconnectLink ? { reconnectLink: start.reconnectLink } : {}),
+  })
+  res.redirect(303, begun.redirectUrl)
+}
+
 async function finishConnect(
   deps: ConnectRoutesDeps,
   provider: Provider,
@@ -156,6 +179,8 @@ async function finishConnect(
   })
   const ref = { tenantId: user.tenantId, userId: shared ? ORGANISATION_OWNER : user.id, provider: provider.id }
   await deps.lifecycle.connect(ref, grant, client)
+  if (flow.reconnectLink && (await deps.links?.useUp(flow.reconnectLink)))
+    await deps.onReconnectLinkUsed?.(ref, user)
   flash(
     req,
     'info',

@@ -88,3 +88,20 @@ export function inviteExistsMail(
     `${baseUrl}/forgot`,
   )
 }
+
+/** Support asks a connection's owner to reconnect it (the link works 72 hours). */
+export function reconnectMail(
+  to: string,
+  link: string,
+  what: { provider: string; account: string; by: string },
+  lang: Language = DEFAULT_LANGUAGE,
+): MailMessage {
+  const t = translator(lang)
+  return compose(
+    lang,
+    to,
+    t('mail:reconnect.subject', { provider: what.provider }),
+    [t('mail:reconnect.why', what), t('mail:reconnect.open', { provider: what.provider })],
+    link,
+  )
+}

@@ -128,7 +128,7 @@ export function createMetrics(): Metrics {
     lockWaited: (ms) => lockWait.observe(Math.max(0, ms) / 1000),
     changed: (change) => {
       const move = statusMove(change)
-      if (move) statusChanges.inc({ provider: change.ref.provider, ...move })
+      if (move) statusChanges.inc({ provider: change.ref.provider, from: move.from, to: move.to })
     },
   }
 

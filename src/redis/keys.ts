@@ -84,6 +84,17 @@ export const refreshLockKey = (ref: ConnectionKeyRef) => `${connectionKey(ref)}:
 /** How many of the tenant's connections each OAuth client (default, tenant versions) issued. */
 export const clientUsageKey = (tenantId: string, provider: string) =>
   tenantKey(tenantId, `client-usage:${provider}`)
+/**
+ * The tenant's connections that are not `connected`: member → `status:reason` (degraded or
+ * needs reconnect), kept in step by the record's scripts, so `/metrics` counts connections
+ * by status and reason without reading every record.
+ */
+export const tenantHealthKey = (tenantId: string) => tenantKey(tenantId, 'conns-health')
+/** One connection's last 50 events (a capped stream) for the support console, beside its record. */
+export const connectionEventsKey = (ref: ConnectionKeyRef) =>
+  tenantKey(ref.tenantId, `conn-events:${ref.userId}:${ref.provider}`)
+/** Global: a reconnect link, named by the digest of its token; holds the connection it is for. */
+export const reconnectLinkKey = (tokenDigest: string) => `reconnect:${tokenDigest}`
 /** Global: a pending connect flow, named by a digest of its state or request token. */
 export const pendingFlowKey = (correlationDigest: string) => `flow:${correlationDigest}`
 /** The tenant's own OAuth client credentials, one field per provider. */

@@ -13,6 +13,7 @@ import { type ConnectionRef, type ConnectionStore } from '../connections/connect
 import { memberOf, refOf } from '../connections/member.js'
 import type { ProviderId } from '../providers/types.js'
 import { isShared } from '../connections/owner.js'
+import type { StatusReason } from '../providers/status.js'
 import { WordIndex } from './word-index.js'
 import { accountWords } from './account-words.js'
 import { decodeEntry, encodeEntry, type BalanceEntry } from './balance-entry.js'
@@ -28,7 +29,9 @@ export interface SupportRow {
   /** The owner's email, or the organisation's name for a shared connection. */
   email: string
   owner: 'user' | 'organisation'
-  status: 'connected' | 'needs_reconnect' | 'error'
+  /** The connection's status; `error` when connected but its last balance read failed otherwise. */
+  status: 'connected' | 'degraded' | 'needs_reconnect' | 'error'
+  statusReason?: StatusReason
   accountLabel: string
   /** The owner's name for the connection, when given. */
   name?: string
@@ -180,12 +183,8 @@ export class SupportIndex {
           provider: ref.provider,
           email: isShared(ref) ? (organisation ?? '') : (emails[i] ?? '(removed user)'),
           owner: isShared(ref) ? ('organisation' as const) : ('user' as const),
-          status:
-            summary.status === 'needs_reconnect'
-              ? 'needs_reconnect'
-              : entries[i]!.error
-                ? 'error'
-                : 'connected',
+          status: summary.status === 'connected' && entries[i]!.error ? 'error' : summary.status,
+          ...(summary.statusReason ? { statusReason: summary.statusReason } : {}),
           accountLabel: summary.accountLabel,
           name: summary.name,
           connectedAt: summary.createdAt,
