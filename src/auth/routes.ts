@@ -26,20 +26,47 @@ const LoginForm = z.object({
   password: z.string().min(1, 'auth:validation.passwordMissing').max(200, 'auth:validation.passwordLong'),
 })
 
-async function signIn(
+export interface SignInDeps {
+  sessions?: SessionIndex
+  accounts: AccountService
+}
+
+/**
+ * Makes the request's session a signed-in one for `user` (a new session id, in the
+ * person's session index, with when and from what browser, for /account's list).
+ */
+export async function establishSession(
   req: Request,
-  res: Response,
   user: User,
-  deps: { sessions?: SessionIndex; accounts: AccountService },
+  deps: SignInDeps,
+  via: 'password' | 'sso' = 'password',
 ): Promise<void> {
   await deps.accounts.adoptLanguage(user, switcherChoice(req))
   await regenerate(req)
   req.session.userId = user.id
   req.session.tenantId = user.tenantId
+  req.session.signedInAt = Date.now()
+  req.session.signedInVia = via
+  req.session.agent = (req.get('user-agent') ?? '').slice(0, 200)
   await saveSession(req)
   await deps.sessions?.add(user.tenantId, user.id, req.sessionID)
-  res.redirect(303, user.role === 'support' ? '/support' : '/dashboard')
 }
+
+export const homeOf = (user: User) => (user.role === 'support' ? '/support' : '/dashboard')
+
+export async function signIn(
+  req: Request,
+  res: Response,
+  user: User,
+  deps: SignInDeps,
+  via: 'password' | 'sso' = 'password',
+): Promise<void> {
+  await establishSession(req, user, deps, via)
+  res.redirect(303, homeOf(user))
+}
+
+/** What happens after a correct password (two-step, required single sign-on); by default, signed in. */
+export type AfterPassword = (req: Request, res: Response, user: User) => Promise<void>
 
 export function authRoutes(deps: {
   accounts: AccountService
@@ -49,6 +76,7 @@ export function authRoutes(deps: {
   /** False with SIGNUP=closed: the page says so and POST /signup is refused. */
   signupOpen: boolean
   baseUrl: string
+  afterPassword?: AfterPassword
 }): Router {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
@@ -121,6 +149,7 @@ export function authRoutes(deps: {
       })
     }
     await attempt.succeeded()
+    if (deps.afterPassword) return deps.afterPassword(req, res, user)
     await signIn(req, res, user, deps)
   })
 

@@ -9,6 +9,10 @@ declare module 'express-session' {
     userId?: string
     tenantId?: string
     flash?: Array<{ kind: 'info' | 'error'; text: string }>
+    /** When and how this session was signed in, and the browser's user agent (for /account). */
+    signedInAt?: number
+    signedInVia?: 'password' | 'sso'
+    agent?: string
   }
 }
 
