@@ -63,6 +63,8 @@ export interface AppDeps {
   webhookPolicy?: Partial<DeliveryPolicy>
   /** The tenant API's per-key rate limit and idempotency timings (tests shorten them). */
   api?: Pick<ApiDeps, 'limits' | 'idempotency'>
+  /** The clock two-step codes and single sign-on tokens are checked against (tests move it). */
+  clock?: () => number
 }
 
 export interface Services {
