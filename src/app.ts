@@ -120,7 +120,14 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))
   app.use(session)
   app.use(loadUser(services.users), preferPerson(currentUser))
-  const signin = staffSignIn({ ...services, redis, limiter: services.people.limiter, now: deps.clock })
+  const signin = staffSignIn({
+    ...services,
+    redis,
+    limiter: services.people.limiter,
+    now: deps.clock,
+    baseUrl: config.baseUrl,
+    sandboxSso: deps.sandbox?.sso,
+  })
   app.use(signin.confine)
   app.use(csrf.protect)
   app.use(csrf.exposeToken, exposeFlash, services.notifier.exposeNotices())

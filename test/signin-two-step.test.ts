@@ -1,6 +1,14 @@
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { csrfFrom, csrfOf, signUp, startTestApp, uniqueEmail, type Agent, type TestApp } from './helpers/app.js'
+import {
+  csrfFrom,
+  csrfOf,
+  signUp,
+  startTestApp,
+  uniqueEmail,
+  type Agent,
+  type TestApp,
+} from './helpers/app.js'
 import { addUserAndSignIn } from './helpers/users.js'
 import { secretFrom, totpAt } from './helpers/totp.js'
 import { recoveryCodesKey, twoStepKey } from '../src/redis/keys.js'
@@ -14,16 +22,25 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-async function login(email: string, password: string): Promise<{ agent: Agent; status: number; location?: string }> {
+async function login(
+  email: string,
+  password: string,
+): Promise<{ agent: Agent; status: number; location?: string }> {
   const agent = supertest.agent(t.app)
   const page = await agent.get('/login').expect(200)
-  const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email, password })
+  const res = await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email, password })
   return { agent, status: res.status, location: res.headers.location }
 }
 
 async function sendCode(agent: Agent, code: string) {
   const page = await agent.get('/login/two-step').expect(200)
-  return agent.post('/login/two-step').type('form').send({ _csrf: csrfFrom(page.text), code })
+  return agent
+    .post('/login/two-step')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), code })
 }
 
 /** Turns two-step on from /account; returns the secret and the recovery codes shown once. */
@@ -80,7 +97,11 @@ describe('two-step sign-in', () => {
     const page = await agent.get('/login/two-step').expect(200)
     expect(page.text).toContain('>Verify<')
     expect(page.text).not.toContain(email) // no signed-in header
-    await agent.post('/account').type('form').send({ _csrf: csrfFrom(page.text), language: 'de' }).expect(403)
+    await agent
+      .post('/account')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), language: 'de' })
+      .expect(403)
     await agent.get('/api/docs').expect((r) => expect(r.text).not.toContain(email))
 
     const ok = await sendCode(agent, totpAt(secret, now))
@@ -122,7 +143,9 @@ describe('two-step sign-in', () => {
     for (let i = 0; i < 6; i++) statuses.push((await sendCode(agent, '000000')).status)
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429])
     const audit = await t.services.audit.page((await t.services.users.findForLogin(email))!.user.tenantId, 50)
-    expect(audit.entries.filter((e) => e.action === 'signin.two_step_failed').length).toBeGreaterThanOrEqual(5)
+    expect(audit.entries.filter((e) => e.action === 'signin.two_step_failed').length).toBeGreaterThanOrEqual(
+      5,
+    )
     expect(audit.entries.some((e) => e.action === 'signin.recovery_code_used')).toBe(true)
     expect(JSON.stringify(audit.entries)).not.toContain(secret)
     await t.services.people.limiter.unlock(email)
@@ -133,7 +156,9 @@ describe('two-step sign-in', () => {
     const other = await login(email, password)
     expect((await sendCode(other.agent, totpAt(secret, now))).status).toBe(303)
     const page = await first.get('/account').expect(200)
-    const handles = [...page.text.matchAll(/action="\/account\/sessions\/([0-9a-f]+)\/sign-out"/g)].map((m) => m[1]!)
+    const handles = [...page.text.matchAll(/action="\/account\/sessions\/([0-9a-f]+)\/sign-out"/g)].map(
+      (m) => m[1]!,
+    )
     expect(handles.length).toBeGreaterThanOrEqual(2)
     expect(page.text).toContain('This session')
     const mine = /<li>[\s\S]*?This session[\s\S]*?sessions\/([0-9a-f]+)\/sign-out/.exec(page.text)![1]
@@ -189,7 +214,9 @@ describe('required two-step for admins and support', () => {
       .type('form')
       .send({ _csrf: csrfFrom(page.text), lowBalanceThreshold: '5', requireTwoStep: '1' })
       .expect(303)
-    expect((await admin.agent.get('/admin/credentials').expect(200)).text).toMatch(/id="require-two-step"[^>]*checked/)
+    expect((await admin.agent.get('/admin/credentials').expect(200)).text).toMatch(
+      /id="require-two-step"[^>]*checked/,
+    )
 
     const supportEmail = uniqueEmail('support')
     await addUserAndSignIn(t.app, admin.agent, 'support', supportEmail).catch(() => undefined)

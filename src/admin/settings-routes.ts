@@ -43,7 +43,11 @@ export function settingsRoutes({ tenants, record }: SettingsRoutesDeps): Router 
     await tenants.setRequireTwoStep(tenantId, requireTwoStep)
     await record(req, 'admin.settings_changed', `low-balance threshold set to ${lowBalanceThreshold}`)
     if (before?.requireTwoStep !== requireTwoStep)
-      await record(req, 'admin.settings_changed', `two-step sign-in ${requireTwoStep ? 'required' : 'no longer required'} for admins and support`)
+      await record(
+        req,
+        'admin.settings_changed',
+        `two-step sign-in ${requireTwoStep ? 'required' : 'no longer required'} for admins and support`,
+      )
     const threshold = fmt.lang === 'en' ? String(lowBalanceThreshold) : fmt.number(lowBalanceThreshold)
     flash(req, 'info', t('admin:settings.saved', { threshold }))
     res.redirect(303, '/admin/credentials')

@@ -15,6 +15,9 @@ import { SecretBox } from './secret-box.js'
 import { PersonSessions } from './sessions.js'
 import { TwoStepStore } from './two-step-store.js'
 import { twoStepRoutes } from './two-step-routes.js'
+import { SsoClient } from './sso-client.js'
+import { allowIssuersInFormAction, ssoRoutes, type SsoRoutesDeps } from './sso-routes.js'
+import { domainOf, SsoStore } from './sso-store.js'
 
 export { confineHalfSignedIn } from './pending.js'
 
@@ -27,16 +30,20 @@ export interface StaffSignInDeps {
   sessions: SessionIndex
   limiter: LoginLimiter
   audit: SignInAuditLog
-  /** The clock codes are checked against (tests move it). */
+  /** The clock codes and ID tokens are checked against (tests move it). */
   now?: () => number
+  baseUrl: string
+  /** In the sandbox, /admin/sso starts filled in with the sandbox's identity provider. */
+  sandboxSso?: SsoRoutesDeps['sandboxDefaults']
 }
 
 export interface StaffSignIn {
   afterPassword: AfterPassword
-  /** Confines a half-signed-in session; after the session and user are loaded. */
-  confine: RequestHandler
+  /** Confines a half-signed-in session, and lets /login's form reach the issuers; after the session and user are loaded. */
+  confine: RequestHandler[]
   router: Router
   twoStep: TwoStepStore
+  sso: SsoStore
 }
 
 /** Two-step codes (and, with it, the /account sessions list) for staff sign-in. */
@@ -61,14 +68,39 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
     next()
   })
   router.use(
-    twoStepRoutes({ ...signInDeps, twoStep, users: deps.users, limiter: deps.limiter, people, audit, issuer: 'Switchboard' }),
+    twoStepRoutes({
+      ...signInDeps,
+      twoStep,
+      users: deps.users,
+      limiter: deps.limiter,
+      people,
+      audit,
+      issuer: 'Switchboard',
+    }),
   )
-  const afterPassword = passwordGate({
-    ...signInDeps,
+  const sso = new SsoStore(deps.redis, box)
+  router.use(
+    ssoRoutes({
+      ...signInDeps,
+      store: sso,
+      client: new SsoClient(deps.now),
+      users: deps.users,
+      people,
+      audit,
+      baseUrl: deps.baseUrl,
+      sandboxDefaults: deps.sandboxSso,
+    }),
+  )
+  const ssoRequiredFor = async (user: { tenantId: string; email: string }) => {
+    if (!domainOf(user.email) || (await sso.tenantForEmail(user.email)) !== user.tenantId) return false
+    return (await sso.get(user.tenantId))?.required ?? false
+  }
+  const afterPassword = passwordGate({ ...signInDeps, twoStep, tenants: deps.tenants, audit, ssoRequiredFor })
+  return {
+    afterPassword,
+    confine: [confineHalfSignedIn, allowIssuersInFormAction(sso)],
+    router,
     twoStep,
-    tenants: deps.tenants,
-    audit,
-    ssoRequiredFor: async () => false,
-  })
-  return { afterPassword, confine: confineHalfSignedIn, router, twoStep }
+    sso,
+  }
 }

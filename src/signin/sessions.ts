@@ -42,7 +42,9 @@ export class PersonSessions {
         expiresAt: s.cookie?.expires ? Date.parse(s.cookie.expires) : undefined,
       })
     })
-    return out.sort((a, b) => Number(b.current) - Number(a.current) || (b.signedInAt ?? 0) - (a.signedInAt ?? 0))
+    return out.sort(
+      (a, b) => Number(b.current) - Number(a.current) || (b.signedInAt ?? 0) - (a.signedInAt ?? 0),
+    )
   }
 
   /** Ends one of the person's sessions by its handle; false when it is not theirs (or gone). */

@@ -160,7 +160,8 @@ export function twoStepRoutes(deps: TwoStepRoutesDeps): Router {
     const handle = String(req.params.handle)
     const current = (await deps.people.list(user.tenantId, user.id, req.sessionID)).find((s) => s.current)
     const ended = await deps.people.endOne(user.tenantId, user.id, handle)
-    if (ended) await deps.audit(req, user, 'signin.session_ended', current?.handle === handle ? 'this one' : '')
+    if (ended)
+      await deps.audit(req, user, 'signin.session_ended', current?.handle === handle ? 'this one' : '')
     if (ended && current?.handle === handle) {
       await destroySession(req)
       res.clearCookie('sb.sid', { path: '/' })

@@ -35,7 +35,13 @@ export class TenantStore {
     const base = slugify(name)
     for (let i = 0; i < 8; i++) {
       const id = i === 0 ? base : `${base}-${randomBytes(3).toString('hex')}`
-      const tenant = { id, name, createdAt: Date.now(), lowBalanceThreshold: DEFAULT_LOW_BALANCE, requireTwoStep: false }
+      const tenant = {
+        id,
+        name,
+        createdAt: Date.now(),
+        lowBalanceThreshold: DEFAULT_LOW_BALANCE,
+        requireTwoStep: false,
+      }
       // HSETNX on the name field claims the slug atomically.
       const claimed = await this.redis.hsetnx(tenantMetaKey(id), 'name', name)
       if (claimed) {
