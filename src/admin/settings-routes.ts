@@ -25,9 +25,6 @@ export interface SettingsRoutesDeps {
 export function settingsRoutes({ tenants, record }: SettingsRoutesDeps): Router {
   const r = Router()
 
-  // The settings live on the credentials page; this address leads there.
-  r.get('/admin/settings', (_req, res) => res.redirect(303, '/admin/credentials#settings-head'))
-
   r.post('/admin/settings', async (req, res) => {
     const { tenantId } = requireUser(req)
     const { t, fmt } = localeOf(req)

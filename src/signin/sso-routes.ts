@@ -2,17 +2,16 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { Router, type Request, type RequestHandler, type Response } from 'express'
 import { z } from 'zod'
 import type { AccountService } from '../auth/account-service.js'
-import { requireRole, requireUser } from '../auth/current-user.js'
 import { signIn, type SignInDeps } from '../auth/routes.js'
-import { flash, saveSession } from '../auth/session.js'
+import { saveSession } from '../auth/session.js'
 import { normaliseEmail, type User, type UserStore } from '../auth/user-store.js'
 import { AppError } from '../errors.js'
-import { checkForm } from '../http/validate.js'
 import { tOf } from '../i18n/localize.js'
 import type { Audit } from './audit.js'
 import type { PersonSessions } from './sessions.js'
-import { isAllowedIssuer, SsoFlowError, type SsoChecks, type SsoClient } from './sso-client.js'
-import { DomainTakenError, domainOf, SSO_ROLES, type SsoStore } from './sso-store.js'
+import { SsoFlowError, type SsoChecks, type SsoClient } from './sso-client.js'
+import { ssoAdminRoutes, type SsoAdminDeps } from './sso-admin-routes.js'
+import { domainOf, type SsoStore } from './sso-store.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -23,35 +22,6 @@ declare module 'express-session' {
 
 const FLOW_TTL_MS = 10 * 60_000
 export const SSO_CALLBACK_PATH = '/sso/callback'
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/
-
-const SsoForm = z.object({
-  issuer: z
-    .string()
-    .trim()
-    .max(500)
-    .refine(isAllowedIssuer, 'signin:admin.errors.issuer')
-    .transform((v) => v.replace(/\/+$/, '')),
-  clientId: z.string().trim().min(1, 'signin:admin.errors.clientId').max(300),
-  clientSecret: z.string().trim().max(500).optional().default(''),
-  domains: z
-    .string()
-    .max(2000)
-    .transform((v) => [
-      ...new Set(
-        v
-          .split(/[\s,]+/)
-          .map((d) => d.trim().toLowerCase())
-          .filter(Boolean),
-      ),
-    ])
-    .refine(
-      (list) => list.length > 0 && list.length <= 50 && list.every((d) => DOMAIN.test(d)),
-      'signin:admin.errors.domains',
-    ),
-  defaultRole: z.enum(SSO_ROLES, { message: 'common:validation.choose' }),
-  required: z.literal('1').optional(),
-})
 const StartForm = z.object({ email: z.string().trim().max(254) })
 
 export interface SsoRoutesDeps extends SignInDeps {
@@ -62,8 +32,7 @@ export interface SsoRoutesDeps extends SignInDeps {
   people: PersonSessions
   audit: Audit
   baseUrl: string
-  /** In the sandbox: what /admin/sso is filled in with before anything is saved. */
-  sandboxDefaults?: { issuer: string; clientId: string; clientSecret: string; domains: string }
+  sandboxDefaults?: SsoAdminDeps['sandboxDefaults']
 }
 
 /** `/admin/sso`, `POST /login/sso` (Continue with single sign-on) and `GET /sso/callback`. */
@@ -71,69 +40,7 @@ export function ssoRoutes(deps: SsoRoutesDeps): Router {
   const r = Router()
   const redirectUri = new URL(SSO_CALLBACK_PATH, deps.baseUrl).toString()
 
-  const adminPage = async (req: Request, res: Response, status: number, extra: object = {}) => {
-    const user = requireUser(req)
-    const settings = await deps.store.get(user.tenantId)
-    const sandbox = !settings && deps.sandboxDefaults
-    const values = settings
-      ? { ...settings, domains: settings.domains.join(', ') }
-      : sandbox
-        ? { ...deps.sandboxDefaults, defaultRole: 'member', required: false }
-        : { issuer: '', clientId: '', domains: '', defaultRole: 'member', required: false }
-    res.status(status).render('admin-sso', {
-      title: tOf(req)('signin:admin.title'),
-      redirectUri,
-      hasSecret: settings?.hasSecret ?? false,
-      sandbox: Boolean(sandbox),
-      values,
-      errors: {},
-      ...extra,
-    })
-  }
-  r.get('/admin/sso', requireRole('admin'), (req, res) => adminPage(req, res, 200))
-  r.post('/admin/sso', requireRole('admin'), async (req, res) => {
-    const user = requireUser(req)
-    const t = tOf(req)
-    const form = checkForm(SsoForm, req.body, t)
-    const typed = { ...req.body, required: req.body?.required === '1' }
-    if (!form.ok) return adminPage(req, res, 400, { errors: form.errors, values: typed })
-    const settings = await deps.store.get(user.tenantId)
-    const clientSecret = form.data.clientSecret
-    if (!clientSecret && !settings?.hasSecret)
-      return adminPage(req, res, 400, {
-        errors: { clientSecret: t('signin:admin.errors.secret') },
-        values: typed,
-      })
-    const secret = clientSecret || (await deps.store.clientSecret(user.tenantId))!
-    try {
-      // A typo in the issuer shows here, not at the first person's sign-in.
-      await deps.client.discover({
-        issuer: form.data.issuer,
-        clientId: form.data.clientId,
-        clientSecret: secret,
-      })
-    } catch (err) {
-      if (!(err instanceof SsoFlowError)) throw err
-      return adminPage(req, res, 400, {
-        errors: { issuer: t('signin:admin.errors.discovery') },
-        values: typed,
-      })
-    }
-    const input = { ...form.data, clientSecret, required: form.data.required === '1' }
-    try {
-      await deps.store.save(user.tenantId, input)
-    } catch (err) {
-      if (!(err instanceof DomainTakenError)) throw err
-      const errors = { domains: t('signin:admin.errors.domainTaken', { domain: err.domain }) }
-      return adminPage(req, res, 409, { errors, values: typed })
-    }
-    // Whoever changes how the organisation signs in keeps only this session.
-    const ended = await deps.people.endOthers(user.tenantId, user.id, req.sessionID)
-    const detail = `issuer ${input.issuer}, client ${input.clientId}${clientSecret ? ', new secret' : ''}, domains ${input.domains.join(' ')}, default role ${input.defaultRole}, ${input.required ? 'required' : 'optional'}; ${ended} other sessions ended`
-    await deps.audit(req, user, 'signin.sso_settings_changed', detail)
-    flash(req, 'info', t('signin:admin.saved'))
-    res.redirect(303, '/admin/sso')
-  })
+  r.use(ssoAdminRoutes(deps, redirectUri))
 
   r.post('/login/sso', async (req, res) => {
     const t = tOf(req)

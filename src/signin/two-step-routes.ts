@@ -32,12 +32,45 @@ export interface TwoStepRoutesDeps extends SignInDeps {
   issuer: string
 }
 
+declare module 'express-session' {
+  interface SessionData {
+    /** The TOTP secret being set up in this session, sealed. */
+    twoStepSetup?: string
+  }
+}
+
+/** GET /login/two-step with no sign-in waiting for a code (expired, done, or never begun). */
+function nothingWaiting(req: Request, res: Response): void {
+  const t = tOf(req)
+  res.status(200).render('message', {
+    title: t('signin:twoStep.title'),
+    heading: t('signin:twoStep.title'),
+    text: t('signin:twoStep.nothingWaiting'),
+  })
+}
+
 /** `/login/two-step` (the second step, or a required set-up) and `/account/two-step` (on, off). */
 export function twoStepRoutes(deps: TwoStepRoutesDeps): Router {
   const r = Router()
 
+  /** The secret being set up in this session (sealed in it), or a new one. */
+  const setupSecret = (req: Request, user: User) => {
+    const sealed = req.session.twoStepSetup
+    const open = sealed && deps.twoStep.openPending(user.tenantId, user.id, sealed)
+    if (open) return open
+    const fresh = deps.twoStep.newPending(user.tenantId, user.id)
+    req.session.twoStepSetup = fresh.sealed
+    return fresh.secret
+  }
+  const enable = async (req: Request, user: User, code: string) => {
+    const sealed = req.session.twoStepSetup
+    const codes = sealed ? await deps.twoStep.enable(user.tenantId, user.id, sealed, code) : null
+    if (codes) delete req.session.twoStepSetup
+    return codes
+  }
+
   const setupPage = async (req: Request, res: Response, user: User, status: number, extra: object = {}) => {
-    const secret = await deps.twoStep.pendingSecret(user.tenantId, user.id)
+    const secret = setupSecret(req, user)
     const uri = otpauthUri(secret, user.email, deps.issuer)
     res.status(status).render('two-step-setup', {
       title: tOf(req)('signin:setup.title'),
@@ -62,7 +95,7 @@ export function twoStepRoutes(deps: TwoStepRoutesDeps): Router {
 
   r.get(TWO_STEP_PATH, async (req, res) => {
     const found = await pendingUser(req)
-    if (!found) return res.redirect(303, '/login')
+    if (!found) return nothingWaiting(req, res)
     if (found.p.need === 'setup') return setupPage(req, res, found.user, 200, { required: true })
     codePage(req, res, 200)
   })
@@ -85,7 +118,7 @@ export function twoStepRoutes(deps: TwoStepRoutesDeps): Router {
       return again(429, { code: t('auth:login.tooMany', { count: Math.ceil(attempt.retryAfterSec / 60) }) })
     }
     if (p.need === 'setup') {
-      const codes = await deps.twoStep.enable(user.tenantId, user.id, form.data.code)
+      const codes = await enable(req, user, form.data.code)
       if (!codes) {
         await deps.audit(req, user, 'signin.two_step_failed', 'during required set-up')
         return again(401, { code: t('signin:twoStep.codeWrong') })
@@ -126,7 +159,7 @@ export function twoStepRoutes(deps: TwoStepRoutesDeps): Router {
     if (await deps.twoStep.isEnabled(user.tenantId, user.id)) return res.redirect(303, '/account')
     const form = checkForm(CodeForm, req.body, t)
     if (!form.ok) return setupPage(req, res, user, 400, { errors: form.errors })
-    const codes = await deps.twoStep.enable(user.tenantId, user.id, form.data.code)
+    const codes = await enable(req, user, form.data.code)
     if (!codes) return setupPage(req, res, user, 400, { errors: { code: t('signin:twoStep.codeWrong') } })
     await deps.audit(req, user, 'signin.two_step_enabled')
     recoveryPage(req, res, codes, '/account')

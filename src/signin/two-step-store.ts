@@ -50,24 +50,35 @@ export class TwoStepStore {
     return this.redis.scard(recoveryCodesKey(tenantId, userId))
   }
 
-  /** A new secret for set-up, kept sealed until a code proves the app has it (reused while pending). */
-  async pendingSecret(tenantId: string, userId: string): Promise<string> {
-    const key = twoStepKey(tenantId, userId)
-    const sealed = await this.redis.hget(key, 'pending')
-    if (sealed) return this.box.open(tenantId, 'totp', `${userId}:pending`, sealed)
+  /**
+   * A new secret for set-up, sealed for the session that is setting it up (nothing is
+   * stored for the person until a code proves their app has it).
+   */
+  newPending(tenantId: string, userId: string): { secret: string; sealed: string } {
     const secret = newTotpSecret()
-    await this.redis.hset(key, 'pending', this.box.seal(tenantId, 'totp', `${userId}:pending`, secret))
-    return secret
+    return { secret, sealed: this.box.seal(tenantId, 'totp', `${userId}:pending`, secret) }
   }
 
-  /** Turns two-step on when `code` matches the pending secret; returns the recovery codes, shown once. */
-  async enable(tenantId: string, userId: string, code: string): Promise<string[] | null> {
+  /** The secret of a sealed set-up, or undefined when it is not this person's. */
+  openPending(tenantId: string, userId: string, sealed: string): string | undefined {
+    try {
+      return this.box.open(tenantId, 'totp', `${userId}:pending`, sealed)
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Turns two-step on when `code` matches the set-up's secret; returns the recovery codes, shown once. */
+  async enable(
+    tenantId: string,
+    userId: string,
+    sealedPending: string,
+    code: string,
+  ): Promise<string[] | null> {
+    const secret = this.openPending(tenantId, userId, sealedPending)
+    const step = secret && matchingStep(secret, normaliseCode(code), this.now())
+    if (!secret || step === null || step === undefined) return null
     const key = twoStepKey(tenantId, userId)
-    const sealed = await this.redis.hget(key, 'pending')
-    if (!sealed) return null
-    const secret = this.box.open(tenantId, 'totp', `${userId}:pending`, sealed)
-    const step = matchingStep(secret, normaliseCode(code), this.now())
-    if (step === null) return null
     const codes = newRecoveryCodes()
     const recovery = recoveryCodesKey(tenantId, userId)
     await this.redis
@@ -77,7 +88,6 @@ export class TwoStepStore {
         enabledAt: String(this.now()),
         lastStep: String(step),
       })
-      .hdel(key, 'pending')
       .del(recovery)
       .sadd(recovery, ...codes.map(digest))
       .exec()
