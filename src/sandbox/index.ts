@@ -2,11 +2,11 @@ import express, { type Router } from 'express'
 import { createSms77Sandbox } from './sms77/index.js'
 import { controlRouter } from './control-routes.js'
 import { createNexmoSandbox } from './nexmo/index.js'
-import { createSandboxIdp, SANDBOX_IDP_DOMAIN } from './idp/index.js'
+import { SANDBOX_IDP_DOMAIN, type IdpOptions } from './idp/people.js'
 import { emptyStats, noFaults, type SandboxControl, type SandboxOptions, type SandboxStats } from './types.js'
 
 export type { SandboxControl, SandboxOptions, Sms77Revocation } from './types.js'
-export { createSandboxIdp, SANDBOX_IDP_DOMAIN, SANDBOX_IDP_PEOPLE, type IdpPerson } from './idp/index.js'
+export { SANDBOX_IDP_DOMAIN, SANDBOX_IDP_PEOPLE, type IdpPerson } from './idp/people.js'
 export { tokenFingerprint } from './sms77/oauth/revoke-token.js'
 
 /** Where each emulated host lives below the sandbox's mount point. */
@@ -65,7 +65,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const clients = [
     { clientId: idp.clientId, clientSecret: idp.clientSecret, redirectUris: [idp.redirectUri] },
   ]
-  router.use(SANDBOX_PATHS.idp, createSandboxIdp({ issuer: idp.issuer, clients }).router)
+  router.use(SANDBOX_PATHS.idp, lazyIdp({ issuer: idp.issuer, clients }))
   const sso = {
     issuer: idp.issuer,
     clientId: idp.clientId,
@@ -73,4 +73,18 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     domains: SANDBOX_IDP_DOMAIN,
   }
   return { router, control, sso }
+}
+
+/**
+ * The identity provider is built on its first request: oidc-provider (and its start-up
+ * warnings) is loaded only when someone uses the sandbox's single sign-on.
+ */
+function lazyIdp(opts: IdpOptions): Router {
+  let built: Promise<Router> | undefined
+  const router = express.Router()
+  router.use((req, res, next) => {
+    built ??= import('./idp/index.js').then((m) => m.createSandboxIdp(opts).router)
+    built.then((idp) => idp(req, res, next), next)
+  })
+  return router
 }

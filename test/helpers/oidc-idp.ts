@@ -2,7 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { fetch } from 'undici'
-import { createSandboxIdp, type IdpPerson } from '../../src/sandbox/index.js'
+import { createSandboxIdp, type IdpPerson } from '../../src/sandbox/idp/index.js'
 
 export interface RunningIdp {
   issuer: string
