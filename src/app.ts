@@ -127,6 +127,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     now: deps.clock,
     baseUrl: config.baseUrl,
     sandboxSso: deps.sandbox?.sso,
+    logger,
   })
   app.use(signin.confine)
   app.use(csrf.protect)

@@ -35,6 +35,7 @@ export interface StaffSignInDeps {
   baseUrl: string
   /** In the sandbox, /admin/sso starts filled in with the sandbox's identity provider. */
   sandboxSso?: SsoRoutesDeps['sandboxDefaults']
+  logger?: { warn(obj: object, msg: string): void }
 }
 
 export interface StaffSignIn {
@@ -89,6 +90,8 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
       audit,
       baseUrl: deps.baseUrl,
       sandboxDefaults: deps.sandboxSso,
+      onFailure: (reason, cause) =>
+        deps.logger?.warn({ reason, cause: (cause as Error | undefined)?.message }, 'single sign-on refused'),
     }),
   )
   const ssoRequiredFor = async (user: { tenantId: string; email: string }) => {

@@ -33,6 +33,8 @@ export interface SsoRoutesDeps extends SignInDeps {
   audit: Audit
   baseUrl: string
   sandboxDefaults?: SsoAdminDeps['sandboxDefaults']
+  /** For operators: why a callback failed (the library's words, which carry no secret). */
+  onFailure?: (reason: string, cause: unknown) => void
 }
 
 /** `/admin/sso`, `POST /login/sso` (Continue with single sign-on) and `GET /sso/callback`. */
@@ -97,6 +99,7 @@ export function ssoRoutes(deps: SsoRoutesDeps): Router {
       )
     } catch (err) {
       if (!(err instanceof SsoFlowError)) throw err
+      deps.onFailure?.(err.reason, err.cause)
       return refuse(400, err.reason)
     }
     const email = identity.email ? normaliseEmail(identity.email) : ''
