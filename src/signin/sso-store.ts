@@ -3,6 +3,8 @@ import { SSO_ISSUERS_KEY, ssoDomainKey, ssoSettingsKey } from '../redis/keys.js'
 import { AppError } from '../errors.js'
 import type { SecretBox } from './secret-box.js'
 
+const ORIGINS_TTL_MS = 5_000
+
 /** Who single sign-on may create: never an admin. */
 export const SSO_ROLES = ['member', 'support'] as const
 export type SsoRole = (typeof SSO_ROLES)[number]
@@ -66,9 +68,27 @@ export class SsoStore {
     return domain ? this.redis.get(ssoDomainKey(domain)) : null
   }
 
-  /** Every issuer origin in use (for the /login page's CSP form-action). */
-  async issuerOrigins(): Promise<string[]> {
-    return [...new Set(await this.redis.hvals(SSO_ISSUERS_KEY))]
+  private origins: { list: string[]; at: number } = { list: [], at: 0 }
+  private reading: Promise<void> | undefined
+
+  /**
+   * Every issuer origin in use (for the /login page's CSP form-action), read at most every
+   * few seconds and waited for briefly: /login itself needs no Redis, so a Redis that hangs
+   * must not hold it up (the last origins known are used meanwhile).
+   */
+  async issuerOrigins(maxWaitMs = 250): Promise<string[]> {
+    if (Date.now() - this.origins.at > ORIGINS_TTL_MS) {
+      this.reading ??= this.redis
+        .hvals(SSO_ISSUERS_KEY)
+        .then((list) => void (this.origins = { list: [...new Set(list)], at: Date.now() }))
+        .catch(() => undefined)
+        .finally(() => (this.reading = undefined))
+      let timer: NodeJS.Timeout | undefined
+      const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))
+      await Promise.race([this.reading, waited])
+      clearTimeout(timer)
+    }
+    return this.origins.list
   }
 
   async save(tenantId: string, input: SsoInput): Promise<void> {
@@ -94,6 +114,7 @@ export class SsoStore {
       fields.secret = this.box.seal(tenantId, 'sso-client', 'client', input.clientSecret)
     await this.redis.hset(ssoSettingsKey(tenantId), fields)
     await this.redis.hset(SSO_ISSUERS_KEY, tenantId, new URL(input.issuer).origin)
+    this.origins.at = 0 // this instance allows the new issuer at once
     const dropped = (before?.domains ?? []).filter((d) => !input.domains.includes(d))
     await Promise.all(dropped.map((d) => this.release(d, tenantId)))
   }
