@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express'
-import { ForbiddenError } from '../errors.js'
+import { ForbiddenError } from '../errors/app-error.js'
 import { regenerate, saveSession } from '../auth/session.js'
 import type { User } from '../auth/user-store.js'
 

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/client.js'
 import { SSO_ISSUERS_KEY, ssoDomainKey, ssoSettingsKey } from '../redis/keys.js'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import type { SecretBox } from './secret-box.js'
 
 const ORIGINS_TTL_MS = 5_000
