@@ -128,6 +128,8 @@ describe('signed-in pages in German', () => {
       ['/admin/credentials', '<h1>Zugangsdaten der Anbieter</h1>'],
       ['/admin/api-keys', '<h1>API-Schlüssel</h1>'],
       ['/admin/audit', '<h1>Protokoll</h1>'],
+      ['/admin/sso', '<h1>Single Sign-on</h1>'],
+      ['/account/two-step', '<h1>Anmeldung in zwei Schritten einrichten</h1>'],
       ['/account', '<h1>Ihr Konto</h1>'],
       ['/api/docs', 'Basis-URL'],
     ]
@@ -155,7 +157,16 @@ describe('signed-in pages in German', () => {
 
   it('renders every page in both languages without a raw key or a missing one', async () => {
     missingKeys.clear()
-    const paths = ['/login', '/signup', '/forgot', '/reset/nope', '/invite/nope', '/nowhere']
+    const paths = [
+      '/login',
+      '/signup',
+      '/forgot',
+      '/reset/nope',
+      '/invite/nope',
+      '/nowhere',
+      '/login/two-step',
+      '/sso/callback',
+    ]
     const signedIn = [
       '/dashboard',
       '/support',
@@ -164,6 +175,8 @@ describe('signed-in pages in German', () => {
       '/admin/credentials',
       '/admin/api-keys',
       '/admin/audit',
+      '/admin/sso',
+      '/account/two-step',
       '/account',
       '/api/docs',
     ]

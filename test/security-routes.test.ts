@@ -58,6 +58,8 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 // Pages anyone may see: the forms to get in, and the operator's probes.
 // Getting back in (issue 15): the reset and invitation links are the credential themselves.
 const GETTING_IN = ['/forgot', '/reset/:token', '/invite/:token']
+// Staff sign-in (issue 23): the second step after a password, and single sign-on's way in and back.
+const SIGNING_IN = ['/login/two-step', '/login/sso', '/sso/callback']
 const PUBLIC_GETS = new Set([
   '/',
   '/signup',
@@ -69,8 +71,9 @@ const PUBLIC_GETS = new Set([
   // The footer's language switcher (issue 18): a cookie and a redirect, for people not signed in.
   '/language/:lang',
   ...GETTING_IN,
+  ...SIGNING_IN,
 ])
-const PUBLIC_POSTS = new Set(['/signup', '/login', '/logout', ...GETTING_IN])
+const PUBLIC_POSTS = new Set(['/signup', '/login', '/logout', ...GETTING_IN, ...SIGNING_IN])
 const PRIVILEGED = /^\/(support|admin)(\/|$)/
 
 let t: TestApp

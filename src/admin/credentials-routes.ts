@@ -75,7 +75,8 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
     return uses
   }
 
-  r.get('/admin/credentials', async (req, res) => {
+  // The organisation's settings (the two-step requirement, the low-balance threshold) are on this page too.
+  r.get(['/admin/credentials', '/admin/settings'], async (req, res) => {
     const { tenantId } = requireUser(req)
     const status = await credentials.status(tenantId)
     const uses = Object.fromEntries(

@@ -12,6 +12,8 @@ const SettingsForm = z.object({
     .number({ message: 'admin:settings.thresholdNumber' })
     .min(0, 'admin:settings.thresholdMin')
     .max(1_000_000, 'admin:settings.thresholdMax'),
+  // An unticked box is not sent at all.
+  requireTwoStep: z.literal('1').optional(),
 })
 
 export interface SettingsRoutesDeps {
@@ -32,8 +34,17 @@ export function settingsRoutes({ tenants, record }: SettingsRoutesDeps): Router 
       return res.redirect(303, '/admin/credentials')
     }
     const { lowBalanceThreshold } = form.data
+    const requireTwoStep = form.data.requireTwoStep === '1'
+    const before = await tenants.get(tenantId)
     await tenants.setLowBalanceThreshold(tenantId, lowBalanceThreshold)
+    await tenants.setRequireTwoStep(tenantId, requireTwoStep)
     await record(req, 'admin.settings_changed', `low-balance threshold set to ${lowBalanceThreshold}`)
+    if (before?.requireTwoStep !== requireTwoStep)
+      await record(
+        req,
+        'admin.settings_changed',
+        `two-step sign-in ${requireTwoStep ? 'required' : 'no longer required'} for admins and support`,
+      )
     const threshold = fmt.lang === 'en' ? String(lowBalanceThreshold) : fmt.number(lowBalanceThreshold)
     flash(req, 'info', t('admin:settings.saved', { threshold }))
     res.redirect(303, '/admin/credentials')

@@ -30,6 +30,17 @@ export type AuditAction =
   | 'admin.shared_limit_changed'
   | 'api.call'
   | 'message.sent'
+  | 'signin.two_step_enabled'
+  | 'signin.two_step_disabled'
+  | 'signin.two_step_passed'
+  | 'signin.two_step_failed'
+  | 'signin.recovery_code_used'
+  | 'signin.password_refused_sso'
+  | 'signin.sso_settings_changed'
+  | 'signin.sso_signed_in'
+  | 'signin.sso_person_created'
+  | 'signin.sso_refused'
+  | 'signin.session_ended'
 
 export interface AuditEntry {
   id: string

@@ -11,7 +11,7 @@ import type { KnownDevices } from './known-device.js'
 import { signupExistsMail } from '../mail/messages.js'
 import type { PasswordService } from './password-service.js'
 import type { SessionIndex } from './session-index.js'
-import { beginSession, destroySession } from './session.js'
+import { destroySession, regenerate, saveSession } from './session.js'
 import type { User } from './user-store.js'
 
 const email = z.email({ message: 'auth:validation.email' }).max(254, 'auth:validation.emailLong')
@@ -27,17 +27,30 @@ const LoginForm = z.object({
   password: z.string().min(1, 'auth:validation.passwordMissing').max(200, 'auth:validation.passwordLong'),
 })
 
-async function signIn(
+export interface SignInDeps {
+  sessions?: SessionIndex
+  accounts: AccountService
+}
+
+/**
+ * Makes the request's session a signed-in one for `user` (a new session id, in the
+ * person's session index, with when and from what browser, for /account's list).
+ */
+export async function establishSession(
   req: Request,
-  res: Response,
   user: User,
-  deps: { sessions?: SessionIndex; accounts: AccountService },
+  deps: SignInDeps,
+  via: 'password' | 'sso' = 'password',
 ): Promise<void> {
   await deps.accounts.adoptLanguage(user, switcherChoice(req))
-  const back = returnPath(req.session.returnTo)
-  await beginSession(req, user)
+  await regenerate(req)
+  req.session.userId = user.id
+  req.session.tenantId = user.tenantId
+  req.session.signedInAt = Date.now()
+  req.session.signedInVia = via
+  req.session.agent = (req.get('user-agent') ?? '').slice(0, 200)
+  await saveSession(req)
   await deps.sessions?.add(user.tenantId, user.id, req.sessionID)
-  res.redirect(303, back ?? (user.role === 'support' ? '/support' : '/dashboard'))
 }
 
 /** Only our own reconnect links bring a person back after signing in: never an open redirect. */
@@ -52,6 +65,23 @@ export function tooManyMessage(t: TFunction, retryAfterSec: number): string {
     : t('auth:login.tooMany', { count: Math.ceil(retryAfterSec / 60) })
 }
 
+export const homeOf = (user: User) => (user.role === 'support' ? '/support' : '/dashboard')
+
+export async function signIn(
+  req: Request,
+  res: Response,
+  user: User,
+  deps: SignInDeps,
+  via: 'password' | 'sso' = 'password',
+): Promise<void> {
+  const back = returnPath(req.session.returnTo)
+  await establishSession(req, user, deps, via)
+  res.redirect(303, back ?? homeOf(user))
+}
+
+/** What happens after a correct password (two-step, required single sign-on); by default, signed in. */
+export type AfterPassword = (req: Request, res: Response, user: User) => Promise<void>
+
 export function authRoutes(deps: {
   accounts: AccountService
   limiter: LoginLimiter
@@ -62,6 +92,7 @@ export function authRoutes(deps: {
   baseUrl: string
   /** Browsers that signed in to an account before; never held at its sign-in gate. */
   knownDevices?: KnownDevices
+  afterPassword?: AfterPassword
 }): Router {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
@@ -134,6 +165,7 @@ export function authRoutes(deps: {
     }
     await attempt.succeeded()
     deps.knownDevices?.remember(req, res, account)
+    if (deps.afterPassword) return deps.afterPassword(req, res, user)
     await signIn(req, res, user, deps)
   })
 

@@ -13,6 +13,8 @@ declare module 'express-session' {
     flash?: Array<{ kind: 'info' | 'error'; text: string }>
     /** Where to go after signing in: a page that asked an anonymous visitor to sign in first. */
     returnTo?: string
+    signedInVia?: 'password' | 'sso'
+    agent?: string
   }
 }
 

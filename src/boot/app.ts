@@ -34,6 +34,7 @@ import { adminDeps, supportDeps } from './route-deps.js'
 import { apiRoutes } from '../api/routes.js'
 import { apiDeps } from './api-deps.js'
 import { languageRoutes, localize, preferPerson } from '../i18n/localize.js'
+import { staffSignIn } from '../signin/index.js'
 
 export { buildServices, type AppDeps, type Services } from './services.js'
 
@@ -103,6 +104,16 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))
   app.use(session)
   app.use(loadUser(services.users), preferPerson(currentUser))
+  const signin = staffSignIn({
+    ...services,
+    redis,
+    limiter: services.people.limiter,
+    now: deps.clock,
+    baseUrl: config.baseUrl,
+    sandboxSso: deps.sandbox?.sso,
+    logger,
+  })
+  app.use(signin.confine)
   app.use(csrf.protect)
   app.use(csrf.exposeToken, exposeFlash, services.notifier.exposeNotices())
   // The nav marks the page it is on (aria-current="page"), from the path alone.
@@ -120,8 +131,10 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       signupOpen: config.signupOpen,
       baseUrl: config.baseUrl,
       knownDevices: new KnownDevices(config.sessionSecret, config.secureCookies),
+      afterPassword: signin.afterPassword,
     }),
   )
+  app.use(signin.router)
   app.use(passwordRoutes({ ...services.people, users: services.users, tenants: services.tenants }))
   app.use(
     inviteRoutes({

@@ -67,6 +67,8 @@ export interface AppDeps {
   /** The tenant API's per-key rate limit and idempotency timings (tests shorten them). */
   api?: Pick<ApiDeps, 'limits' | 'idempotency'>
   health?: HealthTimings // the connections' back-off (tests step its clock)
+  /** The clock two-step codes and single sign-on tokens are checked against (tests move it). */
+  clock?: () => number
 }
 
 export interface Services extends SharingServices {

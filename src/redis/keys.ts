@@ -163,6 +163,20 @@ export const API_RATE_LIMIT_PREFIX = 'rl:api-key'
 export const idempotencyKey = (tenantId: string, apiKeyId: string, keyDigest: string) =>
   tenantKey(tenantId, `idem:${apiKeyId}:${keyDigest}`)
 
+// Staff sign-in: two-step codes and single sign-on (issue 23).
+
+/** A person's two-step sign-in: the sealed TOTP secret, when it was turned on, the last step used. */
+export const twoStepKey = (tenantId: string, userId: string) => tenantKey(tenantId, `two-step:${userId}`)
+/** SHA-256 digests of a person's unused recovery codes (SREM takes one exactly once). */
+export const recoveryCodesKey = (tenantId: string, userId: string) =>
+  tenantKey(tenantId, `two-step-recovery:${userId}`)
+/** The tenant's single sign-on settings (issuer, client, sealed secret, domains, role, required). */
+export const ssoSettingsKey = (tenantId: string) => tenantKey(tenantId, 'sso')
+/** Global: an email domain belongs to one tenant's single sign-on (SET NX claims it). */
+export const ssoDomainKey = (domain: string) => `sso-domain:${domain}`
+/** Global: each tenant's issuer origin, so /login's form-action can allow them all. */
+export const SSO_ISSUERS_KEY = 'sso-issuers'
+
 // Whole-keyspace scans (operator commands only): SCAN globs and an exact test.
 
 export const ANY_TENANT = '*'

@@ -2,9 +2,11 @@ import express, { type Router } from 'express'
 import { createSms77Sandbox } from './sms77/index.js'
 import { controlRouter } from './control-routes.js'
 import { createNexmoSandbox } from './nexmo/index.js'
+import { SANDBOX_IDP_DOMAIN, type IdpOptions } from './idp/people.js'
 import { emptyStats, noFaults, type SandboxControl, type SandboxOptions, type SandboxStats } from './types.js'
 
 export type { SandboxControl, SandboxOptions, Sms77Revocation } from './types.js'
+export { SANDBOX_IDP_DOMAIN, SANDBOX_IDP_PEOPLE, type IdpPerson } from './idp/people.js'
 export { tokenFingerprint } from './sms77/oauth/revoke-token.js'
 
 /** Where each emulated host lives below the sandbox's mount point. */
@@ -13,11 +15,14 @@ export const SANDBOX_PATHS = {
   sms77Api: '/sms77/api',
   nexmoOAuth: '/nexmo/oauth',
   nexmoRest: '/nexmo/rest',
+  idp: '/idp',
 } as const
 
 export interface Sandbox {
   router: Router
   control: SandboxControl
+  /** What /admin/sso is filled in with, when the sandbox's identity provider is on. */
+  sso?: { issuer: string; clientId: string; clientSecret: string; domains: string }
 }
 
 /**
@@ -55,5 +60,31 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   router.use(SANDBOX_PATHS.nexmoOAuth, nexmo.oauth)
   router.use(SANDBOX_PATHS.nexmoRest, nexmo.rest)
   router.use('/_control', controlRouter(control))
-  return { router, control }
+  const idp = options.idp
+  if (!idp) return { router, control }
+  const clients = [
+    { clientId: idp.clientId, clientSecret: idp.clientSecret, redirectUris: [idp.redirectUri] },
+  ]
+  router.use(SANDBOX_PATHS.idp, lazyIdp({ issuer: idp.issuer, clients }))
+  const sso = {
+    issuer: idp.issuer,
+    clientId: idp.clientId,
+    clientSecret: idp.clientSecret,
+    domains: SANDBOX_IDP_DOMAIN,
+  }
+  return { router, control, sso }
+}
+
+/**
+ * The identity provider is built on its first request: oidc-provider (and its start-up
+ * warnings) is loaded only when someone uses the sandbox's single sign-on.
+ */
+function lazyIdp(opts: IdpOptions): Router {
+  let built: Promise<Router> | undefined
+  const router = express.Router()
+  router.use((req, res, next) => {
+    built ??= import('./idp/index.js').then((m) => m.createSandboxIdp(opts).router)
+    built.then((idp) => idp(req, res, next), next)
+  })
+  return router
 }

@@ -29,5 +29,11 @@ export function sandboxOptionsFor(
         : [],
       timestampWindowSec: 300,
     },
+    idp: {
+      issuer: `${config.baseUrl}/sandbox/idp`,
+      clientId: 'switchboard-sandbox',
+      clientSecret: 'sandbox-sso-client-secret',
+      redirectUri: `${config.baseUrl}/sso/callback`,
+    },
   }
 }

@@ -53,9 +53,18 @@ export interface NexmoSandboxOptions {
   timestampWindowSec: number
 }
 
+/** The sandbox's OpenID provider (single sign-on), mounted at `/idp` below the sandbox. */
+export interface IdpSandboxOptions {
+  issuer: string
+  clientId: string
+  clientSecret: string
+  redirectUri: string
+}
+
 export interface SandboxOptions {
   sms77: Sms77SandboxOptions
   nexmo: NexmoSandboxOptions
+  idp?: IdpSandboxOptions
 }
 
 /** Faults a test or benchmark can switch on at run time (issue: fault injection). */

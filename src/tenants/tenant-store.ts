@@ -9,6 +9,8 @@ export interface Tenant {
   createdAt: number
   /** Balances below this are highlighted in the support console. */
   lowBalanceThreshold: number
+  /** Admins and support must sign in with two steps (set up right after the password). */
+  requireTwoStep: boolean
 }
 
 export const DEFAULT_LOW_BALANCE = 5
@@ -33,7 +35,13 @@ export class TenantStore {
     const base = slugify(name)
     for (let i = 0; i < 8; i++) {
       const id = i === 0 ? base : `${base}-${randomBytes(3).toString('hex')}`
-      const tenant = { id, name, createdAt: Date.now(), lowBalanceThreshold: DEFAULT_LOW_BALANCE }
+      const tenant = {
+        id,
+        name,
+        createdAt: Date.now(),
+        lowBalanceThreshold: DEFAULT_LOW_BALANCE,
+        requireTwoStep: false,
+      }
       // HSETNX on the name field claims the slug atomically.
       const claimed = await this.redis.hsetnx(tenantMetaKey(id), 'name', name)
       if (claimed) {
@@ -54,6 +62,7 @@ export class TenantStore {
       createdAt: Number(h.createdAt),
       lowBalanceThreshold:
         h.lowBalanceThreshold && Number.isFinite(threshold) ? threshold : DEFAULT_LOW_BALANCE,
+      requireTwoStep: h.requireTwoStep === '1',
     }
   }
 
@@ -71,6 +80,10 @@ export class TenantStore {
   /** Undoes a `create` whose first user could not be made (sign-up with a taken email). */
   async remove(id: string): Promise<void> {
     await this.redis.del(tenantMetaKey(id))
+  }
+
+  async setRequireTwoStep(id: string, on: boolean): Promise<void> {
+    await this.redis.hset(tenantMetaKey(id), 'requireTwoStep', on ? '1' : '0')
   }
 
   async setLowBalanceThreshold(id: string, value: number): Promise<void> {
