@@ -27,6 +27,7 @@ import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
 import { apiRoutes } from './api/routes.js'
 import { apiDeps } from './api-deps.js'
+import { mcpRoutes } from './mcp/routes.js'
 import { languageRoutes, localize, preferPerson } from './i18n/localize.js'
 
 export { buildServices, type AppDeps, type Services } from './services.js'
@@ -113,7 +114,9 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   if (services.people.outbox) app.use(outboxRoutes(services.people.outbox))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
   // The tenant API before sessions and CSRF: keys, not cookies.
-  app.use('/api', apiRoutes(apiDeps(deps, services)))
+  const api = apiDeps(deps, services)
+  app.use('/api', apiRoutes(api))
+  app.use('/mcp', mcpRoutes(api))
 
   app.use(rejectNonUtf8Query)
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))

@@ -4,8 +4,10 @@ import { AppError } from '../errors.js'
 import { parseInput } from '../http/validate.js'
 import { checkScope, principalOf } from './authenticate.js'
 import { connectionInTenant } from './connections-routes.js'
-import { connectionIdOf, type ConnectionDirectory } from './directory.js'
-import { digest, type IdempotencyStore } from './idempotency.js'
+import type { z } from 'zod'
+import type { ApiPrincipal } from './api-key-store.js'
+import { connectionIdOf, type ApiConnectionRef, type ConnectionDirectory } from './directory.js'
+import { digest, type IdempotencyStore, type StoredAnswer } from './idempotency.js'
 import { toE164 } from './phone.js'
 import { Message, MessageRequest } from './schemas.js'
 
@@ -27,6 +29,37 @@ function idempotencyKeyOf(header: string | undefined): string {
 }
 
 /**
+ * The one send path of the tenant API and the MCP server: one SMS through the connection,
+ * exactly once per Idempotency-Key within the key's organisation (idempotency.ts).
+ */
+export async function sendMessage(
+  { lifecycle, idempotency }: Pick<MessagesRoutesDeps, 'lifecycle' | 'idempotency'>,
+  principal: ApiPrincipal,
+  ref: ApiConnectionRef,
+  idemKey: string,
+  body: z.infer<typeof MessageRequest>,
+): Promise<StoredAnswer & { replayed: boolean }> {
+  const to = toE164(body.to)
+  const id = connectionIdOf(ref)
+  // The request as it will be sent: the same message in other spacing is the same request.
+  const request = digest(JSON.stringify([id, to, body.text, body.from ?? null]))
+  return idempotency.run(principal.tenantId, idemKey, request, async () => {
+    const sent = await lifecycle.use(ref, (ctx, provider) =>
+      provider.sendSms(ctx, { to, text: body.text, from: body.from }),
+    )
+    const message = Message.parse({
+      id: sent.messageId,
+      provider: ref.provider,
+      to,
+      parts: sent.parts ?? 1,
+      cost: sent.price ?? null,
+      status: 'accepted',
+    })
+    return { status: 201, body: message }
+  })
+}
+
+/**
  * `POST /connections/:id/messages`, for keys with the `send` scope: one SMS through the
  * connection, exactly once per Idempotency-Key (idempotency.ts).
  */
@@ -38,25 +71,7 @@ export function messagesRoutes({ directory, lifecycle, idempotency }: MessagesRo
     checkScope(res, 'send')
     const idemKey = idempotencyKeyOf(req.get('idempotency-key'))
     const body = parseInput(MessageRequest, req.body)
-    const to = toE164(body.to)
-    const id = connectionIdOf(ref)
-    // The request as it will be sent: the same message in other spacing is the same request.
-    const request = digest(JSON.stringify([id, to, body.text, body.from ?? null]))
-    const { keyId, tenantId } = principalOf(res)
-    const answer = await idempotency.run({ tenantId, apiKeyId: keyId }, idemKey, request, async () => {
-      const sent = await lifecycle.use(ref, (ctx, provider) =>
-        provider.sendSms(ctx, { to, text: body.text, from: body.from }),
-      )
-      const message = Message.parse({
-        id: sent.messageId,
-        provider: ref.provider,
-        to,
-        parts: sent.parts ?? 1,
-        cost: sent.price ?? null,
-        status: 'accepted',
-      })
-      return { status: 201, body: message }
-    })
+    const answer = await sendMessage({ lifecycle, idempotency }, principalOf(res), ref, idemKey, body)
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true')
     res.status(answer.status).json(answer.body)
   })

@@ -133,9 +133,12 @@ export const apiKeysUsedKey = (tenantId: string) => tenantKey(tenantId, 'api-key
 export const apiKeyHashKey = (sha256Hex: string) => `apikey:${sha256Hex}`
 /** Global: rate-limiter-flexible's prefix for the per-key API limit; it appends `:<key id>`. */
 export const API_RATE_LIMIT_PREFIX = 'rl:api-key'
-/** One Idempotency-Key of one API key (its digest), holding the first answer for 24 h. */
+/** Before idempotency per organisation: one Idempotency-Key of one API key (expired within 24 h). */
 export const idempotencyKey = (tenantId: string, apiKeyId: string, keyDigest: string) =>
   tenantKey(tenantId, `idem:${apiKeyId}:${keyDigest}`)
+/** One Idempotency-Key (its digest) of the organisation, any of its API keys or MCP: the first answer, 24 h. */
+export const organisationIdempotencyKey = (tenantId: string, keyDigest: string) =>
+  tenantKey(tenantId, `idem-org:${keyDigest}`)
 
 // Whole-keyspace scans (operator commands only): SCAN globs and an exact test.
 

@@ -17,10 +17,13 @@ export type AuditAction =
   | 'admin.webhook_removed'
   | 'admin.webhook_test_sent'
   | 'admin.webhook_retried'
+  | 'admin.webhook_secret_rotated'
+  | 'admin.webhook_resent'
   | 'admin.settings_changed'
   | 'admin.api_key_created'
   | 'admin.api_key_revoked'
   | 'api.call'
+  | 'mcp.call'
 
 export interface AuditEntry {
   id: string
