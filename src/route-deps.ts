@@ -50,6 +50,8 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
     connections: s.store,
     webhooks: s.webhooks,
     webhookQueue: s.webhookQueue,
+    events: s.events,
+    eventLog: s.eventLog,
     tenants: s.tenants,
     audit: s.audit,
     providers: s.providers,

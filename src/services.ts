@@ -30,6 +30,8 @@ import { WebhookStore } from './notifications/webhook-store.js'
 import { WebhookDeliveries, type DeliveryPolicy } from './notifications/webhook-deliveries.js'
 import { WebhookSender } from './notifications/webhook-delivery.js'
 import { StatusNotifier } from './notifications/notifier.js'
+import { EventPublisher, eventConnection } from './notifications/event-publisher.js'
+import { EventLog } from './events/event-log.js'
 import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
@@ -79,8 +81,11 @@ export interface Services {
   cipher: TokenCipher
   credentials: CredentialSource
   webhooks: WebhookStore
-  /** Webhook deliveries on BullMQ: `enqueue(tenantId, event, payload)`, dead letters. */
+  /** Webhook deliveries on BullMQ: one job per delivery of a logged event, dead letters. */
   webhookQueue: WebhookDeliveries
+  /** The organisation's events: its 30-day stream, and a webhook delivery of each. */
+  events: EventPublisher
+  eventLog: EventLog
   jobs: JobRuntime
   keepalive: Keepalive
   notifier: StatusNotifier
@@ -125,22 +130,17 @@ export function buildServices(deps: AppDeps): Services {
     logger: deps.logger,
     policy: deps.webhookPolicy,
   })
-  const notifier = new StatusNotifier({
-    redis,
-    users,
-    webhooks,
-    queue: webhookQueue,
-    labelOf,
-    logger: deps.logger,
-  })
+  const eventLog = new EventLog(redis)
+  const events = new EventPublisher({ log: eventLog, webhooks, queue: webhookQueue, logger: deps.logger })
+  const notifier = new StatusNotifier({ redis, users, events, labelOf, logger: deps.logger })
   const supportIndex = new SupportIndex(redis, { connections: store, users })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const balances = createBalances({
     redis,
     thresholdOf: async (id) => (await tenants.get(id))?.lowBalanceThreshold ?? DEFAULT_LOW_BALANCE,
     emailOf: async (ref) => (await users.get(ref.tenantId, ref.userId))?.email,
-    enqueue: async (id, type, body) =>
-      (await webhooks.url(id)) ? webhookQueue.enqueue(id, type, body) : null,
+    publish: async (ref, type, { balance, threshold, email }) =>
+      events.publish(ref.tenantId, type, { connection: eventConnection(ref, email), balance, threshold }),
     onError: (err) => deps.logger.warn({ err: (err as Error).message }, 'balance record failed'),
   })
   const allProviders = list.map((p) => p.id)
@@ -148,7 +148,8 @@ export function buildServices(deps: AppDeps): Services {
   const follow = async (change: ConnectionChange) => {
     const { ref } = change
     const move = statusMove(change)
-    if (move) notifier.emit(ref, move.from, move.to)
+    if (move) notifier.emit(ref, move.from, move.to, change.kind === 'needs_reconnect' ? change.reason : undefined)
+    announce(change)
     if (change.kind === 'connected' || change.kind === 'renamed') {
       const email = (await users.get(ref.tenantId, ref.userId))?.email ?? ''
       await supportIndex.indexConnection(ref, [email, change.accountLabel, change.name ?? ''])
@@ -158,13 +159,28 @@ export function buildServices(deps: AppDeps): Services {
     if (change.kind !== 'refreshed' && change.kind !== 'checked')
       await cache.clear(ref.tenantId, ref.userId, allProviders)
   }
-  const events = combineEvents(deps.metrics?.events, deps.events, { changed: follow })
+  // connection.connected and .disconnected; needs_reconnect and recovered come with the banners.
+  const announce = (change: ConnectionChange) => {
+    const { ref } = change
+    if (change.kind !== 'disconnected' && !(change.kind === 'connected' && change.from !== 'needs_reconnect'))
+      return
+    void users
+      .get(ref.tenantId, ref.userId)
+      .then((user) => {
+        const connection = eventConnection(ref, user?.email)
+        if (change.kind === 'disconnected')
+          events.emit(ref.tenantId, 'connection.disconnected', { connection, cause: change.cause })
+        else events.emit(ref.tenantId, 'connection.connected', { connection })
+      })
+      .catch(() => undefined)
+  }
+  const connectionEvents = combineEvents(deps.metrics?.events, deps.events, { changed: follow })
   const connections = new ConnectionLifecycle({
     store,
     lock,
     providers,
     credentials,
-    events,
+    events: connectionEvents,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
     afterRotation: replicaWait(config, redis),
     onBalance: (ref, balance) => balances.record(ref, balance),
@@ -184,6 +200,8 @@ export function buildServices(deps: AppDeps): Services {
     cache,
     webhooks,
     webhookQueue,
+    events,
+    eventLog,
     notifier,
     accounts: new AccountService(tenants, users),
     users,

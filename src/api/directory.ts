@@ -1,4 +1,5 @@
 import { PROVIDER_IDS, type Money, type ProviderId } from '../providers/types.js'
+import { connectionIdOf } from '../events/catalogue.js'
 import type { ConnectionView } from './schemas.js'
 
 /** Which connection an API id names; only ever combined with the caller's own tenant. */
@@ -35,10 +36,7 @@ export interface ConnectionDirectory {
 
 const ID = new RegExp(`^(${PROVIDER_IDS.join('|')})_([0-9a-f]{1,64})$`)
 
-/** The API's id of a connection: `<provider>_<user id>`, e.g. `sms77_5f0c…`. */
-export function connectionIdOf(ref: { userId: string; provider: ProviderId }): string {
-  return `${ref.provider}_${ref.userId}`
-}
+export { connectionIdOf }
 
 export function refOfId(tenantId: string, id: string): ApiConnectionRef | null {
   const m = ID.exec(id)

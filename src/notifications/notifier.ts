@@ -5,27 +5,26 @@ import { noticesKey } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { Logger } from '../http/logger.js'
 import type { ProviderId } from '../providers/types.js'
-import type { WebhookDeliveries } from './webhook-deliveries.js'
-import type { WebhookStore } from './webhook-store.js'
+import { eventConnection, type EventPublisher } from './event-publisher.js'
 
 /**
  * Tells people when a connection breaks or comes back: a banner on the user's next page,
- * and, when the tenant set one, a signed webhook event (never carrying a token).
+ * and the organisation's event (`connection.needs_reconnect` with its reason, or
+ * `connection.recovered`), which its webhook receives; never carrying a token.
  */
 export class StatusNotifier {
   constructor(
     private readonly deps: {
       redis: RedisClient
       users: UserStore
-      webhooks: WebhookStore
-      queue: Pick<WebhookDeliveries, 'enqueue'>
+      events: Pick<EventPublisher, 'publish'>
       /** The provider's name for people (the registry's `label`). */
       labelOf: (provider: ProviderId) => string
       logger?: Logger
     },
   ) {}
 
-  async statusChanged(ref: ConnectionRef, from: string, to: string): Promise<void> {
+  async statusChanged(ref: ConnectionRef, from: string, to: string, reason = 'grant_expired'): Promise<void> {
     const label = this.deps.labelOf(ref.provider)
     const text =
       to === 'needs_reconnect'
@@ -38,22 +37,19 @@ export class StatusNotifier {
       .ltrim(key, -5, -1)
       .expire(key, 30 * 86_400)
       .exec()
-    if (!(await this.deps.webhooks.url(ref.tenantId))) return
     const user = await this.deps.users.get(ref.tenantId, ref.userId)
-    await this.deps.queue.enqueue(ref.tenantId, 'connection.status_changed', {
-      event: 'connection.status_changed',
-      tenant: ref.tenantId,
-      user: { id: ref.userId, email: user?.email },
-      provider: ref.provider,
-      old_status: from,
-      new_status: to,
-      at: new Date().toISOString(),
-    })
+    const connection = eventConnection(ref, user?.email)
+    if (to === 'needs_reconnect')
+      await this.deps.events.publish(ref.tenantId, 'connection.needs_reconnect', {
+        connection,
+        reason: reasonCode(reason),
+      })
+    else await this.deps.events.publish(ref.tenantId, 'connection.recovered', { connection })
   }
 
   /** Fire-and-forget form for event hooks: a notification failure never fails a request. */
-  emit(ref: ConnectionRef, from: string, to: string): void {
-    this.statusChanged(ref, from, to).catch((err) =>
+  emit(ref: ConnectionRef, from: string, to: string, reason?: string): void {
+    this.statusChanged(ref, from, to, reason).catch((err) =>
       this.deps.logger?.warn({ err: (err as Error).message }, 'status notification failed'),
     )
   }
@@ -72,4 +68,13 @@ export class StatusNotifier {
       next()
     }
   }
+}
+
+/**
+ * The event's reason is a code from a closed list; the lifecycle may still hand over a
+ * sentence (a token the provider stopped accepting means access was revoked there).
+ */
+export function reasonCode(reason: string): string {
+  if (/^[a-z_]{1,40}$/.test(reason)) return reason
+  return /access token/i.test(reason) ? 'access_revoked' : 'grant_expired'
 }

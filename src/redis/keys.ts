@@ -87,6 +87,9 @@ export const webhookSlotsKey = (tenantId: string) => tenantKey(tenantId, 'webhoo
 /** The tenant's dead letters (deliveries that used up their attempts), job id scored by time. */
 export const webhookDeadKey = (tenantId: string) => tenantKey(tenantId, 'webhook-dead')
 
+/** The tenant's events of the last 30 days (a stream, bounded): the events feed and Resend read it. */
+export const tenantEventsKey = (tenantId: string) => tenantKey(tenantId, 'events')
+
 // Balance history and low-balance alerts.
 
 /** One connection's packed hourly balances (balances/series-codec.ts), beside its tenant's keys. */
