@@ -88,7 +88,7 @@ export default {
     {
       name: 'mcp-through-api',
       comment:
-        'The MCP server (src/mcp/) is the tenant API for agents: it calls the API room\'s own ' +
+        "The MCP server (src/mcp/) is the tenant API for agents: it calls the API room's own " +
         'operations (one send path, one authentication), never connections, providers or another feature.',
       severity: 'error',
       from: { path: '^src/mcp/' },

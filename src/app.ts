@@ -159,7 +159,13 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     }),
   )
   app.use(
-    dashboardRoutes({ dashboard, connections: services.connections, providers: services.providers, cache }),
+    dashboardRoutes({
+      dashboard,
+      connections: services.connections,
+      providers: services.providers,
+      cache,
+      announceSent: services.announcements.messageSent,
+    }),
   )
   app.use(supportRoutes(supportDeps(services)))
   app.use(adminRoutes(adminDeps(services, config)))

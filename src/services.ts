@@ -26,12 +26,13 @@ import type { Provider, ProviderId } from './providers/types.js'
 import { SupportIndex } from './support/support-index.js'
 import { AuditLog } from './support/audit-log.js'
 import { TenantCredentialStore } from './admin/tenant-credentials.js'
-import { WebhookStore } from './notifications/webhook-store.js'
-import { WebhookDeliveries, type DeliveryPolicy } from './notifications/webhook-deliveries.js'
-import { WebhookSender } from './notifications/webhook-delivery.js'
-import { StatusNotifier } from './notifications/notifier.js'
-import { EventPublisher, eventConnection } from './notifications/event-publisher.js'
-import { EventLog } from './events/event-log.js'
+import type { WebhookStore } from './notifications/webhook-store.js'
+import type { WebhookDeliveries, DeliveryPolicy } from './notifications/webhook-deliveries.js'
+import type { StatusNotifier } from './notifications/notifier.js'
+import { eventConnection, type EventPublisher } from './notifications/event-publisher.js'
+import type { Announcements } from './notifications/announcements.js'
+import type { EventLog } from './events/event-log.js'
+import { buildNotifications } from './notifications/build.js'
 import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
@@ -83,9 +84,10 @@ export interface Services {
   webhooks: WebhookStore
   /** Webhook deliveries on BullMQ: one job per delivery of a logged event, dead letters. */
   webhookQueue: WebhookDeliveries
-  /** The organisation's events: its 30-day stream, and a webhook delivery of each. */
+  /** The organisation's events: its 30-day stream, a webhook delivery of each, `message.sent`. */
   events: EventPublisher
   eventLog: EventLog
+  announcements: Announcements
   jobs: JobRuntime
   keepalive: Keepalive
   notifier: StatusNotifier
@@ -117,22 +119,12 @@ export function buildServices(deps: AppDeps): Services {
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
   const sessions = new SessionIndex(redis)
-  const webhooks = new WebhookStore(redis, cipher)
   const jobs =
     deps.jobs ??
     new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
   if (deps.metrics) registerQueueDepth(deps.metrics.registry, jobs)
-  const webhookQueue = new WebhookDeliveries({
-    jobs,
-    redis,
-    store: webhooks,
-    sender: new WebhookSender(config.webhookAllowPrivate),
-    logger: deps.logger,
-    policy: deps.webhookPolicy,
-  })
-  const eventLog = new EventLog(redis)
-  const events = new EventPublisher({ log: eventLog, webhooks, queue: webhookQueue, logger: deps.logger })
-  const notifier = new StatusNotifier({ redis, users, events, labelOf, logger: deps.logger })
+  const notifications = buildNotifications({ ...deps, cipher, users, jobs, labelOf })
+  const { webhooks, webhookQueue, eventLog, events, announcements, notifier } = notifications
   const supportIndex = new SupportIndex(redis, { connections: store, users })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const balances = createBalances({
@@ -148,8 +140,9 @@ export function buildServices(deps: AppDeps): Services {
   const follow = async (change: ConnectionChange) => {
     const { ref } = change
     const move = statusMove(change)
-    if (move) notifier.emit(ref, move.from, move.to, change.kind === 'needs_reconnect' ? change.reason : undefined)
-    announce(change)
+    if (move)
+      notifier.emit(ref, move.from, move.to, change.kind === 'needs_reconnect' ? change.reason : undefined)
+    announcements.connectionChanged(change)
     if (change.kind === 'connected' || change.kind === 'renamed') {
       const email = (await users.get(ref.tenantId, ref.userId))?.email ?? ''
       await supportIndex.indexConnection(ref, [email, change.accountLabel, change.name ?? ''])
@@ -158,21 +151,6 @@ export function buildServices(deps: AppDeps): Services {
       await Promise.all([supportIndex.removeConnection(ref), balances.forget(ref)])
     if (change.kind !== 'refreshed' && change.kind !== 'checked')
       await cache.clear(ref.tenantId, ref.userId, allProviders)
-  }
-  // connection.connected and .disconnected; needs_reconnect and recovered come with the banners.
-  const announce = (change: ConnectionChange) => {
-    const { ref } = change
-    if (change.kind !== 'disconnected' && !(change.kind === 'connected' && change.from !== 'needs_reconnect'))
-      return
-    void users
-      .get(ref.tenantId, ref.userId)
-      .then((user) => {
-        const connection = eventConnection(ref, user?.email)
-        if (change.kind === 'disconnected')
-          events.emit(ref.tenantId, 'connection.disconnected', { connection, cause: change.cause })
-        else events.emit(ref.tenantId, 'connection.connected', { connection })
-      })
-      .catch(() => undefined)
   }
   const connectionEvents = combineEvents(deps.metrics?.events, deps.events, { changed: follow })
   const connections = new ConnectionLifecycle({
@@ -202,6 +180,7 @@ export function buildServices(deps: AppDeps): Services {
     webhookQueue,
     events,
     eventLog,
+    announcements,
     notifier,
     accounts: new AccountService(tenants, users),
     users,

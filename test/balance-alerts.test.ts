@@ -94,9 +94,9 @@ describe('low-balance alerts', () => {
 
     for (const amount of [12, 20]) await t.services.balances.record(ref, eur(amount), at + 1)
     const recovered = await deliveredSince(from + 1)
-    expect(recovered.map((e) => [e.type, (e.data as { balance: { amount: number } }).balance.amount])).toEqual([
-      ['balance.recovered', 12],
-    ])
+    expect(
+      recovered.map((e) => [e.type, (e.data as { balance: { amount: number } }).balance.amount]),
+    ).toEqual([['balance.recovered', 12]])
   })
 
   it('fires one event when two instances read the same low balance at once', async () => {

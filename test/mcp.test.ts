@@ -87,8 +87,16 @@ describe('MCP server', () => {
   it('send_sms sends once for two calls with one idempotency key, the API’s answer both times', async () => {
     const client = await connect(a.key)
     const before = smsSent(t)
-    const args = { connection_id: a.ids.sms77, to: '+49 170 1234567', text: 'From an agent', idempotency_key: 'mcp-1' }
-    const [first, second] = await Promise.all([call(client, 'send_sms', args), call(client, 'send_sms', args)])
+    const args = {
+      connection_id: a.ids.sms77,
+      to: '+49 170 1234567',
+      text: 'From an agent',
+      idempotency_key: 'mcp-1',
+    }
+    const [first, second] = await Promise.all([
+      call(client, 'send_sms', args),
+      call(client, 'send_sms', args),
+    ])
     expect(first.isError).toBeFalsy()
     expect(first.structuredContent).toEqual({
       id: expect.any(String),
@@ -147,7 +155,11 @@ describe('MCP server', () => {
     expect(textOf(result)).toBe('This API key lacks the `send` scope.')
     expect(smsSent(t)).toBe(before)
     await expect(connect('sbk_not-a-key')).rejects.toThrow(/401|Unauthorized|API key/)
-    const bare = await fetch(url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })
+    const bare = await fetch(url, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(bare.status).toBe(401)
     expect(bare.headers.get('www-authenticate')).toMatch(/^Bearer/)
   })

@@ -63,19 +63,12 @@ describe('SSRF guard for webhook URLs', () => {
     const literal = await sender.send(receiverUrl, [SECRET], 'd1', '{}')
     expect(literal).toMatchObject({ ok: false, final: true })
     expect(literal.detail).toMatch(/private address/)
-    const named = await sender.send(
-      receiverUrl.replace('127.0.0.1', 'localhost'),
-      [SECRET],
-      'd2',
-      '{}',
-    )
+    const named = await sender.send(receiverUrl.replace('127.0.0.1', 'localhost'), [SECRET], 'd2', '{}')
     expect(named).toMatchObject({ ok: false, final: true })
     expect(named.detail).toMatch(/refused/)
     expect((await sender.send('file:///etc/passwd', [SECRET], 'd3', '{}')).final).toBe(true)
     expect(received.length).toBe(before)
-    expect((await new WebhookSender(true).send(receiverUrl, [SECRET], 'd4', '{}')).ok).toBe(
-      true,
-    )
+    expect((await new WebhookSender(true).send(receiverUrl, [SECRET], 'd4', '{}')).ok).toBe(true)
     expect(received.length).toBe(before + 1)
   })
 })
@@ -143,7 +136,9 @@ describe('when a connection breaks or comes back', () => {
 
     const delivery = attempts[1]!
     expect(verifiedWith(delivery, secret)).toEqual(JSON.parse(delivery.body))
-    expect(verifiedWith(delivery, 'whsec_' + Buffer.from('another secret!!!!!!!!!!').toString('base64'))).toBeNull()
+    expect(
+      verifiedWith(delivery, 'whsec_' + Buffer.from('another secret!!!!!!!!!!').toString('base64')),
+    ).toBeNull()
     const event = JSON.parse(delivery.body)
     expect(event).toEqual({
       type: 'connection.needs_reconnect',

@@ -86,7 +86,10 @@ describe('a delivery that keeps failing', () => {
     const endpoint = await receiver(() => (failing ? 500 : 204))
     const { agent, tenantId } = await adminWithWebhook(t, endpoint.url)
     t.services.jobs.start()
-    const event = sampleEvent({ connection: { id: 'sms77_ab', provider: 'sms77', user: { email: null } } }, 'connection.connected')
+    const event = sampleEvent(
+      { connection: { id: 'sms77_ab', provider: 'sms77', user: { email: null } } },
+      'connection.connected',
+    )
     const payload = { event: event.type }
     const id = await t.services.webhookQueue.enqueue(tenantId, event)
 

@@ -78,7 +78,10 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
       flash(req, 'info', t('admin:webhook.saved'))
       return res.redirect(303, '/admin/credentials')
     }
-    res.locals.flash = [...(res.locals.flash ?? []), { kind: 'info', text: t('admin:webhook.savedGenerated') }]
+    res.locals.flash = [
+      ...(res.locals.flash ?? []),
+      { kind: 'info', text: t('admin:webhook.savedGenerated') },
+    ]
     await page(req, res, { newSecret: secret })
   })
 

@@ -13,12 +13,7 @@ import {
   type ConnectionDirectory,
   type ListPosition,
 } from './directory.js'
-import {
-  ConnectionList,
-  ListQuery,
-  Connection as ConnectionSchema,
-  type ConnectionView,
-} from './schemas.js'
+import { ConnectionList, ListQuery, Connection as ConnectionSchema, type ConnectionView } from './schemas.js'
 
 export interface ConnectionsRoutesDeps {
   directory: ConnectionDirectory

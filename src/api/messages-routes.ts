@@ -9,12 +9,14 @@ import type { ApiPrincipal } from './api-key-store.js'
 import { connectionIdOf, type ApiConnectionRef, type ConnectionDirectory } from './directory.js'
 import { digest, type IdempotencyStore, type StoredAnswer } from './idempotency.js'
 import { toE164 } from './phone.js'
-import { Message, MessageRequest } from './schemas.js'
+import { Message, MessageRequest, type MessageView } from './schemas.js'
 
 export interface MessagesRoutesDeps {
   directory: ConnectionDirectory
   lifecycle: ConnectionLifecycle
   idempotency: IdempotencyStore
+  /** Tells the organisation (`message.sent`) once a message is accepted; never its text. */
+  announceSent?: (ref: ApiConnectionRef, message: MessageView, sentBy: string) => void
 }
 
 function idempotencyKeyOf(header: string | undefined): string {
@@ -33,7 +35,11 @@ function idempotencyKeyOf(header: string | undefined): string {
  * exactly once per Idempotency-Key within the key's organisation (idempotency.ts).
  */
 export async function sendMessage(
-  { lifecycle, idempotency }: Pick<MessagesRoutesDeps, 'lifecycle' | 'idempotency'>,
+  {
+    lifecycle,
+    idempotency,
+    announceSent,
+  }: Pick<MessagesRoutesDeps, 'lifecycle' | 'idempotency' | 'announceSent'>,
   principal: ApiPrincipal,
   ref: ApiConnectionRef,
   idemKey: string,
@@ -55,6 +61,7 @@ export async function sendMessage(
       cost: sent.price ?? null,
       status: 'accepted',
     })
+    announceSent?.(ref, message, `API key “${principal.name}”`)
     return { status: 201, body: message }
   })
 }
@@ -63,7 +70,8 @@ export async function sendMessage(
  * `POST /connections/:id/messages`, for keys with the `send` scope: one SMS through the
  * connection, exactly once per Idempotency-Key (idempotency.ts).
  */
-export function messagesRoutes({ directory, lifecycle, idempotency }: MessagesRoutesDeps): Router {
+export function messagesRoutes(deps: MessagesRoutesDeps): Router {
+  const { directory } = deps
   const r = Router()
 
   r.post('/connections/:id/messages', async (req, res) => {
@@ -71,7 +79,7 @@ export function messagesRoutes({ directory, lifecycle, idempotency }: MessagesRo
     checkScope(res, 'send')
     const idemKey = idempotencyKeyOf(req.get('idempotency-key'))
     const body = parseInput(MessageRequest, req.body)
-    const answer = await sendMessage({ lifecycle, idempotency }, principalOf(res), ref, idemKey, body)
+    const answer = await sendMessage(deps, principalOf(res), ref, idemKey, body)
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true')
     res.status(answer.status).json(answer.body)
   })

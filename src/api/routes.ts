@@ -9,8 +9,9 @@ import { recordCalls } from './call-record.js'
 import { connectionsRoutes } from './connections-routes.js'
 import type { ConnectionDirectory } from './directory.js'
 import { docsRoutes } from './docs-routes.js'
+import { eventsRoutes, type EventFeed } from './events-routes.js'
 import { IdempotencyStore, type IdempotencyOptions } from './idempotency.js'
-import { messagesRoutes } from './messages-routes.js'
+import { messagesRoutes, type MessagesRoutesDeps } from './messages-routes.js'
 import { apiErrorHandler, apiNotFound } from './problem.js'
 
 export interface ApiDeps {
@@ -21,9 +22,12 @@ export interface ApiDeps {
   directory: ConnectionDirectory
   lifecycle: ConnectionLifecycle
   audit: AuditLog
+  /** The organisation's 30-day event stream. */
+  feed: EventFeed
   limits?: ApiLimits
   idempotency?: IdempotencyOptions
   observe?: (route: string, status: number) => void
+  announceSent?: MessagesRoutesDeps['announceSent']
 }
 
 /**
@@ -44,6 +48,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   v1.use(authenticate(deps.keys, deps.redis, deps.limits))
   v1.use(express.json({ limit: '16kb', strict: true }))
   v1.use(connectionsRoutes(deps))
+  v1.use(eventsRoutes(deps))
   v1.use(messagesRoutes({ ...deps, idempotency: new IdempotencyStore(deps.redis, deps.idempotency) }))
   r.use('/v1', v1)
   r.use(apiNotFound)

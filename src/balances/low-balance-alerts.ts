@@ -37,7 +37,7 @@ export class LowBalanceAlerts {
   constructor(private readonly deps: AlertDeps) {}
 
   /** The event this read fired, if any. */
-  async observe(ref: ConnectionRef, money: Money, at: number): Promise<BalanceEvent | null> {
+  async observe(ref: ConnectionRef, money: Money, _at: number): Promise<BalanceEvent | null> {
     const threshold = await this.deps.thresholdOf(ref.tenantId)
     const state: AlertState = money.amount < threshold ? 'low' : 'ok'
     const prev = (await this.deps.redis.eval(

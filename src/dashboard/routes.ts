@@ -17,6 +17,7 @@ export function dashboardRoutes(deps: {
   connections: ConnectionLifecycle
   providers: ProviderRegistry
   cache: PanelCache
+  announceSent?: Parameters<typeof sendSmsRoute>[1]['announceSent']
 }): Router {
   const r = Router()
   r.use(['/dashboard', '/connections'], requireSignedIn)

@@ -8,7 +8,7 @@ import { checkForm } from '../http/validate.js'
 import { toE164 } from '../http/phone-number.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { ENCODING_NAMES, splitSms } from '../providers/sms-encoding.js'
-import type { Provider, SmsResult } from '../providers/types.js'
+import type { Money, Provider, ProviderId, SmsResult } from '../providers/types.js'
 import { localeOf, type Locale } from '../i18n/localize.js'
 import type { PanelCache } from './panel-cache.js'
 
@@ -62,7 +62,17 @@ function confirmation({ t, fmt }: Locale, p: Provider, to: string, text: string,
 /** POST /connections/:provider/sms: the Send SMS form of each connection that may send. */
 export function sendSmsRoute(
   r: Router,
-  deps: { connections: ConnectionLifecycle; providers: ProviderRegistry; cache: PanelCache },
+  deps: {
+    connections: ConnectionLifecycle
+    providers: ProviderRegistry
+    cache: PanelCache
+    /** Tells the organisation (`message.sent`); never the text. */
+    announceSent?: (
+      ref: { tenantId: string; userId: string; provider: ProviderId },
+      message: { id: string; to: string; parts: number; cost: Money | null },
+      sentBy: string,
+    ) => void
+  },
 ): void {
   r.post('/connections/:provider/sms', async (req, res) => {
     const user = requireUser(req)
@@ -87,6 +97,11 @@ export function sendSmsRoute(
     try {
       const message = { to: to.number, text: form.data.text, from: form.data.from || undefined }
       const sent = await deps.connections.use(ref, (ctx, p) => p.sendSms(ctx, message))
+      deps.announceSent?.(
+        ref,
+        { id: sent.messageId ?? '', to: to.number, parts: sent.parts ?? 1, cost: sent.price ?? null },
+        user.email,
+      )
       await deps.cache.clear(user.tenantId, user.id, [provider.id])
       flash(req, 'info', confirmation(locale, provider, to.number, form.data.text, sent))
       res.redirect(303, '/dashboard')

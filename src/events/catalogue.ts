@@ -23,14 +23,11 @@ export function connectionIdOf(ref: { userId: string; provider: ProviderId }): s
   return `${ref.provider}_${ref.userId}`
 }
 
-export const eventSchemas = z.registry<{ id: string; description?: string }>()
-
 export const EventConnection = z.object({
   id: z.string().describe('The connection’s id in the tenant API.'),
   provider: z.enum(PROVIDER_IDS),
   user: z.object({ email: z.string().nullable().describe('The owner; null when not known.') }),
 })
-eventSchemas.add(EventConnection, { id: 'EventConnection' })
 
 const EventMoney = z.object({ amount: z.number(), currency: z.string().length(3) })
 
@@ -90,8 +87,10 @@ export function envelopeSchema<T extends EventType>(type: T) {
   })
 }
 
-for (const type of EVENT_TYPES)
-  eventSchemas.add(envelopeSchema(type), { id: eventSchemaName(type), description: DESCRIPTIONS[type] })
+/** Each type's envelope, built once, so a registry can name it (the OpenAPI document's `webhooks:`). */
+export const ENVELOPES = Object.fromEntries(EVENT_TYPES.map((t) => [t, envelopeSchema(t)])) as {
+  [T in EventType]: ReturnType<typeof envelopeSchema<T>>
+}
 
 export function eventSchemaName(type: EventType): string {
   return `Event_${type.replace(/[._](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase())}`

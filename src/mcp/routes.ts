@@ -9,7 +9,16 @@ import { mcpServer } from './tools.js'
 
 export type McpDeps = Pick<
   ApiDeps,
-  'baseUrl' | 'redis' | 'logger' | 'keys' | 'directory' | 'lifecycle' | 'audit' | 'limits' | 'idempotency'
+  | 'baseUrl'
+  | 'redis'
+  | 'logger'
+  | 'keys'
+  | 'directory'
+  | 'lifecycle'
+  | 'audit'
+  | 'limits'
+  | 'idempotency'
+  | 'announceSent'
 >
 
 /** Stateless servers answer GET (a server-sent stream) and DELETE (end a session) with 405. */
@@ -41,7 +50,15 @@ export function mcpRoutes(deps: McpDeps): Router {
     express.json({ limit: '64kb', strict: true }),
     async (req, res) => {
       const principal = principalOf(res)
-      const audit = ({ tool, connectionId, outcome }: { tool: string; connectionId?: string; outcome: string }) => {
+      const audit = ({
+        tool,
+        connectionId,
+        outcome,
+      }: {
+        tool: string
+        connectionId?: string
+        outcome: string
+      }) => {
         const ref = connectionId ? refOfId(principal.tenantId, connectionId) : null
         void deps.audit
           .record(principal.tenantId, {
@@ -54,7 +71,10 @@ export function mcpRoutes(deps: McpDeps): Router {
           .catch((err: unknown) => deps.logger.warn({ err }, 'mcp call not audited'))
       }
       const server = mcpServer(principal, { ...deps, idempotency, audit })
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: undefined,
+        enableJsonResponse: true,
+      })
       res.on('close', () => {
         void transport.close()
         void server.close()

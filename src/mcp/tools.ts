@@ -3,10 +3,17 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { z } from 'zod'
 import type { ApiPrincipal, ApiScope } from '../api/api-key-store.js'
 import { findConnection, listConnections, readConnection } from '../api/connections-routes.js'
-import type { ConnectionDirectory } from '../api/directory.js'
+import type { ApiConnectionRef, ConnectionDirectory } from '../api/directory.js'
 import type { IdempotencyStore } from '../api/idempotency.js'
 import { sendMessage } from '../api/messages-routes.js'
-import { Balance, ConnectionList, ListQuery, Message, MessageRequest } from '../api/schemas.js'
+import {
+  Balance,
+  ConnectionList,
+  ListQuery,
+  Message,
+  MessageRequest,
+  type MessageView,
+} from '../api/schemas.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { AppError } from '../errors.js'
 import { toAppError } from '../http/error-handler.js'
@@ -15,6 +22,7 @@ export interface ToolDeps {
   directory: ConnectionDirectory
   lifecycle: ConnectionLifecycle
   idempotency: IdempotencyStore
+  announceSent?: (ref: ApiConnectionRef, message: MessageView, sentBy: string) => void
   /** Called once per tool call with its outcome, for the audit log. */
   audit: (call: { tool: string; connectionId?: string; outcome: string }) => void
 }
@@ -65,7 +73,7 @@ function checkScope(principal: ApiPrincipal, scope: ApiScope): void {
  */
 export function mcpServer(principal: ApiPrincipal, deps: ToolDeps): McpServer {
   const server = new McpServer({ name: 'switchboard', version: '1.0.0' })
-  const { directory, lifecycle, idempotency } = deps
+  const { directory, lifecycle } = deps
 
   const run = async (
     tool: string,
@@ -136,7 +144,7 @@ export function mcpServer(principal: ApiPrincipal, deps: ToolDeps): McpServer {
         const ref = await findConnection(directory, principal.tenantId, connection_id)
         checkScope(principal, 'send')
         const body = MessageRequest.parse(message)
-        const sent = await sendMessage({ lifecycle, idempotency }, principal, ref, idempotency_key, body)
+        const sent = await sendMessage(deps, principal, ref, idempotency_key, body)
         return sent.body as Record<string, unknown>
       }),
   )
