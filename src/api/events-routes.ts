@@ -1,5 +1,5 @@
 import { Router } from 'express'
-import { ValidationError } from '../errors.js'
+import { ValidationError } from '../errors/app-error.js'
 import { isPosition, type LoggedEvent } from '../events/event-log.js'
 import { parseInput } from '../http/validate.js'
 import { principalOf, requireScope } from './authenticate.js'

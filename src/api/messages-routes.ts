@@ -1,14 +1,14 @@
 import { Router } from 'express'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
 import { checkScope, principalOf } from './authenticate.js'
 import { connectionInTenant } from './connections-routes.js'
 import type { z } from 'zod'
-import type { ApiPrincipal } from './api-key-store.js'
+import type { ApiPrincipal } from '../api-keys/key-store.js'
 import { connectionIdOf, type ApiConnectionRef, type ConnectionDirectory } from './directory.js'
 import { digest, type IdempotencyStore, type StoredAnswer } from './idempotency.js'
-import { toE164 } from './phone.js'
+import { parseE164 } from '../phone/e164.js'
 import { Message, MessageRequest, type MessageView } from './schemas.js'
 
 export interface MessagesRoutesDeps {
@@ -45,7 +45,7 @@ export async function sendMessage(
   idemKey: string,
   body: z.infer<typeof MessageRequest>,
 ): Promise<StoredAnswer & { replayed: boolean }> {
-  const to = toE164(body.to)
+  const to = recipientOf(body.to)
   const id = connectionIdOf(ref)
   // The request as it will be sent: the same message in other spacing is the same request.
   const request = digest(JSON.stringify([id, to, body.text, body.from ?? null]))
@@ -84,4 +84,17 @@ export function messagesRoutes(deps: MessagesRoutesDeps): Router {
     res.status(answer.status).json(answer.body)
   })
   return r
+}
+
+/** `to` as E.164 by the rule the dashboard uses too (phone/e164.ts), or a 422 problem naming the field. */
+function recipientOf(input: string): string {
+  const parsed = parseE164(input)
+  if (parsed.ok) return parsed.number
+  throw new AppError(
+    'invalid_phone_number',
+    parsed.problem === 'digits'
+      ? '`to` has digits only, optionally starting with + (no letters, no extension).'
+      : '`to` is not a valid international phone number; write it with its country code, e.g. +49 170 1234567.',
+    { status: 422 },
+  )
 }

@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { z } from 'zod'
-import type { ApiPrincipal, ApiScope } from '../api/api-key-store.js'
+import type { ApiPrincipal, ApiScope } from '../api-keys/key-store.js'
 import { findConnection, listConnections, readConnection } from '../api/connections-routes.js'
 import type { ApiConnectionRef, ConnectionDirectory } from '../api/directory.js'
 import type { IdempotencyStore } from '../api/idempotency.js'
@@ -15,7 +15,7 @@ import {
   type MessageView,
 } from '../api/schemas.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import { toAppError } from '../http/error-handler.js'
 
 export interface ToolDeps {

@@ -1,7 +1,7 @@
 import type { UserStore } from '../auth/user-store.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import { EventLog } from '../events/event-log.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../logging/logger.js'
 import type { JobRuntime } from '../jobs/runtime.js'
 import type { ProviderId } from '../providers/types.js'
 import type { RedisClient } from '../redis/client.js'

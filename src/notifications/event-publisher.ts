@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { connectionIdOf, type EventData, type EventType, type TenantEvent } from '../events/catalogue.js'
 import type { EventLog, LoggedEvent } from '../events/event-log.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../logging/logger.js'
 import type { ProviderId } from '../providers/types.js'
 import type { WebhookDeliveries } from './webhook-deliveries.js'
 import type { WebhookStore } from './webhook-store.js'

@@ -3,7 +3,7 @@ import type { RedisClient } from '../redis/client.js'
 import type { ConnectionRef } from '../connections/connection-store.js'
 import { noticesKey } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../logging/logger.js'
 import type { ProviderId } from '../providers/types.js'
 import { eventConnection, type EventPublisher } from './event-publisher.js'
 

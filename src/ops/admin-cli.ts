@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig } from '../config.js'
+import { ConfigError, loadConfig } from '../config/config.js'
 import { connectRedis, createRedis } from '../redis/client.js'
 import { TenantStore } from '../tenants/tenant-store.js'
 import { ROLES, UserStore } from '../auth/user-store.js'

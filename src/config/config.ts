@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { hostPortList, redisTarget, type RedisTarget } from './redis/target.js'
-import { base64Key, bool, httpUrl } from './config-fields.js'
-import { mailConfig, MailEnvSchema, noSmtpWarning, withSecretFiles, type MailConfig } from './config-mail.js'
-import { withSecrets } from './config-secrets.js'
+import { hostPortList, redisTarget, type RedisTarget } from '../redis/target.js'
+import { base64Key, bool, httpUrl } from './fields.js'
+import { mailConfig, MailEnvSchema, noSmtpWarning, type MailConfig } from './mail.js'
+import { withSecrets } from './secrets.js'
 
 /**
  * The only reader of `process.env`. Everything is parsed once at start-up; a bad or
@@ -64,7 +64,7 @@ const EnvSchema = z.object({
   ...MailEnvSchema,
 })
 
-export type { RedisTarget } from './redis/target.js'
+export type { RedisTarget } from '../redis/target.js'
 
 export interface ProviderClientConfig {
   id: string
@@ -134,10 +134,9 @@ function pair(
  */
 export function loadConfig(rawEnv: Env = process.env, opts: { devSecretsFile?: string } = {}): Config {
   const pre = withSecrets(withoutEmpty(rawEnv), opts.devSecretsFile)
-  const files = withSecretFiles(pre.env, ['SMTP_URL'])
   // A secret file that cannot be read is the one thing to fix first: its variable is empty.
-  if (pre.errors.length || files.errors.length) throw new ConfigError([...pre.errors, ...files.errors])
-  const parsed = EnvSchema.safeParse(files.env)
+  if (pre.errors.length) throw new ConfigError(pre.errors)
+  const parsed = EnvSchema.safeParse(pre.env)
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
