@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import Ajv from 'ajv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
@@ -151,6 +152,18 @@ describe('OpenAPI contract', () => {
       expect(feed.body.data.length).toBeGreaterThanOrEqual(receiver.hits.length)
     } finally {
       await receiver.close()
+    }
+  })
+
+  it('has an example body for every event type in docs/events.md, each valid against the document', () => {
+    const text = readFileSync(new URL('../docs/events.md', import.meta.url), 'utf8')
+    const examples = [...text.matchAll(/```json\n([\s\S]*?)```/g)].map(
+      (m) => JSON.parse(m[1]!) as { type: EventType },
+    )
+    expect(examples.map((e) => e.type).sort()).toEqual([...EVENT_TYPES].sort())
+    for (const example of examples) {
+      const ref = doc.webhooks[example.type]!.post.requestBody.content['application/json']!.schema.$ref
+      conforms(ref.replace('#/components/schemas/', ''), ENVELOPES[example.type], example)
     }
   })
 
