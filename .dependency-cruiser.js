@@ -121,6 +121,18 @@ export default {
       },
     },
     {
+      name: 'mcp-through-api',
+      comment:
+        "The MCP server (src/mcp/) is the tenant API for agents: it calls the API room's own " +
+        'operations (one send path, one authentication), never connections, providers or another feature.',
+      severity: 'error',
+      from: { path: '^src/mcp/' },
+      to: {
+        path: '^src/(connections|sandbox|admin|dashboard|auth|support|notifications)/|^src/providers/',
+        pathNot: '^src/connections/lifecycle\\.ts$',
+      },
+    },
+    {
       name: 'no-folder-cycles',
       comment:
         'Rooms depend in one direction (auth and tenants under connections, connections under ' +

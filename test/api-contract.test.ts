@@ -1,9 +1,16 @@
+import { readFileSync } from 'node:fs'
 import Ajv from 'ajv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { startTestApp, type TestApp } from './helpers/app.js'
 import { api, tenantWithConnections, type ApiTenant } from './helpers/api.js'
-import { Connection, ConnectionList, Message, Problem } from '../src/api/schemas.js'
+import { Connection, ConnectionList, EventList, Message, Problem } from '../src/api/schemas.js'
+import { ENVELOPES, EVENT_TYPES, type EventType } from '../src/events/catalogue.js'
+import { csrfOf } from './helpers/app.js'
+import { connectNexmo } from './helpers/flows.js'
+import { waitFor } from './helpers/redis-server.js'
+import { startReceiver, verifiedWith } from './helpers/webhook-receiver.js'
+import { addUserAndSignIn } from './helpers/users.js'
 
 // The served OpenAPI document against the real answers: each answer must satisfy both the
 // zod schema the route uses and the document's JSON Schema for it (checked with the Ajv
@@ -14,6 +21,10 @@ type Doc = {
   info: { title: string; version: string }
   paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>
   components: { schemas: Record<string, unknown> }
+  webhooks: Record<
+    string,
+    { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }
+  >
 }
 
 let t: TestApp
@@ -21,7 +32,8 @@ let a: ApiTenant
 let doc: Doc
 let ajv: Ajv.Ajv
 beforeAll(async () => {
-  t = await startTestApp({ name: 'api-contract' })
+  t = await startTestApp({ name: 'api-contract', env: { WEBHOOK_ALLOW_PRIVATE: '1' } })
+  t.services.jobs.start()
   a = await tenantWithConnections(t, 'Contract Co')
   const res = await api(t.app).get('/api/v1/openapi.json').expect(200).expect('content-type', /json/)
   doc = res.body as Doc
@@ -56,6 +68,7 @@ describe('OpenAPI contract', () => {
       '/connections',
       '/connections/{id}',
       '/connections/{id}/messages',
+      '/events',
     ])
     const operationIds = Object.values(doc.paths).flatMap((item) =>
       Object.values(item).map((op) => op.operationId),
@@ -93,6 +106,65 @@ describe('OpenAPI contract', () => {
       await api(t.app, a.key).get('/api/v1/connections/nope').expect(404),
     ])
       conforms('Problem', Problem, res.body)
+  })
+
+  it('documents every event type as an OpenAPI 3.1 webhook, and real deliveries and the feed match it', async () => {
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...EVENT_TYPES].sort())
+    const receiver = await startReceiver()
+    try {
+      const csrf = await csrfOf(a.admin, '/admin/credentials')
+      const saved = await a.admin
+        .post('/admin/webhook')
+        .type('form')
+        .send({ _csrf: csrf, url: receiver.url, secret: '' })
+        .expect(200)
+      const secret = /value="(whsec_[^"]+)" readonly/.exec(saved.text)![1]!
+      // connection.connected (a new member), message.sent, test, connection.disconnected.
+      const member = await addUserAndSignIn(t.app, a.admin, 'member')
+      await connectNexmo(member.agent)
+      await api(t.app, a.key)
+        .post(`/api/v1/connections/${a.ids.nexmo}/messages`)
+        .set('Idempotency-Key', 'contract-hook')
+        .send({ to: '+491701234567', text: 'contract' })
+        .expect(201)
+      await a.admin
+        .post('/admin/webhook/test')
+        .type('form')
+        .send({ _csrf: await csrfOf(a.admin, '/admin/credentials') })
+        .expect(303)
+      await member.agent
+        .post('/disconnect/nexmo')
+        .type('form')
+        .send({ _csrf: await csrfOf(member.agent) })
+        .expect(303)
+      const want = ['connection.connected', 'message.sent', 'test', 'connection.disconnected']
+      const types = () => receiver.hits.map((h) => JSON.parse(h.body).type as string)
+      await waitFor('four kinds of event', async () => want.every((w) => types().includes(w)))
+      for (const hit of receiver.hits) {
+        const body = verifiedWith(hit, secret) as { type: EventType }
+        expect(body).not.toBeNull()
+        const ref = doc.webhooks[body.type]!.post.requestBody.content['application/json']!.schema.$ref
+        const name = ref.replace('#/components/schemas/', '')
+        conforms(name, ENVELOPES[body.type], body)
+      }
+      const feed = await api(t.app, a.key).get('/api/v1/events?limit=100').expect(200)
+      conforms('EventList', EventList, feed.body)
+      expect(feed.body.data.length).toBeGreaterThanOrEqual(receiver.hits.length)
+    } finally {
+      await receiver.close()
+    }
+  })
+
+  it('has an example body for every event type in docs/events.md, each valid against the document', () => {
+    const text = readFileSync(new URL('../docs/events.md', import.meta.url), 'utf8')
+    const examples = [...text.matchAll(/```json\n([\s\S]*?)```/g)].map(
+      (m) => JSON.parse(m[1]!) as { type: EventType },
+    )
+    expect(examples.map((e) => e.type).sort()).toEqual([...EVENT_TYPES].sort())
+    for (const example of examples) {
+      const ref = doc.webhooks[example.type]!.post.requestBody.content['application/json']!.schema.$ref
+      conforms(ref.replace('#/components/schemas/', ''), ENVELOPES[example.type], example)
+    }
   })
 
   it('documents every problem type on /api/docs, rendered under the strict CSP without script', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from './helpers/app.js'
-import { api, smsSent, tenantWithConnections, type ApiTenant } from './helpers/api.js'
+import { api, createApiKey, smsSent, tenantWithConnections, type ApiTenant } from './helpers/api.js'
 import { createMetrics } from '../src/ops/metrics.js'
 
 let t: TestApp
@@ -50,6 +50,24 @@ describe('tenant API: messages', () => {
     const other = await send(a.key, a.ids.sms77, 'replay-1', { ...body, text: 'Twice' }).expect(422)
     expect(other.body.type).toBe('http://switchboard.test/api/docs#problem-idempotency_key_reused')
     expect(smsSent(t)).toBe(before)
+  })
+
+  it('keeps Idempotency-Keys per organisation: a second key of it replays, another organisation sends', async () => {
+    const second = await createApiKey(a.admin, 'Sender Co second worker', ['send'])
+    const body = { to: '+491701234567', text: 'Once per organisation' }
+    const before = smsSent(t)
+    const [x, y] = await Promise.all([
+      send(a.key, a.ids.sms77, 'org-wide', body),
+      send(second, a.ids.sms77, 'org-wide', body),
+    ])
+    expect([x.status, y.status]).toEqual([201, 201])
+    expect(y.body).toEqual(x.body)
+    expect(smsSent(t)).toBe(before + 1)
+    const other = await send(second, a.ids.sms77, 'org-wide', { ...body, text: 'Another text' }).expect(422)
+    expect(other.body.code).toBe('idempotency_key_reused')
+    const c = await tenantWithConnections(t, 'Elsewhere Co')
+    await send(c.key, c.ids.sms77, 'org-wide', body).expect(201)
+    expect(smsSent(t)).toBe(before + 2)
   })
 
   it('sends once for two identical requests at the same moment', async () => {

@@ -37,7 +37,9 @@ beforeAll(async () => {
     let body = ''
     req.on('data', (c) => (body += c))
     req.on('end', () => {
-      received.push(JSON.parse(body) as Record<string, unknown>)
+      // Only the balance events: connections made here announce themselves too.
+      const event = JSON.parse(body) as Record<string, unknown>
+      if (String(event.type).startsWith('balance.')) received.push(event)
       res.writeHead(204).end()
     })
   })
@@ -78,15 +80,13 @@ describe('low-balance alerts', () => {
     const low = await deliveredSince(from)
     expect(low).toEqual([
       {
-        id: expect.any(String),
-        event: 'balance.low',
-        tenant: tenantId,
-        user: { id: ref.userId, email: memberEmail },
-        provider: 'sms77',
-        amount: 4.5,
-        currency: 'EUR',
-        threshold: 5,
-        at: new Date(at).toISOString(),
+        type: 'balance.low',
+        timestamp: expect.any(String),
+        data: {
+          connection: { id: `sms77_${ref.userId}`, provider: 'sms77', user: { email: memberEmail } },
+          balance: { amount: 4.5, currency: 'EUR' },
+          threshold: 5,
+        },
       },
     ])
     const stored = (await t.services.store.get(ref))!.grant.secrets
@@ -94,7 +94,9 @@ describe('low-balance alerts', () => {
 
     for (const amount of [12, 20]) await t.services.balances.record(ref, eur(amount), at + 1)
     const recovered = await deliveredSince(from + 1)
-    expect(recovered.map((e) => [e.event, e.amount])).toEqual([['balance.recovered', 12]])
+    expect(
+      recovered.map((e) => [e.type, (e.data as { balance: { amount: number } }).balance.amount]),
+    ).toEqual([['balance.recovered', 12]])
   })
 
   it('fires one event when two instances read the same low balance at once', async () => {
@@ -105,13 +107,18 @@ describe('low-balance alerts', () => {
         redis: otherRedis,
         thresholdOf: async () => 5,
         emailOf: async () => memberEmail,
-        enqueue: (id, type, body) => t.services.webhookQueue.enqueue(id, type, body),
+        publish: (r, type, { balance, threshold }) =>
+          t.services.events.publish(r.tenantId, type, {
+            connection: { id: 'x', provider: r.provider, user: { email: null } },
+            balance,
+            threshold,
+          }),
       })
       await Promise.all([t.services.balances.record(ref, eur(1)), other.record(ref, eur(1))])
     } finally {
       otherRedis.disconnect()
     }
-    expect((await deliveredSince(from)).map((e) => e.event)).toEqual(['balance.low'])
+    expect((await deliveredSince(from)).map((e) => e.type)).toEqual(['balance.low'])
   })
 })
 

@@ -34,7 +34,9 @@ describe('connection change listeners', () => {
   it('follows each kind of change with its owners, in order', async () => {
     const calls: string[] = []
     const events = followUps({
-      notify: (_r, from, to) => void calls.push(`notify ${from}→${to}`),
+      notify: (_r, from, to, reason) =>
+        void calls.push(`notify ${from}→${to}${reason ? ` (${reason})` : ''}`),
+      announce: (c) => void calls.push(`announce ${c.kind}`),
       index: async (_r, a) => void calls.push(`index ${a.accountLabel} ${a.name ?? '-'}`),
       unindex: async () => void calls.push('unindex'),
       forgetBalances: async () => void calls.push('forget balances'),
@@ -54,14 +56,16 @@ describe('connection change listeners', () => {
     expect(calls).toEqual([
       '— connected',
       'notify needs_reconnect→connected',
+      'announce connected',
       'index acct Shop',
       'clear panels',
       '— refreshed',
       '— checked',
       '— needs_reconnect',
-      'notify connected→needs_reconnect',
+      'notify connected→needs_reconnect (grant_expired)',
       'clear panels',
       '— disconnected',
+      'announce disconnected',
       'unindex',
       'forget balances',
       'clear panels',

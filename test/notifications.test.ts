@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,6 +7,7 @@ import { csrfOf, signUp, startTestApp, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
 import { addUserAndSignIn } from './helpers/users.js'
 import { waitFor } from './helpers/redis-server.js'
+import { verifiedWith } from './helpers/webhook-receiver.js'
 
 interface Received {
   headers: http.IncomingHttpHeaders
@@ -31,6 +31,8 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
 })
 afterAll(() => new Promise<void>((r) => receiver.close(() => r())))
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 
 describe('SSRF guard for webhook URLs', () => {
   it('classifies loopback, private, link-local, CGNAT, unique-local and mapped addresses as private', () => {
@@ -58,22 +60,15 @@ describe('SSRF guard for webhook URLs', () => {
   it('refuses at delivery time a literal private address and a name that resolves to one, and sends nothing', async () => {
     const before = received.length
     const sender = new WebhookSender(false)
-    const literal = await sender.send(receiverUrl, 'secret-secret-secret', 'd1', '{}')
+    const literal = await sender.send(receiverUrl, [SECRET], 'd1', '{}')
     expect(literal).toMatchObject({ ok: false, final: true })
     expect(literal.detail).toMatch(/private address/)
-    const named = await sender.send(
-      receiverUrl.replace('127.0.0.1', 'localhost'),
-      'secret-secret-secret',
-      'd2',
-      '{}',
-    )
+    const named = await sender.send(receiverUrl.replace('127.0.0.1', 'localhost'), [SECRET], 'd2', '{}')
     expect(named).toMatchObject({ ok: false, final: true })
     expect(named.detail).toMatch(/refused/)
-    expect((await sender.send('file:///etc/passwd', 's'.repeat(16), 'd3', '{}')).final).toBe(true)
+    expect((await sender.send('file:///etc/passwd', [SECRET], 'd3', '{}')).final).toBe(true)
     expect(received.length).toBe(before)
-    expect((await new WebhookSender(true).send(receiverUrl, 'secret-secret-secret', 'd4', '{}')).ok).toBe(
-      true,
-    )
+    expect((await new WebhookSender(true).send(receiverUrl, [SECRET], 'd4', '{}')).ok).toBe(true)
     expect(received.length).toBe(before + 1)
   })
 })
@@ -103,7 +98,7 @@ describe('when a connection breaks or comes back', () => {
     t.services.jobs.start()
     const { agent: admin, email: adminEmail } = await signUp(t.app)
     const tenantId = (await t.services.users.findForLogin(adminEmail))!.user.tenantId
-    const secret = 'whsec-0123456789abcdef'
+    const secret = SECRET
     await admin
       .post('/admin/webhook')
       .type('form')
@@ -120,7 +115,9 @@ describe('when a connection breaks or comes back', () => {
     const stored = (await t.services.store.get(ref))!.grant
     t.sandbox.control.revokeSms77RefreshTokens()
     await t.services.store.saveGrant(ref, { ...stored, expiresAt: Date.now() - 1 })
-    const before = received.length
+    const ofType = (type: string) => received.filter((r) => JSON.parse(r.body).type === type)
+    failNext = 0
+    await waitFor('the connected event', async () => ofType('connection.connected').length === 1)
     failNext = 1
     await agent.get('/dashboard').expect(200)
     const banner = await agent.get('/dashboard').expect(200)
@@ -128,39 +125,37 @@ describe('when a connection breaks or comes back', () => {
     expect((await agent.get('/dashboard')).text).not.toContain('stopped working')
 
     const failed = await newestDelivery(tenantId, { outcome: 'retrying', attempt: 1, detail: 'HTTP 500' })
-    expect(received.length).toBe(before + 1)
+    expect(ofType('connection.needs_reconnect')).toHaveLength(1)
     const delivered = await newestDelivery(tenantId, { outcome: 'delivered', attempt: 2 })
-    expect(received.length).toBe(before + 2)
+    const attempts = ofType('connection.needs_reconnect')
+    expect(attempts).toHaveLength(2)
     // The first retry waits out its back-off (2 s).
     expect(delivered.at - failed.at).toBeGreaterThanOrEqual(2_000)
+    // Both attempts carry the event's one id, so a receiver deduplicates them.
+    expect(attempts[1]!.headers['webhook-id']).toBe(attempts[0]!.headers['webhook-id'])
 
-    const delivery = received[received.length - 1]!
-    const timestamp = String(delivery.headers['x-switchboard-timestamp'])
-    const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${delivery.body}`).digest('hex')}`
-    expect(delivery.headers['x-switchboard-signature']).toBe(expected)
+    const delivery = attempts[1]!
+    expect(verifiedWith(delivery, secret)).toEqual(JSON.parse(delivery.body))
+    expect(
+      verifiedWith(delivery, 'whsec_' + Buffer.from('another secret!!!!!!!!!!').toString('base64')),
+    ).toBeNull()
     const event = JSON.parse(delivery.body)
-    expect(event).toMatchObject({
-      event: 'connection.needs_reconnect',
-      tenant: tenantId,
-      connection: `sms77_${user.id}`,
-      user: { id: user.id, email },
-      provider: 'sms77',
-      status: 'needs_reconnect',
-      reason: 'grant_expired',
-      old_status: 'connected',
-      new_status: 'needs_reconnect',
+    expect(event).toEqual({
+      type: 'connection.needs_reconnect',
+      timestamp: expect.any(String),
+      data: {
+        connection: { id: `sms77_${user.id}`, provider: 'sms77', user: { email } },
+        reason: 'grant_expired',
+      },
     })
     for (const secretValue of [stored.secrets.accessToken, stored.secrets.refreshToken!])
       expect(delivery.body).not.toContain(secretValue)
 
     await connectSms77(t, agent, ['balance'])
     expect((await agent.get('/dashboard')).text).toContain('Your sms77 connection works again.')
-    await waitFor('the recovery event', async () => received.length === before + 3)
-    expect(JSON.parse(received[received.length - 1]!.body)).toMatchObject({
-      event: 'connection.recovered',
-      status: 'connected',
-      old_status: 'needs_reconnect',
-      new_status: 'connected',
+    await waitFor('the recovery event', async () => ofType('connection.recovered').length === 1)
+    expect(JSON.parse(ofType('connection.recovered')[0]!.body).data).toEqual({
+      connection: { id: `sms77_${user.id}`, provider: 'sms77', user: { email } },
     })
     const log = await admin.get('/admin/credentials').expect(200)
     expect(log.text).toContain('connection.needs_reconnect')

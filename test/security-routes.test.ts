@@ -52,7 +52,8 @@ function routesOf(app: Express): RouteInfo[] {
 
 // The tenant API authenticates by bearer key, never by cookie, so CSRF and the sign-in
 // redirect do not apply to it; its own rule is checked below (and in test/api*.test.ts).
-const isApi = (r: RouteInfo) => r.path.startsWith('/api/')
+// The MCP server (/mcp) is the same API for agents, with the same keys (test/mcp.test.ts).
+const isApi = (r: RouteInfo) => r.path.startsWith('/api/') || /^\/mcp(\/|$)/.test(r.path)
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 // Pages anyone may see: the forms to get in, and the operator's probes.

@@ -9,7 +9,7 @@ import { createJobsRedis, type Redis } from '../src/redis/client.js'
 import { startAppProcess, waitUntilServing, type AppProcess } from './helpers/app-process.js'
 import { dropPrefix, openRedis, REDIS_URL, uniquePrefix } from './helpers/redis.js'
 import { freePort, waitFor } from './helpers/redis-server.js'
-import { signedWith, startReceiver, type Receiver } from './helpers/webhook-receiver.js'
+import { bodyOf, sampleEvent, signedWith, startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 
 /**
  * The real app (src/main.ts) in its own process, killed with SIGKILL while a delivery is
@@ -61,7 +61,8 @@ describe('a worker process killed mid-delivery', () => {
       sender: new WebhookSender(true),
     })
     const first = await boot()
-    const id = await deliveries.enqueue(tenantId, 'webhook.test', { event: 'webhook.test', tenant: tenantId })
+    const event = sampleEvent()
+    const id = await deliveries.enqueue(tenantId, event)
     await waitFor('the first attempt to reach the receiver', async () => receiver!.open() === 1)
 
     first.proc.kill('SIGKILL')
@@ -76,15 +77,17 @@ describe('a worker process killed mid-delivery', () => {
 
     const original = receiver.hits[0]!
     expect(redelivered.body).toBe(original.body)
-    expect(JSON.parse(redelivered.body)).toEqual({ id, event: 'webhook.test', tenant: tenantId })
-    expect(redelivered.headers['x-switchboard-delivery']).toBe(id)
+    expect(JSON.parse(redelivered.body)).toEqual(bodyOf(event))
+    expect(redelivered.headers['webhook-id']).toBe(event.id)
     expect(signedWith(redelivered, secret)).toBe(true)
     await waitFor('the delivery log', async () => (await store.recent(tenantId))[0]?.outcome === 'delivered')
     expect(await store.recent(tenantId)).toEqual([
       {
         id,
+        eventId: event.id,
+        position: event.position,
         at: expect.any(Number),
-        event: 'webhook.test',
+        event: 'test',
         attempt: 1,
         outcome: 'delivered',
         detail: 'HTTP 204',

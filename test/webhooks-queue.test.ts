@@ -8,7 +8,7 @@ import { createMetrics } from '../src/ops/metrics.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { startSandbox, type RunningSandbox } from './helpers/sandbox-server.js'
 import { waitFor } from './helpers/redis-server.js'
-import { signedWith, startReceiver, type Receiver } from './helpers/webhook-receiver.js'
+import { bodyOf, sampleEvent, signedWith, startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 
 const SECRET = 'whsec-queue-0123456789'
 let sandbox: RunningSandbox
@@ -54,12 +54,13 @@ describe('fairness between tenants', () => {
     await t.services.webhooks.set('tenant-b', fine.url, SECRET)
     // More of A's events than the worker has slots (16): without a per-tenant bound they would all hang.
     for (let i = 0; i < 20; i++)
-      await t.services.webhookQueue.enqueue('tenant-a', 'webhook.test', { event: 'webhook.test', n: i })
+      await t.services.webhookQueue.enqueue('tenant-a', sampleEvent({ message: `n${i}` }))
     t.services.jobs.start()
     await waitFor('tenant A to fill its share', async () => hanging.open() === 2)
 
     const sentAt = Date.now()
-    const id = await t.services.webhookQueue.enqueue('tenant-b', 'webhook.test', { event: 'webhook.test' })
+    const event = sampleEvent()
+    await t.services.webhookQueue.enqueue('tenant-b', event)
     await waitFor('tenant B’s delivery', async () => fine.hits.length === 1, 10_000)
     const delay = fine.hits[0]!.at - sentAt
     console.info(`tenant B delivered ${delay} ms after it was queued, with tenant A hanging`)
@@ -69,7 +70,8 @@ describe('fairness between tenants', () => {
     expect(hanging.open()).toBe(2)
     expect(hanging.hits).toHaveLength(2)
     expect(await t.services.webhooks.recent('tenant-a')).toEqual([])
-    expect(JSON.parse(fine.hits[0]!.body)).toEqual({ id, event: 'webhook.test' })
+    expect(JSON.parse(fine.hits[0]!.body)).toEqual(bodyOf(event))
+    expect(fine.hits[0]!.headers['webhook-id']).toBe(event.id)
     expect(signedWith(fine.hits[0]!, SECRET)).toBe(true)
   })
 })
@@ -84,13 +86,19 @@ describe('a delivery that keeps failing', () => {
     const endpoint = await receiver(() => (failing ? 500 : 204))
     const { agent, tenantId } = await adminWithWebhook(t, endpoint.url)
     t.services.jobs.start()
-    const payload = { event: 'connection.status_changed', tenant: tenantId, new_status: 'needs_reconnect' }
-    const id = await t.services.webhookQueue.enqueue(tenantId, payload.event, payload)
+    const event = sampleEvent(
+      { connection: { id: 'sms77_ab', provider: 'sms77', user: { email: null } } },
+      'connection.connected',
+    )
+    const payload = { event: event.type }
+    const id = await t.services.webhookQueue.enqueue(tenantId, event)
 
     await waitFor('the last attempt', async () => (await t.services.webhooks.recent(tenantId)).length === 3)
     const log = await t.services.webhooks.recent(tenantId)
     const attempt = (n: number, outcome: string) => ({
       id,
+      eventId: event.id,
+      position: event.position,
       at: expect.any(Number),
       event: payload.event,
       attempt: n,
@@ -105,7 +113,7 @@ describe('a delivery that keeps failing', () => {
     const page = (await agent.get('/admin/credentials').expect(200)).text
     expect(page).toContain('Failed deliveries')
     expect(page).toContain(`action="/admin/webhook/deliveries/${id}/retry"`)
-    expect(page).toMatch(/<code>connection\.status_changed<\/code><\/td><td>3<\/td><td>HTTP 500<\/td>/)
+    expect(page).toMatch(/<code>connection\.connected<\/code><\/td><td>3<\/td><td>HTTP 500<\/td>/)
 
     // Another organisation's admin cannot see or retry it; a form without CSRF is refused.
     const other = await adminWithWebhook(t, endpoint.url)
@@ -135,13 +143,14 @@ describe('a delivery that keeps failing', () => {
     })
     const delivered = endpoint.hits[3]!
     expect(delivered.body).toBe(endpoint.hits[0]!.body)
-    expect(JSON.parse(delivered.body)).toEqual({ id, ...payload })
+    expect(JSON.parse(delivered.body)).toEqual(bodyOf(event))
+    expect(delivered.headers['webhook-id']).toBe(event.id)
     expect(signedWith(delivered, SECRET)).toBe(true)
     expect((await agent.get('/admin/credentials').expect(200)).text).not.toContain(`/deliveries/${id}/retry`)
     const { entries } = await t.services.audit.page(tenantId, 1)
     expect(entries[0]).toMatchObject({
       action: 'admin.webhook_retried',
-      detail: `re-queued the connection.status_changed delivery ${id}`,
+      detail: `re-queued the connection.connected delivery ${id}`,
     })
   })
 })
@@ -161,7 +170,7 @@ describe('the admin’s test event and the queue depth', () => {
 
     // No worker runs yet: the event waits in the queue, and /metrics says so.
     const [job] = await t.services.jobs.queue(WEBHOOK_QUEUE).getJobs(['waiting'])
-    expect(job).toMatchObject({ name: 'webhook.test', data: { tenantId, event: 'webhook.test' } })
+    expect(job).toMatchObject({ name: 'test', data: { tenantId, event: 'test' } })
     expect(endpoint.hits).toEqual([])
     const depth = (state: string, n: number) =>
       `jobs_queue_depth{queue="${WEBHOOK_QUEUE}",state="${state}"} ${n}`
@@ -171,11 +180,12 @@ describe('the admin’s test event and the queue depth', () => {
 
     t.services.jobs.start()
     await waitFor('the test event', async () => endpoint.hits.length === 1)
-    expect(JSON.parse(endpoint.hits[0]!.body)).toMatchObject({
-      id: job!.id,
-      event: 'webhook.test',
-      tenant: tenantId,
+    expect(JSON.parse(endpoint.hits[0]!.body)).toEqual({
+      type: 'test',
+      timestamp: expect.any(String),
+      data: { message: 'This is a test event from Switchboard.' },
     })
+    expect(endpoint.hits[0]!.headers['webhook-id']).toBe(job!.data.eventId)
     expect(signedWith(endpoint.hits[0]!, SECRET)).toBe(true)
     await waitFor(
       'the job to complete',
@@ -209,7 +219,7 @@ describe('when Redis does not answer the job queue', () => {
       sender: new WebhookSender(true),
     })
     const started = Date.now()
-    await expect(deliveries.enqueue('tenant-x', 'webhook.test', {})).rejects.toMatchObject({
+    await expect(deliveries.enqueue('tenant-x', sampleEvent())).rejects.toMatchObject({
       code: 'service_unavailable',
       status: 503,
     })

@@ -1,4 +1,4 @@
-import { Router } from 'express'
+import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
@@ -37,14 +37,14 @@ export interface CredentialsRoutesDeps {
   record: RecordAdminAction
 }
 
-/**
- * `/admin/credentials`: the tenant's own OAuth clients. The page also hosts the webhook and
- * settings forms, whose handlers live beside their own resources and come back here.
- */
-export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
-  const { credentials, providers, record } = deps
-  const r = Router()
+export type CredentialsPage = (req: Request, res: Response, extra?: Record<string, unknown>) => Promise<void>
 
+/**
+ * The page itself, shared with the webhook's handlers: a generated signing secret is shown
+ * once, on the page answering the form, and never kept in the session.
+ */
+export function credentialsPage(deps: Omit<CredentialsRoutesDeps, 'record'>): CredentialsPage {
+  const { credentials, providers } = deps
   /**
    * Grants stay bound to the client that issued them, so a changed client is kept while
    * connections use it; the page says how many do, and forgets clients nobody uses.
@@ -75,8 +75,7 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
     return uses
   }
 
-  // The organisation's settings (the two-step requirement, the low-balance threshold) are on this page too.
-  r.get(['/admin/credentials', '/admin/settings'], async (req, res) => {
+  return async (req, res, extra = {}) => {
     const { tenantId } = requireUser(req)
     const status = await credentials.status(tenantId)
     const uses = Object.fromEntries(
@@ -89,14 +88,28 @@ export function credentialsRoutes(deps: CredentialsRoutesDeps): Router {
       status,
       uses,
       webhookUrl: await deps.webhooks.url(tenantId),
+      previousSecretUntil: await deps.webhooks.previousUntil(tenantId),
       tenant: await deps.tenants.get(tenantId),
       deliveries: await deps.webhooks.recent(tenantId),
       deadLetters: await deps.webhookQueue.deadLetters(tenantId),
       providers: providers.all(),
       baseUrl: deps.baseUrl,
       errors: {},
+      ...extra,
     })
-  })
+  }
+}
+
+/**
+ * `/admin/credentials`: the tenant's own OAuth clients. The page also hosts the webhook and
+ * settings forms, whose handlers live beside their own resources and come back here.
+ */
+export function credentialsRoutes(deps: CredentialsRoutesDeps & { page: CredentialsPage }): Router {
+  const { credentials, providers, record, page } = deps
+  const r = Router()
+
+  // The organisation's settings (the two-step requirement, the low-balance threshold) are on this page too.
+  r.get(['/admin/credentials', '/admin/settings'], (req, res) => page(req, res))
 
   r.post('/admin/credentials/:provider', async (req, res) => {
     const { tenantId } = requireUser(req)

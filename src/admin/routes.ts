@@ -3,6 +3,8 @@ import { Router } from 'express'
 import { requireRole } from '../auth/current-user.js'
 import type { WebhookDeliveries } from '../notifications/webhook-deliveries.js'
 import type { WebhookStore } from '../notifications/webhook-store.js'
+import type { EventPublisher } from '../notifications/event-publisher.js'
+import type { EventLog } from '../events/event-log.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
@@ -10,7 +12,7 @@ import type { ApiKeyStore } from '../api-keys/key-store.js'
 import { adminAuditTrail } from './audit-trail.js'
 import { apiKeysRoutes } from './api-keys-routes.js'
 import { auditRoutes } from './audit-routes.js'
-import { credentialsRoutes } from './credentials-routes.js'
+import { credentialsPage, credentialsRoutes } from './credentials-routes.js'
 import { settingsRoutes } from './settings-routes.js'
 import type { TenantCredentialStore } from './tenant-credentials.js'
 import type { UserAdmin } from './user-admin.js'
@@ -28,6 +30,8 @@ export interface AdminDeps {
   connections: ConnectionStore
   webhooks: WebhookStore
   webhookQueue: WebhookDeliveries
+  events: EventPublisher
+  eventLog: EventLog
   tenants: TenantStore
   audit: AuditLog
   providers: ProviderRegistry
@@ -42,8 +46,9 @@ export function adminRoutes(deps: AdminDeps): Router {
   const record = adminAuditTrail(deps.audit)
   r.use(usersRoutes({ ...deps, record }))
   r.use(invitationsRoutes({ invitations: deps.invitations, record }))
-  r.use(credentialsRoutes({ ...deps, record }))
-  r.use(webhooksRoutes({ webhooks: deps.webhooks, webhookQueue: deps.webhookQueue, record }))
+  const page = credentialsPage(deps)
+  r.use(credentialsRoutes({ ...deps, record, page }))
+  r.use(webhooksRoutes({ ...deps, record, page }))
   r.use(settingsRoutes({ tenants: deps.tenants, record }))
   r.use(apiKeysRoutes({ apiKeys: deps.apiKeys, record }))
   r.use(sharedConnectionsRoutes({ ...deps.shared, providers: deps.providers, record }))

@@ -6,14 +6,25 @@ import { flash } from '../auth/session.js'
 import { tOf } from '../i18n/localize.js'
 import { AppError, NotFoundError } from '../errors/app-error.js'
 import { checkForm } from '../http/validate.js'
+import type { EventLog } from '../events/event-log.js'
+import type { EventPublisher } from '../notifications/event-publisher.js'
+import { generateSecret, parseSecret } from '../notifications/signing-secret.js'
 import { checkWebhookUrl } from '../notifications/ssrf-guard.js'
 import type { WebhookDeliveries } from '../notifications/webhook-deliveries.js'
 import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { RecordAdminAction } from './audit-trail.js'
+import type { CredentialsPage } from './credentials-routes.js'
 
 const WebhookForm = z.object({
   url: z.string().trim().min(1, 'admin:webhook.urlMissing').max(2048, 'admin:webhook.urlLong'),
-  secret: z.string().min(16, 'admin:webhook.secretShort').max(256),
+  // Empty: Switchboard makes one. `whsec_…` as given; any other 16+ characters are the key itself.
+  secret: z
+    .string()
+    .trim()
+    .max(256)
+    .refine((s) => s === '' || s.startsWith('whsec_') || s.length >= 16, 'admin:webhook.secretShort')
+    .refine((s) => !s.startsWith('whsec_') || parseSecret(s) !== undefined, 'admin:webhook.secretMalformed')
+    .default(''),
 })
 type WebhookInput = z.infer<typeof WebhookForm>
 const DeliveryId = z.uuid()
@@ -21,7 +32,10 @@ const DeliveryId = z.uuid()
 export interface WebhooksRoutesDeps {
   webhooks: WebhookStore
   webhookQueue: WebhookDeliveries
+  events: EventPublisher
+  eventLog: EventLog
   record: RecordAdminAction
+  page: CredentialsPage
 }
 
 /** The form's fields, then the address's syntax; either failure is one message for the flash. */
@@ -43,39 +57,63 @@ function parseWebhookForm(
   return { ok: true, data: form.data }
 }
 
-async function sendTestEvent(deps: WebhooksRoutesDeps, tenantId: string): Promise<void> {
-  if (!(await deps.webhooks.url(tenantId)))
-    throw new AppError('validation_failed', 'Set a webhook URL first.', { status: 400 })
-  await deps.webhookQueue.enqueue(tenantId, 'webhook.test', {
-    event: 'webhook.test',
-    tenant: tenantId,
-    at: new Date().toISOString(),
-  })
-}
-
 /** `/admin/webhook`: the tenant's one webhook, set and tested from the credentials page. */
 export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
-  const { webhooks, record } = deps
+  const { webhooks, record, page } = deps
   const r = Router()
 
   r.post('/admin/webhook', async (req, res) => {
     const { tenantId } = requireUser(req)
-    const form = parseWebhookForm(req.body, tOf(req))
+    const t = tOf(req)
+    const form = parseWebhookForm(req.body, t)
     if (!form.ok) {
       flash(req, 'error', form.message)
       return res.redirect(303, '/admin/credentials')
     }
-    await webhooks.set(tenantId, form.data.url, form.data.secret)
+    const given = form.data.secret
+    const secret = given === '' ? generateSecret() : given
+    await webhooks.set(tenantId, form.data.url, secret)
     await record(req, 'admin.webhook_changed', `set webhook URL ${form.data.url}`)
-    flash(req, 'info', tOf(req)('admin:webhook.saved'))
-    res.redirect(303, '/admin/credentials')
+    if (given !== '') {
+      flash(req, 'info', t('admin:webhook.saved'))
+      return res.redirect(303, '/admin/credentials')
+    }
+    res.locals.flash = [
+      ...(res.locals.flash ?? []),
+      { kind: 'info', text: t('admin:webhook.savedGenerated') },
+    ]
+    await page(req, res, { newSecret: secret })
+  })
+
+  r.post('/admin/webhook/rotate', async (req, res) => {
+    const { tenantId } = requireUser(req)
+    const t = tOf(req)
+    const secret = generateSecret()
+    if (!(await webhooks.rotate(tenantId, secret)))
+      throw new AppError('validation_failed', 'Set a webhook URL first.', { status: 400 })
+    await record(req, 'admin.webhook_secret_rotated', 'rotated the webhook signing secret')
+    res.locals.flash = [...(res.locals.flash ?? []), { kind: 'info', text: t('admin:webhook.rotated') }]
+    await page(req, res, { newSecret: secret })
   })
 
   r.post('/admin/webhook/test', async (req, res) => {
     const { tenantId } = requireUser(req)
-    await sendTestEvent(deps, tenantId)
+    if (!(await webhooks.url(tenantId)))
+      throw new AppError('validation_failed', 'Set a webhook URL first.', { status: 400 })
+    await deps.events.publish(tenantId, 'test', { message: 'This is a test event from Switchboard.' })
     await record(req, 'admin.webhook_test_sent', 'sent a test event to the webhook')
     flash(req, 'info', tOf(req)('admin:webhook.testSent'))
+    res.redirect(303, '/admin/credentials')
+  })
+
+  // Any delivery of the last 30 days, again, under its event's own id (receivers deduplicate on it).
+  r.post('/admin/webhook/events/:position/resend', async (req, res) => {
+    const { tenantId } = requireUser(req)
+    const event = await deps.eventLog.at(tenantId, String(req.params.position))
+    const job = await deps.events.resend(tenantId, event)
+    if (!job || !event) throw new NotFoundError()
+    await record(req, 'admin.webhook_resent', `sent the ${event.type} event ${event.id} again`)
+    flash(req, 'info', tOf(req)('admin:webhook.resent'))
     res.redirect(303, '/admin/credentials')
   })
 

@@ -10,6 +10,7 @@ const ROUTES: Array<[RegExp, string]> = [
   [/^\/v1\/connections\/?$/, '/api/v1/connections'],
   [/^\/v1\/connections\/[^/]+\/?$/, '/api/v1/connections/:id'],
   [/^\/v1\/connections\/[^/]+\/messages\/?$/, '/api/v1/connections/:id/messages'],
+  [/^\/v1\/events\/?$/, '/api/v1/events'],
   [/^\/v1\/openapi\.json$/, '/api/v1/openapi.json'],
   [/^\/docs\/?$/, '/api/docs'],
 ]

@@ -1,5 +1,6 @@
 import { PROVIDER_IDS, type Money, type ProviderId } from '../providers/types.js'
 import { type StatusReason } from '../providers/status.js'
+import { connectionIdOf } from '../events/catalogue.js'
 import type { ConnectionView } from './schemas.js'
 import { refOf } from '../connections/member.js'
 
@@ -47,10 +48,7 @@ export interface ConnectionDirectory {
 // A shared connection's owner id is `org` (connections/owner.ts), a person's random hex.
 const ID = new RegExp(`^(${PROVIDER_IDS.join('|')})_([0-9a-f]{1,64}|org)$`)
 
-/** The API's id of a connection: `<provider>_<user id>`, e.g. `sms77_5f0c…`. */
-export function connectionIdOf(ref: { userId: string; provider: ProviderId }): string {
-  return `${ref.provider}_${ref.userId}`
-}
+export { connectionIdOf }
 
 export function refOfId(tenantId: string, id: string): ApiConnectionRef | null {
   const m = ID.exec(id)

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AppError } from '../errors/app-error.js'
 import type { RedisClient } from '../redis/client.js'
-import { idempotencyKey } from '../redis/keys.js'
+import { organisationIdempotencyKey } from '../redis/keys.js'
 
 export interface StoredAnswer {
   status: number
@@ -39,7 +39,10 @@ export function digest(value: string): string {
 }
 
 /**
- * Exactly-once POSTs under an `Idempotency-Key` (the IETF httpapi draft's header):
+ * Exactly-once POSTs under an `Idempotency-Key` (the IETF httpapi draft's header), per
+ * organisation: every API key of a tenant, and its MCP calls, share one space of keys, so a
+ * retry through another of the organisation's keys (a rotated key, a second worker) still
+ * sends once.
  *
  * 1. The key is reserved atomically (`SET NX`) with a digest of the request, for a short
  *    while (a crashed sender frees it again after `pendingSec`).
@@ -68,12 +71,12 @@ export class IdempotencyStore {
 
   /** The answer to this request under `idemKey`: new, or the first one again (`replayed`). */
   async run(
-    scope: { tenantId: string; apiKeyId: string },
+    tenantId: string,
     idemKey: string,
     requestDigest: string,
     work: () => Promise<StoredAnswer>,
   ): Promise<StoredAnswer & { replayed: boolean }> {
-    const key = idempotencyKey(scope.tenantId, scope.apiKeyId, digest(idemKey))
+    const key = organisationIdempotencyKey(tenantId, digest(idemKey))
     const deadline = Date.now() + this.waitMs
     for (;;) {
       const token = randomBytes(12).toString('hex')

@@ -4,11 +4,12 @@ import { AppError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
 import { checkScope, principalOf } from './authenticate.js'
 import { connectionInTenant } from './connections-routes.js'
-import { connectionIdOf, type ConnectionDirectory } from './directory.js'
-import { digest, type IdempotencyStore } from './idempotency.js'
+import type { z } from 'zod'
+import type { ApiPrincipal } from '../api-keys/key-store.js'
+import { connectionIdOf, type ApiConnectionRef, type ConnectionDirectory } from './directory.js'
+import { digest, type IdempotencyStore, type StoredAnswer } from './idempotency.js'
 import { parseE164 } from '../phone/e164.js'
-import { Message, MessageRequest, SentMessageList, SentQuery } from './schemas.js'
-import type { ApiConnectionRef } from './directory.js'
+import { Message, MessageRequest, SentMessageList, SentQuery, type MessageView } from './schemas.js'
 import type { Money, SmsMessage, SmsResult } from '../providers/types.js'
 
 /**
@@ -46,6 +47,8 @@ export interface MessagesRoutesDeps {
   lifecycle: ConnectionLifecycle
   idempotency: IdempotencyStore
   sending: MessageSending
+  /** Tells the organisation (`message.sent`) once a message is accepted; never its text. */
+  announceSent?: (ref: ApiConnectionRef, message: MessageView, sentBy: string) => void
 }
 
 function idempotencyKeyOf(header: string | undefined): string {
@@ -60,10 +63,43 @@ function idempotencyKeyOf(header: string | undefined): string {
 }
 
 /**
+ * The one send path of the tenant API and the MCP server: one SMS through the connection,
+ * exactly once per Idempotency-Key within the key's organisation (idempotency.ts).
+ */
+export async function sendMessage(
+  { sending, idempotency, announceSent }: Pick<MessagesRoutesDeps, 'sending' | 'idempotency' | 'announceSent'>,
+  principal: ApiPrincipal,
+  ref: ApiConnectionRef,
+  idemKey: string,
+  body: z.infer<typeof MessageRequest>,
+): Promise<StoredAnswer & { replayed: boolean }> {
+  const to = recipientOf(body.to)
+  const id = connectionIdOf(ref)
+  // The request as it will be sent: the same message in other spacing is the same request.
+  const request = digest(JSON.stringify([id, to, body.text, body.from ?? null]))
+  return idempotency.run(principal.tenantId, idemKey, request, async () => {
+    const sender = { kind: 'api_key' as const, keyId: principal.keyId, name: principal.name }
+    const sent = await sending.send(ref, sender, { to, text: body.text, from: body.from })
+    const message = Message.parse({
+      id: sent.result.messageId,
+      provider: ref.provider,
+      to,
+      parts: sent.parts,
+      cost: sent.result.price ?? null,
+      status: 'accepted',
+      sentBy: sent.sentBy,
+    })
+    announceSent?.(ref, message, sent.sentBy)
+    return { status: 201, body: message }
+  })
+}
+
+/**
  * `POST /connections/:id/messages`, for keys with the `send` scope: one SMS through the
  * connection, exactly once per Idempotency-Key (idempotency.ts).
  */
-export function messagesRoutes({ directory, idempotency, sending }: MessagesRoutesDeps): Router {
+export function messagesRoutes(deps: MessagesRoutesDeps): Router {
+  const { directory, sending } = deps
   const r = Router()
 
   r.post('/connections/:id/messages', async (req, res) => {
@@ -71,25 +107,7 @@ export function messagesRoutes({ directory, idempotency, sending }: MessagesRout
     checkScope(res, 'send')
     const idemKey = idempotencyKeyOf(req.get('idempotency-key'))
     const body = parseInput(MessageRequest, req.body)
-    const to = recipientOf(body.to)
-    const id = connectionIdOf(ref)
-    // The request as it will be sent: the same message in other spacing is the same request.
-    const request = digest(JSON.stringify([id, to, body.text, body.from ?? null]))
-    const { keyId, tenantId, name } = principalOf(res)
-    const answer = await idempotency.run({ tenantId, apiKeyId: keyId }, idemKey, request, async () => {
-      const sender = { kind: 'api_key' as const, keyId, name }
-      const sent = await sending.send(ref, sender, { to, text: body.text, from: body.from })
-      const message = Message.parse({
-        id: sent.result.messageId,
-        provider: ref.provider,
-        to,
-        parts: sent.parts,
-        cost: sent.result.price ?? null,
-        status: 'accepted',
-        sentBy: sent.sentBy,
-      })
-      return { status: 201, body: message }
-    })
+    const answer = await sendMessage(deps, principalOf(res), ref, idemKey, body)
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true')
     res.status(answer.status).json(answer.body)
   })

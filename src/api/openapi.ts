@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { PROBLEMS, problemType, type ProblemName } from './problem.js'
-import { apiSchemas, ListQuery, SentQuery } from './schemas.js'
+import { describeEvent, EVENT_TYPES, eventSchemaName } from '../events/catalogue.js'
+import { apiSchemas, EventsQuery, ListQuery, SentQuery } from './schemas.js'
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas the routes validate with
@@ -54,6 +55,51 @@ function problems(baseUrl: string, names: ProblemName[]): Json {
 }
 
 const COMMON: ProblemName[] = ['invalid_api_key', 'rate_limited', 'service_unavailable']
+
+/** Standard Webhooks' three headers, on every delivery. */
+const WEBHOOK_HEADERS = [
+  [
+    'webhook-id',
+    'The event’s id: the same on every retry and resend, and in GET /events. Deduplicate on it.',
+  ],
+  ['webhook-timestamp', 'This attempt’s time, Unix seconds. Reject deliveries more than 5 minutes old.'],
+  [
+    'webhook-signature',
+    'Space-separated `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per valid signing secret ' +
+      '(two for 24 hours after Rotate signing secret). Any one that matches is enough.',
+  ],
+].map(([name, description]) => ({
+  name,
+  in: 'header',
+  required: true,
+  description,
+  schema: { type: 'string' },
+}))
+
+/** OpenAPI 3.1's `webhooks`: what Switchboard POSTs to the organisation's webhook URL, per event type. */
+function webhooks(): Json {
+  return Object.fromEntries(
+    EVENT_TYPES.map((type) => [
+      type,
+      {
+        post: {
+          operationId: `webhook_${type.replace('.', '_')}`,
+          summary: describeEvent(type),
+          description:
+            'Signed as Standard Webhooks asks (standardwebhooks.com): verify with any of its ' +
+            'libraries and the `whsec_…` secret shown on /admin/credentials.',
+          parameters: WEBHOOK_HEADERS,
+          requestBody: { required: true, content: json(eventSchemaName(type)) },
+          responses: {
+            '2XX': {
+              description: 'Received. Anything else, or no answer within 8 s, is retried with back-off.',
+            },
+          },
+        },
+      },
+    ]),
+  )
+}
 
 export function openApiDocument(baseUrl: string): Json {
   const idParam = {
@@ -159,7 +205,23 @@ export function openApiDocument(baseUrl: string): Json {
           },
         },
       },
+      '/events': {
+        get: {
+          operationId: 'listEvents',
+          summary: 'The organisation’s events of the last 30 days (scope read)',
+          description:
+            'Oldest first, with the same ids (`webhook-id`) and bodies as the webhook deliveries, so a ' +
+            'receiver that was down catches up here. `next_cursor` is where to continue, also after the ' +
+            'last page: keep it and poll with it. Kept 30 days (and at most 20,000 events).',
+          parameters: queryParameters(EventsQuery),
+          responses: {
+            '200': { description: 'A page of events.', content: json('EventList') },
+            ...problems(baseUrl, [...COMMON, 'validation_failed', 'insufficient_scope']),
+          },
+        },
+      },
     },
+    webhooks: webhooks(),
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

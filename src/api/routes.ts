@@ -9,8 +9,9 @@ import { recordCalls } from './call-record.js'
 import { connectionsRoutes } from './connections-routes.js'
 import type { ConnectionDirectory } from './directory.js'
 import { docsRoutes } from './docs-routes.js'
+import { eventsRoutes, type EventFeed } from './events-routes.js'
 import { IdempotencyStore, type IdempotencyOptions } from './idempotency.js'
-import { messagesRoutes, type MessageSending } from './messages-routes.js'
+import { messagesRoutes, type MessageSending, type MessagesRoutesDeps } from './messages-routes.js'
 import { apiErrorHandler, apiNotFound } from './problem.js'
 
 export interface ApiDeps {
@@ -22,9 +23,12 @@ export interface ApiDeps {
   lifecycle: ConnectionLifecycle
   sending: MessageSending
   audit: AuditLog
+  /** The organisation's 30-day event stream. */
+  feed: EventFeed
   limits?: ApiLimits
   idempotency?: IdempotencyOptions
   observe?: (route: string, status: number) => void
+  announceSent?: MessagesRoutesDeps['announceSent']
 }
 
 /**
@@ -45,6 +49,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   v1.use(authenticate(deps.keys, deps.redis, deps.limits))
   v1.use(express.json({ limit: '16kb', strict: true }))
   v1.use(connectionsRoutes(deps))
+  v1.use(eventsRoutes(deps))
   v1.use(messagesRoutes({ ...deps, idempotency: new IdempotencyStore(deps.redis, deps.idempotency) }))
   r.use('/v1', v1)
   r.use(apiNotFound)

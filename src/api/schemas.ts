@@ -1,4 +1,12 @@
 import { z } from 'zod'
+import {
+  describeEvent,
+  ENVELOPES,
+  EVENT_TYPES,
+  EventConnection,
+  eventSchemaName,
+  type EventType,
+} from '../events/catalogue.js'
 import { PROVIDER_IDS } from '../providers/types.js'
 import { STATUS_REASONS } from '../providers/status.js'
 
@@ -137,6 +145,40 @@ export const Problem = z.object({
   code: z.string().describe('The last part of `type`, for switch statements.'),
 })
 apiSchemas.add(Problem, { id: 'Problem' })
+
+apiSchemas.add(EventConnection, { id: 'EventConnection' })
+for (const type of EVENT_TYPES)
+  apiSchemas.add(ENVELOPES[type], { id: eventSchemaName(type), description: describeEvent(type) })
+
+const eventWithId = <T extends EventType>(type: T) =>
+  ENVELOPES[type].extend({
+    id: z.string().describe('The event’s id: the `webhook-id` of every delivery of it. Deduplicate on it.'),
+  })
+const [firstEvent, ...otherEvents] = EVENT_TYPES.map(eventWithId)
+
+export const FeedEvent = z.discriminatedUnion('type', [firstEvent!, ...otherEvents])
+apiSchemas.add(FeedEvent, { id: 'FeedEvent' })
+
+export const EventList = z.object({
+  data: z.array(FeedEvent).describe('Oldest first.'),
+  next_cursor: z
+    .string()
+    .nullable()
+    .describe(
+      'Where to continue, also after the last page (poll with it); null only when there were no events.',
+    ),
+  has_more: z.boolean().describe('True when another page follows right away.'),
+})
+apiSchemas.add(EventList, { id: 'EventList' })
+
+export const EventsQuery = z.object({
+  cursor: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('The `next_cursor` of the previous page; none: 30 days ago.'),
+  limit: z.coerce.number().int().min(1).max(100).default(50).describe('Page size, 1 to 100.'),
+})
 
 export type ConnectionView = z.infer<typeof Connection>
 export type MessageView = z.infer<typeof Message>

@@ -21,6 +21,8 @@ export type AuditAction =
   | 'admin.webhook_removed'
   | 'admin.webhook_test_sent'
   | 'admin.webhook_retried'
+  | 'admin.webhook_secret_rotated'
+  | 'admin.webhook_resent'
   | 'admin.settings_changed'
   | 'admin.api_key_created'
   | 'admin.api_key_revoked'
@@ -41,6 +43,7 @@ export type AuditAction =
   | 'signin.sso_person_created'
   | 'signin.sso_refused'
   | 'signin.session_ended'
+  | 'mcp.call'
 
 export interface AuditEntry {
   id: string

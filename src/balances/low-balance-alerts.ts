@@ -21,8 +21,12 @@ export interface AlertDeps {
   /** The tenant's low-balance threshold (balances below it are low). */
   thresholdOf: (tenantId: string) => Promise<number>
   emailOf: (ref: ConnectionRef) => Promise<string | undefined>
-  /** Queues a webhook event, as status changes do: only for a tenant that set a webhook. */
-  enqueue: (tenantId: string, type: BalanceEvent, payload: object) => Promise<unknown>
+  /** Publishes the organisation's event (its feed, and its webhook when it set one). */
+  publish: (
+    ref: ConnectionRef,
+    type: BalanceEvent,
+    detail: { balance: Money; threshold: number; email: string | undefined },
+  ) => Promise<unknown>
 }
 
 /**
@@ -34,7 +38,7 @@ export class LowBalanceAlerts {
   constructor(private readonly deps: AlertDeps) {}
 
   /** The event this read fired, if any. */
-  async observe(ref: ConnectionRef, money: Money, at: number): Promise<BalanceEvent | null> {
+  async observe(ref: ConnectionRef, money: Money, _at: number): Promise<BalanceEvent | null> {
     const threshold = await this.deps.thresholdOf(ref.tenantId)
     const state: AlertState = money.amount < threshold ? 'low' : 'ok'
     const prev = (await this.deps.redis.eval(
@@ -47,15 +51,10 @@ export class LowBalanceAlerts {
     // A first read that is fine is no news; a first read that is low is.
     if (prev === null || (state === 'ok' && prev !== 'low')) return null
     const event: BalanceEvent = state === 'low' ? 'balance.low' : 'balance.recovered'
-    await this.deps.enqueue(ref.tenantId, event, {
-      event,
-      tenant: ref.tenantId,
-      user: { id: ref.userId, email: await this.deps.emailOf(ref) },
-      provider: ref.provider,
-      amount: money.amount,
-      currency: money.currency,
+    await this.deps.publish(ref, event, {
+      balance: { amount: money.amount, currency: money.currency },
       threshold,
-      at: new Date(at).toISOString(),
+      email: await this.deps.emailOf(ref),
     })
     return event
   }

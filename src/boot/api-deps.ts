@@ -23,6 +23,9 @@ export function apiDeps(deps: AppDeps, s: Services): ApiDeps {
       mask: maskNumber,
     },
     audit: s.audit,
+    feed: s.eventLog,
+    announceSent: (ref, m, sentBy) =>
+      s.announcements.messageSent(ref, { id: m.id, to: m.to, parts: m.parts, cost: m.cost }, sentBy),
     directory: {
       after: (tenantId, position, count) => pages.after(tenantId, position, count),
       summaries: (refs) => s.store.summaries(refs),

@@ -33,6 +33,7 @@ import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
 import { apiRoutes } from '../api/routes.js'
 import { apiDeps } from './api-deps.js'
+import { mcpRoutes } from '../mcp/routes.js'
 import { languageRoutes, localize, preferPerson } from '../i18n/localize.js'
 import { staffSignIn } from '../signin/index.js'
 
@@ -98,7 +99,9 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   if (services.people.outbox) app.use(outboxRoutes(services.people.outbox))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
   // The tenant API before sessions and CSRF: keys, not cookies.
-  app.use('/api', apiRoutes(apiDeps(deps, services)))
+  const api = apiDeps(deps, services)
+  app.use('/api', apiRoutes(api))
+  app.use('/mcp', mcpRoutes(api))
 
   app.use(rejectNonUtf8Query)
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))
@@ -180,6 +183,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       providers: services.providers,
       cache,
       sender: services.sender,
+      announceSent: services.announcements.messageSent,
       shared: new SharedCards({
         ...services,
         cache,

@@ -21,7 +21,7 @@ export function supportDeps(s: Services, baseUrl: string): SupportDeps {
     connectionPage: {
       store: s.store,
       lifecycle: s.connections,
-      events: s.eventLog,
+      events: s.connectionHistory,
       links: s.reconnectLinks,
       users: s.users,
       providers: s.providers,
@@ -55,6 +55,8 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
     connections: s.store,
     webhooks: s.webhooks,
     webhookQueue: s.webhookQueue,
+    events: s.events,
+    eventLog: s.eventLog,
     tenants: s.tenants,
     audit: s.audit,
     providers: s.providers,

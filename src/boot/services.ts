@@ -27,10 +27,13 @@ import type { Provider, ProviderId } from '../providers/types.js'
 import { SupportIndex } from '../support/support-index.js'
 import { AuditLog } from '../audit/audit-log.js'
 import { TenantCredentialStore } from '../admin/tenant-credentials.js'
-import { WebhookStore } from '../notifications/webhook-store.js'
-import { WebhookDeliveries, type DeliveryPolicy } from '../notifications/webhook-deliveries.js'
-import { WebhookSender } from '../notifications/webhook-delivery.js'
-import { StatusNotifier } from '../notifications/notifier.js'
+import type { WebhookStore } from '../notifications/webhook-store.js'
+import type { WebhookDeliveries, DeliveryPolicy } from '../notifications/webhook-deliveries.js'
+import type { StatusNotifier } from '../notifications/notifier.js'
+import { eventConnection, type EventPublisher } from '../notifications/event-publisher.js'
+import type { Announcements } from '../notifications/announcements.js'
+import type { EventLog } from '../events/event-log.js'
+import { buildNotifications } from '../notifications/build.js'
 import type { Sandbox } from '../sandbox/index.js'
 import type { Metrics } from '../ops/metrics.js'
 import { JobRuntime, jobsPrefix } from '../jobs/runtime.js'
@@ -85,8 +88,12 @@ export interface Services extends SharingServices {
   cipher: TokenCipher
   credentials: CredentialSource
   webhooks: WebhookStore
-  /** Webhook deliveries on BullMQ: `enqueue(tenantId, event, payload)`, dead letters. */
+  /** Webhook deliveries on BullMQ: one job per delivery of a logged event, dead letters. */
   webhookQueue: WebhookDeliveries
+  /** The organisation's events: its 30-day stream, a webhook delivery of each, `message.sent`. */
+  events: EventPublisher
+  eventLog: EventLog
+  announcements: Announcements
   jobs: JobRuntime
   keepalive: Keepalive
   notifier: StatusNotifier
@@ -98,7 +105,7 @@ export interface Services extends SharingServices {
   people: PeopleServices
   apiKeys: ApiKeyStore
   /** Each connection's last 50 events, for the support console. */
-  eventLog: ConnectionEventLog
+  connectionHistory: ConnectionEventLog
   /** Reconnect links support mails to a connection's owner. */
   reconnectLinks: ReconnectLinks
 }
@@ -122,42 +129,28 @@ export function buildServices(deps: AppDeps): Services {
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
   const sessions = new SessionIndex(redis)
-  const webhooks = new WebhookStore(redis, cipher)
   const jobs =
     deps.jobs ??
     new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
   if (deps.metrics) registerQueueDepth(deps.metrics.registry, jobs)
-  const webhookQueue = new WebhookDeliveries({
-    jobs,
-    redis,
-    store: webhooks,
-    sender: new WebhookSender(config.webhookAllowPrivate),
-    logger: deps.logger,
-    policy: deps.webhookPolicy,
-  })
-  const notifier = new StatusNotifier({
-    redis,
-    users,
-    webhooks,
-    queue: webhookQueue,
-    labelOf,
-    logger: deps.logger,
-  })
+  const notifications = buildNotifications({ ...deps, cipher, users, jobs, labelOf })
+  const { webhooks, webhookQueue, eventLog, events, announcements, notifier } = notifications
   const supportIndex = new SupportIndex(redis, { connections: store, users, tenants })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const balances = createBalances({
     redis,
     thresholdOf: async (id) => (await tenants.get(id))?.lowBalanceThreshold ?? DEFAULT_LOW_BALANCE,
     emailOf: async (ref) => (await users.get(ref.tenantId, ref.userId))?.email,
-    enqueue: async (id, type, body) =>
-      (await webhooks.url(id)) ? webhookQueue.enqueue(id, type, body) : null,
+    publish: async (ref, type, { balance, threshold, email }) =>
+      events.publish(ref.tenantId, type, { connection: eventConnection(ref, email), balance, threshold }),
     onError: (err) => deps.logger.warn({ err: (err as Error).message }, 'balance record failed'),
   })
   const allProviders = list.map((p) => p.id)
-  const eventLog = new ConnectionEventLog(redis)
+  const connectionHistory = new ConnectionEventLog(redis)
   const follow = followUps({
-    log: (c) => eventLog.follow(c),
+    log: (c) => connectionHistory.follow(c),
     notify: (ref, from, to, reason) => notifier.emit(ref, from, to, reason),
+    announce: (change) => announcements.connectionChanged(change),
     index: (ref, account) => supportIndex.indexAccount(ref, account),
     unindex: (ref) => supportIndex.removeConnection(ref),
     forgetBalances: (ref) => balances.forget(ref),
@@ -168,14 +161,14 @@ export function buildServices(deps: AppDeps): Services {
       { err: (err as Error)?.message, change: change.kind, provider: change.ref.provider },
       'connection change listener failed',
     )
-  const events = combineEvents([deps.metrics?.events, deps.events, follow], onListenerFailed)
+  const connectionEvents = combineEvents([deps.metrics?.events, deps.events, follow], onListenerFailed)
   const connections = new ConnectionLifecycle({
     store,
     health: new ConnectionHealth(redis, deps.health),
     lock,
     providers,
     credentials,
-    events,
+    events: connectionEvents,
     onListenerFailed,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
     afterRotation: replicaWait(config.redis, redis),
@@ -199,6 +192,9 @@ export function buildServices(deps: AppDeps): Services {
     cache,
     webhooks,
     webhookQueue,
+    events,
+    eventLog,
+    announcements,
     notifier,
     accounts: new AccountService(tenants, users),
     users,
@@ -218,7 +214,7 @@ export function buildServices(deps: AppDeps): Services {
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
     ...buildSharing({ redis, cipher, lifecycle: connections }),
-    eventLog,
+    connectionHistory,
     reconnectLinks: new ReconnectLinks(redis),
   }
 }

@@ -11,6 +11,8 @@ export interface ChangeFollowers {
   notify(ref: ConnectionRef, from: string, to: string, reason?: StatusReason): void
   /** The connection's own history for the support console (event-log.ts). */
   log?(change: ConnectionChange): Promise<void>
+  /** The organisation's event of a connection made or disconnected (notifications/). */
+  announce(change: ConnectionChange): void
   /** The support console finds the account by its names (support/). */
   index(ref: ConnectionRef, account: { accountLabel: string; name?: string }): Promise<void>
   unindex(ref: ConnectionRef): Promise<void>
@@ -41,6 +43,7 @@ async function follow(f: ChangeFollowers, change: ConnectionChange): Promise<voi
   await f.log?.(change)
   const move = statusMove(change)
   if (move) f.notify(ref, move.from, move.to, move.reason)
+  if (change.kind === 'connected' || change.kind === 'disconnected') f.announce(change)
   if (change.kind === 'connected' || change.kind === 'renamed') await f.index(ref, change)
   if (change.kind === 'disconnected') await Promise.all([f.unindex(ref), f.forgetBalances(ref)])
   if (change.kind === 'connected' && change.accountChanged) await f.forgetBalances(ref)

@@ -21,6 +21,7 @@ export function dashboardRoutes(deps: {
   cache: PanelCache
   sender: MessageSender
   shared: SharedCards
+  announceSent?: Parameters<typeof sendSmsRoute>[1]['announceSent']
 }): Router {
   const r = Router()
   r.use(['/dashboard', '/connections', '/shared'], requireSignedIn)

@@ -9,7 +9,7 @@ import { checkForm } from '../http/validate.js'
 import { phoneField } from './phone-field.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { ENCODING_NAMES, splitSms } from '../providers/sms-encoding.js'
-import type { Provider, SmsResult } from '../providers/types.js'
+import type { Money, Provider, ProviderId, SmsResult } from '../providers/types.js'
 import { localeOf, type Locale } from '../i18n/localize.js'
 import type { PanelCache } from './panel-cache.js'
 
@@ -67,7 +67,17 @@ function confirmation({ t, fmt }: Locale, p: Provider, to: string, text: string,
  */
 export function sendSmsRoute(
   r: Router,
-  deps: { sender: MessageSender; providers: ProviderRegistry; cache: PanelCache },
+  deps: {
+    sender: MessageSender
+    providers: ProviderRegistry
+    cache: PanelCache
+    /** Tells the organisation (`message.sent`); never the text. */
+    announceSent?: (
+      ref: { tenantId: string; userId: string; provider: ProviderId },
+      message: { id: string; to: string; parts: number; cost: Money | null },
+      sentBy: string,
+    ) => void
+  },
 ): void {
   const route = (shared: boolean) => async (req: Request, res: Response) => {
     const user = requireUser(req)
@@ -93,7 +103,12 @@ export function sendSmsRoute(
     const sender = { kind: 'person' as const, userId: user.id, email: user.email, admin: user.role === 'admin' }
     try {
       const message = { to: to.number, text: form.data.text, from: form.data.from || undefined }
-      const { result } = await deps.sender.send(ref, sender, message)
+      const { result, parts, sentBy } = await deps.sender.send(ref, sender, message)
+      deps.announceSent?.(
+        ref,
+        { id: result.messageId ?? '', to: to.number, parts, cost: result.price ?? null },
+        sentBy,
+      )
       await deps.cache.clear(user.tenantId, owner, [provider.id])
       flash(req, 'info', confirmation(locale, provider, to.number, form.data.text, result))
       res.redirect(303, '/dashboard')

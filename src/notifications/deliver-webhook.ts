@@ -9,6 +9,9 @@ export interface WebhookJobData {
   tenantId: string
   event: string
   body: string
+  /** The event's id (`webhook-id`) and place in the events stream; jobs queued before these carry neither. */
+  eventId?: string
+  position?: string
 }
 
 export interface DeliverDeps {
@@ -44,7 +47,7 @@ export function deliverWebhook(deps: DeliverDeps): Processor<WebhookJobData> {
 }
 
 async function attempt(deps: DeliverDeps, job: Job<WebhookJobData>, id: string): Promise<void> {
-  const { tenantId, event, body } = job.data
+  const { tenantId, event, body, eventId = id, position } = job.data
   const named = { queue: deps.queue, jobId: id, tenantId, event }
   const settings = await deps.store.get(tenantId)
   if (!settings) {
@@ -54,7 +57,7 @@ async function attempt(deps: DeliverDeps, job: Job<WebhookJobData>, id: string):
   }
   const number = job.attemptsMade + 1
   const last = number >= (job.opts.attempts ?? 1)
-  const result = await deps.sender.send(settings.url, settings.secret, id, body)
+  const result = await deps.sender.send(settings.url, settings.secrets, eventId, body)
   const outcome: DeliveryRecord['outcome'] = result.ok
     ? 'delivered'
     : result.final
@@ -64,6 +67,8 @@ async function attempt(deps: DeliverDeps, job: Job<WebhookJobData>, id: string):
         : 'retrying'
   await deps.store.log(tenantId, {
     id,
+    eventId,
+    ...(position ? { position } : {}),
     at: Date.now(),
     event,
     attempt: number,

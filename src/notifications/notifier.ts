@@ -6,20 +6,19 @@ import type { UserStore } from '../auth/user-store.js'
 import type { Logger } from '../logging/logger.js'
 import type { ProviderId } from '../providers/types.js'
 import type { StatusReason } from '../providers/status.js'
-import type { WebhookDeliveries } from './webhook-deliveries.js'
-import type { WebhookStore } from './webhook-store.js'
+import { eventConnection, type EventPublisher } from './event-publisher.js'
 
 /**
  * Tells people when a connection breaks or comes back: a banner on the user's next page,
- * and, when the tenant set one, a signed webhook event (never carrying a token).
+ * and the organisation's event (`connection.needs_reconnect` with its reason, or
+ * `connection.recovered`), which its webhook receives; never carrying a token.
  */
 export class StatusNotifier {
   constructor(
     private readonly deps: {
       redis: RedisClient
       users: UserStore
-      webhooks: WebhookStore
-      queue: Pick<WebhookDeliveries, 'enqueue'>
+      events: Pick<EventPublisher, 'publish'>
       /** The provider's name for people (the registry's `label`). */
       labelOf: (provider: ProviderId) => string
       logger?: Logger
@@ -31,7 +30,7 @@ export class StatusNotifier {
    * a banner for its owner and the tenant's webhook (`connection.needs_reconnect`,
    * `connection.recovered`). Becoming degraded is neither: the card says it, nobody is paged.
    */
-  async statusChanged(ref: ConnectionRef, from: string, to: string, reason?: StatusReason): Promise<void> {
+  async statusChanged(ref: ConnectionRef, from: string, to: string, reason: StatusReason = 'grant_expired'): Promise<void> {
     if (to !== 'needs_reconnect' && to !== 'connected') return
     const label = this.deps.labelOf(ref.provider)
     const text =
@@ -45,22 +44,14 @@ export class StatusNotifier {
       .ltrim(key, -5, -1)
       .expire(key, 30 * 86_400)
       .exec()
-    if (!(await this.deps.webhooks.url(ref.tenantId))) return
     const user = await this.deps.users.get(ref.tenantId, ref.userId)
-    const event = to === 'needs_reconnect' ? 'connection.needs_reconnect' : 'connection.recovered'
-    await this.deps.queue.enqueue(ref.tenantId, event, {
-      event,
-      tenant: ref.tenantId,
-      // The tenant API's id of the connection (api/directory.ts `connectionIdOf`).
-      connection: `${ref.provider}_${ref.userId}`,
-      user: { id: ref.userId, email: user?.email },
-      provider: ref.provider,
-      status: to,
-      ...(to === 'needs_reconnect' ? { reason: reason ?? 'grant_expired' } : {}),
-      old_status: from,
-      new_status: to,
-      at: new Date().toISOString(),
-    })
+    const connection = eventConnection(ref, user?.email)
+    if (to === 'needs_reconnect')
+      await this.deps.events.publish(ref.tenantId, 'connection.needs_reconnect', {
+        connection,
+        reason,
+      })
+    else await this.deps.events.publish(ref.tenantId, 'connection.recovered', { connection })
   }
 
   /** Fire-and-forget form for event hooks: a notification failure never fails a request. */

@@ -8,6 +8,7 @@ import { deliverWebhook, type WebhookJobData } from './deliver-webhook.js'
 import { TenantSlots } from './tenant-slots.js'
 import type { WebhookSender } from './webhook-delivery.js'
 import type { WebhookStore } from './webhook-store.js'
+import type { LoggedEvent } from '../events/event-log.js'
 
 export const WEBHOOK_QUEUE = 'webhooks'
 
@@ -100,11 +101,21 @@ export class WebhookDeliveries {
     })
   }
 
-  /** Queues one signed delivery of `payload` (plus its delivery `id`); returns that id. */
-  async enqueue(tenantId: string, event: string, payload: object): Promise<string> {
+  /**
+   * Queues one delivery of a logged event (again, for Resend); returns the job's id. The
+   * body is fixed here, so every attempt sends the same bytes under the event's own id.
+   */
+  async enqueue(tenantId: string, event: LoggedEvent): Promise<string> {
     const id = randomUUID()
-    const data: WebhookJobData = { tenantId, event, body: JSON.stringify({ id, ...payload }) }
-    const added = this.queue().add(event, data, {
+    const { type, timestamp, data: eventData } = event
+    const data: WebhookJobData = {
+      tenantId,
+      event: type,
+      body: JSON.stringify({ type, timestamp, data: eventData }),
+      eventId: event.id,
+      position: event.position,
+    }
+    const added = this.queue().add(type, data, {
       jobId: id,
       attempts: this.policy.attempts,
       backoff: { type: 'capped-exponential' },

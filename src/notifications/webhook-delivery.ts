@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto'
 import { isIP } from 'node:net'
 import { Agent, request } from 'undici'
+import { signatures } from './signing-secret.js'
 import { checkWebhookUrl, guardedLookup, isPrivateAddress, ssrfRefused } from './ssrf-guard.js'
 
 export interface DeliveryResult {
@@ -8,14 +8,6 @@ export interface DeliveryResult {
   /** A refusal (SSRF guard) is final; other failures may be retried. */
   final: boolean
   detail: string
-}
-
-/**
- * `X-Switchboard-Signature: sha256=HMAC(secret, "<timestamp>.<body>")`: the receiver
- * recomputes it over the exact bytes and rejects old timestamps (replays).
- */
-export function signPayload(secret: string, timestamp: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`
 }
 
 export class WebhookSender {
@@ -29,7 +21,12 @@ export class WebhookSender {
     })
   }
 
-  async send(rawUrl: string, secret: string, deliveryId: string, body: string): Promise<DeliveryResult> {
+  /**
+   * One attempt, signed as Standard Webhooks asks: `webhook-id` is the event's (the same on
+   * every retry and resend, so receivers deduplicate on it), `webhook-timestamp` this
+   * attempt's time (receivers reject old ones: replays), one signature per valid secret.
+   */
+  async send(rawUrl: string, secrets: string[], webhookId: string, body: string): Promise<DeliveryResult> {
     let url: URL
     try {
       url = checkWebhookUrl(rawUrl)
@@ -49,9 +46,9 @@ export class WebhookSender {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Switchboard-Webhook/1',
-          'x-switchboard-delivery': deliveryId,
-          'x-switchboard-timestamp': timestamp,
-          'x-switchboard-signature': signPayload(secret, timestamp, body),
+          'webhook-id': webhookId,
+          'webhook-timestamp': timestamp,
+          'webhook-signature': signatures(secrets, webhookId, timestamp, body),
         },
         body,
         signal: AbortSignal.timeout(8_000),

@@ -5,15 +5,39 @@ import {
   webhookSettingsKey as settingsKey,
 } from '../redis/keys.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
+import { parseSecret, secretFromLegacy } from './signing-secret.js'
 
 export interface WebhookSettings {
   url: string
-  secret: string
+  /** Every secret a delivery is signed with now: the current one first, then one being rotated out. */
+  secrets: string[]
   updatedAt: number
+  /** Until when the previous secret still signs (epoch ms), when one does. */
+  previousUntil?: number
+}
+
+/** The signing secrets as stored (encrypted, in one field): the current one and one rotated out. */
+interface StoredSecrets {
+  current: string
+  previous?: string
+  previousUntil?: number
+}
+
+/** How long a replaced secret keeps signing, so receivers can switch without missing a delivery. */
+export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000
+
+function readSecrets(plain: string): StoredSecrets {
+  if (plain.startsWith('{')) return JSON.parse(plain) as StoredSecrets
+  // A lone `whsec_` secret, or one stored before Standard Webhooks: the same key material.
+  return { current: parseSecret(plain) ?? secretFromLegacy(plain) }
 }
 
 export interface DeliveryRecord {
+  /** The job of this attempt (the id Retry names). */
   id: string
+  /** The event's id, the delivery's `webhook-id`, and its place in the events stream (for Resend). */
+  eventId?: string
+  position?: string
   at: number
   event: string
   attempt: number
@@ -30,16 +54,25 @@ export class WebhookStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly cipher: TokenCipher,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async get(tenantId: string): Promise<WebhookSettings | undefined> {
     const h = await this.redis.hgetall(settingsKey(tenantId))
     if (!h.url || !h.secret) return undefined
+    const stored = readSecrets(this.cipher.decrypt(h.secret, settingsKey(tenantId)))
+    const overlap = stored.previous && (stored.previousUntil ?? 0) > this.now()
     return {
       url: h.url,
-      secret: this.cipher.decrypt(h.secret, settingsKey(tenantId)),
+      secrets: overlap ? [stored.current, stored.previous!] : [stored.current],
       updatedAt: Number(h.updatedAt),
+      ...(overlap ? { previousUntil: stored.previousUntil } : {}),
     }
+  }
+
+  /** Until when a rotated-out secret still signs, for the admin page (never the secret itself). */
+  async previousUntil(tenantId: string): Promise<number | undefined> {
+    return (await this.get(tenantId).catch(() => undefined))?.previousUntil
   }
 
   /** The URL only (the secret is never read back for display). */
@@ -47,11 +80,34 @@ export class WebhookStore {
     return (await this.redis.hget(settingsKey(tenantId), 'url')) ?? undefined
   }
 
-  async set(tenantId: string, url: string, secret: string): Promise<void> {
+  /**
+   * Sets the webhook (a secret not in `whsec_` form is taken as the key's bytes). A new secret replaces the current one, which keeps signing for 24 hours
+   * (as a rotation), so changing the URL or the secret never breaks a receiver at once.
+   */
+  async set(tenantId: string, url: string, given: string): Promise<void> {
+    const secret = parseSecret(given) ?? secretFromLegacy(given)
+    const before = await this.get(tenantId)
+    const keep = before && before.secrets[0] !== secret
+    await this.write(tenantId, url, {
+      current: secret,
+      ...(keep ? { previous: before.secrets[0], previousUntil: this.now() + ROTATION_OVERLAP_MS } : {}),
+    })
+  }
+
+  /** A new current secret; the one it replaces signs too for 24 hours. Undefined without a webhook. */
+  async rotate(tenantId: string, secret: string): Promise<WebhookSettings | undefined> {
+    const before = await this.get(tenantId)
+    if (!before) return undefined
+    await this.set(tenantId, before.url, secret)
+    return this.get(tenantId)
+  }
+
+  /** The one place webhook secrets are encrypted (with the tenant's key once it has its own). */
+  private async write(tenantId: string, url: string, secrets: StoredSecrets): Promise<void> {
     await this.redis.hset(settingsKey(tenantId), {
       url,
-      secret: this.cipher.encrypt(secret, settingsKey(tenantId)),
-      updatedAt: String(Date.now()),
+      secret: this.cipher.encrypt(JSON.stringify(secrets), settingsKey(tenantId)),
+      updatedAt: String(this.now()),
     })
   }
 

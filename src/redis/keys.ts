@@ -113,6 +113,9 @@ export const webhookSlotsKey = (tenantId: string) => tenantKey(tenantId, 'webhoo
 /** The tenant's dead letters (deliveries that used up their attempts), job id scored by time. */
 export const webhookDeadKey = (tenantId: string) => tenantKey(tenantId, 'webhook-dead')
 
+/** The tenant's events of the last 30 days (a stream, bounded): the events feed and Resend read it. */
+export const tenantEventsKey = (tenantId: string) => tenantKey(tenantId, 'events')
+
 // Balance history and low-balance alerts.
 
 /** One connection's packed hourly balances (balances/series-codec.ts), beside its tenant's keys. */
@@ -159,9 +162,12 @@ export const apiKeysUsedKey = (tenantId: string) => tenantKey(tenantId, 'api-key
 export const apiKeyHashKey = (sha256Hex: string) => `apikey:${sha256Hex}`
 /** Global: rate-limiter-flexible's prefix for the per-key API limit; it appends `:<key id>`. */
 export const API_RATE_LIMIT_PREFIX = 'rl:api-key'
-/** One Idempotency-Key of one API key (its digest), holding the first answer for 24 h. */
+/** Before idempotency per organisation: one Idempotency-Key of one API key (expired within 24 h). */
 export const idempotencyKey = (tenantId: string, apiKeyId: string, keyDigest: string) =>
   tenantKey(tenantId, `idem:${apiKeyId}:${keyDigest}`)
+/** One Idempotency-Key (its digest) of the organisation, any of its API keys or MCP: the first answer, 24 h. */
+export const organisationIdempotencyKey = (tenantId: string, keyDigest: string) =>
+  tenantKey(tenantId, `idem-org:${keyDigest}`)
 
 // Staff sign-in: two-step codes and single sign-on (issue 23).
 

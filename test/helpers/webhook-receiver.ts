@@ -1,4 +1,5 @@
-import { createHmac } from 'node:crypto'
+import { Webhook } from 'standardwebhooks'
+import type { LoggedEvent } from '../../src/events/event-log.js'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -50,9 +51,42 @@ export async function startReceiver(answer: (hit: Hit) => number | 'hang' = () =
   }
 }
 
-/** True when the hit carries a valid `X-Switchboard-Signature` for `secret`. */
-export function signedWith(hit: Hit, secret: string): boolean {
-  const timestamp = String(hit.headers['x-switchboard-timestamp'])
-  const expected = createHmac('sha256', secret).update(`${timestamp}.${hit.body}`).digest('hex')
-  return hit.headers['x-switchboard-signature'] === `sha256=${expected}`
+/** A secret as Switchboard signs with it: `whsec_…` as is, any other string as the key's bytes. */
+export function asStandardSecret(secret: string): string {
+  return secret.startsWith('whsec_') ? secret : `whsec_${Buffer.from(secret).toString('base64')}`
+}
+
+/**
+ * The hit's body once the `standardwebhooks` library has verified it with `secret` (its
+ * webhook-id, webhook-timestamp and webhook-signature), or null when it does not verify.
+ */
+export function verifiedWith(hit: Pick<Hit, 'headers' | 'body'>, secret: string): unknown {
+  try {
+    return new Webhook(asStandardSecret(secret)).verify(hit.body, hit.headers as Record<string, string>)
+  } catch {
+    return null
+  }
+}
+
+/** True when the hit verifies with `secret` by the standardwebhooks library. */
+export function signedWith(hit: Pick<Hit, 'headers' | 'body'>, secret: string): boolean {
+  return verifiedWith(hit, secret) !== null
+}
+
+let sampleCount = 0
+/** An event as the event log hands it to the queue (tests of the queue alone, without the log). */
+export function sampleEvent(data: object = { message: 'hello' }, type = 'test'): LoggedEvent {
+  sampleCount++
+  return {
+    id: `msg_sample${sampleCount}`,
+    type: type as LoggedEvent['type'],
+    timestamp: new Date().toISOString(),
+    data: data as LoggedEvent['data'],
+    position: `${Date.now()}-${sampleCount}`,
+  }
+}
+
+/** The body a delivery of `event` carries. */
+export function bodyOf(event: LoggedEvent): object {
+  return { type: event.type, timestamp: event.timestamp, data: event.data }
 }
