@@ -25,14 +25,14 @@ export function reconnectRoutes(deps: ReconnectRoutesDeps): Router {
 
   r.get('/reconnect/:token', async (req, res) => {
     const token = String(req.params.token)
-    const link = await deps.links.find(token)
-    if (!link) return gone(req, res)
     const user = currentUser(req)
     if (!user) {
-      // Signed in, the person comes back here (auth/routes.ts).
+      // Signed in, the person comes back here (auth/routes.ts); nothing is told before that.
       req.session.returnTo = `/reconnect/${token}`
       return res.redirect(303, '/login')
     }
+    const link = await deps.links.find(token)
+    if (!link) return gone(req, res)
     if (!ownedBy(link, user)) return notYours(req, res)
     const record = await deps.store.get(link.ref)
     const provider = deps.providers.get(link.ref.provider)
