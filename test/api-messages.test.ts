@@ -31,6 +31,7 @@ describe('tenant API: messages', () => {
       parts: 1,
       cost: { amount: expect.any(Number), currency: 'EUR' },
       status: 'accepted',
+      sentBy: 'Sender Co system',
     })
     expect(smsSent(t)).toBe(before + 1)
     const long = await send(a.key, a.ids.nexmo, 'long', { to: '+491701234567', text: 'x'.repeat(200) })

@@ -81,9 +81,11 @@ describe('tenant API: connections', () => {
     const sms77 = res.body.data.find((c: { provider: string }) => c.provider === 'sms77')
     expect(sms77).toEqual({
       id: a.ids.sms77,
+      owner: { type: 'user', email: a.email },
       user: { email: a.email },
       provider: 'sms77',
       status: 'connected',
+      statusReason: null,
       account: { label: expect.any(String), name: null, company: sms77.account.company },
       balance: sms77.balance,
     })

@@ -44,7 +44,7 @@ describe('connection change listeners', () => {
       { kind: 'connected', ref, from: 'needs_reconnect', accountLabel: 'acct', name: 'Shop' },
       { kind: 'refreshed', ref },
       { kind: 'checked', ref },
-      { kind: 'needs_reconnect', ref, from: 'connected', reason: 'invalid_grant' },
+      { kind: 'needs_reconnect', ref, from: 'connected', reason: 'grant_expired' },
       { kind: 'disconnected', ref, cause: 'user' },
     ]
     for (const c of changes) {

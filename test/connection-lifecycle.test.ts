@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ConnectionHealth } from '../src/connections/health.js'
 import { ConnectionLifecycle } from '../src/connections/lifecycle.js'
 import { isDue } from '../src/connections/refresher.js'
 import { ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
@@ -51,6 +52,7 @@ describe('ConnectionLifecycle', () => {
     const provider = providerWithoutRotation()
     const service = new ConnectionLifecycle({
       store,
+      health: new ConnectionHealth(redis),
       lock: new RefreshLock(redis),
       providers: new ProviderRegistry([provider]),
       credentials: credentialSource({ sms77: { id: 'a', secret: 'b' } }),

@@ -1,20 +1,23 @@
 /**
  * Provider faults, switched on in the sandbox while the app runs: down (500), broken JSON,
  * slow, hanging, and a token endpoint that fails in the middle of a refresh. The dashboard
- * answers in time with an error per panel, the connection is kept, no refresh is spent,
- * and nothing stored is half-written.
+ * answers in time with an error per panel, the connection is kept (a provider that is down
+ * makes it `degraded` until it answers again after the back-off), no refresh is spent,
+ * and no token stored is touched.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectNexmo, connectSms77 } from './helpers/flows.js'
 import { keysUnder } from './helpers/redis.js'
-import { storedSecrets } from '../src/connections/record.js'
+import { SECRET_FIELDS, storedSecrets } from '../src/connections/record.js'
+import { steppedClock } from './helpers/clock.js'
 
+const clock = steppedClock()
 let t: TestApp
 beforeAll(async () => {
   // No panel cache: every view reaches the provider.
-  t = await startTestApp({ name: 'faults-provider', deps: { panelCacheTtlSec: 0 } })
+  t = await startTestApp({ name: 'faults-provider', deps: { panelCacheTtlSec: 0, health: { now: clock.now } } })
 })
 afterEach(() =>
   t.sandbox.control.setFaults({
@@ -42,6 +45,19 @@ async function connected(): Promise<{ agent: Agent; sms77: ConnectionRef; nexmo:
 /** The raw stored hash of a connection: compared whole, so "unchanged" means every field. */
 async function rawRecord(ref: ConnectionRef): Promise<Record<string, string>> {
   return t.redis.hgetall(`t:{${ref.tenantId}}:conn:${ref.userId}:${ref.provider}`)
+}
+
+/** The stored grant alone (tokens, expiry, account): what a fault must never touch. */
+async function storedGrant(ref: ConnectionRef): Promise<Record<string, string | undefined>> {
+  const h = await rawRecord(ref)
+  const fields = [...SECRET_FIELDS, 'expiresAt', 'obtainedAt', 'scopes', 'accountId', 'generation']
+  return Object.fromEntries(fields.map((f) => [f, h[f]]))
+}
+
+/** Past the back-off's first step: the next view makes the one attempt that finds the provider back. */
+async function afterBackoff(agent: Agent): Promise<void> {
+  clock.advance(31_000)
+  await agent.get('/dashboard').expect(200)
 }
 
 const refreshCount = () =>
@@ -82,8 +98,8 @@ describe('the provider API is down or broken', () => {
     it(`${fault}: every panel shows a readable error at once, the connections are kept, no refresh is spent`, async () => {
       const { agent, sms77, nexmo } = await connected()
       const before = {
-        sms77: await rawRecord(sms77),
-        nexmo: await rawRecord(nexmo),
+        sms77: await storedGrant(sms77),
+        nexmo: await storedGrant(nexmo),
         refreshes: refreshCount(),
       }
       t.sandbox.control.setFaults({ [fault]: true })
@@ -94,14 +110,20 @@ describe('the provider API is down or broken', () => {
       expect(errors.filter((e) => sms77Message.test(e))).toHaveLength(5)
       expect(errors.filter((e) => nexmoMessage.test(e))).toHaveLength(1)
       expect(errors.filter((e) => !sms77Message.test(e) && !nexmoMessage.test(e))).toEqual([])
-      // Panels that need no call still work, and both cards stay connected.
+      // Panels that need no call still work; no card needs a reconnect.
       expect(text).toContain('Send SMS')
-      expect(text.match(/<span class="badge ok">connected<\/span>/g)).toHaveLength(2)
       expect(text).not.toContain('needs reconnect')
+      // A provider that answers 5xx is passing (degraded); an unreadable answer says nothing of it.
+      const down = fault === 'apiFails'
+      expect(text.match(/<span class="badge warn">temporarily unavailable<\/span>/g) ?? []).toHaveLength(down ? 2 : 0)
+      expect(text.match(/<span class="badge ok">connected<\/span>/g) ?? []).toHaveLength(down ? 0 : 2)
+      expect((await t.services.store.get(sms77))!.status).toBe(down ? 'degraded' : 'connected')
+      expect((await t.services.store.get(nexmo))!.status).toBe(down ? 'degraded' : 'connected')
       expect(refreshCount()).toBe(before.refreshes)
-      expect(await rawRecord(sms77)).toEqual(before.sms77)
-      expect(await rawRecord(nexmo)).toEqual(before.nexmo)
+      expect(await storedGrant(sms77)).toEqual(before.sms77)
+      expect(await storedGrant(nexmo)).toEqual(before.nexmo)
       t.sandbox.control.setFaults({ [fault]: false })
+      if (down) await afterBackoff(agent)
       await expectHealthy(agent)
     })
   }
@@ -120,7 +142,7 @@ describe('the provider API is slow or hangs', () => {
 
   it('a hanging provider: the dashboard answers within 3 s, each panel says so, the connection is kept, no refresh is spent', async () => {
     const { agent, sms77, nexmo } = await connected()
-    const before = { sms77: await rawRecord(sms77), nexmo: await rawRecord(nexmo), refreshes: refreshCount() }
+    const before = { sms77: await storedGrant(sms77), nexmo: await storedGrant(nexmo), refreshes: refreshCount() }
     t.sandbox.control.setFaults({ apiHangs: true })
     const { ms, text } = await timedDashboard(agent)
     expect(ms).toBeLessThan(3_000)
@@ -128,10 +150,11 @@ describe('the provider API is slow or hangs', () => {
     expect(errors.length).toBe(6)
     for (const e of errors)
       expect(e).toMatch(/(sms77|Nexmo) (took too long to answer|did not answer in time)/)
-    expect(text.match(/<span class="badge ok">connected<\/span>/g)).toHaveLength(2)
+    expect(text.match(/<span class="badge warn">temporarily unavailable<\/span>/g)).toHaveLength(2)
     expect(refreshCount()).toBe(before.refreshes)
-    expect(await rawRecord(sms77)).toEqual(before.sms77)
-    expect(await rawRecord(nexmo)).toEqual(before.nexmo)
+    expect(await storedGrant(sms77)).toEqual(before.sms77)
+    expect(await storedGrant(nexmo)).toEqual(before.nexmo)
+    t.sandbox.control.setFaults({ apiHangs: false })
   })
 
   it('a provider that answers after the deadline is fine again on the next view', async () => {
@@ -157,10 +180,11 @@ describe('the token endpoint fails during a refresh', () => {
     })
   }
 
-  it('keeps using the old access token while it is still valid, and writes nothing', async () => {
+  it('keeps using the old access token while it is still valid, and writes no token', async () => {
     const { agent, sms77 } = await connected()
     await makeDue(sms77)
     const before = await rawRecord(sms77)
+    const grantBefore = await storedGrant(sms77)
     const failures = t.sandbox.control.stats.sms77.refreshFailures
     t.sandbox.control.setFaults({ tokenFails: true })
     const { text } = await timedDashboard(agent)
@@ -169,12 +193,16 @@ describe('the token endpoint fails during a refresh', () => {
     // ...yet the page is whole, served with the old token, which is exactly as it was.
     expect(panelErrors(text)).toEqual([])
     expect(text).toContain('john.doe@acme.inc')
-    expect(await rawRecord(sms77)).toEqual(before)
+    expect(await storedGrant(sms77)).toEqual(grantBefore)
+    // The token endpoint answered 5xx: the connection backs off before trying it again.
+    expect((await t.services.store.get(sms77))!.status).toBe('degraded')
     expect((await keysUnder(t.prefix)).filter((k) => k.endsWith(':refresh-lock'))).toEqual([])
-    // Back up: the next view refreshes once and stores the new pair.
+    // Back up: past the back-off the next view refreshes once and stores the new pair.
     t.sandbox.control.setFaults({ tokenFails: false })
     const refreshes = t.sandbox.control.stats.sms77.refreshes
+    clock.advance(31_000)
     await expectHealthy(agent)
+    expect((await t.services.store.get(sms77))!.status).toBe('connected')
     expect(t.sandbox.control.stats.sms77.refreshes).toBe(refreshes + 1)
     const after = (await t.services.store.get(sms77))!.grant
     const old = JSON.parse(
@@ -189,7 +217,7 @@ describe('the token endpoint fails during a refresh', () => {
     const record = (await t.services.store.get(sms77))!
     await t.services.store.saveGrant(sms77, { ...record.grant, expiresAt: Date.now() - 1 })
     t.sandbox.control.expireSms77AccessTokens()
-    const before = await rawRecord(sms77)
+    const before = await storedGrant(sms77)
     t.sandbox.control.setFaults({ tokenFails: true })
     const { ms, text } = await timedDashboard(agent)
     expect(ms).toBeLessThan(3_000)
@@ -198,14 +226,16 @@ describe('the token endpoint fails during a refresh', () => {
     expect(
       errors.filter((e) => e.startsWith('sms77')).every((e) => /could not issue a token right now/.test(e)),
     ).toBe(true)
-    expect(await rawRecord(sms77)).toEqual(before)
+    expect(await storedGrant(sms77)).toEqual(before)
     expect(text).not.toContain('needs reconnect')
+    expect(text).toContain('temporarily unavailable')
     // Work the page set off may still be settling (a panel past its deadline, a background
     // read): wait for every tracked refresh, then no lock may be left behind.
     expect(await t.services.connections.drain(10_000)).toBe(true)
-    expect(await rawRecord(sms77)).toEqual(before)
+    expect(await storedGrant(sms77)).toEqual(before)
     expect((await keysUnder(t.prefix)).filter((k) => k.endsWith(':refresh-lock'))).toEqual([])
     t.sandbox.control.setFaults({ tokenFails: false })
+    clock.advance(31_000)
     await expectHealthy(agent)
     expect(t.sandbox.control.sms77RefreshTokens()).toContain(
       (await t.services.store.get(sms77))!.grant.secrets.refreshToken,
@@ -214,20 +244,23 @@ describe('the token endpoint fails during a refresh', () => {
 
   it('a 401 at send time with the token endpoint down: the message is not sent, the error is readable, nothing is written', async () => {
     const { agent, sms77 } = await connected()
+    // The form's page first, while all is well (a page load during the fault would already
+    // have found the token endpoint down, and the send would then wait out the back-off).
+    const csrf = await csrfOf(agent)
     t.sandbox.control.expireSms77AccessTokens()
-    const before = await rawRecord(sms77)
+    const before = await storedGrant(sms77)
     const sent = t.sandbox.control.stats.sms77.apiCalls.sms ?? 0
     t.sandbox.control.setFaults({ tokenFails: true })
     const res = await agent
       .post('/connections/sms77/sms')
       .type('form')
-      .send({ _csrf: await csrfOf(agent), to: '+491701234567', text: 'fault test' })
+      .send({ _csrf: csrf, to: '+491701234567', text: 'fault test' })
       .expect(303)
     expect(res.headers.location).toBe('/dashboard')
-    expect(await rawRecord(sms77)).toEqual(before)
+    expect(await storedGrant(sms77)).toEqual(before)
     const page = await agent.get('/dashboard').expect(200)
     expect(page.text).toMatch(/Not sent: sms77 could not issue a token right now/)
-    expect(await rawRecord(sms77)).toEqual(before)
+    expect(await storedGrant(sms77)).toEqual(before)
     // The gateway saw one call (answered 401), and no message went out.
     expect(t.sandbox.control.stats.sms77.apiCalls.sms ?? 0).toBe(sent + 1)
   })

@@ -119,6 +119,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
     const { ConnectionStore } = await import(${src('connections/connection-store.js')})
     const { RefreshLock } = await import(${src('connections/refresh-lock.js')})
     const { ConnectionLifecycle } = await import(${src('connections/lifecycle.js')})
+    const { ConnectionHealth } = await import(${src('connections/health.js')})
     const { ProviderRegistry } = await import(${src('providers/registry.js')})
     const { sms77Provider } = await import(${src('providers/sms77/index.js')})
     const { HttpClient } = await import(${src('providers/http.js')})
@@ -129,6 +130,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
     const store = new ConnectionStore(redis, new TokenCipher([Buffer.from(c.tokenKey, 'base64')]))
     const service = new ConnectionLifecycle({
       store,
+      health: new ConnectionHealth(redis),
       lock: new RefreshLock(redis, c.lockTtlMs),
       providers: new ProviderRegistry([sms77Provider(c.sms77, new HttpClient())]),
       credentials: credentialSource({ sms77: c.client }),

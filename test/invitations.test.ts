@@ -102,13 +102,14 @@ describe('invitations (issue 15)', () => {
     expect((await post(other, `/admin/users/invites/${again}/cancel`)).status).toBe(404)
   })
 
-  it('tells only the admin that an address already has an account, and mails nothing', async () => {
+  it('tells the admin nothing about an address that has an account: its owner gets a note, no link (issue 28)', async () => {
     const { agent: admin } = await signUp(t.app, 'Known Address')
     const { email: taken } = await signUp(t.app, 'Elsewhere')
     await post(admin, '/admin/users/invite', { email: taken, role: 'member' })
-    expect((await admin.get('/admin/users')).text).toContain(`Not sent: ${taken} already has an account.`)
-    await new Promise((r) => setTimeout(r, 200))
-    expect(sink.mails.filter((m) => m.to === taken)).toEqual([])
+    expect((await admin.get('/admin/users')).text).toContain(`Invitation sent to ${taken} (member).`)
+    const note = await sink.mailTo(taken)
+    expect(note.subject).toBe('Your Switchboard account')
+    expect(note.text).not.toContain('/invite/')
   })
 
   it('adding a user with a password stays possible', async () => {

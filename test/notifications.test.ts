@@ -140,10 +140,13 @@ describe('when a connection breaks or comes back', () => {
     expect(delivery.headers['x-switchboard-signature']).toBe(expected)
     const event = JSON.parse(delivery.body)
     expect(event).toMatchObject({
-      event: 'connection.status_changed',
+      event: 'connection.needs_reconnect',
       tenant: tenantId,
+      connection: `sms77_${user.id}`,
       user: { id: user.id, email },
       provider: 'sms77',
+      status: 'needs_reconnect',
+      reason: 'grant_expired',
       old_status: 'connected',
       new_status: 'needs_reconnect',
     })
@@ -154,11 +157,14 @@ describe('when a connection breaks or comes back', () => {
     expect((await agent.get('/dashboard')).text).toContain('Your sms77 connection works again.')
     await waitFor('the recovery event', async () => received.length === before + 3)
     expect(JSON.parse(received[received.length - 1]!.body)).toMatchObject({
+      event: 'connection.recovered',
+      status: 'connected',
       old_status: 'needs_reconnect',
       new_status: 'connected',
     })
     const log = await admin.get('/admin/credentials').expect(200)
-    expect(log.text).toContain('connection.status_changed')
+    expect(log.text).toContain('connection.needs_reconnect')
+    expect(log.text).toContain('connection.recovered')
     expect(log.text).toContain('<span class="badge ok">delivered</span>')
   })
 

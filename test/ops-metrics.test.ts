@@ -84,7 +84,7 @@ describe('createMetrics', () => {
       kind: 'needs_reconnect',
       ref: { tenantId: 't1', userId: 'u1', provider: 'sms77' },
       from: 'connected',
-      reason: 'gone',
+      reason: 'grant_expired',
     })
 
     const text = await scrape(metrics)

@@ -60,13 +60,13 @@ describe('login limit', () => {
     expect((await post(email, password, '198.51.100.20')).status).toBe(303)
   })
 
-  it('treats an IPv6 /64 as one network', async () => {
+  it('treats an IPv6 /56 as one network (issue 28): another /64 in it is held, another /56 is not', async () => {
     const { email, password } = await signUp(t.app)
     const post = await loginForm()
     for (let i = 0; i < 5; i++)
-      expect((await post(email, 'not it at all', `2001:db8:a:b::${i + 1}`)).status).toBe(401)
-    expect((await post(email, password, '2001:db8:a:b:ffff::9')).status).toBe(429)
-    expect((await post(email, password, '2001:db8:a:c::1')).status).toBe(303)
+      expect((await post(email, 'not it at all', `2001:db8:a:${i + 1}::1`)).status).toBe(401)
+    expect((await post(email, password, '2001:db8:a:ff::9')).status).toBe(429)
+    expect((await post(email, password, '2001:db8:a:100::1')).status).toBe(303)
   })
 
   it('clears the failures when the right password comes, so they never add up to a lock', async () => {
@@ -86,7 +86,7 @@ describe('login limit', () => {
 })
 
 describe('client networks', () => {
-  it('keeps IPv4 per address and per /24, IPv6 per /64', () => {
+  it('keeps IPv4 per address and per /24, IPv6 per /64 and per /56', () => {
     expect([clientAddress('203.0.113.5'), clientNetwork('203.0.113.5')]).toEqual([
       '203.0.113.5',
       '203.0.113.0/24',
@@ -96,9 +96,11 @@ describe('client networks', () => {
       '127.0.0.0/24',
     ])
     const v6 = '2001:0db8:000a:000b::/64'
-    expect([clientAddress('2001:DB8:a:b::1'), clientNetwork('2001:db8:a:b:1:2:3:4')]).toEqual([v6, v6])
-    expect(clientNetwork('2001:db8:a:b::1.2.3.4')).toBe(v6)
-    expect(clientNetwork('::1')).toBe('0000:0000:0000:0000::/64')
+    const net = '2001:0db8:000a:0000::/56'
+    expect([clientAddress('2001:DB8:a:b::1'), clientNetwork('2001:db8:a:b:1:2:3:4')]).toEqual([v6, net])
+    expect(clientNetwork('2001:db8:a:b::1.2.3.4')).toBe(net)
+    expect(clientNetwork('2001:db8:a:1ff::1')).toBe('2001:0db8:000a:0100::/56')
+    expect(clientNetwork('::1')).toBe('0000:0000:0000:0000::/56')
     expect(clientNetwork('unknown')).toBe('unknown')
   })
 })

@@ -3,13 +3,16 @@ import supertest from 'supertest'
 import { createApp } from '../src/boot/app.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
+import { steppedClock } from './helpers/clock.js'
+
+const clock = steppedClock()
 import { connectSms77 } from './helpers/flows.js'
 
 let t: TestApp
 
 beforeAll(async () => {
   // No panel cache: every dashboard view reaches the provider, so refreshes are visible.
-  t = await startTestApp({ name: 'sms77-refresh', deps: { panelCacheTtlSec: 0 } })
+  t = await startTestApp({ name: 'sms77-refresh', deps: { panelCacheTtlSec: 0, health: { now: clock.now } } })
 })
 afterAll(() => t.close())
 
@@ -134,7 +137,7 @@ describe('refresh', () => {
     expect((await t.services.store.get(ref))?.status).toBe('connected')
   })
 
-  it('keeps the tokens and the connection when the token endpoint fails (5xx)', async () => {
+  it('keeps the tokens and the connection when the token endpoint fails (5xx): degraded, then back after the back-off', async () => {
     const { agent, ref } = await connectedUser(['balance'])
     await expireLocally(ref)
     const stored = (await t.services.store.get(ref))!.grant.secrets
@@ -142,13 +145,21 @@ describe('refresh', () => {
     try {
       const dash = await agent.get('/dashboard').expect(200)
       expect(dash.text).toContain('could not issue a token')
+      expect(dash.text).toContain('temporarily unavailable')
       const after = await t.services.store.get(ref)
-      expect(after?.status).toBe('connected')
+      expect(after?.status).toBe('degraded')
+      expect(after?.statusReason).toBe('provider_unavailable')
       expect(after?.grant.secrets).toEqual(stored)
     } finally {
       t.sandbox.control.setFaults({ tokenFails: false })
     }
+    // Within the back-off nothing is tried; past it, one refresh brings it back.
+    const refreshes = t.sandbox.control.stats.sms77.refreshes
+    expect((await agent.get('/dashboard').expect(200)).text).toContain('temporarily unavailable')
+    expect(t.sandbox.control.stats.sms77.refreshes).toBe(refreshes)
+    clock.advance(30_000)
     await agent.get('/dashboard').expect(200)
+    expect((await t.services.store.get(ref))!.status).toBe('connected')
     expect((await t.services.store.get(ref))!.grant.secrets.refreshToken).not.toBe(stored.refreshToken)
   })
 })

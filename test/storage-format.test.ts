@@ -84,7 +84,10 @@ describe('Redis memory per account (issue 13)', () => {
     expect(await t.services.store.updateGrant(ref, 'g1', next)).toBe(true)
     expect((await t.services.store.get(ref))!.grant).toEqual(next)
     const fields = await t.redis.hgetall(key)
-    expect(fields.statusReason).toBeUndefined()
+    // The refresh writes the grant, not the status (a recovery is its own move): the old
+    // empty key id is gone, the status it did not touch is as it was.
+    expect(fields.keyId).toBeUndefined()
+    expect(fields.status).toBe('connected')
     expect(fields.secrets2).toBeDefined()
     // A hash never converts back by itself; a reconnect (a new hash) is compact again.
     await t.services.connections.connect(ref, next, 'default')

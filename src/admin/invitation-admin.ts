@@ -1,8 +1,9 @@
 import type { Invitation, InvitationStore } from '../auth/invitation-store.js'
+import { TooManyInvites, type InviteLimiter } from '../auth/invite-limiter.js'
 import type { Role, User, UserStore } from '../auth/user-store.js'
-import { AppError, NotFoundError } from '../errors/app-error.js'
+import { NotFoundError } from '../errors/app-error.js'
 import type { Mailer } from '../mail/mailer.js'
-import { inviteMail, mailLanguage } from '../mail/messages.js'
+import { inviteExistsMail, inviteMail, mailLanguage } from '../mail/messages.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
 
 /** What became of an invitation's link: mailed, or to be passed on by the admin. */
@@ -21,6 +22,7 @@ export class InvitationAdmin {
       users: UserStore
       tenants: TenantStore
       mailer: Mailer
+      limiter: InviteLimiter
       baseUrl: string
       onMailFailed: (err: unknown) => void
     },
@@ -30,10 +32,13 @@ export class InvitationAdmin {
     return this.deps.invitations.list(tenantId)
   }
 
-  /** `conflict` when the address already has an account (said to the admin, nobody else). */
+  /**
+   * The same for every address, so the form tells nobody whether an address has an
+   * account: an address that has one gets a note mailed to its owner instead of the link.
+   * Counted by the invite limiter (TooManyInvites).
+   */
   async invite(admin: User, email: string, role: Role): Promise<Sent> {
-    if (await this.deps.users.findForLogin(email))
-      throw new AppError('conflict', `${email} already has an account.`, { status: 409 })
+    await this.count(admin)
     const { invitation, token } = await this.deps.invitations.create({
       tenantId: admin.tenantId,
       email,
@@ -44,6 +49,7 @@ export class InvitationAdmin {
   }
 
   async resend(admin: User, id: string): Promise<Sent> {
+    await this.count(admin)
     const issued = await this.deps.invitations.resend(admin.tenantId, id)
     if (!issued) throw new NotFoundError('No such pending invitation.')
     return this.deliver(admin, issued.invitation, issued.token)
@@ -55,12 +61,24 @@ export class InvitationAdmin {
     return cancelled
   }
 
+  /** One more person invited or added by this admin, or TooManyInvites. */
+  private async count(admin: User): Promise<void> {
+    const createdAt = (await this.deps.tenants.get(admin.tenantId))?.createdAt ?? Date.now()
+    const refusal = await this.deps.limiter.consume(admin.tenantId, admin.id, createdAt)
+    if (refusal) throw new TooManyInvites(refusal)
+  }
+
   private async deliver(admin: User, invitation: Invitation, token: string): Promise<Sent> {
     const link = `${this.deps.baseUrl}/invite/${token}`
     const org = (await this.deps.tenants.get(admin.tenantId))?.name ?? admin.tenantId
-    // The invitee has no language yet: the inviting admin's choice stands in.
-    const lang = mailLanguage(admin.language)
-    const mail = inviteMail(invitation.email, link, org, invitation.role, admin.email, lang)
+    const owner = await this.deps.users.findForLogin(invitation.email)
+    // The invitee has no language yet: the inviting admin's choice stands in. An address
+    // that has an account gets a note in its owner's language, with no link, no name of the
+    // organisation and no inviter (nothing a stranger wrote), and the admin sees the same.
+    const lang = mailLanguage(owner?.user.language, admin.language)
+    const mail = owner
+      ? inviteExistsMail(invitation.email, this.deps.baseUrl, lang)
+      : inviteMail(invitation.email, link, org, invitation.role, admin.email, lang)
     try {
       if (await this.deps.mailer.send(mail)) return { invitation }
       return { invitation, link }

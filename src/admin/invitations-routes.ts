@@ -4,7 +4,7 @@ import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import { localeOf, tOf } from '../i18n/localize.js'
 import { ROLES } from '../auth/user-store.js'
-import { AppError } from '../errors/app-error.js'
+import { TooManyInvites } from '../auth/invite-limiter.js'
 import { checkForm, parseInput } from '../http/validate.js'
 import type { RecordAdminAction } from './audit-trail.js'
 import type { InvitationAdmin, Sent } from './invitation-admin.js'
@@ -36,6 +36,17 @@ function tell(req: Request, { invitation, link, mailFailed }: Sent, again: boole
   flash(req, 'info', t(mailFailed ? 'admin:invite.mailFailed' : 'admin:invite.noMail', { email, link }))
 }
 
+/** Which limit refused, in the reader's language. */
+export function tooManyInvites(t: ReturnType<typeof tOf>, err: TooManyInvites): string {
+  const count = Math.ceil(err.refusal.retryAfterSec / 60)
+  return t(
+    err.refusal.by === 'admin' ? 'admin:invite.tooManyByAdmin' : 'admin:invite.tooManyByOrganisation',
+    {
+      count,
+    },
+  )
+}
+
 /** The admin, speaking the request's language: the invitation mail is written in it. */
 const inviter = (req: Request) => ({ ...requireUser(req), language: localeOf(req).lang })
 
@@ -55,19 +66,19 @@ export function invitationsRoutes({ invitations, record }: InvitationsRoutesDeps
       await record(req, 'admin.user_invited', `invited ${sent.invitation.email} as ${sent.invitation.role}`)
       tell(req, sent, false)
     } catch (err) {
-      if (!(err instanceof AppError && err.code === 'conflict')) throw err
-      flash(
-        req,
-        'error',
-        t('admin:notSent', { errors: t('admin:invite.exists', { email: form.data.email }) }),
-      )
+      if (!(err instanceof TooManyInvites)) throw err
+      flash(req, 'error', t('admin:notSent', { errors: tooManyInvites(t, err) }))
     }
     res.redirect(303, '/admin/users')
   })
 
   r.post('/admin/users/invites/:id/resend', async (req, res) => {
     const { id } = parseInput(InviteParam, req.params)
-    const sent = await invitations.resend(inviter(req), id)
+    const sent = await invitations.resend(inviter(req), id).catch((err: unknown) => {
+      if (err instanceof TooManyInvites) flash(req, 'error', tooManyInvites(tOf(req), err))
+      else throw err
+    })
+    if (!sent) return res.redirect(303, '/admin/users')
     await record(req, 'admin.user_invited', `sent the invitation of ${sent.invitation.email} again`)
     tell(req, sent, true)
     res.redirect(303, '/admin/users')

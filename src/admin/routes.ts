@@ -18,8 +18,10 @@ import { usersRoutes } from './users-routes.js'
 import type { InvitationAdmin } from './invitation-admin.js'
 import { invitationsRoutes } from './invitations-routes.js'
 import { webhooksRoutes } from './webhooks-routes.js'
+import { sharedConnectionsRoutes, type SharedConnectionsDeps } from './shared-connections-routes.js'
 
 export interface AdminDeps {
+  shared: Omit<SharedConnectionsDeps, 'record' | 'providers'>
   userAdmin: UserAdmin
   invitations: InvitationAdmin
   credentials: TenantCredentialStore
@@ -44,6 +46,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   r.use(webhooksRoutes({ webhooks: deps.webhooks, webhookQueue: deps.webhookQueue, record }))
   r.use(settingsRoutes({ tenants: deps.tenants, record }))
   r.use(apiKeysRoutes({ apiKeys: deps.apiKeys, record }))
+  r.use(sharedConnectionsRoutes({ ...deps.shared, providers: deps.providers, record }))
   r.use(auditRoutes(deps.audit))
   return r
 }

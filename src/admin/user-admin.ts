@@ -1,4 +1,7 @@
 import type { AccountService } from '../auth/account-service.js'
+import type { InvitationStore } from '../auth/invitation-store.js'
+import { TooManyInvites, type InviteLimiter } from '../auth/invite-limiter.js'
+import type { TenantStore } from '../tenants/tenant-store.js'
 import type { SessionIndex } from '../auth/session-index.js'
 import type { LoginLimiter } from '../auth/login-limiter.js'
 import type { Role, User, UserQuery, UserStore } from '../auth/user-store.js'
@@ -14,6 +17,9 @@ export class UserAdmin {
       sessions: SessionIndex
       lifecycle: ConnectionLifecycle
       limiter: LoginLimiter
+      invitations: InvitationStore
+      inviteLimiter: InviteLimiter
+      tenants: TenantStore
     },
   ) {}
 
@@ -29,7 +35,11 @@ export class UserAdmin {
     return target
   }
 
-  add(admin: User, input: { email: string; password: string; role: Role }): Promise<User> {
+  /** Counted with the invitations (TooManyInvites): adding is inviting without the mail. */
+  async add(admin: User, input: { email: string; password: string; role: Role }): Promise<User> {
+    const createdAt = (await this.deps.tenants.get(admin.tenantId))?.createdAt ?? Date.now()
+    const refusal = await this.deps.inviteLimiter.consume(admin.tenantId, admin.id, createdAt)
+    if (refusal) throw new TooManyInvites(refusal)
     return this.deps.accounts.addUser({ tenantId: admin.tenantId, ...input })
   }
 
@@ -39,15 +49,21 @@ export class UserAdmin {
     if (target.id === admin.id)
       throw new AppError('forbidden', 'You cannot change your own role.', { status: 403 })
     await this.deps.users.setRole(admin.tenantId, userId, role)
+    if (target.role === 'admin' && role !== 'admin')
+      await this.deps.invitations.cancelFrom(admin.tenantId, target.email)
     return { ...target, role }
   }
 
-  /** Removes the user, their connections (revoked and deleted) and every session they hold. */
+  /**
+   * Removes the user, their connections (revoked and deleted), the invitations they sent and
+   * every session they hold.
+   */
   async remove(admin: User, userId: string): Promise<User> {
     const target = await this.target(admin, userId)
     if (target.id === admin.id)
       throw new AppError('forbidden', 'You cannot remove yourself.', { status: 403 })
     await this.deps.lifecycle.removeUser(admin.tenantId, userId)
+    await this.deps.invitations.cancelFrom(admin.tenantId, target.email)
     await this.deps.users.remove(target)
     await this.deps.sessions.removeAll(admin.tenantId, userId)
     return target

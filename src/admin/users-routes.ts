@@ -4,6 +4,8 @@ import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import { tOf } from '../i18n/localize.js'
 import { ROLES } from '../auth/user-store.js'
+import { TooManyInvites } from '../auth/invite-limiter.js'
+import { tooManyInvites } from './invitations-routes.js'
 import { AppError } from '../errors/app-error.js'
 import { checkForm, parseInput } from '../http/validate.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
@@ -82,7 +84,9 @@ export function usersRoutes({ userAdmin, invitations, tenants, record }: UsersRo
     } catch (err) {
       if (err instanceof AppError && err.code === 'conflict')
         return renderUsers(req, res, 409, { errors: { email: t('admin:users.exists') }, values })
-      throw err
+      if (!(err instanceof TooManyInvites)) throw err
+      res.setHeader('Retry-After', String(err.refusal.retryAfterSec))
+      return renderUsers(req, res, 429, { errors: { form: tooManyInvites(t, err) }, values })
     }
   })
 

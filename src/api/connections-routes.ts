@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError, ValidationError } from '../errors/app-error.js'
+import { AppError, isAppError, ValidationError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
 import { checkScope, principalOf, requireScope } from './authenticate.js'
 import {
@@ -95,13 +95,23 @@ export function connectionsRoutes({ directory, lifecycle }: ConnectionsRoutesDep
   r.get('/connections/:id', async (req, res, next) => {
     const ref = await connectionInTenant(directory, res, String(req.params.id))
     checkScope(res, 'read')
-    const money = await lifecycle.use(ref, (ctx, provider) => provider.fetchBalance(ctx))
+    const money = await lifecycle.use(ref, (ctx, provider) => provider.fetchBalance(ctx)).catch(whileDegraded)
     const [view] = await describe(directory, ref.tenantId, [memberOf(ref)])
     if (!view) return next(notFound())
-    const balance = { ...money, readAt: new Date().toISOString() }
+    // Degraded: answered at once with the last balance read (its `readAt` says when).
+    const readAt = Date.now()
+    if (money)
+      await directory.remember?.(ref, { balance: money, company: view.account.company ?? undefined, readAt })
+    const balance = money ? { ...money, readAt: new Date(readAt).toISOString() } : view.balance
     res.json(ConnectionSchema.parse({ ...view, balance }))
   })
   return r
+}
+
+/** A provider that is not answering is no error for a read: the last known data answers. */
+function whileDegraded(err: unknown): null {
+  if (isAppError(err) && err.code === 'provider_unavailable') return null
+  throw err
 }
 
 /** A cursor only when something follows, so the last page says null. */

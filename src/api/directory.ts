@@ -1,4 +1,5 @@
 import { PROVIDER_IDS, type Money, type ProviderId } from '../providers/types.js'
+import { type StatusReason } from '../providers/status.js'
 import type { ConnectionView } from './schemas.js'
 import { refOf } from '../connections/member.js'
 
@@ -23,10 +24,19 @@ export interface ListPosition {
 export interface ConnectionDirectory {
   /** Up to `count` members (`userId:provider`) after `after`, oldest first, with when each connected. */
   after(tenantId: string, after: ListPosition | undefined, count: number): Promise<ListPosition[]>
-  summaries(
-    refs: ApiConnectionRef[],
-  ): Promise<({ status: 'connected' | 'needs_reconnect'; accountLabel: string; name?: string } | null)[]>
+  summaries(refs: ApiConnectionRef[]): Promise<
+    ({
+      status: 'connected' | 'degraded' | 'needs_reconnect'
+      statusReason?: StatusReason
+      accountLabel: string
+      name?: string
+    } | null)[]
+  >
   emails(tenantId: string, userIds: string[]): Promise<(string | null)[]>
+  /** Whether the organisation owns the connection (connections/owner.ts). */
+  isShared(ref: ApiConnectionRef): boolean
+  /** Keeps a balance just read as the connection's last known one (beside its company). */
+  remember?(ref: ApiConnectionRef, read: { balance: Money; company?: string; readAt: number }): Promise<void>
   /** Last known balance and company, per member (from the support index). */
   entries(
     tenantId: string,
@@ -34,7 +44,8 @@ export interface ConnectionDirectory {
   ): Promise<{ balance?: Money; company?: string; readAt?: number }[]>
 }
 
-const ID = new RegExp(`^(${PROVIDER_IDS.join('|')})_([0-9a-f]{1,64})$`)
+// A shared connection's owner id is `org` (connections/owner.ts), a person's random hex.
+const ID = new RegExp(`^(${PROVIDER_IDS.join('|')})_([0-9a-f]{1,64}|org)$`)
 
 /** The API's id of a connection: `<provider>_<user id>`, e.g. `sms77_5f0c…`. */
 export function connectionIdOf(ref: { userId: string; provider: ProviderId }): string {
@@ -69,12 +80,16 @@ export async function describe(
       entry.balance && entry.readAt
         ? { ...entry.balance, readAt: new Date(entry.readAt).toISOString() }
         : null
+    const shared = dir.isShared(ref)
+    const email = shared ? null : (emails[i] ?? null)
     return [
       {
         id: connectionIdOf(ref),
-        user: { email: emails[i] ?? null },
+        owner: shared ? { type: 'organisation' as const } : { type: 'user' as const, email },
+        user: { email },
         provider: ref.provider,
         status: summary.status,
+        statusReason: summary.statusReason ?? null,
         account: { label: summary.accountLabel, name: summary.name ?? null, company: entry.company ?? null },
         balance,
       },

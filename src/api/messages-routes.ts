@@ -7,12 +7,45 @@ import { connectionInTenant } from './connections-routes.js'
 import { connectionIdOf, type ConnectionDirectory } from './directory.js'
 import { digest, type IdempotencyStore } from './idempotency.js'
 import { parseE164 } from '../phone/e164.js'
-import { Message, MessageRequest } from './schemas.js'
+import { Message, MessageRequest, SentMessageList, SentQuery } from './schemas.js'
+import type { ApiConnectionRef } from './directory.js'
+import type { Money, SmsMessage, SmsResult } from '../providers/types.js'
+
+/**
+ * The one send path (connections/message-sender.ts, wired in src/api-deps.ts): daily limits
+ * of shared connections, the provider call through the lifecycle, and who sent it. MCP's
+ * send_sms goes the same way.
+ */
+export interface MessageSending {
+  send(
+    ref: ApiConnectionRef,
+    sender: { kind: 'api_key'; keyId: string; name: string },
+    message: SmsMessage,
+  ): Promise<{ result: SmsResult; parts: number; sentBy: string }>
+  list(
+    ref: ApiConnectionRef,
+    page: { cursor?: string; count: number },
+  ): Promise<{
+    messages: {
+      id: string
+      at: number
+      sentBy: string
+      senderKind: 'person' | 'api_key'
+      to: string
+      parts: number
+      cost: Money | null
+    }[]
+    next: string | null
+  }>
+  /** `+49•••••4567`. */
+  mask(to: string): string
+}
 
 export interface MessagesRoutesDeps {
   directory: ConnectionDirectory
   lifecycle: ConnectionLifecycle
   idempotency: IdempotencyStore
+  sending: MessageSending
 }
 
 function idempotencyKeyOf(header: string | undefined): string {
@@ -30,7 +63,7 @@ function idempotencyKeyOf(header: string | undefined): string {
  * `POST /connections/:id/messages`, for keys with the `send` scope: one SMS through the
  * connection, exactly once per Idempotency-Key (idempotency.ts).
  */
-export function messagesRoutes({ directory, lifecycle, idempotency }: MessagesRoutesDeps): Router {
+export function messagesRoutes({ directory, idempotency, sending }: MessagesRoutesDeps): Router {
   const r = Router()
 
   r.post('/connections/:id/messages', async (req, res) => {
@@ -42,23 +75,41 @@ export function messagesRoutes({ directory, lifecycle, idempotency }: MessagesRo
     const id = connectionIdOf(ref)
     // The request as it will be sent: the same message in other spacing is the same request.
     const request = digest(JSON.stringify([id, to, body.text, body.from ?? null]))
-    const { keyId, tenantId } = principalOf(res)
+    const { keyId, tenantId, name } = principalOf(res)
     const answer = await idempotency.run({ tenantId, apiKeyId: keyId }, idemKey, request, async () => {
-      const sent = await lifecycle.use(ref, (ctx, provider) =>
-        provider.sendSms(ctx, { to, text: body.text, from: body.from }),
-      )
+      const sender = { kind: 'api_key' as const, keyId, name }
+      const sent = await sending.send(ref, sender, { to, text: body.text, from: body.from })
       const message = Message.parse({
-        id: sent.messageId,
+        id: sent.result.messageId,
         provider: ref.provider,
         to,
-        parts: sent.parts ?? 1,
-        cost: sent.price ?? null,
+        parts: sent.parts,
+        cost: sent.result.price ?? null,
         status: 'accepted',
+        sentBy: sent.sentBy,
       })
       return { status: 201, body: message }
     })
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true')
     res.status(answer.status).json(answer.body)
+  })
+
+  // Who sent what through the connection, newest first; the recipients masked.
+  r.get('/connections/:id/messages', async (req, res) => {
+    const ref = await connectionInTenant(directory, res, String(req.params.id))
+    checkScope(res, 'read')
+    const query = parseInput(SentQuery, req.query)
+    const page = await sending.list(ref, { cursor: query.cursor, count: query.limit })
+    const data = page.messages.map((m) => ({
+      id: m.id,
+      sentAt: new Date(m.at).toISOString(),
+      sentBy: m.sentBy,
+      senderType: m.senderKind,
+      to: sending.mask(m.to),
+      parts: m.parts,
+      cost: m.cost,
+    }))
+    res.json(SentMessageList.parse({ data, next_cursor: page.next }))
   })
   return r
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { PROBLEMS, problemType, type ProblemName } from './problem.js'
-import { apiSchemas, ListQuery } from './schemas.js'
+import { apiSchemas, ListQuery, SentQuery } from './schemas.js'
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas the routes validate with
@@ -108,6 +108,18 @@ export function openApiDocument(baseUrl: string): Json {
         },
       },
       '/connections/{id}/messages': {
+        get: {
+          operationId: 'listMessages',
+          summary: 'Messages sent through the connection and who sent them (scope read)',
+          description:
+            'Newest first: who sent each (a person’s email or an API key’s name), when, to whom ' +
+            '(masked), how many parts and what it cost. Cursor paging.',
+          parameters: [idParam, ...queryParameters(SentQuery)],
+          responses: {
+            '200': { description: 'A page of sent messages.', content: json('SentMessageList') },
+            ...problems(baseUrl, [...COMMON, 'validation_failed', 'insufficient_scope', 'not_found']),
+          },
+        },
         post: {
           operationId: 'sendMessage',
           summary: 'Send one SMS through the connection, exactly once (scope send)',
@@ -115,7 +127,9 @@ export function openApiDocument(baseUrl: string): Json {
             'The same Idempotency-Key with the same body answers the first result again and sends ' +
             'nothing (header `Idempotent-Replayed: true`); with another body, 422. A request made ' +
             'while one with the same key is running waits for its answer (up to 10 s), else 409. ' +
-            'A failed send frees the key for a retry. Answers are kept 24 hours.',
+            'A failed send frees the key for a retry. Answers are kept 24 hours. Through a ' +
+            'connection the organisation owns, the message’s SMS parts count against its daily ' +
+            'limit (UTC day); past it, 429 `daily_limit_reached` and nothing is sent.',
           parameters: [
             idParam,
             {
@@ -139,6 +153,7 @@ export function openApiDocument(baseUrl: string): Json {
               'idempotency_key_reused',
               'idempotency_in_progress',
               'invalid_phone_number',
+              'daily_limit_reached',
               'provider_problem',
             ]),
           },

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
 import { AppError, type ErrorCode } from '../errors/app-error.js'
 import { toAppError } from '../http/error-handler.js'
 import type { Logger } from '../logging/logger.js'
+import { routeOf } from '../http/route-of.js'
 
 /**
  * RFC 9457 problem details for the tenant API. Each problem has a stable `type`: an
@@ -23,6 +24,7 @@ export const PROBLEMS = {
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with another body' },
   invalid_phone_number: { status: 422, title: 'The recipient is not a phone number that can be reached' },
   rate_limited: { status: 429, title: 'Too many requests for this API key' },
+  daily_limit_reached: { status: 429, title: 'Daily limit reached for this connection' },
   provider_problem: { status: 502, title: 'The provider failed or refused the call' },
   service_unavailable: { status: 503, title: 'Switchboard is temporarily unavailable' },
   internal: { status: 500, title: 'Something went wrong on our side' },
@@ -75,7 +77,7 @@ export const apiNotFound: RequestHandler = (_req, _res, next) =>
 export function apiErrorHandler(baseUrl: string, logger: Logger): ErrorRequestHandler {
   return (raw, req, res, _next) => {
     const err = toAppError(raw)
-    const log = { code: err.code, status: err.status, err: err.cause ?? raw, path: req.path }
+    const log = { code: err.code, status: err.status, err: err.cause ?? raw, path: routeOf(req) }
     if (err.status >= 500) logger.error(log, 'api request failed')
     else logger.debug(log, 'api request rejected')
     if (res.headersSent) return

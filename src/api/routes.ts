@@ -10,7 +10,7 @@ import { connectionsRoutes } from './connections-routes.js'
 import type { ConnectionDirectory } from './directory.js'
 import { docsRoutes } from './docs-routes.js'
 import { IdempotencyStore, type IdempotencyOptions } from './idempotency.js'
-import { messagesRoutes } from './messages-routes.js'
+import { messagesRoutes, type MessageSending } from './messages-routes.js'
 import { apiErrorHandler, apiNotFound } from './problem.js'
 
 export interface ApiDeps {
@@ -20,6 +20,7 @@ export interface ApiDeps {
   keys: ApiKeyStore
   directory: ConnectionDirectory
   lifecycle: ConnectionLifecycle
+  sending: MessageSending
   audit: AuditLog
   limits?: ApiLimits
   idempotency?: IdempotencyOptions

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { PROVIDER_IDS } from '../providers/types.js'
+import { STATUS_REASONS } from '../providers/status.js'
 
 /**
  * The tenant API's requests and answers, once: the routes parse with these and the
@@ -21,21 +22,46 @@ export const Balance = z.object({
 })
 apiSchemas.add(Balance, { id: 'Balance' })
 
-export const ConnectionStatus = z.enum(['connected', 'needs_reconnect'])
+export const ConnectionStatus = z
+  .enum(['connected', 'degraded', 'needs_reconnect'])
+  .describe(
+    '`connected` works; `degraded`: the provider is not answering, the last known data is shown and ' +
+      'Switchboard tries again with back-off (30 s doubling to 60 min); `needs_reconnect`: the owner must reconnect.',
+  )
+export const StatusReason = z
+  .enum(STATUS_REASONS)
+  .nullable()
+  .describe(
+    'Why the connection is not `connected` (null when it is): `provider_unavailable` (degraded), ' +
+      '`grant_expired` (the refresh was refused) or `access_revoked` (access was revoked at the provider).',
+  )
 export const ProviderName = z.enum(PROVIDER_IDS)
+
+export const Owner = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('user'), email: z.string().nullable().describe('Null when the user has been removed.') }),
+    z.object({ type: z.literal('organisation') }),
+  ])
+  .describe('Who owns the connection: a person, or the organisation (a shared connection).')
+apiSchemas.add(Owner, { id: 'Owner' })
 
 export const Connection = z.object({
   id: z.string().describe('Stable for the life of the connection; opaque.'),
-  user: z.object({ email: z.string().nullable().describe('Null when the user has been removed.') }),
+  owner: Owner,
+  user: z.object({
+    email: z.string().nullable().describe('The owner’s email; null when the user has been removed or the organisation owns it.'),
+  }),
   provider: ProviderName,
   status: ConnectionStatus,
+  statusReason: StatusReason,
   account: z.object({
     label: z.string().describe('The account’s name at the provider (email or company).'),
     name: z.string().nullable().describe('The owner’s own name for the connection; null when not named.'),
     company: z.string().nullable(),
   }),
   balance: Balance.nullable().describe(
-    'In the list: the last balance Switchboard read (null if never). For one connection: read now.',
+    'In the list: the last balance Switchboard read (null if never). For one connection: read now, ' +
+      'or the last one read while the connection is `degraded`.',
   ),
 })
 apiSchemas.add(Connection, { id: 'Connection' })
@@ -77,8 +103,31 @@ export const Message = z.object({
   parts: z.number().int().min(1).describe('SMS parts the text was split into.'),
   cost: Money.nullable().describe('Total cost of all parts; null when the provider did not say.'),
   status: z.enum(['accepted']).describe('The provider accepted the message for delivery.'),
+  sentBy: z.string().describe('Who sent it: the API key’s name (or, in the list, the person’s email).'),
 })
 apiSchemas.add(Message, { id: 'Message' })
+
+export const SentMessage = z.object({
+  id: z.string().describe('The message’s place in the connection’s list (opaque).'),
+  sentAt: z.iso.datetime(),
+  sentBy: z.string().describe('The person’s email or the API key’s name.'),
+  senderType: z.enum(['person', 'api_key']),
+  to: z.string().describe('The recipient, masked (`+49•••••4567`).'),
+  parts: z.number().int().min(0),
+  cost: Money.nullable(),
+})
+apiSchemas.add(SentMessage, { id: 'SentMessage' })
+
+export const SentMessageList = z.object({
+  data: z.array(SentMessage),
+  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next (older) page; null on the last page.'),
+})
+apiSchemas.add(SentMessageList, { id: 'SentMessageList' })
+
+export const SentQuery = z.object({
+  cursor: z.string().regex(/^\d{1,20}-\d{1,20}$/, 'not a cursor this API gave out').optional().describe('The `next_cursor` of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(100).default(50).describe('Page size, 1 to 100.'),
+})
 
 export const Problem = z.object({
   type: z.url().describe('Stable per kind of problem; documented on /api/docs.'),

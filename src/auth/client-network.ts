@@ -10,11 +10,16 @@ export function clientAddress(ip: string): string {
   return isIP(ip) === 6 ? `${ipv6Groups(ip).slice(0, 4).join(':')}::/64` : ip
 }
 
-/** The network the per-account counter is kept for: IPv4 /24, IPv6 /64. */
+/**
+ * The network the per-account counter is kept for: IPv4 /24, IPv6 /56 (what providers hand
+ * one customer, so a guesser cannot step to a fresh /64 of their own for each round).
+ */
 export function clientNetwork(ip: string): string {
   const v4 = ipv4Of(ip)
   if (v4) return `${v4.split('.').slice(0, 3).join('.')}.0/24`
-  return clientAddress(ip)
+  if (isIP(ip) !== 6) return ip
+  const groups = ipv6Groups(ip)
+  return `${groups.slice(0, 3).join(':')}:${groups[3]!.slice(0, 2)}00::/56`
 }
 
 function ipv4Of(ip: string): string | undefined {

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express'
 import { AppError, ForbiddenError } from '../errors/app-error.js'
-import { regenerate } from './session.js'
+import { regenerate, sessionIsCurrent } from './session.js'
 import type { Role, User, UserStore } from './user-store.js'
 
 const USER = Symbol('user')
@@ -16,8 +16,9 @@ export function loadUser(users: UserStore): RequestHandler {
     // Already read in this request (the warm dashboard reads it with the page's state).
     if (!userId || !tenantId || currentUser(req)) return next()
     const user = await users.get(tenantId, userId)
-    if (!user) {
-      // The old session is deleted; the request goes on with a fresh anonymous one.
+    if (!user || !sessionIsCurrent(req.session, user)) {
+      // A removed user, or a session from before a password reset or change: the old
+      // session is deleted; the request goes on with a fresh anonymous one.
       await regenerate(req)
       return next()
     }

@@ -64,6 +64,16 @@ export class InvitationStore {
     return visible(stored)
   }
 
+  /**
+   * Cancels every pending invitation `invitedBy` sent (an admin removed or no longer an
+   * admin: what they sent must not outlive their right to send it); returns them.
+   */
+  async cancelFrom(tenantId: string, invitedBy: string): Promise<Invitation[]> {
+    const theirs = (await this.list(tenantId)).filter((i) => i.invitedBy === invitedBy)
+    const cancelled = await Promise.all(theirs.map((i) => this.cancel(tenantId, i.id)))
+    return cancelled.filter((i): i is Invitation => i !== undefined)
+  }
+
   /** The invitation a link belongs to, without using it up (the form page). */
   async peek(token: string): Promise<Invitation | undefined> {
     if (!LINK_TOKEN.test(token)) return undefined

@@ -8,7 +8,7 @@ import type { InvitationStore } from './invitation-store.js'
 import { newPassword } from './password-routes.js'
 import { hashPassword } from './passwords.js'
 import type { SessionIndex } from './session-index.js'
-import { regenerate, saveSession } from './session.js'
+import { beginSession } from './session.js'
 import type { UserStore } from './user-store.js'
 
 const AcceptForm = z.object({ password: newPassword })
@@ -68,10 +68,7 @@ export function inviteRoutes(deps: InviteRoutesDeps): Router {
         })
       throw err
     })
-    await regenerate(req)
-    req.session.userId = user.id
-    req.session.tenantId = user.tenantId
-    await saveSession(req)
+    await beginSession(req, user)
     await deps.sessions.add(user.tenantId, user.id, req.sessionID)
     res.redirect(303, user.role === 'support' ? '/support' : '/dashboard')
   })

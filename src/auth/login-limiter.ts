@@ -1,13 +1,16 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import type { RedisClient } from '../redis/client.js'
 import { clientAddress, clientNetwork } from './client-network.js'
-import { loginGenerationKey, rateLimitKeyPrefix } from '../redis/keys.js'
+import type { InviteLimits } from './invite-limiter.js'
+import { loginGateKey, loginGenerationKey, rateLimitKeyPrefix } from '../redis/keys.js'
 
 export { clientAddress, clientNetwork } from './client-network.js'
 
 type Limit = { points: number; durationSec: number }
-/** Failures of one account from everywhere: past `free`, each attempt waits longer (never a lock). */
+/**
+ * Failures of one account from everywhere: past `free`, one attempt is admitted per delay
+ * interval (growing, never a lock), the others are refused until it has passed.
+ */
 export interface SlowDown {
   free: number
   durationSec: number
@@ -23,6 +26,8 @@ export interface LoginLimits {
   /** Reset mails asked for from one address, and sent to one account. */
   forgotPerIp?: Limit
   forgotPerAccount?: Limit
+  /** People an admin may invite or add (auth/invite-limiter.ts). */
+  invites?: InviteLimits
 }
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
@@ -53,9 +58,12 @@ export type LoginReservation = LoginAttempt | { allowed: false; retryAfterSec: n
  * Two counters: per client address (password spraying across accounts) and per account
  * *and network* (guessing one account). The second is kept per network so that a stranger
  * elsewhere cannot lock a person out of their own account. A third counter sees the
- * account's failures from everywhere (a botnet): past a ceiling it slows every attempt
- * down with a growing delay instead of refusing, so the right password still gets in.
- * An admin's unlock or a password reset bumps the account's generation, which starts
+ * account's failures from everywhere (a botnet): past a ceiling, the account admits one
+ * attempt per delay interval (0.5 s doubling to 8 s) and refuses the others with 429 and
+ * the wait, before any password check, so parallel guesses from many networks get one
+ * check per interval. A browser that signed in to the account before (`knownDevice`) is
+ * never held at that gate, so the person is not kept out by a botnet; nor is anyone after
+ * an admin's unlock or a password reset, which bump the account's generation and so start
  * every counter of the account afresh.
  */
 export class LoginLimiter {
@@ -95,7 +103,11 @@ export class LoginLimiter {
   }
 
   /** Reserves one attempt for `email` from `ip` (all counters), or says how long to wait. */
-  async reserveLogin(ip: string, email: string): Promise<LoginReservation> {
+  async reserveLogin(
+    ip: string,
+    email: string,
+    opts: { knownDevice?: boolean } = {},
+  ): Promise<LoginReservation> {
     const generation = (await this.redis.get(loginGenerationKey(email))) ?? '0'
     const ipKey = clientAddress(ip)
     const accountKey = `${email}#${generation}|${clientNetwork(ip)}`
@@ -123,8 +135,15 @@ export class LoginLimiter {
       return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(ms / 1000)) }
     }
     const seen = await this.everywhere.consume(everywhereKey)
-    await sleep(this.delayFor(seen.consumedPoints))
     const refundEverywhere = () => this.everywhere.reward(everywhereKey, 1)
+    const delay = this.delayFor(seen.consumedPoints)
+    if (delay > 0 && !opts.knownDevice) {
+      const waitMs = await this.admitAfter(loginGateKey(email, generation), delay)
+      if (waitMs > 0) {
+        await Promise.all([refundTaken(), refundEverywhere()])
+        return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(waitMs / 1000)) }
+      }
+    }
     return {
       allowed: true,
       succeeded: async () => {
@@ -136,7 +155,17 @@ export class LoginLimiter {
     }
   }
 
-  /** The wait before the n-th attempt of a window: none up to the ceiling, then doubling. */
+  /**
+   * 0 when this attempt takes the account's gate for `delayMs` (SET NX: one winner however
+   * many arrive at once, on any instance), else how long the gate is still held.
+   */
+  private async admitAfter(gate: string, delayMs: number): Promise<number> {
+    if ((await this.redis.set(gate, '1', 'PX', delayMs, 'NX')) === 'OK') return 0
+    const left = await this.redis.pttl(gate)
+    return left > 0 ? left : 1
+  }
+
+  /** The interval after the n-th attempt of a window: none up to the ceiling, then doubling. */
   delayFor(attempt: number): number {
     const { free, baseDelayMs, maxDelayMs } = this.slowDown
     if (attempt <= free) return 0

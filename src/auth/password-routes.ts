@@ -8,6 +8,7 @@ import { localeOf, tOf } from '../i18n/localize.js'
 import { isTimeZone, TIME_ZONES } from '../i18n/format.js'
 import { requireSignedIn, requireUser } from './current-user.js'
 import type { PasswordService } from './password-service.js'
+import { tooManyMessage } from './routes.js'
 import type { ResetTokens } from './reset-tokens.js'
 import { flash, regenerate } from './session.js'
 import type { UserStore } from './user-store.js'
@@ -122,10 +123,25 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     const form = checkForm(ChangeForm, req.body, tOf(req))
     if (!form.ok) return accountPage(req, res, 400, { errors: form.errors })
     const { currentPassword, newPassword: next } = form.data
-    if (!(await deps.passwords.change(user, req.sessionID, currentPassword, next)))
+    const changed = await deps.passwords.change({
+      user,
+      ip: req.ip ?? 'unknown',
+      keepSession: req.sessionID,
+      current: currentPassword,
+      next,
+    })
+    if (changed.outcome === 'limited') {
+      res.setHeader('Retry-After', String(changed.retryAfterSec))
+      return accountPage(req, res, 429, {
+        errors: { currentPassword: tooManyMessage(tOf(req), changed.retryAfterSec) },
+      })
+    }
+    if (changed.outcome === 'wrong')
       return accountPage(req, res, 400, {
         errors: { currentPassword: tOf(req)('auth:validation.currentWrong') },
       })
+    // This session stays current; the others were signed in before the stamp.
+    req.session.signedInAt = changed.at
     flash(req, 'info', tOf(req)('auth:account.changed'))
     res.redirect(303, '/account')
   })

@@ -18,6 +18,9 @@ export interface PasswordServiceDeps {
   onMailFailed: (err: unknown) => void
 }
 
+export type PasswordChange =
+  { outcome: 'changed'; at: number } | { outcome: 'wrong' } | { outcome: 'limited'; retryAfterSec: number }
+
 export type ResetRequest = { outcome: 'sent' } | { outcome: 'limited'; wait: number } | { outcome: 'no_mail' }
 
 /** Forgotten passwords, reset links and password changes: every way a password moves. */
@@ -53,13 +56,36 @@ export class PasswordService {
     await this.deps.limiter.unlock(user.email)
   }
 
-  /** Changes a signed-in person's password; their other sessions end, `keepSession` stays. */
-  async change(user: User, keepSession: string, current: string, next: string): Promise<boolean> {
-    const hash = await this.deps.users.passwordHash(user.tenantId, user.id)
-    if (!(await verifyPassword(hash, current))) return false
+  /**
+   * Changes a signed-in person's password; their other sessions end. A guess of the current
+   * password is counted like a sign-in attempt (before it is checked, per account and
+   * network), so a borrowed session cannot try passwords without limit. On success, the
+   * moment sessions were ended from: the caller stamps `keepSession` with it, so it stays.
+   */
+  async change(input: {
+    user: User
+    ip: string
+    keepSession: string
+    current: string
+    next: string
+  }): Promise<PasswordChange> {
+    const { user, ip, keepSession, current, next } = input
+    const attempt = await this.deps.limiter.reserveLogin(ip, user.email)
+    if (!attempt.allowed) return { outcome: 'limited', retryAfterSec: attempt.retryAfterSec }
+    const checked = this.deps.users
+      .passwordHash(user.tenantId, user.id)
+      .then((hash) => verifyPassword(hash, current))
+    const ok = await checked.catch(async (err: unknown) => {
+      await attempt.abandoned().catch(() => undefined)
+      throw err
+    })
+    if (!ok) return { outcome: 'wrong' }
+    await attempt.succeeded()
     await this.deps.users.setPasswordHash(user.tenantId, user.id, await hashPassword(next))
-    await this.deps.sessions.removeOthers(user.tenantId, user.id, keepSession)
-    return true
+    return {
+      outcome: 'changed',
+      at: await this.deps.sessions.removeOthers(user.tenantId, user.id, keepSession),
+    }
   }
 
   private async mailResetLink(email: string, lang?: Language): Promise<void> {

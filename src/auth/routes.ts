@@ -7,10 +7,11 @@ import { localeOf, switcherChoice, tOf } from '../i18n/localize.js'
 import type { AccountService } from './account-service.js'
 import { currentUser } from './current-user.js'
 import type { LoginLimiter } from './login-limiter.js'
+import type { KnownDevices } from './known-device.js'
 import { signupExistsMail } from '../mail/messages.js'
 import type { PasswordService } from './password-service.js'
 import type { SessionIndex } from './session-index.js'
-import { destroySession, regenerate, saveSession } from './session.js'
+import { beginSession, destroySession, saveSession } from './session.js'
 import type { User } from './user-store.js'
 
 const email = z.email({ message: 'auth:validation.email' }).max(254, 'auth:validation.emailLong')
@@ -42,10 +43,7 @@ export async function establishSession(
   via: 'password' | 'sso' = 'password',
 ): Promise<void> {
   await deps.accounts.adoptLanguage(user, switcherChoice(req))
-  await regenerate(req)
-  req.session.userId = user.id
-  req.session.tenantId = user.tenantId
-  req.session.signedInAt = Date.now()
+  await beginSession(req, user)
   req.session.signedInVia = via
   req.session.agent = (req.get('user-agent') ?? '').slice(0, 200)
   await saveSession(req)
@@ -61,8 +59,21 @@ export async function signIn(
   deps: SignInDeps,
   via: 'password' | 'sso' = 'password',
 ): Promise<void> {
+  const back = returnPath(req.session.returnTo)
   await establishSession(req, user, deps, via)
-  res.redirect(303, homeOf(user))
+  res.redirect(303, back ?? homeOf(user))
+}
+
+/** Only our own reconnect links bring a person back after signing in: never an open redirect. */
+function returnPath(path: string | undefined): string | undefined {
+  return path && /^\/reconnect\/[A-Za-z0-9_-]{43}$/.test(path) ? path : undefined
+}
+
+/** A refusal in minutes (a lock on this network), or in seconds (the account's short interval). */
+export function tooManyMessage(t: TFunction, retryAfterSec: number): string {
+  return retryAfterSec < 60
+    ? t('auth:login.busy', { count: retryAfterSec })
+    : t('auth:login.tooMany', { count: Math.ceil(retryAfterSec / 60) })
 }
 
 /** What happens after a correct password (two-step, required single sign-on); by default, signed in. */
@@ -77,6 +88,8 @@ export function authRoutes(deps: {
   signupOpen: boolean
   baseUrl: string
   afterPassword?: AfterPassword
+  /** Browsers that signed in to an account before; never held at its sign-in gate. */
+  knownDevices?: KnownDevices
 }): Router {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
@@ -126,13 +139,12 @@ export function authRoutes(deps: {
     if (!form.ok) return render(res, 'login', 400, { errors: form.errors, values })
     const account = form.data.email.toLowerCase()
     // Counted before the password is checked, so parallel guesses cannot outrun the limit.
-    const attempt = await deps.limiter.reserveLogin(req.ip ?? 'unknown', account)
+    const knownDevice = deps.knownDevices?.isKnown(req, account) ?? false
+    const attempt = await deps.limiter.reserveLogin(req.ip ?? 'unknown', account, { knownDevice })
     if (!attempt.allowed) {
       res.setHeader('Retry-After', String(attempt.retryAfterSec))
       return render(res, 'login', 429, {
-        errors: {
-          form: t('auth:login.tooMany', { count: Math.ceil(attempt.retryAfterSec / 60) }),
-        },
+        errors: { form: tooManyMessage(t, attempt.retryAfterSec) },
         values,
       })
     }
@@ -149,6 +161,7 @@ export function authRoutes(deps: {
       })
     }
     await attempt.succeeded()
+    deps.knownDevices?.remember(req, res, account)
     if (deps.afterPassword) return deps.afterPassword(req, res, user)
     await signIn(req, res, user, deps)
   })

@@ -8,9 +8,12 @@ declare module 'express-session' {
   interface SessionData {
     userId?: string
     tenantId?: string
-    flash?: Array<{ kind: 'info' | 'error'; text: string }>
-    /** When and how this session was signed in, and the browser's user agent (for /account). */
+    /** When this session signed in (ms): older than the person's `sessionsValidAfter` is over. */
     signedInAt?: number
+    flash?: Array<{ kind: 'info' | 'error'; text: string }>
+    /** Where to go after signing in: a page that asked an anonymous visitor to sign in first. */
+    returnTo?: string
+    /** How this session was signed in, and the browser's user agent (for /account's list). */
     signedInVia?: 'password' | 'sso'
     agent?: string
   }
@@ -61,6 +64,31 @@ export function sessionMiddleware(opts: {
 /** New session id at every privilege change, so a session fixed before sign-in is worthless after. */
 export function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())))
+}
+
+/**
+ * Signs `user` in on a new session id (a session fixed before sign-in is worthless after),
+ * stamped with the moment, which every later request compares with the person's
+ * `sessionsValidAfter`.
+ */
+export async function beginSession(req: Request, user: { id: string; tenantId: string }): Promise<void> {
+  await regenerate(req)
+  req.session.userId = user.id
+  req.session.tenantId = user.tenantId
+  req.session.signedInAt = Date.now()
+  await saveSession(req)
+}
+
+/**
+ * False when the person ended every session since this one signed in (a password reset or
+ * change, later any other "sign out everywhere"). A session from before sign-in times were
+ * kept counts as signed in at 0: over once anything is stamped.
+ */
+export function sessionIsCurrent(
+  session: { signedInAt?: number } | undefined,
+  user: { sessionsValidAfter?: number },
+): boolean {
+  return (session?.signedInAt ?? 0) >= (user.sessionsValidAfter ?? 0)
 }
 
 export function saveSession(req: Request): Promise<void> {

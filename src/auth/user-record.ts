@@ -15,6 +15,11 @@ export interface User {
   language?: string
   /** An IANA time zone chosen on /account; none means UTC. */
   timeZone?: string
+  /**
+   * Sessions signed in before this moment (ms) are over: stamped when a password is reset or
+   * changed (see SessionIndex), compared on every request. None means every session counts.
+   */
+  sessionsValidAfter?: number
 }
 
 export interface StoredUser extends User {
@@ -35,7 +40,16 @@ export function joinedHash(first: string | null | undefined, rest: string | null
 }
 
 /** The user hash's fields that make a User, in the order `userFromFields` reads them. */
-export const USER_FIELDS = ['id', 'tenantId', 'email', 'role', 'createdAt', 'language', 'timeZone'] as const
+export const USER_FIELDS = [
+  'id',
+  'tenantId',
+  'email',
+  'role',
+  'createdAt',
+  'language',
+  'timeZone',
+  'sessionsValidAfter',
+] as const
 
 /**
  * A User from HMGET of USER_FIELDS on the user's key in `keyTenant`, or null when the user is
@@ -43,9 +57,13 @@ export const USER_FIELDS = ['id', 'tenantId', 'email', 'role', 'createdAt', 'lan
  * stored with a field keeps it, so a hash naming another tenant still reads as that tenant's.
  */
 export function userFromFields(v: (string | null)[], keyTenant: string): User | null {
-  const [id, tenantId, email, role, createdAt, language, timeZone] = v
+  const [id, tenantId, email, role, createdAt, language, timeZone, sessionsValidAfter] = v
   if (!id) return null
-  const prefs = { ...(language ? { language } : {}), ...(timeZone ? { timeZone } : {}) }
+  const prefs = {
+    ...(language ? { language } : {}),
+    ...(timeZone ? { timeZone } : {}),
+    ...(sessionsValidAfter ? { sessionsValidAfter } : {}),
+  }
   const h = { id, tenantId: tenantId ?? '', email: email!, role: role!, createdAt: createdAt!, ...prefs }
   return toUser(fromHash(h, keyTenant))
 }
@@ -60,12 +78,19 @@ export function fromHash(h: Record<string, string>, tenantId: string): StoredUse
     createdAt: Number(h.createdAt),
     ...(h.language ? { language: h.language } : {}),
     ...(h.timeZone ? { timeZone: h.timeZone } : {}),
+    ...(h.sessionsValidAfter ? { sessionsValidAfter: Number(h.sessionsValidAfter) } : {}),
   }
 }
 
 // The tenant is in the key already (users written before also hold it as a field).
 export function stored({ tenantId: _inKey, ...u }: StoredUser): Record<string, string> {
-  return { ...u, createdAt: String(u.createdAt), ...passwordFields(u.passwordHash) }
+  const { sessionsValidAfter, ...rest } = u
+  return {
+    ...rest,
+    createdAt: String(u.createdAt),
+    ...passwordFields(u.passwordHash),
+    ...(sessionsValidAfter ? { sessionsValidAfter: String(sessionsValidAfter) } : {}),
+  }
 }
 
 export function toUser({ passwordHash: _, ...user }: StoredUser): User {

@@ -1,5 +1,7 @@
 import type { ApiDeps } from '../api/routes.js'
 import { ConnectionPages } from '../connections/connection-pages.js'
+import { maskNumber } from '../connections/message-sender.js'
+import { isShared } from '../connections/owner.js'
 import type { AppDeps, Services } from './services.js'
 
 /**
@@ -15,12 +17,19 @@ export function apiDeps(deps: AppDeps, s: Services): ApiDeps {
     logger: deps.logger,
     keys: s.apiKeys,
     lifecycle: s.connections,
+    sending: {
+      send: (ref, sender, message) => s.sender.send(ref, sender, message),
+      list: (ref, page) => s.sender.list(ref, page),
+      mask: maskNumber,
+    },
     audit: s.audit,
     directory: {
       after: (tenantId, position, count) => pages.after(tenantId, position, count),
       summaries: (refs) => s.store.summaries(refs),
       emails: (tenantId, userIds) => s.users.emails(tenantId, userIds),
+      isShared,
       entries: (tenantId, members) => s.supportIndex.entries(tenantId, members),
+      remember: (ref, read) => s.supportIndex.recordBalance(ref, read),
     },
     observe: deps.metrics ? (route, status) => deps.metrics?.observeApiCall(route, status) : undefined,
     ...deps.api,

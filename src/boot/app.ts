@@ -4,6 +4,7 @@ import { PUBLIC_DIR, VIEWS_DIR } from '../config/paths.js'
 import { errorHandler, notFound } from '../http/error-handler.js'
 import { csrfProtection } from '../http/csrf.js'
 import { requestLog } from '../http/request-log.js'
+import { noStore } from '../http/no-store.js'
 import { contentSecurityPolicy } from '../http/content-security-policy.js'
 import { parseTrustProxy } from '../http/trust-proxy.js'
 import { resolveIncludesOnLoad } from '../http/view-includes.js'
@@ -11,12 +12,16 @@ import { rejectNonUtf8Query, verifyUtf8Body } from '../http/utf8.js'
 import { exposeFlash, sessionMiddleware } from '../auth/session.js'
 import { currentUser, loadUser } from '../auth/current-user.js'
 import { authRoutes } from '../auth/routes.js'
+import { KnownDevices } from '../auth/known-device.js'
 import { passwordRoutes } from '../auth/password-routes.js'
 import { inviteRoutes } from '../auth/invite-routes.js'
 import { outboxRoutes } from '../mail/outbox-routes.js'
 import { PendingFlowStore } from '../connections/pending-flows.js'
 import { connectRoutes } from '../connections/routes.js'
+import { reconnectRoutes } from '../connections/reconnect-routes.js'
+import { memberOf } from '../connections/member.js'
 import { DashboardService } from '../dashboard/dashboard-service.js'
+import { SharedCards } from '../dashboard/shared-cards.js'
 import { dashboardRoutes } from '../dashboard/routes.js'
 import { PageCache } from '../dashboard/page-cache.js'
 import { PageStateReader } from '../dashboard/page-state.js'
@@ -78,11 +83,13 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     exposeToken: csrf.exposeToken,
     secret: config.sessionSecret,
   })
-  app.get('/dashboard', rejectNonUtf8Query, localize, session, warm)
+  app.get('/dashboard', noStore, rejectNonUtf8Query, localize, session, warm)
 
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }))
   // Browsers ask for /favicon.ico on pages that name no icon (the sandbox's consent pages).
   app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
+  // Everything below may depend on a session: never kept by a cache, bfcache included.
+  app.use(noStore)
   app.use(healthRoutes(redis))
   // Before everything that renders a page, the outbox and error pages included.
   app.use(localize, languageRoutes({ secure: config.secureCookies }))
@@ -124,6 +131,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       signupOpen: config.signupOpen,
       baseUrl: config.baseUrl,
       afterPassword: signin.afterPassword,
+      knownDevices: new KnownDevices(config.sessionSecret, config.secureCookies),
     }),
   )
   app.use(signin.router)
@@ -136,19 +144,50 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       sessions: services.sessions,
     }),
   )
+  const flows = new PendingFlowStore(redis, services.cipher)
   app.use(
     connectRoutes({
       baseUrl: config.baseUrl,
       providers: services.providers,
       lifecycle: services.connections,
-      flows: new PendingFlowStore(redis, services.cipher),
+      flows,
       credentials: services.credentials,
+      links: services.reconnectLinks,
+      onReconnectLinkUsed: (ref, user) =>
+        services.audit.record(ref.tenantId, {
+          actorId: user.id,
+          actorEmail: user.email,
+          action: 'connection.reconnect_link_used',
+          detail: `reconnected ${ref.provider} through a reconnect link`,
+          accounts: [memberOf(ref)],
+        }),
     }),
   )
   app.use(
-    dashboardRoutes({ dashboard, connections: services.connections, providers: services.providers, cache }),
+    reconnectRoutes({
+      baseUrl: config.baseUrl,
+      providers: services.providers,
+      flows,
+      credentials: services.credentials,
+      links: services.reconnectLinks,
+      store: services.store,
+    }),
   )
-  app.use(supportRoutes(supportDeps(services)))
+  app.use(
+    dashboardRoutes({
+      dashboard,
+      connections: services.connections,
+      providers: services.providers,
+      cache,
+      sender: services.sender,
+      shared: new SharedCards({
+        ...services,
+        cache,
+        organisationName: async (id) => (await services.tenants.get(id))?.name ?? '',
+      }),
+    }),
+  )
+  app.use(supportRoutes(supportDeps(services, config.baseUrl)))
   app.use(adminRoutes(adminDeps(services, config)))
 
   app.use(notFound)

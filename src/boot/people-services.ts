@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js'
 import type { Logger } from '../logging/logger.js'
 import type { RedisClient } from '../redis/client.js'
 import { InvitationStore } from '../auth/invitation-store.js'
+import { InviteLimiter } from '../auth/invite-limiter.js'
 import { LoginLimiter, type LoginLimits } from '../auth/login-limiter.js'
 import { PasswordService } from '../auth/password-service.js'
 import { ResetTokens } from '../auth/reset-tokens.js'
@@ -19,6 +20,7 @@ export interface PeopleServices {
   outbox?: MailOutbox
   resets: ResetTokens
   invitations: InvitationStore
+  inviteLimiter: InviteLimiter
   passwords: PasswordService
   onMailFailed: (err: unknown) => void
 }
@@ -50,5 +52,7 @@ export function buildPeople(deps: {
     baseUrl: config.baseUrl,
     onMailFailed,
   })
-  return { limiter, mailer, outbox, resets, invitations: new InvitationStore(redis), passwords, onMailFailed }
+  const invitations = new InvitationStore(redis)
+  const inviteLimiter = new InviteLimiter(redis, deps.loginLimits?.invites)
+  return { limiter, mailer, outbox, resets, invitations, inviteLimiter, passwords, onMailFailed }
 }

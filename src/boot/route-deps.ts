@@ -8,8 +8,11 @@ import type { AdminDeps } from '../admin/routes.js'
 import { InvitationAdmin } from '../admin/invitation-admin.js'
 
 /** What each feature's router is handed, cut from the services (composition root, with services.ts). */
-export function supportDeps(s: Services): SupportDeps {
-  const words = accountWordsReader({ users: s.users, connections: s.store })
+export function supportDeps(s: Services, baseUrl: string): SupportDeps {
+  const words = accountWordsReader({
+    ownerWord: (ref) => s.supportIndex.ownerWord(ref),
+    connections: s.store,
+  })
   return {
     connections: s.store,
     index: s.supportIndex,
@@ -18,6 +21,18 @@ export function supportDeps(s: Services): SupportDeps {
     audit: s.audit,
     providers: s.providers,
     tenants: s.tenants,
+    connectionPage: {
+      store: s.store,
+      lifecycle: s.connections,
+      events: s.eventLog,
+      links: s.reconnectLinks,
+      users: s.users,
+      providers: s.providers,
+      audit: s.audit,
+      mailer: s.people.mailer,
+      baseUrl,
+      onMailFailed: s.people.onMailFailed,
+    },
   }
 }
 
@@ -28,13 +43,23 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
     sessions: s.sessions,
     lifecycle: s.connections,
     limiter: s.people.limiter,
+    invitations: s.people.invitations,
+    inviteLimiter: s.people.inviteLimiter,
+    tenants: s.tenants,
   })
   const { invitations, mailer, onMailFailed } = s.people
   const base = { users: s.users, tenants: s.tenants, mailer, baseUrl: config.baseUrl, onMailFailed }
   return {
+    shared: {
+      store: s.store,
+      lifecycle: s.connections,
+      sharing: s.sharing,
+      sender: s.sender,
+      users: s.users,
+    },
     apiKeys: s.apiKeys,
     userAdmin,
-    invitations: new InvitationAdmin({ ...base, invitations }),
+    invitations: new InvitationAdmin({ ...base, invitations, limiter: s.people.inviteLimiter }),
     credentials: s.tenantCredentials,
     connections: s.store,
     webhooks: s.webhooks,

@@ -10,9 +10,14 @@ import { TokenCipher } from '../crypto/token-cipher.js'
 import { ConnectionStore } from '../connections/connection-store.js'
 import { RefreshLock } from '../connections/refresh-lock.js'
 import { ConnectionLifecycle } from '../connections/lifecycle.js'
+import { ConnectionHealth, type HealthTimings } from '../connections/health.js'
+import { HealthCounts } from '../connections/health-counts.js'
+import { ConnectionEventLog } from '../connections/event-log.js'
+import { ReconnectLinks } from '../connections/reconnect-links.js'
 import { combineEvents, type ConnectionEvents, type ListenerFailed } from '../connections/events.js'
 import { followUps } from '../connections/follow-ups.js'
 import { credentialSource, type CredentialSource } from '../connections/credentials.js'
+import { buildSharing, type SharingServices } from '../connections/sharing.js'
 import { PanelCache } from '../dashboard/panel-cache.js'
 import { HttpClient, type ProviderCallObserver } from '../providers/http.js'
 import { ProviderRegistry } from '../providers/registry.js'
@@ -30,6 +35,7 @@ import type { Sandbox } from '../sandbox/index.js'
 import type { Metrics } from '../ops/metrics.js'
 import { JobRuntime, jobsPrefix } from '../jobs/runtime.js'
 import { registerQueueDepth } from '../ops/queue-metrics.js'
+import { registerConnectionHealth } from '../ops/health-metrics.js'
 import { createJobsRedis } from '../redis/client.js'
 import { replicaWait } from '../redis/replica-wait.js'
 import { createBalances, type Balances } from '../balances/balances.js'
@@ -60,11 +66,12 @@ export interface AppDeps {
   webhookPolicy?: Partial<DeliveryPolicy>
   /** The tenant API's per-key rate limit and idempotency timings (tests shorten them). */
   api?: Pick<ApiDeps, 'limits' | 'idempotency'>
+  health?: HealthTimings // the connections' back-off (tests step its clock)
   /** The clock two-step codes and single sign-on tokens are checked against (tests move it). */
   clock?: () => number
 }
 
-export interface Services {
+export interface Services extends SharingServices {
   accounts: AccountService
   users: UserStore
   tenants: TenantStore
@@ -90,6 +97,10 @@ export interface Services {
   balances: Balances
   people: PeopleServices
   apiKeys: ApiKeyStore
+  /** Each connection's last 50 events, for the support console. */
+  eventLog: ConnectionEventLog
+  /** Reconnect links support mails to a connection's owner. */
+  reconnectLinks: ReconnectLinks
 }
 
 export function buildServices(deps: AppDeps): Services {
@@ -132,7 +143,7 @@ export function buildServices(deps: AppDeps): Services {
     labelOf,
     logger: deps.logger,
   })
-  const supportIndex = new SupportIndex(redis, { connections: store, users })
+  const supportIndex = new SupportIndex(redis, { connections: store, users, tenants })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const balances = createBalances({
     redis,
@@ -143,8 +154,10 @@ export function buildServices(deps: AppDeps): Services {
     onError: (err) => deps.logger.warn({ err: (err as Error).message }, 'balance record failed'),
   })
   const allProviders = list.map((p) => p.id)
+  const eventLog = new ConnectionEventLog(redis)
   const follow = followUps({
-    notify: (ref, from, to) => notifier.emit(ref, from, to),
+    log: (c) => eventLog.follow(c),
+    notify: (ref, from, to, reason) => notifier.emit(ref, from, to, reason),
     index: (ref, account) => supportIndex.indexAccount(ref, account),
     unindex: (ref) => supportIndex.removeConnection(ref),
     forgetBalances: (ref) => balances.forget(ref),
@@ -158,6 +171,7 @@ export function buildServices(deps: AppDeps): Services {
   const events = combineEvents([deps.metrics?.events, deps.events, follow], onListenerFailed)
   const connections = new ConnectionLifecycle({
     store,
+    health: new ConnectionHealth(redis, deps.health),
     lock,
     providers,
     credentials,
@@ -167,15 +181,18 @@ export function buildServices(deps: AppDeps): Services {
     afterRotation: replicaWait(config.redis, redis),
     onBalance: (ref, balance) => balances.record(ref, balance),
   })
+  const checkedIndex = new CheckedIndex(redis)
   const keepalive = new Keepalive({
     jobs,
-    index: new CheckedIndex(redis),
+    index: checkedIndex,
     connections,
     providers: allProviders,
     periodSec: config.connectionKeepaliveSec,
     logger: deps.logger,
   }).define()
   deps.metrics?.keepaliveLag(() => keepalive.lagSeconds())
+  const counts = new HealthCounts(redis, () => checkedIndex.tenants())
+  if (deps.metrics) registerConnectionHealth(deps.metrics.registry, () => counts.read())
   return {
     jobs,
     keepalive,
@@ -200,5 +217,8 @@ export function buildServices(deps: AppDeps): Services {
     balances,
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
+    ...buildSharing({ redis, cipher, lifecycle: connections }),
+    eventLog,
+    reconnectLinks: new ReconnectLinks(redis),
   }
 }

@@ -7,15 +7,18 @@ import {
   KEEPALIVE_TENANTS_KEY,
   tenantCheckedKey,
   tenantConnectionsKey,
+  tenantHealthKey,
 } from '../redis/keys.js'
 import type { Grant, ProviderId } from '../providers/types.js'
 import { memberOf } from './member.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
+import { markDead } from './health.js'
 import {
   decodeRecord,
   DEFAULT_CLIENT,
   secretFields,
   statusOf,
+  summaryOf,
   type ClientRef,
   type ConnectionRecord,
   type ConnectionRef,
@@ -59,13 +62,8 @@ export class ConnectionStore {
   async summaries(refs: ConnectionRef[]): Promise<(ConnectionSummary | null)[]> {
     if (refs.length === 0) return []
     const keys = refs.map((ref) => connectionKey(ref))
-    const results = await hmgetEach(this.redis, keys, ['status', 'accountLabel', 'createdAt', 'name'])
-    return refs.map((_, i) => {
-      const [status, label, createdAt, name] = results[i] ?? []
-      if (!status) return null
-      const summary = { status: statusOf(status), accountLabel: label ?? '', createdAt: Number(createdAt) }
-      return name ? { ...summary, name } : summary
-    })
+    const fields = ['status', 'accountLabel', 'createdAt', 'name', 'statusReason']
+    return (await hmgetEach(this.redis, keys, fields)).map((f) => summaryOf(f ?? []))
   }
 
   count = (tenantId: string): Promise<number> => this.redis.zcard(tenantConnectionsKey(tenantId))
@@ -95,7 +93,7 @@ export class ConnectionStore {
     await this.redis.sadd(KEEPALIVE_TENANTS_KEY, ref.tenantId)
     const old = await this.redis.eval(
       REPLACE,
-      4,
+      5,
       ...this.scriptKeys(ref),
       memberOf(ref),
       String(Date.now()),
@@ -113,13 +111,18 @@ export class ConnectionStore {
 
   /** Stores a refreshed grant only if the connection is still the one read (same generation). */
   updateGrant(ref: ConnectionRef, generation: string, grant: Grant): Promise<boolean> {
-    const fields = { ...this.grantFields(connectionKey(ref), grant), checkedAt: String(Date.now()) }
-    return this.updateIf(ref, generation, fields)
+    // The status is not the refresh's to set: a recovery is one move (health.ts RECOVER).
+    const {
+      status: _status,
+      statusReason: _reason,
+      ...grantOnly
+    } = this.grantFields(connectionKey(ref), grant)
+    return this.updateIf(ref, generation, { ...grantOnly, checkedAt: String(Date.now()) })
   }
 
-  markNeedsReconnect(ref: ConnectionRef, generation: string, reason: string): Promise<boolean> {
-    const fields = { status: 'needs_reconnect', statusReason: reason, updatedAt: String(Date.now()) }
-    return this.updateIf(ref, generation, fields)
+  /** Needs reconnect if still the one read (the lifecycle moves statuses through health.ts). */
+  async markNeedsReconnect(ref: ConnectionRef, generation: string, reason: string): Promise<boolean> {
+    return (await markDead(this.redis, ref, generation, reason, Date.now())) !== null
   }
 
   /** Names the connection ('' clears the name) if it is still the one read (same generation). */
@@ -134,7 +137,7 @@ export class ConnectionStore {
 
   /** Deletes the connection; returns what was deleted (to revoke its tokens), or null. */
   async remove(ref: ConnectionRef): Promise<ConnectionRecord | null> {
-    const old = await this.redis.eval(REMOVE, 4, ...this.scriptKeys(ref), memberOf(ref))
+    const old = await this.redis.eval(REMOVE, 5, ...this.scriptKeys(ref), memberOf(ref))
     return this.decodeQuietly(ref, fieldsOf(old))
   }
 
@@ -161,7 +164,10 @@ export class ConnectionStore {
       })
       p.hset(key, Object.fromEntries(fields.filter(([, v]) => v !== '')))
       p.zadd(tenantConnectionsKey(r.ref.tenantId), r.createdAt, memberOf(r.ref))
-      if (r.status === 'connected') p.zadd(tenantCheckedKey(r.ref.tenantId), r.checkedAt, memberOf(r.ref))
+      if (r.status !== 'needs_reconnect')
+        p.zadd(tenantCheckedKey(r.ref.tenantId), r.checkedAt, memberOf(r.ref))
+      if (r.status !== 'connected')
+        p.hset(tenantHealthKey(r.ref.tenantId), memberOf(r.ref), `${r.status}:${r.statusReason ?? ''}`)
     }
     await p.exec()
     // A global key lives in another Cluster slot than the tenant's: its own command.
@@ -178,7 +184,7 @@ export class ConnectionStore {
   private scriptKeys(ref: ConnectionRef): string[] {
     const { tenantId, provider } = ref
     const index = [tenantConnectionsKey(tenantId), clientUsageKey(tenantId, provider)]
-    return [connectionKey(ref), ...index, tenantCheckedKey(tenantId)]
+    return [connectionKey(ref), ...index, tenantCheckedKey(tenantId), tenantHealthKey(tenantId)]
   }
 
   private grantFields(key: string, grant: Grant): Record<string, string> {

@@ -1,4 +1,5 @@
 import type { ConnectionRef, ConnectionStatus } from './connection-store.js'
+import type { StatusReason } from '../providers/status.js'
 
 /**
  * Every change the lifecycle service makes to a connection, announced once. Banners,
@@ -13,11 +14,18 @@ export type ConnectionChange =
       accountLabel: string
       /** The owner's name, kept from before a reconnect to the same account. */
       name?: string
+      /** True when a reconnect brought another provider account than the one it replaced. */
+      accountChanged?: boolean
     }
   | { kind: 'renamed'; ref: ConnectionRef; accountLabel: string; name: string }
   | { kind: 'refreshed'; ref: ConnectionRef }
   | { kind: 'checked'; ref: ConnectionRef }
-  | { kind: 'needs_reconnect'; ref: ConnectionRef; from: ConnectionStatus; reason: string }
+  | { kind: 'needs_reconnect'; ref: ConnectionRef; from: ConnectionStatus; reason: StatusReason }
+  /** A passing failure was counted: the connection backs off (announced at every step). */
+  | { kind: 'degraded'; ref: ConnectionRef; from: ConnectionStatus; reason: 'provider_unavailable' }
+  /** A degraded connection works again (announced once per recovery, on one instance). */
+  | { kind: 'recovered'; ref: ConnectionRef }
+  | { kind: 'message_sent'; ref: ConnectionRef }
   | { kind: 'disconnected'; ref: ConnectionRef; cause: 'user' | 'user_removed' }
 
 export type RefreshOutcome = 'ok' | 'invalid_grant' | 'error' | 'waited' | 'fenced'
@@ -32,9 +40,14 @@ export interface ConnectionEvents {
 }
 
 /** The status move a change makes, for banners, webhooks and metrics; null when the status stays. */
-export function statusMove(c: ConnectionChange): { from: string; to: string } | null {
-  if (c.kind === 'needs_reconnect' && c.from !== 'needs_reconnect') return { from: c.from, to: c.kind }
-  if (c.kind === 'connected' && c.from === 'needs_reconnect') return { from: c.from, to: 'connected' }
+export function statusMove(
+  c: ConnectionChange,
+): { from: ConnectionStatus; to: ConnectionStatus; reason?: StatusReason } | null {
+  if (c.kind === 'needs_reconnect' && c.from !== 'needs_reconnect')
+    return { from: c.from, to: c.kind, reason: c.reason }
+  if (c.kind === 'degraded' && c.from === 'connected') return { from: c.from, to: c.kind, reason: c.reason }
+  if (c.kind === 'recovered') return { from: 'degraded', to: 'connected' }
+  if (c.kind === 'connected' && c.from && c.from !== 'connected') return { from: c.from, to: 'connected' }
   return null
 }
 

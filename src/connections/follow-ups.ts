@@ -1,4 +1,5 @@
 import type { ConnectionRef } from './connection-store.js'
+import type { StatusReason } from '../providers/status.js'
 import { statusMove, type ConnectionChange, type ConnectionEvents } from './events.js'
 
 /**
@@ -6,8 +7,10 @@ import { statusMove, type ConnectionChange, type ConnectionEvents } from './even
  * stays below them (it never imports support/, dashboard/, balances/ or notifications/).
  */
 export interface ChangeFollowers {
-  /** Banners and webhooks of a status move (notifications/). */
-  notify(ref: ConnectionRef, from: string, to: string): void
+  /** Banners and webhooks of a status move (notifications/), with the reason when it broke. */
+  notify(ref: ConnectionRef, from: string, to: string, reason?: StatusReason): void
+  /** The connection's own history for the support console (event-log.ts). */
+  log?(change: ConnectionChange): Promise<void>
   /** The support console finds the account by its names (support/). */
   index(ref: ConnectionRef, account: { accountLabel: string; name?: string }): Promise<void>
   unindex(ref: ConnectionRef): Promise<void>
@@ -17,11 +20,17 @@ export interface ChangeFollowers {
   clearPanels(ref: ConnectionRef): Promise<void>
 }
 
+/** Changes after which the panel cache still holds the connection's last answers (a degraded
+ * card shows them; the record's fingerprint retires its kept HTML). */
+const KEEPS_PANELS = new Set<ConnectionChange['kind']>(['refreshed', 'checked', 'degraded', 'message_sent'])
+
 /**
- * What follows each change, in this order: a status move is announced; a connect or a
- * rename is indexed under its names, a disconnect leaves the index and the balance
- * history; every change but a refresh or a keep-alive check clears the owner's panels,
- * so the next page shows it. Awaited by the lifecycle, so a page after it sees them in step.
+ * What follows each change, in this order: it is logged; a status move is announced; a
+ * connect or a rename is indexed under its names, a disconnect leaves the index and the
+ * balance history (so does a reconnect to another account: its balances are not this
+ * one's); every change but a refresh, a keep-alive check, a failure or a send clears the
+ * owner's panels, so the next page shows it. Awaited by the lifecycle, so a page after it
+ * sees them in step.
  */
 export function followUps(f: ChangeFollowers): ConnectionEvents {
   return { changed: (change) => follow(f, change) }
@@ -29,9 +38,11 @@ export function followUps(f: ChangeFollowers): ConnectionEvents {
 
 async function follow(f: ChangeFollowers, change: ConnectionChange): Promise<void> {
   const { ref } = change
+  await f.log?.(change)
   const move = statusMove(change)
-  if (move) f.notify(ref, move.from, move.to)
+  if (move) f.notify(ref, move.from, move.to, move.reason)
   if (change.kind === 'connected' || change.kind === 'renamed') await f.index(ref, change)
   if (change.kind === 'disconnected') await Promise.all([f.unindex(ref), f.forgetBalances(ref)])
-  if (change.kind !== 'refreshed' && change.kind !== 'checked') await f.clearPanels(ref)
+  if (change.kind === 'connected' && change.accountChanged) await f.forgetBalances(ref)
+  if (!KEEPS_PANELS.has(change.kind)) await f.clearPanels(ref)
 }

@@ -1,15 +1,20 @@
 import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
-import type { CallContext, Grant, Money, Provider } from '../providers/types.js'
+import type { CallContext, Grant, Money, Provider, SmsMessage, SmsResult } from '../providers/types.js'
 import type { ClientRef, ConnectionRecord, ConnectionRef, ConnectionStore } from './connection-store.js'
 import type { CredentialSource } from './credentials.js'
 import { combineEvents, type ConnectionEvents, type ListenerFailed } from './events.js'
+import { attempt, type AttemptDeps } from './attempt.js'
+import { BackingOff, type ConnectionHealth } from './health.js'
+import { HealthMoves } from './health-moves.js'
 import { InFlight } from './inflight.js'
 import type { RefreshLock } from './refresh-lock.js'
-import { isDue, needsReconnect, Refresher } from './refresher.js'
+import { needsReconnect, Refresher } from './refresher.js'
 
 export interface LifecycleDeps {
   store: ConnectionStore
+  /** Status moves and the back-off shared by all instances (health.ts). */
+  health: ConnectionHealth
   lock: RefreshLock
   providers: ProviderRegistry
   credentials: CredentialSource
@@ -34,27 +39,39 @@ export interface LifecycleDeps {
 export class ConnectionLifecycle {
   readonly inflight = new InFlight()
   private readonly events: Required<ConnectionEvents>
+  private readonly moves: HealthMoves
+  private readonly attemptDeps: AttemptDeps
   private readonly refresher: Refresher
   private readonly lockWaitMs: number
 
   constructor(private readonly deps: LifecycleDeps) {
     this.events = combineEvents([deps.events], deps.onListenerFailed)
     this.lockWaitMs = deps.lockWaitMs ?? 10_000
+    this.moves = new HealthMoves(deps.health, this.events, (ref) => this.requireConnected(ref))
+    const moves = this.moves
+    this.attemptDeps = {
+      credentials: deps.credentials,
+      moves,
+      lockWaitMs: this.lockWaitMs,
+      refresh: (ref, stale, wait, probe) => this.refresh(ref, stale, wait, probe),
+    }
     this.refresher = new Refresher({
       ...deps,
       events: this.events,
       inflight: this.inflight,
       requireConnected: (ref) => this.requireConnected(ref),
-      markDead: (record, reason) => this.markDead(record, reason),
+      markDead: (record, reason) => moves.markDead(record, reason),
+      degrade: (record, step) => moves.degrade(record, step),
+      recovered: (record) => moves.recovered(record),
       revokeOrphan: (ref, record, grant) => this.revokeLater(ref, record.client, grant),
     })
   }
 
   /**
-   * Uses a connection's grant on a caller's behalf: refreshed first when due, once more
-   * when the provider rejects the token. `known` is a record the caller has just read (the
-   * dashboard loads it once for all its panels); a stale one is harmless: a refresh
-   * re-reads under the lock, and its write is fenced.
+   * Uses a connection's grant on a caller's behalf (attempt.ts). `known` is a record the
+   * caller has just read (the dashboard loads it once for all its panels); a stale one is
+   * harmless: a refresh re-reads under the lock, and its write is fenced. While the
+   * connection backs off, the call is refused at once (`BackingOff`) on every instance.
    */
   async use<T>(
     ref: ConnectionRef,
@@ -62,29 +79,30 @@ export class ConnectionLifecycle {
     known?: ConnectionRecord,
   ): Promise<T> {
     const provider = this.deps.providers.get(ref.provider)
-    let record = known && known.status === 'connected' ? known : await this.requireConnected(ref)
-    if (provider.refreshable && isDue(record.grant)) record = await this.refreshOrKeep(ref, record)
-    const credentials = await this.deps.credentials.issuing(ref.tenantId, ref.provider, record.client)
+    const read = known && known.status !== 'needs_reconnect' ? known : await this.requireConnected(ref)
+    const { admission, record: admitted, release } = await this.moves.admit(read, provider)
     try {
-      return await call({ credentials, grant: record.grant }, provider)
-    } catch (err) {
-      if (!isAppError(err) || err.code !== 'token_rejected') throw err
-      if (!provider.refreshable) {
-        const reason = `${provider.label} no longer accepts this connection's access token.`
-        if (await this.markDead(record, reason)) throw needsReconnect(provider.label, err)
-        throw err
-      }
-      record = await this.refresh(ref, record.grant.secrets.accessToken)
-      return await call({ credentials, grant: record.grant }, provider)
+      return await attempt(this.attemptDeps, provider, admitted, admission, call)
+    } finally {
+      release()
     }
   }
 
+  /** Sends an SMS through the connection and announces it (the support console's events). */
+  async sendSms(ref: ConnectionRef, message: SmsMessage, known?: ConnectionRecord): Promise<SmsResult> {
+    const sent = await this.use(ref, (ctx, p) => p.sendSms(ctx, message), known)
+    await this.events.changed({ kind: 'message_sent', ref })
+    return sent
+  }
+
+  /** `probe`: the caller holds the back-off step's one attempt (health.ts), so it is not asked again. */
   refresh(
     ref: ConnectionRef,
     staleAccessToken: string,
     lockWaitMs = this.lockWaitMs,
+    probe = false,
   ): Promise<ConnectionRecord> {
-    return this.refresher.refresh(ref, staleAccessToken, lockWaitMs)
+    return this.refresher.refresh(ref, staleAccessToken, lockWaitMs, probe)
   }
 
   /** Connect or reconnect with a grant issued by `client`; the grant it replaces is revoked. */
@@ -92,13 +110,15 @@ export class ConnectionLifecycle {
     const old = await this.deps.store.replace(ref, grant, client)
     if (old && old.grant.secrets.refreshToken !== grant.secrets.refreshToken)
       this.revokeLater(ref, old.client, old.grant)
-    const name = old && old.grant.accountId === grant.accountId ? old.name : undefined
+    const sameAccount = old !== null && old.grant.accountId === grant.accountId
+    const name = sameAccount ? old.name : undefined
     await this.events.changed({
       kind: 'connected',
       ref,
       from: old?.status ?? null,
       accountLabel: grant.accountLabel,
       ...(name ? { name } : {}),
+      ...(old && !sameAccount ? { accountChanged: true } : {}),
     })
   }
 
@@ -132,13 +152,15 @@ export class ConnectionLifecycle {
    * grant is refreshed (unused refresh tokens die); another is checked with a cheap signed
    * call. A dead grant becomes needs reconnect; a passing failure is thrown for a retry.
    */
-  async check(ref: ConnectionRef): Promise<'checked' | 'gone' | 'dead'> {
+  async check(ref: ConnectionRef): Promise<'checked' | 'gone' | 'dead' | 'waiting'> {
     const record = await this.deps.store.get(ref)
     if (!record || record.status === 'needs_reconnect') return 'gone'
     const provider = this.deps.providers.get(ref.provider)
     try {
-      if (provider.refreshable) await this.refresh(ref, record.grant.secrets.accessToken)
-      else {
+      if (provider.refreshable) {
+        const admission = await this.deps.health.admit(record, provider.label)
+        await this.refresh(ref, record.grant.secrets.accessToken, this.lockWaitMs, admission.probe)
+      } else {
         const balance = await this.use(ref, (ctx, p) => p.fetchBalance(ctx), record)
         await this.deps.onBalance?.(ref, balance)
         if (await this.deps.store.markChecked(ref, record.generation))
@@ -146,6 +168,8 @@ export class ConnectionLifecycle {
       }
       return 'checked'
     } catch (err) {
+      // Backing off: the keep-alive waits like every other caller; the next sweep tries again.
+      if (err instanceof BackingOff) return 'waiting'
       if (isAppError(err) && (err.code === 'needs_reconnect' || err.code === 'not_found'))
         return err.code === 'not_found' ? 'gone' : 'dead'
       throw err
@@ -162,30 +186,6 @@ export class ConnectionLifecycle {
     if (!record) throw new AppError('not_found', 'This account is not connected.', { status: 404 })
     if (record.status === 'needs_reconnect') throw needsReconnect(this.deps.providers.get(ref.provider).label)
     return record
-  }
-
-  /**
-   * A proactive refresh that fails for a passing reason (provider down, slow, the lock
-   * held elsewhere, even by a process that died holding it) is no reason to stop using an
-   * access token that has not expired yet. A dead grant is never papered over.
-   */
-  private async refreshOrKeep(ref: ConnectionRef, record: ConnectionRecord): Promise<ConnectionRecord> {
-    const stillValid = record.grant.expiresAt !== undefined && record.grant.expiresAt > Date.now()
-    try {
-      return await this.refresh(ref, record.grant.secrets.accessToken, stillValid ? 0 : this.lockWaitMs)
-    } catch (err) {
-      const passing = isAppError(err) && err.code !== 'needs_reconnect' && err.code !== 'not_found'
-      if (passing && stillValid) return record
-      throw err
-    }
-  }
-
-  /** Marks the grant dead unless the connection changed meanwhile (fenced by generation). */
-  private async markDead(record: ConnectionRecord, reason: string): Promise<boolean> {
-    const marked = await this.deps.store.markNeedsReconnect(record.ref, record.generation, reason)
-    if (marked && record.status !== 'needs_reconnect')
-      await this.events.changed({ kind: 'needs_reconnect', ref: record.ref, from: record.status, reason })
-    return marked
   }
 
   private revokeLater(ref: ConnectionRef, client: ClientRef | undefined, grant: Grant): void {

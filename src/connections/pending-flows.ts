@@ -17,7 +17,11 @@ export interface PendingFlow {
   pendingSecret?: string
   /** The OAuth client the flow began with; absent on flows begun before clients were kept. */
   client?: ClientRef
+  /** Set when an admin connects for the organisation (a shared connection); else the person's own. */
+  owner?: 'organisation'
   createdAt: number
+  /** The digest of the reconnect link the flow was started from (used up when it completes). */
+  reconnectLink?: string
 }
 
 export const PENDING_FLOW_TTL_SEC = 600

@@ -1,9 +1,19 @@
 import { AppError } from '../errors/app-error.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
-import type { Grant, ProviderId, Secrets } from '../providers/types.js'
+import { type Grant, type ProviderId, type Secrets } from '../providers/types.js'
+import { STATUS_REASONS, type StatusReason } from '../providers/status.js'
 
 /** A connection record as the store keeps it; see connection-store.ts for how it is written. */
-export type ConnectionStatus = 'connected' | 'needs_reconnect'
+export type ConnectionStatus = 'connected' | 'degraded' | 'needs_reconnect'
+
+/**
+ * A connection's back-off after passing failures (health.ts): no provider call before
+ * `until` (epoch ms); `step` counts the failures in a row (30 s, then doubling).
+ */
+export interface Backoff {
+  step: number
+  until: number
+}
 
 export interface ConnectionRef {
   tenantId: string
@@ -27,8 +37,10 @@ export interface ConnectionRecord {
   client?: ClientRef
   /** Epoch ms the grant was last obtained or checked at the provider (keep-alive). */
   checkedAt: number
-  /** Why the connection needs a reconnect, in words a user may read. */
-  statusReason?: string
+  /** Why the connection is not `connected`, from the closed list; absent when it is. */
+  statusReason?: StatusReason
+  /** Present while passing failures keep the provider from being called (degraded). */
+  backoff?: Backoff
   /** The owner's own name for it (≤ 60 characters), shown instead of the account's id. */
   name?: string
 }
@@ -36,6 +48,7 @@ export interface ConnectionRecord {
 /** What the support console lists of a connection, read without decrypting anything. */
 export interface ConnectionSummary {
   status: ConnectionStatus
+  statusReason?: StatusReason
   accountLabel: string
   createdAt: number
   name?: string
@@ -75,10 +88,13 @@ export function decodeRecord(
 ): ConnectionRecord | null {
   if (!h.secrets) return null
   const secrets = readSecrets(cipher.decrypt(storedSecrets(h), key))
+  const status = statusOf(h.status ?? '')
+  const backoff = backoffOf(h)
   return {
     ref,
-    status: statusOf(h.status ?? ''),
-    statusReason: h.statusReason || undefined,
+    status,
+    statusReason: reasonOf(status, h.statusReason),
+    ...(backoff ? { backoff } : {}),
     name: h.name || undefined,
     createdAt: epochMs(h.createdAt),
     updatedAt: epochMs(h.updatedAt),
@@ -98,8 +114,42 @@ export function decodeRecord(
   }
 }
 
+/** A summary from its stored fields (status, label, created, name, reason); null when there is none. */
+export function summaryOf(f: (string | null | undefined)[]): ConnectionSummary | null {
+  const [stored, label, createdAt, name, reason] = f
+  if (!stored) return null
+  const status = statusOf(stored)
+  const statusReason = reasonOf(status, reason)
+  return {
+    status,
+    accountLabel: label ?? '',
+    createdAt: Number(createdAt),
+    ...(statusReason ? { statusReason } : {}),
+    ...(name ? { name } : {}),
+  }
+}
+
 export function statusOf(stored: string): ConnectionStatus {
-  return stored === 'needs_reconnect' ? 'needs_reconnect' : 'connected'
+  return stored === 'needs_reconnect' || stored === 'degraded' ? stored : 'connected'
+}
+
+/**
+ * The stored reason as one of the closed list. Records marked before the list held the
+ * user-facing sentence instead: a refused refresh, so `grant_expired`.
+ */
+export function reasonOf(
+  status: ConnectionStatus,
+  stored: string | null | undefined,
+): StatusReason | undefined {
+  if (status === 'connected') return undefined
+  if ((STATUS_REASONS as readonly string[]).includes(stored ?? '')) return stored as StatusReason
+  return status === 'degraded' ? 'provider_unavailable' : 'grant_expired'
+}
+
+function backoffOf(h: Record<string, string>): Backoff | undefined {
+  const step = Number(h.backoffStep)
+  const until = Number(h.backoffUntil)
+  return step > 0 && Number.isFinite(until) ? { step, until } : undefined
 }
 
 function epochMs(v: string | undefined): number {

@@ -2,10 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { Grant } from '../providers/types.js'
+import type { StatusReason } from '../providers/status.js'
 import type { ConnectionRecord, ConnectionRef, ConnectionStore } from './connection-store.js'
 import { connectionKey, refreshLockKey } from '../redis/keys.js'
 import type { CredentialSource } from './credentials.js'
 import type { ConnectionEvents } from './events.js'
+import type { ConnectionHealth } from './health.js'
 import type { InFlight } from './inflight.js'
 import type { RefreshLock } from './refresh-lock.js'
 
@@ -31,8 +33,13 @@ export interface RefresherDeps {
   inflight: InFlight
   /** Reads the connection as a use would: throws not_found / needs_reconnect. */
   requireConnected(ref: ConnectionRef): Promise<ConnectionRecord>
+  health: ConnectionHealth
   /** Marks a dead grant (fenced by generation) and announces it; false when the connection changed. */
-  markDead(record: ConnectionRecord, reason: string): Promise<boolean>
+  markDead(record: ConnectionRecord, reason: StatusReason): Promise<boolean>
+  /** Counts a passing failure at back-off `step` and announces it (health.ts). */
+  degrade(record: ConnectionRecord, step: number): Promise<void>
+  /** Moves a degraded connection back to connected, announced once. */
+  recovered(record: ConnectionRecord): Promise<void>
   /** Revokes tokens nobody will store (best effort, in the background). */
   revokeOrphan(ref: ConnectionRef, record: ConnectionRecord, grant: Grant): void
   /** After a rotation is stored: wait for a replica where there is one (failover safety). */
@@ -51,19 +58,33 @@ export class Refresher {
 
   constructor(private readonly deps: RefresherDeps) {}
 
-  /** Refreshes unless someone already replaced `staleAccessToken`. */
-  refresh(ref: ConnectionRef, staleAccessToken: string, lockWaitMs: number): Promise<ConnectionRecord> {
+  /**
+   * Refreshes unless someone already replaced `staleAccessToken`. Under the lock the
+   * connection's back-off is asked again (unless the caller holds the step's attempt,
+   * `probe`), so callers queued behind a failed refresh never try the provider themselves.
+   */
+  refresh(
+    ref: ConnectionRef,
+    staleAccessToken: string,
+    lockWaitMs: number,
+    probe = false,
+  ): Promise<ConnectionRecord> {
     const key = connectionKey(ref)
     const running = this.single.get(key)
     if (running) return running
     const attempt = this.deps.inflight
-      .track(this.underLock(ref, staleAccessToken, lockWaitMs))
+      .track(this.underLock(ref, staleAccessToken, lockWaitMs, probe))
       .finally(() => this.single.delete(key))
     this.single.set(key, attempt)
     return attempt
   }
 
-  private async underLock(ref: ConnectionRef, stale: string, lockWaitMs: number): Promise<ConnectionRecord> {
+  private async underLock(
+    ref: ConnectionRef,
+    stale: string,
+    lockWaitMs: number,
+    probe: boolean,
+  ): Promise<ConnectionRecord> {
     const lockKey = refreshLockKey(ref)
     const started = Date.now()
     for (let attempt = 0; ; attempt++) {
@@ -71,7 +92,7 @@ export class Refresher {
       if (lock) {
         try {
           this.deps.events.lockWaited(Date.now() - started)
-          return await this.holding(ref, stale)
+          return await this.holding(ref, stale, probe)
         } finally {
           await this.deps.lock.release(lock)
         }
@@ -88,7 +109,7 @@ export class Refresher {
     }
   }
 
-  private async holding(ref: ConnectionRef, stale: string): Promise<ConnectionRecord> {
+  private async holding(ref: ConnectionRef, stale: string, probe: boolean): Promise<ConnectionRecord> {
     const record = await this.deps.requireConnected(ref)
     // The lock may have been won just after another holder finished: re-check first.
     if (replaced(record, stale)) {
@@ -96,17 +117,19 @@ export class Refresher {
       return record
     }
     const provider = this.deps.providers.get(ref.provider)
+    const step = probe
+      ? (record.backoff?.step ?? 0)
+      : (await this.deps.health.admit(record, provider.label)).step
     const credentials = await this.deps.credentials.issuing(ref.tenantId, ref.provider, record.client)
     let fresh: Grant
     try {
       fresh = await provider.refresh(credentials, record.grant)
     } catch (err) {
-      if (!isAppError(err) || err.code !== 'invalid_grant') {
-        this.deps.events.refreshed(ref.provider, 'error')
-        throw err
-      }
-      this.deps.events.refreshed(ref.provider, 'invalid_grant')
-      const reason = `${provider.label} no longer accepts this connection; reconnect to continue.`
+      const invalid = isAppError(err) && err.code === 'invalid_grant'
+      this.deps.events.refreshed(ref.provider, invalid ? 'invalid_grant' : 'error')
+      const reason = provider.statusReasonOf(err, 'refresh')
+      if (reason === 'provider_unavailable') await this.deps.degrade(record, step)
+      if (!reason || reason === 'provider_unavailable') throw err
       if (await this.deps.markDead(record, reason)) throw needsReconnect(provider.label, err)
       // The grant died because it was disconnected or replaced meanwhile (and revoked).
       return this.deps.requireConnected(ref)
@@ -129,6 +152,7 @@ export class Refresher {
     await this.deps.afterRotation?.()
     this.deps.events.refreshed(ref.provider, 'ok')
     await this.deps.events.changed({ kind: 'refreshed', ref })
+    if (record.status === 'degraded') await this.deps.recovered(record)
     return { ...record, grant, updatedAt: Date.now(), checkedAt: Date.now() }
   }
 }

@@ -3,8 +3,9 @@
  * connection I started from?" and the write happen atomically. KEYS[1] is the record,
  * KEYS[2] the tenant's connection index, KEYS[3] the tenant's per-client usage counts for
  * the provider, KEYS[4] the tenant's keep-alive index (connected members by `checkedAt`,
- * kept in step with the record here so a sweep can trust it); all carry the tenant hash
- * tag, so a Redis Cluster keeps them in one slot.
+ * kept in step with the record here so a sweep can trust it), KEYS[5] the tenant's health
+ * hash (health-scripts.ts: a new or deleted connection is in no unhealthy status); all carry
+ * the tenant hash tag, so a Redis Cluster keeps them in one slot.
  */
 
 /**
@@ -34,6 +35,7 @@ end
 redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[4], redis.call('HGET', KEYS[1], 'checkedAt') or ARGV[2], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 return old`
 
 /**
@@ -69,6 +71,7 @@ if client then redis.call('HINCRBY', KEYS[3], client, -1) end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 return old`
 
 /**

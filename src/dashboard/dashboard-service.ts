@@ -4,6 +4,7 @@ import type { ConnectionRecord, ConnectionStore } from '../connections/connectio
 import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AccountProfile, PanelView, Provider, ScopeInfo } from '../providers/types.js'
+import type { StatusReason } from '../providers/status.js'
 import type { Balances } from '../balances/balances.js'
 import type { PanelCache } from './panel-cache.js'
 
@@ -19,7 +20,7 @@ export type CardModel =
   | {
       provider: Provider
       state: 'needs_reconnect'
-      reason: string
+      reason?: StatusReason
       grantedScopes: string[]
       accountLabel: string
       name?: string
@@ -27,6 +28,8 @@ export type CardModel =
   | {
       provider: Provider
       state: 'connected'
+      /** The provider is not answering (DESIGN.md `degraded`): what is shown is what was last read. */
+      degraded?: boolean
       profile?: AccountProfile
       profileError?: string
       panels: PanelModel[]
@@ -48,6 +51,8 @@ export interface BuiltCard {
 export const ANY_GENERATION = '*'
 
 const PROFILE = '__profile'
+/** What an offline panel (a form) is handed: it calls nobody, so it needs no client credentials. */
+const NO_CREDENTIALS = { id: '', secret: '' }
 /** Each panel gets this long; a slow provider costs one panel, never the page. */
 export const PANEL_DEADLINE_MS = 2_500
 
@@ -115,7 +120,7 @@ export class DashboardService {
       name: record.name,
     }
     if (record.status === 'needs_reconnect')
-      return any({ ...base, state: 'needs_reconnect', reason: record.statusReason ?? '' })
+      return any({ ...base, state: 'needs_reconnect', reason: record.statusReason })
     return this.connectedCard(user, provider, record)
   }
 
@@ -137,7 +142,13 @@ export class DashboardService {
     const defs = provider.panels(record.grant)
     const [profile, ...panels] = await Promise.all([
       load(PROFILE, () => this.deps.connections.use(ref, (ctx, p) => p.fetchProfile(ctx), record)),
-      ...defs.map((d) => load(d.id, () => this.deps.connections.use(ref, (ctx) => d.load(ctx), record))),
+      ...defs.map((d) =>
+        load(d.id, () =>
+          d.offline
+            ? d.load({ credentials: NO_CREDENTIALS, grant: record.grant })
+            : this.deps.connections.use(ref, (ctx) => d.load(ctx), record),
+        ),
+      ),
     ])
     const written = await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh, read.generation)
     let generation = Object.keys(fresh).length ? written : read.generation || null
@@ -150,7 +161,7 @@ export class DashboardService {
       const card: CardModel = {
         provider,
         state: 'needs_reconnect',
-        reason: after?.statusReason ?? '',
+        reason: after?.statusReason,
         grantedScopes: record.grant.scopes,
         accountLabel: record.grant.accountLabel,
         name: record.name,
@@ -158,9 +169,11 @@ export class DashboardService {
       return { card, generation: null }
     }
     if (results.some((r) => r.error !== undefined)) generation = null
+    const unavailable = results.some((r) => isAppError(r.error) && r.error.code === 'provider_unavailable')
     const card: CardModel = {
       provider,
       state: 'connected',
+      degraded: unavailable || (record.status === 'degraded' && Object.keys(fresh).length === 0),
       grantedScopes: record.grant.scopes,
       accountLabel: record.grant.accountLabel,
       name: record.name,

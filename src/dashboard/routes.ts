@@ -11,24 +11,29 @@ import { chartGeometry } from './chart.js'
 import { sendSmsRoute, takeSmsDraft } from './send-sms.js'
 import { scopeActionRoutes, takeToolOutcome } from './scope-actions.js'
 import { connectionNameRoute } from './connection-name.js'
+import type { MessageSender } from '../connections/message-sender.js'
+import type { SharedCards } from './shared-cards.js'
 
 export function dashboardRoutes(deps: {
   dashboard: DashboardService
   connections: ConnectionLifecycle
   providers: ProviderRegistry
   cache: PanelCache
+  sender: MessageSender
+  shared: SharedCards
 }): Router {
   const r = Router()
-  r.use(['/dashboard', '/connections'], requireSignedIn)
+  r.use(['/dashboard', '/connections', '/shared'], requireSignedIn)
 
   r.get('/dashboard', async (req, res) => {
     const user = requireUser(req)
-    const cards = await deps.dashboard.cards(user)
+    const [cards, sharedCards] = await Promise.all([deps.dashboard.cards(user), deps.shared.cards(user)])
     const smsDraft = takeSmsDraft(req)
     const toolOutcome = takeToolOutcome(req)
     res.render('dashboard', {
       title: tOf(req)('dashboard:title'),
       cards,
+      sharedCards,
       formatValue,
       chartGeometry,
       smsDraft,

@@ -1,8 +1,9 @@
-import type { Request, Router } from 'express'
+import type { Request, Response, Router } from 'express'
 import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
-import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import type { MessageSender } from '../connections/message-sender.js'
+import { ORGANISATION_OWNER } from '../connections/owner.js'
 import { isAppError } from '../errors/app-error.js'
 import { checkForm } from '../http/validate.js'
 import { phoneField } from './phone-field.js'
@@ -59,12 +60,16 @@ function confirmation({ t, fmt }: Locale, p: Provider, to: string, text: string,
   return t('dashboard:sms.sent', { to, provider: p.label, id, count, encoding, cost, balance })
 }
 
-/** POST /connections/:provider/sms: the Send SMS form of each connection that may send. */
+/**
+ * POST /connections/:provider/sms (the person's own connection) and POST
+ * /shared/:provider/sms (the organisation's, within the person's access and daily limits):
+ * the Send SMS form of each connection that may send, both through the one send path.
+ */
 export function sendSmsRoute(
   r: Router,
-  deps: { connections: ConnectionLifecycle; providers: ProviderRegistry; cache: PanelCache },
+  deps: { sender: MessageSender; providers: ProviderRegistry; cache: PanelCache },
 ): void {
-  r.post('/connections/:provider/sms', async (req, res) => {
+  const route = (shared: boolean) => async (req: Request, res: Response) => {
     const user = requireUser(req)
     const provider = deps.providers.parse(String(req.params.provider))
     const body = (req.body ?? {}) as Record<string, unknown>
@@ -73,7 +78,7 @@ export function sendSmsRoute(
     const { t } = locale
     const fail = (reason: string) => {
       req.session.smsDraft = {
-        provider: provider.id,
+        provider: shared ? `shared-${provider.id}` : provider.id,
         ...typed,
         error: t('dashboard:sms.notSent', { reason }),
       }
@@ -83,15 +88,20 @@ export function sendSmsRoute(
     if (!form.ok) return fail(Object.values(form.errors).join(' '))
     const to = phoneField(form.data.to, { t })
     if (!to.ok) return fail(t('dashboard:sms.toInvalid', { reason: to.message }))
-    const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
+    const owner = shared ? ORGANISATION_OWNER : user.id
+    const ref = { tenantId: user.tenantId, userId: owner, provider: provider.id }
+    const sender = { kind: 'person' as const, userId: user.id, email: user.email, admin: user.role === 'admin' }
     try {
       const message = { to: to.number, text: form.data.text, from: form.data.from || undefined }
-      const sent = await deps.connections.use(ref, (ctx, p) => p.sendSms(ctx, message))
-      await deps.cache.clear(user.tenantId, user.id, [provider.id])
-      flash(req, 'info', confirmation(locale, provider, to.number, form.data.text, sent))
+      const { result } = await deps.sender.send(ref, sender, message)
+      await deps.cache.clear(user.tenantId, owner, [provider.id])
+      flash(req, 'info', confirmation(locale, provider, to.number, form.data.text, result))
       res.redirect(303, '/dashboard')
     } catch (err) {
       if (!isAppError(err) || !err.expose) throw err
+      // No access (any more) to the organisation's connection: its page, not a form message.
+      if (shared && (err.code === 'not_found' || err.code === 'forbidden')) throw err
+      if (err.code === 'daily_limit_reached') return fail(t('dashboard:sms.dailyLimit'))
       const { label } = provider
       fail(
         err.message.includes(label)
@@ -99,5 +109,7 @@ export function sendSmsRoute(
           : t('dashboard:sms.answered', { provider: label, message: err.message }),
       )
     }
-  })
+  }
+  r.post('/connections/:provider/sms', route(false))
+  r.post('/shared/:provider/sms', route(true))
 }

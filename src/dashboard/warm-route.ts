@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto'
 import type { Request, RequestHandler, Response } from 'express'
 import ejs from 'ejs'
 import { setCurrentUser } from '../auth/current-user.js'
+import { sessionIsCurrent } from '../auth/session.js'
 import { applyPreferences } from '../i18n/localize.js'
 import type { User } from '../auth/user-store.js'
 import type { ProviderRegistry } from '../providers/registry.js'
@@ -61,11 +62,13 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
     const ids = providers().map((p) => p.id)
     const state = await deps.state.read(tenantId, userId, ids)
     const user = state.user
-    // A removed user goes the normal way: the session is ended and the browser sent to /login.
-    if (!user) return next()
+    // A removed user, or a session older than the person's last password reset or change,
+    // goes the normal way: the session is ended and the browser sent to /login.
+    if (!user || !sessionIsCurrent(s, user)) return next()
     setCurrentUser(req, res, user)
     deps.exposeToken(req, res, () => undefined)
-    if (state.hasNotices) return next()
+    // Shared cards follow the person's access on every request: never a kept page.
+    if (state.hasNotices || state.showsShared) return next()
     // The person's language and time zone, chosen exactly as on every other page.
     const { lang, t } = applyPreferences(req, res, { language: state.language, timeZone: state.timeZone })
 
@@ -136,7 +139,7 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
       )
       await Promise.all(keeps)
       const sameUser = after.user?.role === user.role && after.user?.email === user.email
-      if (valid.every(Boolean) && sameUser && !after.hasNotices)
+      if (valid.every(Boolean) && sameUser && !after.hasNotices && !after.showsShared)
         deps.pages.keep(key, { ...facts, versions: versionsOf(after.cards) }, parts)
     }
     send(res, parts, deps.csrfToken(req))

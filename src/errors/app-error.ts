@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'idempotency_key_reused'
   | 'idempotency_in_progress'
   | 'invalid_phone_number'
+  | 'daily_limit_reached'
 
 export class AppError extends Error {
   readonly status: number

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import { AppError, isAppError, NotFoundError } from '../errors/app-error.js'
 import type { Logger } from '../logging/logger.js'
+import { routeOf } from './route-of.js'
 import { localeOf } from '../i18n/localize.js'
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError())
@@ -71,7 +72,7 @@ export function toAppError(err: unknown): AppError {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const appErr = toAppError(err)
-    const log = { code: appErr.code, status: appErr.status, err: appErr.cause ?? err, path: req.path }
+    const log = { code: appErr.code, status: appErr.status, err: appErr.cause ?? err, path: routeOf(req) }
     if (appErr.status >= 500) logger.error(log, 'request failed')
     else logger.debug(log, 'request rejected')
     if (res.headersSent) return
@@ -98,7 +99,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     res.render('error', { csrfToken: res.locals.csrfToken ?? '', ...locals }, (renderErr, html) => {
       if (!renderErr) return void res.send(html)
-      logger.error({ err: renderErr, path: req.path }, 'error page failed to render')
+      logger.error({ err: renderErr, path: routeOf(req) }, 'error page failed to render')
       res.type('text/plain').send(`${locals.title} (${appErr.status}): ${message}`)
     })
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Request, RequestHandler } from 'express'
 import { requestLoggerOf, type Logger } from '../logging/logger.js'
+import { harmlessQuery, routeOf } from './route-of.js'
 
 const GIVEN_ID = /^[\w.-]{1,64}$/
 const QUIET = new Set(['/healthz', '/metrics'])
@@ -14,8 +15,10 @@ declare module 'http' {
 
 /**
  * One line per request when its response is done, with whitelisted fields only (request
- * id, method, path without the query, status, user, tenant, time): callback queries carry
- * codes, states and verifiers, and headers carry cookies, so neither is ever written.
+ * id, method, the matched route's pattern, harmless query keys, status, user, tenant, time):
+ * paths carry one-time link tokens (`/reset/<token>`), callback queries carry codes, states
+ * and verifiers, and headers carry cookies, so none of them is ever written. A path no
+ * route matched is written as `unmatched`.
  * The id comes from a well-formed `x-request-id` or is made here, and is sent back.
  */
 export function requestLog(appLogger: Logger): RequestHandler {
@@ -25,13 +28,13 @@ export function requestLog(appLogger: Logger): RequestHandler {
     const id = typeof given === 'string' && GIVEN_ID.test(given) ? given : randomUUID()
     req.id = id
     res.setHeader('x-request-id', id)
-    if (QUIET.has(req.url)) return next()
+    if (QUIET.has(pathOf(req.url))) return next()
     const start = performance.now()
     res.once('close', () => {
       const status = res.statusCode
       const session = (req as Request).session
       const line = {
-        req: { id, method: req.method, path: pathOf(req.originalUrl ?? req.url) },
+        req: { id, method: req.method, path: routeOf(req as Request), query: harmlessQuery(req as Request) },
         res: { statusCode: status },
         userId: session?.userId,
         tenantId: session?.tenantId,

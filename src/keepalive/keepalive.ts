@@ -13,13 +13,13 @@ export const checkQueueName = (provider: ProviderId) => `keepalive-${provider}`
 /** Keep-alive jobs of one provider running at once in one instance. */
 export const CHECKS_PER_PROVIDER = 8
 
-export type CheckOutcome = 'checked' | 'gone' | 'dead' | 'fresh'
+export type CheckOutcome = 'checked' | 'gone' | 'dead' | 'fresh' | 'waiting'
 
 export interface KeepaliveDeps {
   jobs: JobRuntime
   index: CheckedIndex
   /** The lifecycle's keep-alive step: throws on passing failures so the job is retried. */
-  connections: { check(ref: ConnectionRef): Promise<'checked' | 'gone' | 'dead'> }
+  connections: { check(ref: ConnectionRef): Promise<'checked' | 'gone' | 'dead' | 'waiting'> }
   providers: ProviderId[]
   periodSec: number
   logger: Logger

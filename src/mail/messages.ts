@@ -69,3 +69,39 @@ export function signupExistsMail(
     `${baseUrl}/forgot`,
   )
 }
+
+/**
+ * An invitation to an address that already has an account: its owner learns so (the admin
+ * who sent it does not), with nothing the inviting organisation wrote.
+ */
+export function inviteExistsMail(
+  to: string,
+  baseUrl: string,
+  lang: Language = DEFAULT_LANGUAGE,
+): MailMessage {
+  const t = translator(lang)
+  return compose(
+    lang,
+    to,
+    t('mail:exists.subject'),
+    [t('mail:exists.invited'), t('mail:exists.signInAsUsual')],
+    `${baseUrl}/forgot`,
+  )
+}
+
+/** Support asks a connection's owner to reconnect it (the link works 72 hours). */
+export function reconnectMail(
+  to: string,
+  link: string,
+  what: { provider: string; account: string; by: string },
+  lang: Language = DEFAULT_LANGUAGE,
+): MailMessage {
+  const t = translator(lang)
+  return compose(
+    lang,
+    to,
+    t('mail:reconnect.subject', { provider: what.provider }),
+    [t('mail:reconnect.why', what), t('mail:reconnect.open', { provider: what.provider })],
+    link,
+  )
+}

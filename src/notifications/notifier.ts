@@ -5,6 +5,7 @@ import { noticesKey } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { Logger } from '../logging/logger.js'
 import type { ProviderId } from '../providers/types.js'
+import type { StatusReason } from '../providers/status.js'
 import type { WebhookDeliveries } from './webhook-deliveries.js'
 import type { WebhookStore } from './webhook-store.js'
 
@@ -25,7 +26,13 @@ export class StatusNotifier {
     },
   ) {}
 
-  async statusChanged(ref: ConnectionRef, from: string, to: string): Promise<void> {
+  /**
+   * A connection broke (`needs_reconnect`, with its reason) or works again (`connected`):
+   * a banner for its owner and the tenant's webhook (`connection.needs_reconnect`,
+   * `connection.recovered`). Becoming degraded is neither: the card says it, nobody is paged.
+   */
+  async statusChanged(ref: ConnectionRef, from: string, to: string, reason?: StatusReason): Promise<void> {
+    if (to !== 'needs_reconnect' && to !== 'connected') return
     const label = this.deps.labelOf(ref.provider)
     const text =
       to === 'needs_reconnect'
@@ -40,11 +47,16 @@ export class StatusNotifier {
       .exec()
     if (!(await this.deps.webhooks.url(ref.tenantId))) return
     const user = await this.deps.users.get(ref.tenantId, ref.userId)
-    await this.deps.queue.enqueue(ref.tenantId, 'connection.status_changed', {
-      event: 'connection.status_changed',
+    const event = to === 'needs_reconnect' ? 'connection.needs_reconnect' : 'connection.recovered'
+    await this.deps.queue.enqueue(ref.tenantId, event, {
+      event,
       tenant: ref.tenantId,
+      // The tenant API's id of the connection (api/directory.ts `connectionIdOf`).
+      connection: `${ref.provider}_${ref.userId}`,
       user: { id: ref.userId, email: user?.email },
       provider: ref.provider,
+      status: to,
+      ...(to === 'needs_reconnect' ? { reason: reason ?? 'grant_expired' } : {}),
       old_status: from,
       new_status: to,
       at: new Date().toISOString(),
@@ -52,8 +64,8 @@ export class StatusNotifier {
   }
 
   /** Fire-and-forget form for event hooks: a notification failure never fails a request. */
-  emit(ref: ConnectionRef, from: string, to: string): void {
-    this.statusChanged(ref, from, to).catch((err) =>
+  emit(ref: ConnectionRef, from: string, to: string, reason?: StatusReason): void {
+    this.statusChanged(ref, from, to, reason).catch((err) =>
       this.deps.logger?.warn({ err: (err as Error).message }, 'status notification failed'),
     )
   }

@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { Router, type Request, type RequestHandler } from 'express'
+import { Router, type RequestHandler } from 'express'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { statusMove, type ConnectionEvents } from '../connections/events.js'
 import type { JobObserver } from '../jobs/runtime.js'
+import { routeOf } from '../http/route-of.js'
 
 /**
  * Prometheus metrics for one app instance. Each call makes its own Registry (never the
@@ -127,7 +128,7 @@ export function createMetrics(): Metrics {
     lockWaited: (ms) => lockWait.observe(Math.max(0, ms) / 1000),
     changed: (change) => {
       const move = statusMove(change)
-      if (move) statusChanges.inc({ provider: change.ref.provider, ...move })
+      if (move) statusChanges.inc({ provider: change.ref.provider, from: move.from, to: move.to })
     },
   }
 
@@ -171,17 +172,6 @@ export function createMetrics(): Metrics {
       return r
     },
   }
-}
-
-/**
- * The matched Express route as a pattern (`/connect/:provider`), mount path included,
- * or `unmatched` (404s, static files, anything answered by plain middleware).
- */
-export function routeOf(req: Request): string {
-  const route = (req as Request & { route?: { path?: unknown } }).route
-  if (!route || route.path === undefined) return 'unmatched'
-  const pattern = Array.isArray(route.path) ? route.path.map(String).join('|') : String(route.path)
-  return `${req.baseUrl ?? ''}${pattern}` || '/'
 }
 
 /**

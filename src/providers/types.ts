@@ -1,3 +1,5 @@
+import type { FailureSite, StatusReason } from './status.js'
+
 /**
  * The one interface the rest of Switchboard sees. OAuth 2.0 (sms77) versus OAuth 1.0a
  * (Nexmo) stays inside each implementation's `begin`, `complete` and `refresh`; the
@@ -76,6 +78,7 @@ export interface PanelDef {
   title: string
   /** The scope that unlocks it (or undefined when the account always has it). */
   scope?: string
+  offline?: boolean // built without calling the provider (a form): shown even while it is down
   load(ctx: CallContext): Promise<PanelView>
 }
 
@@ -154,6 +157,7 @@ export interface Provider {
   sendSms(ctx: CallContext, message: SmsMessage): Promise<SmsResult>
   /** The tools this grant allows (absent: none). */
   tools?(grant: Grant): ProviderTools
+  statusReasonOf(error: unknown, site: FailureSite): StatusReason | null // what a failure says (status.ts)
 }
 
 /**
@@ -189,12 +193,8 @@ export interface DeliveryStatus {
   to?: string
 }
 
-export interface VoiceMessage {
-  to: string
-  text: string
-  from?: string
-}
-
+/** A voice message is addressed like an SMS: to, text, an optional sender. */
+export type VoiceMessage = SmsMessage
 export interface VoiceResult {
   messageId: string
   price?: Money

@@ -35,8 +35,23 @@ export const SESSION_KEY_PREFIX = 'sess:'
 export const sessionKey = (sessionId: string) => `${SESSION_KEY_PREFIX}${sessionId}`
 /** Global: rate-limiter-flexible's key prefixes; it appends `:<ip or email>` itself. */
 export const rateLimitKeyPrefix = (
-  limit: 'login-ip' | 'login-acct' | 'login-everywhere' | 'signup-ip' | 'forgot-ip' | 'forgot-acct',
+  limit:
+    | 'login-ip'
+    | 'login-acct'
+    | 'login-everywhere'
+    | 'signup-ip'
+    | 'forgot-ip'
+    | 'forgot-acct'
+    | 'invite-admin'
+    | 'invite-org'
+    | 'invite-new-org',
 ) => `rl:${limit}`
+/**
+ * Global: held (PX) while an account past its ceiling of failures waits for its next
+ * admitted sign-in attempt; named with the account's counter generation.
+ */
+export const loginGateKey = (normalisedEmail: string, generation: string) =>
+  `login-gate:${normalisedEmail}#${generation}`
 /** Global: the generation of an account's login counters; bumping it clears every lock at once. */
 export const loginGenerationKey = (normalisedEmail: string) => `login-gen:${normalisedEmail}`
 /** Global: a password-reset link, named by the digest of its token (the token is never stored). */
@@ -69,6 +84,17 @@ export const refreshLockKey = (ref: ConnectionKeyRef) => `${connectionKey(ref)}:
 /** How many of the tenant's connections each OAuth client (default, tenant versions) issued. */
 export const clientUsageKey = (tenantId: string, provider: string) =>
   tenantKey(tenantId, `client-usage:${provider}`)
+/**
+ * The tenant's connections that are not `connected`: member → `status:reason` (degraded or
+ * needs reconnect), kept in step by the record's scripts, so `/metrics` counts connections
+ * by status and reason without reading every record.
+ */
+export const tenantHealthKey = (tenantId: string) => tenantKey(tenantId, 'conns-health')
+/** One connection's last 50 events (a capped stream) for the support console, beside its record. */
+export const connectionEventsKey = (ref: ConnectionKeyRef) =>
+  tenantKey(ref.tenantId, `conn-events:${ref.userId}:${ref.provider}`)
+/** Global: a reconnect link, named by the digest of its token; holds the connection it is for. */
+export const reconnectLinkKey = (tokenDigest: string) => `reconnect:${tokenDigest}`
 /** Global: a pending connect flow, named by a digest of its state or request token. */
 export const pendingFlowKey = (correlationDigest: string) => `flow:${correlationDigest}`
 /** The tenant's own OAuth client credentials, one field per provider. */
@@ -163,3 +189,18 @@ export const tenantMetaKeyPattern = () => tenantKey(ANY_TENANT, 'meta')
 export const tenantOfMetaKey = (key: string) => /^t:\{([^}]+)\}:meta$/.exec(key)?.[1]
 /** True for a connection record, false for its refresh lock, which shares the pattern. */
 export const isConnectionKey = (key: string) => /^t:\{[^}]+\}:conn:[^:]+:[^:]+$/.test(key)
+
+// Organisation connections (issue 22).
+
+/**
+ * Who may use the tenant's shared connections: field `<provider>:<user id>` holds
+ * `<may send 0|1>|<daily limit or -1>|<email>`, field `<provider>:~limit` the organisation's
+ * daily limit for that connection. One hash, so the send script reads access and both
+ * limits in one call.
+ */
+export const sharedAccessKey = (tenantId: string) => tenantKey(tenantId, 'shared-access')
+/** SMS parts sent through one connection on one UTC day: field `total` and `p:<user id>`. */
+export const dailyPartsKey = (tenantId: string, member: string, day: string) =>
+  tenantKey(tenantId, `parts:${member}:${day}`)
+/** One connection's sent messages (a capped stream: who, when, to, parts, cost). */
+export const sentMessagesKey = (tenantId: string, member: string) => tenantKey(tenantId, `sent:${member}`)

@@ -9,6 +9,7 @@ const ControlCommand = z.object({
       tokenLatencyMs: z.number().int().min(0).max(60_000),
       tokenFails: z.boolean(),
       apiFails: z.boolean(),
+      failStatus: z.number().int().min(500).max(599),
       apiMalformed: z.boolean(),
       apiHangs: z.boolean(),
       revokeFails: z.boolean(),

@@ -73,10 +73,12 @@ export interface SandboxFaults {
   apiLatencyMs: number
   /** Extra latency before every /token answer, ms. */
   tokenLatencyMs: number
-  /** Answer every /token call with HTTP 500. */
+  /** Answer every /token call with HTTP `failStatus`. */
   tokenFails: boolean
-  /** Answer gateway / REST API calls with HTTP 500. */
+  /** Answer gateway / REST API calls with HTTP `failStatus`. */
   apiFails: boolean
+  /** The status `tokenFails` and `apiFails` answer with (500 unless set; 503 for an outage). */
+  failStatus: number
   /** Answer gateway / REST API calls with a malformed JSON body. */
   apiMalformed: boolean
   /** Never answer gateway / REST API calls (the socket stays open). */
@@ -148,6 +150,7 @@ export function noFaults(): SandboxFaults {
     tokenLatencyMs: 0,
     tokenFails: false,
     apiFails: false,
+    failStatus: 500,
     apiMalformed: false,
     apiHangs: false,
     revokeFails: false,

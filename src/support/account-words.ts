@@ -1,5 +1,4 @@
-import type { UserStore } from '../auth/user-store.js'
-import { type ConnectionStore } from '../connections/connection-store.js'
+import { type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
 import { refOf } from '../connections/member.js'
 
 /** What the support console knows an account by, besides the company its last read named. */
@@ -27,13 +26,14 @@ export function accountWords(a: AccountNames): string[] {
  * re-indexes the account under all its words (a vanished connection has only its email).
  */
 export function accountWordsReader(records: {
-  users: UserStore
+  /** The owner's email, or the organisation's name for a shared connection (SupportIndex.ownerWord). */
+  ownerWord(ref: ConnectionRef): Promise<string>
   connections: ConnectionStore
 }): (tenantId: string, member: string) => Promise<string[]> {
   return async (tenantId, member) => {
     const ref = refOf(tenantId, member)
     const [email, record] = await Promise.all([
-      records.users.get(tenantId, ref.userId).then((u) => u?.email ?? ''),
+      records.ownerWord(ref),
       records.connections.get(ref).catch(() => null),
     ])
     if (!record) return [email]

@@ -13,6 +13,7 @@ import type { SupportIndex } from './support-index.js'
 import { DEFAULT_LOW_BALANCE, type TenantStore } from '../tenants/tenant-store.js'
 import type { BalanceHistory } from '../balances/balance-history.js'
 import { runOutDays, trendOf, TREND_DAYS, type Trend } from '../balances/trend.js'
+import { connectionPageRoutes, type ConnectionPageDeps } from './connection-page.js'
 
 export const PAGE_SIZE = 50
 const READ_DEADLINE_MS = 3_000
@@ -36,6 +37,8 @@ export interface SupportDeps {
   tenants: TenantStore
   /** Each row's trend (sparkline, run-out estimate) comes from here when given. */
   history?: BalanceHistory
+  /** `/support/connections/:id`: events, Test connection, Send reconnect link. */
+  connectionPage?: ConnectionPageDeps
 }
 
 function listUrl(q: { q: string; sort: string; page: number }): string {
@@ -46,6 +49,7 @@ function listUrl(q: { q: string; sort: string; page: number }): string {
 export function supportRoutes(deps: SupportDeps): Router {
   const r = Router()
   r.use('/support', requireRole('support', 'admin'))
+  if (deps.connectionPage) r.use(connectionPageRoutes(deps.connectionPage))
 
   const audit = (
     req: Request,

@@ -8,9 +8,12 @@ import {
   supportWordsKey as wordsKey,
 } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
+import type { TenantStore } from '../tenants/tenant-store.js'
 import { type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
 import { memberOf, refOf } from '../connections/member.js'
 import type { ProviderId } from '../providers/types.js'
+import { isShared } from '../connections/owner.js'
+import type { StatusReason } from '../providers/status.js'
 import { WordIndex } from './word-index.js'
 import { accountWords } from './account-words.js'
 import { decodeEntry, encodeEntry, type BalanceEntry } from './balance-entry.js'
@@ -23,8 +26,12 @@ export interface SupportRow {
   member: string
   userId: string
   provider: ProviderId
+  /** The owner's email, or the organisation's name for a shared connection. */
   email: string
-  status: 'connected' | 'needs_reconnect' | 'error'
+  owner: 'user' | 'organisation'
+  /** The connection's status; `error` when connected but its last balance read failed otherwise. */
+  status: 'connected' | 'degraded' | 'needs_reconnect' | 'error'
+  statusReason?: StatusReason
   accountLabel: string
   /** The owner's name for the connection, when given. */
   name?: string
@@ -47,7 +54,12 @@ export class SupportIndex {
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly records: { connections: ConnectionStore; users: UserStore },
+    private readonly records: {
+      connections: ConnectionStore
+      users: UserStore
+      /** The organisation's name is shown as the owner of its shared connections. */
+      tenants?: Pick<TenantStore, 'get'>
+    },
   ) {
     this.words = new WordIndex(redis)
   }
@@ -64,7 +76,7 @@ export class SupportIndex {
 
   /** Indexes a connected or renamed account under its words, its owner's email read afresh. */
   async indexAccount(ref: ConnectionRef, account: { accountLabel: string; name?: string }): Promise<void> {
-    const email = (await this.records.users.get(ref.tenantId, ref.userId))?.email ?? ''
+    const email = await this.ownerWord(ref)
     await this.indexConnection(ref, accountWords({ email, ...account }))
   }
 
@@ -136,17 +148,29 @@ export class SupportIndex {
     return [script, 5, ...keys, connectionKey(ref), packMember(member), rest[0] ?? '', member, rest[1] ?? '']
   }
 
+  /** What finds a connection by its owner: the person's email, or the organisation's name when it is shared. */
+  async ownerWord(ref: ConnectionRef): Promise<string> {
+    if (isShared(ref)) return this.organisationName(ref.tenantId)
+    return (await this.records.users.get(ref.tenantId, ref.userId))?.email ?? ''
+  }
+
+  private async organisationName(tenantId: string): Promise<string> {
+    return (await this.records.tenants?.get(tenantId))?.name ?? ''
+  }
+
   /** Everything a row shows, for a page of members, read from the stores that own it. */
   async rows(tenantId: string, members: string[]): Promise<SupportRow[]> {
     if (members.length === 0) return []
     const refs = members.map((member) => refOf(tenantId, member))
-    const [summaries, emails, entries] = await Promise.all([
+    const anyShared = refs.some((ref) => isShared(ref))
+    const [summaries, emails, entries, organisation] = await Promise.all([
       this.records.connections.summaries(refs),
       this.records.users.emails(
         tenantId,
         refs.map((ref) => ref.userId),
       ),
       this.entries(tenantId, members),
+      anyShared ? this.organisationName(tenantId) : '',
     ])
     return members.flatMap((member, i) => {
       const summary = summaries[i]
@@ -157,13 +181,10 @@ export class SupportIndex {
           member,
           userId: ref.userId,
           provider: ref.provider,
-          email: emails[i] ?? '(removed user)',
-          status:
-            summary.status === 'needs_reconnect'
-              ? 'needs_reconnect'
-              : entries[i]!.error
-                ? 'error'
-                : 'connected',
+          email: isShared(ref) ? (organisation ?? '') : (emails[i] ?? '(removed user)'),
+          owner: isShared(ref) ? ('organisation' as const) : ('user' as const),
+          status: summary.status === 'connected' && entries[i]!.error ? 'error' : summary.status,
+          ...(summary.statusReason ? { statusReason: summary.statusReason } : {}),
           accountLabel: summary.accountLabel,
           name: summary.name,
           connectedAt: summary.createdAt,

@@ -5,6 +5,7 @@ import type { CallbackOutcome, Provider } from '../types.js'
 import { getBalance } from './api.js'
 import { sendSms } from './sms.js'
 import { nexmoError } from './errors.js'
+import { nexmoStatusReason } from './status-reason.js'
 import { accountIdFor, parseTokenPair, signedRequest } from './oauth1.js'
 
 export interface NexmoUrls {
@@ -102,9 +103,11 @@ export function nexmoProvider(urls: NexmoUrls, http: HttpClient): Provider {
       {
         id: 'sms',
         title: 'Send SMS',
+        offline: true,
         load: async () => ({ kind: 'send_sms', senderHint: 'A name of up to 11 letters, or a number' }),
       },
     ],
     sendSms: (ctx, message) => sendSms(http, urls.apiUrl, ctx, message),
+    statusReasonOf: nexmoStatusReason,
   }
 }

@@ -10,6 +10,7 @@ import {
   type TokenResponse,
 } from './oauth2.js'
 import { sms77Error } from './errors.js'
+import { sms77StatusReason } from './status-reason.js'
 import { sms77Panels, loadBalance } from './panels.js'
 import { fetchMe } from './profile.js'
 import { SMS77_SCOPES } from './scopes.js'
@@ -127,5 +128,6 @@ export function sms77Provider(urls: Sms77Urls, http: HttpClient): Provider {
     panels: (grant) => sms77Panels(gw, grant.scopes),
     sendSms: (ctx, message) => sendSms(gw, ctx, message),
     tools: (grant) => sms77Tools(gw, grant),
+    statusReasonOf: sms77StatusReason,
   }
 }

@@ -187,10 +187,11 @@ export function sms77Panels(gw: Gateway, scopes: string[]): PanelDef[] {
         id: 'sms',
         title: 'Send SMS',
         scope: 'sms',
+        offline: true,
         load: async () => ({ kind: 'send_sms', senderHint: 'Up to 11 letters or 16 digits' }),
       }
     if (s.name === 'status') return { id: s.name, title, scope: s.name, load: (ctx) => statusPanel(gw, ctx) }
     const view: PanelView = TOOL_VIEWS[s.name] ?? { kind: 'note', text: 'Granted.' }
-    return { id: s.name, title, scope: s.name, load: async () => view }
+    return { id: s.name, title, scope: s.name, offline: true, load: async () => view }
   })
 }

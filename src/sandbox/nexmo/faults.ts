@@ -13,7 +13,9 @@ export function faultGate(faults: SandboxFaults): RequestHandler {
     // Leave the request unanswered: the client must notice through its own timeout.
     if (faults.apiHangs) return
     if (faults.apiFails) {
-      res.status(500).json({ 'error-code': '500', 'error-code-label': 'internal error' })
+      res
+        .status(faults.failStatus)
+        .json({ 'error-code': String(faults.failStatus), 'error-code-label': 'internal error' })
       return
     }
     if (faults.apiMalformed) {

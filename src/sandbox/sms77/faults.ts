@@ -20,7 +20,7 @@ export function injectApiFaults(faults: SandboxFaults): RequestHandler {
     if (faults.apiHangs) return
     if (req.socket.destroyed) return
     if (faults.apiFails) {
-      res.status(500).json({ error: 'server_error' })
+      res.status(faults.failStatus).json({ error: 'server_error' })
       return
     }
     if (faults.apiMalformed) {

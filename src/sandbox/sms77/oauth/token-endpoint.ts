@@ -50,7 +50,10 @@ export function tokenEndpoint(deps: OAuthDeps): RequestHandler {
     if (deps.faults.tokenLatencyMs > 0) await delay(deps.faults.tokenLatencyMs)
     if (deps.faults.tokenFails) {
       if (body.grant_type === 'refresh_token') deps.stats.refreshFailures++
-      res.status(500).set('Cache-Control', 'no-store').json({ error: 'server_error' })
+      res
+        .status(deps.faults.failStatus)
+        .set('Cache-Control', 'no-store')
+        .json({ error: deps.faults.failStatus === 503 ? 'temporarily_unavailable' : 'server_error' })
       return
     }
     answer(deps, req, res, body)

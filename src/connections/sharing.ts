@@ -1,0 +1,21 @@
+import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { RedisClient } from '../redis/client.js'
+import type { ConnectionLifecycle } from './lifecycle.js'
+import { MessageSender } from './message-sender.js'
+import { SharedAccess } from './shared-access.js'
+
+/** The organisation connections' services, for the composition root. */
+export interface SharingServices {
+  /** Who may use the organisation's shared connections, and their daily limits. */
+  sharing: SharedAccess
+  /** The one send path (dashboard, API, MCP): limits, then the provider, then who sent it. */
+  sender: MessageSender
+}
+
+export function buildSharing(deps: {
+  redis: RedisClient
+  cipher: TokenCipher
+  lifecycle: ConnectionLifecycle
+}): SharingServices {
+  return { sharing: new SharedAccess(deps.redis), sender: new MessageSender(deps) }
+}
