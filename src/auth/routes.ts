@@ -11,7 +11,7 @@ import type { KnownDevices } from './known-device.js'
 import { signupExistsMail } from '../mail/messages.js'
 import type { PasswordService } from './password-service.js'
 import type { SessionIndex } from './session-index.js'
-import { destroySession, regenerate, saveSession } from './session.js'
+import { beginSession, destroySession, saveSession } from './session.js'
 import type { User } from './user-store.js'
 
 const email = z.email({ message: 'auth:validation.email' }).max(254, 'auth:validation.emailLong')
@@ -43,26 +43,11 @@ export async function establishSession(
   via: 'password' | 'sso' = 'password',
 ): Promise<void> {
   await deps.accounts.adoptLanguage(user, switcherChoice(req))
-  await regenerate(req)
-  req.session.userId = user.id
-  req.session.tenantId = user.tenantId
-  req.session.signedInAt = Date.now()
+  await beginSession(req, user)
   req.session.signedInVia = via
   req.session.agent = (req.get('user-agent') ?? '').slice(0, 200)
   await saveSession(req)
   await deps.sessions?.add(user.tenantId, user.id, req.sessionID)
-}
-
-/** Only our own reconnect links bring a person back after signing in: never an open redirect. */
-function returnPath(path: string | undefined): string | undefined {
-  return path && /^\/reconnect\/[A-Za-z0-9_-]{43}$/.test(path) ? path : undefined
-}
-
-/** A refusal in minutes (a lock on this network), or in seconds (the account's short interval). */
-export function tooManyMessage(t: TFunction, retryAfterSec: number): string {
-  return retryAfterSec < 60
-    ? t('auth:login.busy', { count: retryAfterSec })
-    : t('auth:login.tooMany', { count: Math.ceil(retryAfterSec / 60) })
 }
 
 export const homeOf = (user: User) => (user.role === 'support' ? '/support' : '/dashboard')
@@ -79,6 +64,18 @@ export async function signIn(
   res.redirect(303, back ?? homeOf(user))
 }
 
+/** Only our own reconnect links bring a person back after signing in: never an open redirect. */
+function returnPath(path: string | undefined): string | undefined {
+  return path && /^\/reconnect\/[A-Za-z0-9_-]{43}$/.test(path) ? path : undefined
+}
+
+/** A refusal in minutes (a lock on this network), or in seconds (the account's short interval). */
+export function tooManyMessage(t: TFunction, retryAfterSec: number): string {
+  return retryAfterSec < 60
+    ? t('auth:login.busy', { count: retryAfterSec })
+    : t('auth:login.tooMany', { count: Math.ceil(retryAfterSec / 60) })
+}
+
 /** What happens after a correct password (two-step, required single sign-on); by default, signed in. */
 export type AfterPassword = (req: Request, res: Response, user: User) => Promise<void>
 
@@ -90,9 +87,9 @@ export function authRoutes(deps: {
   /** False with SIGNUP=closed: the page says so and POST /signup is refused. */
   signupOpen: boolean
   baseUrl: string
+  afterPassword?: AfterPassword
   /** Browsers that signed in to an account before; never held at its sign-in gate. */
   knownDevices?: KnownDevices
-  afterPassword?: AfterPassword
 }): Router {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>

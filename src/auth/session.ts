@@ -13,6 +13,7 @@ declare module 'express-session' {
     flash?: Array<{ kind: 'info' | 'error'; text: string }>
     /** Where to go after signing in: a page that asked an anonymous visitor to sign in first. */
     returnTo?: string
+    /** How this session was signed in, and the browser's user agent (for /account's list). */
     signedInVia?: 'password' | 'sso'
     agent?: string
   }

@@ -9,7 +9,10 @@ import { InvitationAdmin } from '../admin/invitation-admin.js'
 
 /** What each feature's router is handed, cut from the services (composition root, with services.ts). */
 export function supportDeps(s: Services, baseUrl: string): SupportDeps {
-  const words = accountWordsReader({ ownerWord: (ref) => s.supportIndex.ownerWord(ref), connections: s.store })
+  const words = accountWordsReader({
+    ownerWord: (ref) => s.supportIndex.ownerWord(ref),
+    connections: s.store,
+  })
   return {
     connections: s.store,
     index: s.supportIndex,
@@ -47,7 +50,13 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
   const { invitations, mailer, onMailFailed } = s.people
   const base = { users: s.users, tenants: s.tenants, mailer, baseUrl: config.baseUrl, onMailFailed }
   return {
-    shared: { store: s.store, lifecycle: s.connections, sharing: s.sharing, sender: s.sender, users: s.users },
+    shared: {
+      store: s.store,
+      lifecycle: s.connections,
+      sharing: s.sharing,
+      sender: s.sender,
+      users: s.users,
+    },
     apiKeys: s.apiKeys,
     userAdmin,
     invitations: new InvitationAdmin({ ...base, invitations, limiter: s.people.inviteLimiter }),

@@ -25,7 +25,9 @@ const REACHABLE = new Set([TWO_STEP_PATH, '/logout'])
 
 /** A fresh session that is not signed in, only waiting for the second step. */
 export async function startPending(req: Request, user: User, need: PendingSignIn['need']): Promise<void> {
+  const returnTo = req.session.returnTo // a reconnect link waiting for this sign-in
   await regenerate(req)
+  if (returnTo) req.session.returnTo = returnTo
   req.session.pendingSignIn = { tenantId: user.tenantId, userId: user.id, need, at: Date.now() }
   await saveSession(req)
 }

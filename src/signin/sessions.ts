@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import type { Request } from 'express'
+import { saveSession } from '../auth/session.js'
 import type { SessionIndex } from '../auth/session-index.js'
 import type { RedisClient } from '../redis/client.js'
 import { sessionKey, userSessionsKey } from '../redis/keys.js'
@@ -57,9 +59,13 @@ export class PersonSessions {
     return true
   }
 
-  /** Every session of the person but the one making the change. */
-  endOthers(tenantId: string, userId: string, keepSid: string): Promise<number> {
-    return this.index.removeOthers(tenantId, userId, keepSid)
+  /**
+   * Every session of the person but the one making the change (the request's), through the
+   * session index's one way of ending sessions; the kept one is re-stamped so it stays current.
+   */
+  async endOthers(req: Request, tenantId: string, userId: string): Promise<void> {
+    req.session.signedInAt = await this.index.removeOthers(tenantId, userId, req.sessionID)
+    await saveSession(req)
   }
 }
 

@@ -108,8 +108,8 @@ export function ssoAdminRoutes(deps: SsoAdminDeps, redirectUri: string): Router 
       return adminPage(req, res, 409, { errors, values: typed })
     }
     // Whoever changes how the organisation signs in keeps only this session.
-    const ended = await deps.people.endOthers(user.tenantId, user.id, req.sessionID)
-    const detail = `issuer ${input.issuer}, client ${input.clientId}${clientSecret ? ', new secret' : ''}, domains ${input.domains.join(' ')}, default role ${input.defaultRole}, ${input.required ? 'required' : 'optional'}; ${ended} other sessions ended`
+    await deps.people.endOthers(req, user.tenantId, user.id)
+    const detail = `issuer ${input.issuer}, client ${input.clientId}${clientSecret ? ', new secret' : ''}, domains ${input.domains.join(' ')}, default role ${input.defaultRole}, ${input.required ? 'required' : 'optional'}; other sessions ended`
     await deps.audit(req, user, 'signin.sso_settings_changed', detail)
     flash(req, 'info', t('signin:admin.saved'))
     res.redirect(303, '/admin/sso')

@@ -140,9 +140,9 @@ export function twoStepRoutes(deps: TwoStepRoutesDeps): Router {
     }
     // A recovery code means the phone may be lost: every other session ends.
     await establishSession(req, user, deps)
-    const ended = await deps.people.endOthers(user.tenantId, user.id, req.sessionID)
+    await deps.people.endOthers(req, user.tenantId, user.id)
     const left = await deps.twoStep.recoveryCodesLeft(user.tenantId, user.id)
-    await deps.audit(req, user, 'signin.recovery_code_used', `${left} left, ${ended} other sessions ended`)
+    await deps.audit(req, user, 'signin.recovery_code_used', `${left} left, other sessions ended`)
     flash(req, 'info', t('signin:recovery.used', { count: left }))
     res.redirect(303, homeOf(user))
   })
@@ -182,8 +182,8 @@ export function twoStepRoutes(deps: TwoStepRoutesDeps): Router {
       return refuse({ code: t('signin:twoStep.codeWrong') })
     }
     await deps.twoStep.disable(user.tenantId, user.id)
-    const ended = await deps.people.endOthers(user.tenantId, user.id, req.sessionID)
-    await deps.audit(req, user, 'signin.two_step_disabled', `${ended} other sessions ended`)
+    await deps.people.endOthers(req, user.tenantId, user.id)
+    await deps.audit(req, user, 'signin.two_step_disabled', 'other sessions ended')
     flash(req, 'info', t('signin:twoStep.turnedOff'))
     res.redirect(303, '/account')
   })
