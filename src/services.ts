@@ -34,6 +34,7 @@ import type { Sandbox } from './sandbox/index.js'
 import type { Metrics } from './ops/metrics.js'
 import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
 import { registerQueueDepth } from './ops/queue-metrics.js'
+import { observeRedis } from './ops/redis-metrics.js'
 import { createJobsRedis } from './redis/client.js'
 import { createBalances, type Balances } from './balances/balances.js'
 import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
@@ -177,7 +178,8 @@ export function buildServices(deps: AppDeps): Services {
     periodSec: config.connectionKeepaliveSec,
     logger: deps.logger,
   }).define()
-  deps.metrics?.keepaliveLag(() => keepalive.lagSeconds())
+  deps.metrics?.keepaliveLag(() => keepalive.lagSeconds(), config.connectionKeepaliveSec)
+  if (deps.metrics) observeRedis(deps.metrics, redis)
   return {
     jobs,
     keepalive,

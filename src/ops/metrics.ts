@@ -18,8 +18,12 @@ export interface Metrics {
   /** Plug into the job runtime to count jobs by queue and outcome, and time them. */
   jobs: JobObserver
   observeProviderCall(provider: string, endpoint: string, outcome: string, seconds: number): void
-  /** Where the keep-alive lag is read on each scrape (seconds). */
-  keepaliveLag(read: () => Promise<number>): void
+  /** Where the keep-alive lag is read on each scrape (seconds), and the configured period beside it. */
+  keepaliveLag(read: () => Promise<number>, periodSec?: number): void
+  /** Where readiness (Redis answers) is read on each scrape, as `switchboard_ready` 1 or 0. */
+  readiness(read: () => Promise<boolean>): void
+  /** Counts one Redis command that got no answer within the client's command timeout. */
+  redisCommandTimedOut(): void
   /** Counts one tenant API call by its route pattern (`/api/v1/connections/:id`) and status. */
   observeApiCall(route: string, status: number): void
   /** `GET /metrics`; with a token, only for `Authorization: Bearer <token>`. */
@@ -92,6 +96,25 @@ export function createMetrics(): Metrics {
     },
   }
 
+  const redisTimeouts = new Counter({
+    name: 'redis_command_timeouts_total',
+    help: 'Redis commands that got no answer within the command timeout (a hung or unreachable Redis)',
+    registers: [registry],
+  })
+  const keepalivePeriod = new Gauge({
+    name: 'connection_keepalive_period_seconds',
+    help: 'CONNECTION_KEEPALIVE_SECONDS: every connection is used at least this often',
+    registers: [registry],
+  })
+  let readReady: (() => Promise<boolean>) | undefined
+  new Gauge({
+    name: 'switchboard_ready',
+    help: 'Whether this instance is ready (1: Redis answers a PING within 1 s, as /readyz; 0: not)',
+    registers: [registry],
+    async collect() {
+      if (readReady) this.set((await readReady().catch(() => false)) ? 1 : 0)
+    },
+  })
   let readLag: (() => Promise<number>) | undefined
   new Gauge({
     name: 'connection_keepalive_lag_seconds',
@@ -136,7 +159,12 @@ export function createMetrics(): Metrics {
     httpMetrics,
     events,
     jobs,
-    keepaliveLag: (read) => void (readLag = read),
+    keepaliveLag(read, periodSec) {
+      readLag = read
+      if (periodSec !== undefined) keepalivePeriod.set(periodSec)
+    },
+    readiness: (read) => void (readReady = read),
+    redisCommandTimedOut: () => redisTimeouts.inc(),
     observeProviderCall(provider, endpoint, outcome, seconds) {
       providerDuration.observe(
         { provider, endpoint: providerEndpoint(endpoint), outcome },
