@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { hostPortList, redisTarget, type RedisTarget } from './redis/target.js'
-import { base64Key, bool, httpUrl } from './config-fields.js'
+import { base64Key, base64KeyList, bool, httpUrl } from './config-fields.js'
 import { mailConfig, MailEnvSchema, noSmtpWarning, withSecretFiles, type MailConfig } from './config-mail.js'
 import { withSecrets } from './config-secrets.js'
+import { OtelEnvSchema, tracingConfig, type TracingConfig } from './config-otel.js'
 
 /**
  * The only reader of `process.env`. Everything is parsed once at start-up; a bad or
@@ -27,18 +28,7 @@ const EnvSchema = z.object({
   REDIS_KEY_PREFIX: z.string().max(64).default('sb:'),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_ENCRYPTION_KEY: base64Key.optional(),
-  TOKEN_ENCRYPTION_OLD_KEYS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      v
-        ? v
-            .split(',')
-            .map((k) => k.trim())
-            .filter(Boolean)
-        : [],
-    )
-    .pipe(z.array(base64Key)),
+  TOKEN_ENCRYPTION_OLD_KEYS: base64KeyList,
   SMS77_CLIENT_ID: z.string().min(1).optional(),
   SMS77_CLIENT_SECRET: z.string().min(1).optional(),
   SMS77_OAUTH_URL: httpUrl.optional(),
@@ -62,6 +52,7 @@ const EnvSchema = z.object({
     .max(31_536_000)
     .default(86_400),
   ...MailEnvSchema,
+  ...OtelEnvSchema,
 })
 
 export type { RedisTarget } from './redis/target.js'
@@ -99,6 +90,8 @@ export interface Config {
   mail: MailConfig
   /** False with SIGNUP=closed: organisations come from the CLI and invitations only. */
   signupOpen: boolean
+  /** OpenTelemetry traces over OTLP/HTTP; undefined (nothing loaded) without an endpoint. */
+  tracing?: TracingConfig
   /** Said once at start-up: things that work but an operator should know. */
   warnings: string[]
 }
@@ -214,6 +207,7 @@ export function loadConfig(rawEnv: Env = process.env, opts: { devSecretsFile?: s
     connectionKeepaliveSec: e.CONNECTION_KEEPALIVE_SECONDS,
     mail: mailConfig(e, baseUrl),
     signupOpen: e.SIGNUP === 'open',
+    tracing: tracingConfig(e),
     warnings,
   }
 }

@@ -11,6 +11,7 @@ import { createMetrics } from './ops/metrics.js'
 import { sandboxOptionsFor } from './sandbox/options.js'
 import { PROJECT_ROOT } from './paths.js'
 import { backfillWordIndexOnce } from './support/word-backfill.js'
+import { startTracing } from './tracing/start.js'
 
 // `npm run dev` and `npm start` read .env (variables already set win); the dev secrets file
 // keeps sessions and stored tokens working across restarts outside production.
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel)
   for (const w of config.warnings) logger.warn(w)
+  const tracing = config.tracing ? await startTracing(config.tracing) : undefined
+  if (config.tracing)
+    logger.info({ url: config.tracing.tracesUrl, protocol: config.tracing.protocol }, 'traces go to OTLP')
   const redis = createRedis(config.redis, config.redisKeyPrefix)
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'))
   try {
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
     await services.jobs.close(Math.max(1_000, deadline - Date.now()))
     // Locks of work still running stay (they expire by themselves); the rest are released.
     if (drained) await services.lock.releaseAll()
+    await tracing?.shutdown().catch(() => undefined)
     await redis.quit().catch(() => redis.disconnect())
     await flushLogs(logger)
     clearTimeout(force)

@@ -3,12 +3,15 @@ import type { Logger } from '../http/logger.js'
 import type { WebhookSender } from './webhook-delivery.js'
 import type { DeliveryRecord, WebhookStore } from './webhook-store.js'
 import type { TenantSlots } from './tenant-slots.js'
+import type { TraceCarrier } from '../tracing/spans.js'
 
 /** One delivery: the body is signed as stored, so every attempt sends the same bytes. */
 export interface WebhookJobData {
   tenantId: string
   event: string
   body: string
+  /** The queuing request's trace context, with tracing on (the job's span links to it). */
+  trace?: TraceCarrier
 }
 
 export interface DeliverDeps {

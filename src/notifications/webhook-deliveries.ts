@@ -8,6 +8,7 @@ import { deliverWebhook, type WebhookJobData } from './deliver-webhook.js'
 import { TenantSlots } from './tenant-slots.js'
 import type { WebhookSender } from './webhook-delivery.js'
 import type { WebhookStore } from './webhook-store.js'
+import { traceCarrier } from '../tracing/spans.js'
 
 export const WEBHOOK_QUEUE = 'webhooks'
 
@@ -103,7 +104,7 @@ export class WebhookDeliveries {
   /** Queues one signed delivery of `payload` (plus its delivery `id`); returns that id. */
   async enqueue(tenantId: string, event: string, payload: object): Promise<string> {
     const id = randomUUID()
-    const data: WebhookJobData = { tenantId, event, body: JSON.stringify({ id, ...payload }) }
+    const data: WebhookJobData = { tenantId, event, body: JSON.stringify({ id, ...payload }), ...carried() }
     const added = this.queue().add(event, data, {
       jobId: id,
       attempts: this.policy.attempts,
@@ -157,4 +158,10 @@ function deadLetterOf(job: Job<WebhookJobData>): DeadLetter {
     failedAt: job.finishedOn ?? job.timestamp,
     reason: job.failedReason ?? '',
   }
+}
+
+/** The active trace context for a job's data, or nothing with tracing off. */
+function carried(): { trace?: ReturnType<typeof traceCarrier> } {
+  const trace = traceCarrier()
+  return trace.traceparent ? { trace } : {}
 }

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto'
 import { isIP } from 'node:net'
 import { Agent, request } from 'undici'
 import { checkWebhookUrl, guardedLookup, isPrivateAddress, ssrfRefused } from './ssrf-guard.js'
+import { traceCarrier } from '../tracing/spans.js'
 
 export interface DeliveryResult {
   ok: boolean
@@ -52,6 +53,8 @@ export class WebhookSender {
           'x-switchboard-delivery': deliveryId,
           'x-switchboard-timestamp': timestamp,
           'x-switchboard-signature': signPayload(secret, timestamp, body),
+          // The delivery job's span (W3C trace context), with tracing on.
+          ...traceCarrier(),
         },
         body,
         signal: AbortSignal.timeout(8_000),

@@ -1,8 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { Router, type Request, type RequestHandler } from 'express'
+import { Router, type RequestHandler } from 'express'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { statusMove, type ConnectionEvents } from '../connections/events.js'
 import type { JobObserver } from '../jobs/runtime.js'
+import { routeOf } from '../http/route-label.js'
+import { providerEndpoint } from '../providers/http.js'
+
+export { routeOf, providerEndpoint }
 
 /**
  * Prometheus metrics for one app instance. Each call makes its own Registry (never the
@@ -199,36 +203,6 @@ export function createMetrics(): Metrics {
       return r
     },
   }
-}
-
-/**
- * The matched Express route as a pattern (`/connect/:provider`), mount path included,
- * or `unmatched` (404s, static files, anything answered by plain middleware).
- */
-export function routeOf(req: Request): string {
-  const route = (req as Request & { route?: { path?: unknown } }).route
-  if (!route || route.path === undefined) return 'unmatched'
-  const pattern = Array.isArray(route.path) ? route.path.map(String).join('|') : String(route.path)
-  return `${req.baseUrl ?? ''}${pattern}` || '/'
-}
-
-/**
- * A provider endpoint as a bounded label: the URL's path (no host, query or fragment),
- * with id-like segments (numbers, long hex or base64-ish tokens) replaced by `:id`.
- */
-export function providerEndpoint(endpoint: string): string {
-  let path = endpoint
-  if (/^https?:\/\//i.test(endpoint)) {
-    try {
-      path = new URL(endpoint).pathname
-    } catch {
-      path = 'invalid'
-    }
-  } else {
-    path = endpoint.replace(/[?#].*$/, '')
-  }
-  const segments = path.split('/').map((s) => (/^\d+$/.test(s) || /^[A-Za-z0-9_-]{24,}$/.test(s) ? ':id' : s))
-  return segments.join('/').slice(0, 100) || '/'
 }
 
 /** Constant-time check of `Authorization: Bearer <token>` (hashes first, so lengths leak nothing). */
