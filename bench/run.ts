@@ -11,6 +11,7 @@ import { machine, round, table, type BenchOutcome, type Row } from './lib/report
 import { memory } from './memory.js'
 import { refreshStorm } from './refresh-storm.js'
 import { support } from './support.js'
+import { tracingCost } from './tracing.js'
 
 /**
  * `npm run bench`: starts the sandbox, Switchboard (panel cache on, and off) and, for the
@@ -27,6 +28,7 @@ const BENCHES: Record<string, (ctx: BenchContext, idle: MemorySnapshot) => Promi
   support,
   memory,
   api: apiRead,
+  tracing: tracingCost,
 }
 
 const { values: args } = parseArgs({

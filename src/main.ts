@@ -4,8 +4,9 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { createApp, buildServices } from './app.js'
-import { createLogger, flushLogs } from './http/logger.js'
-import { connectRedis, createRedis } from './redis/client.js'
+import { createLogger, flushLogs, type Logger } from './http/logger.js'
+import { connectRedis, createRedis, type RedisClient } from './redis/client.js'
+import { sandboxStateStore } from './redis/sandbox-state.js'
 import { createSandbox, type Sandbox } from './sandbox/index.js'
 import { createMetrics } from './ops/metrics.js'
 import { sandboxOptionsFor } from './sandbox/options.js'
@@ -18,9 +19,11 @@ import { startTracing } from './tracing/start.js'
 const DOT_ENV = path.join(PROJECT_ROOT, '.env')
 const DEV_SECRETS_FILE = path.join(PROJECT_ROOT, '.switchboard-dev-secrets.json')
 
-function sandboxFor(config: Config): Sandbox | undefined {
+/** The sandbox keeps the grants it issued in Redis, so a restart or file save keeps them working. */
+function sandboxFor(config: Config, redis: RedisClient, logger: Logger): Sandbox | undefined {
   if (!config.sandbox.enabled) return undefined
-  return createSandbox(sandboxOptionsFor(config))
+  const onError = (err: unknown) => logger.warn({ err: (err as Error).message }, 'sandbox state not kept')
+  return createSandbox(sandboxOptionsFor(config), { store: sandboxStateStore(redis), onError })
 }
 
 /** SIGTERM lets refreshes and jobs finish and store for this long (compose gives 30 s). */
@@ -51,7 +54,9 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const metrics = createMetrics()
-  const deps = { config, redis, logger, sandbox: sandboxFor(config), metrics }
+  const sandbox = sandboxFor(config, redis, logger)
+  await sandbox?.ready
+  const deps = { config, redis, logger, sandbox, metrics }
   const services = buildServices(deps)
   const server = http.createServer(createApp(deps, services))
   server.listen(config.port, config.host, () => {

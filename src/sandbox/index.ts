@@ -2,9 +2,11 @@ import express, { type Router } from 'express'
 import { createSms77Sandbox } from './sms77/index.js'
 import { controlRouter } from './control-routes.js'
 import { createNexmoSandbox } from './nexmo/index.js'
+import { KeptState, type SandboxStateStore } from './kept-state.js'
 import { emptyStats, noFaults, type SandboxControl, type SandboxOptions, type SandboxStats } from './types.js'
 
 export type { SandboxControl, SandboxOptions, Sms77Revocation } from './types.js'
+export type { SandboxStateStore } from './kept-state.js'
 export { tokenFingerprint } from './sms77/oauth/revoke-token.js'
 
 /** Where each emulated host lives below the sandbox's mount point. */
@@ -18,6 +20,8 @@ export const SANDBOX_PATHS = {
 export interface Sandbox {
   router: Router
   control: SandboxControl
+  /** Settles once kept state is loaded from the store (at once without one): serve after it. */
+  ready: Promise<void>
 }
 
 /**
@@ -25,11 +29,25 @@ export interface Sandbox {
  * endpoints. Mount `router` anywhere (the app uses `/sandbox`); provider URLs are then
  * `<mount>/sms77/oauth`, `<mount>/sms77/api`, `<mount>/nexmo/oauth`, `<mount>/nexmo/rest`.
  */
-export function createSandbox(options: SandboxOptions): Sandbox {
+export function createSandbox(
+  options: SandboxOptions,
+  kept: { store?: SandboxStateStore; onError?: (err: unknown) => void } = {},
+): Sandbox {
   const stats: SandboxStats = emptyStats()
   const faults = noFaults()
-  const sms77 = createSms77Sandbox({ options: () => control.options.sms77, stats: stats.sms77, faults })
-  const nexmo = createNexmoSandbox({ options: () => control.options.nexmo, stats: stats.nexmo, faults })
+  const state = new KeptState(kept.store, kept.onError)
+  const sms77 = createSms77Sandbox({
+    options: () => control.options.sms77,
+    stats: stats.sms77,
+    faults,
+    state,
+  })
+  const nexmo = createNexmoSandbox({
+    options: () => control.options.nexmo,
+    stats: stats.nexmo,
+    faults,
+    state,
+  })
   const control: SandboxControl = {
     stats,
     faults,
@@ -55,5 +73,5 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   router.use(SANDBOX_PATHS.nexmoOAuth, nexmo.oauth)
   router.use(SANDBOX_PATHS.nexmoRest, nexmo.rest)
   router.use('/_control', controlRouter(control))
-  return { router, control }
+  return { router, control, ready: state.restore() }
 }
