@@ -26,6 +26,7 @@ const EnvSchema = z.object({
   REDIS_SENTINEL_NAME: z.string().min(1).max(200).optional(),
   REDIS_CLUSTER_NODES: hostPortList.optional(),
   REDIS_KEY_PREFIX: z.string().max(64).default('sb:'),
+  DEV_SECRETS_FILE: z.string().optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_ENCRYPTION_KEY: base64Key.optional(),
   TOKEN_ENCRYPTION_OLD_KEYS: base64KeyList,
@@ -122,11 +123,13 @@ function pair(
 
 /**
  * Parses an environment (normally `process.env`) into a Config, or throws ConfigError.
- * `*_FILE` variables are read here; `devSecretsFile` (the real entry point only) keeps
+ * `*_FILE` variables are read here; `devSecretsFile` (the real entry points only; the
+ * DEV_SECRETS_FILE variable moves it, as the image does to its data volume) keeps
  * generated secrets across restarts outside production.
  */
 export function loadConfig(rawEnv: Env = process.env, opts: { devSecretsFile?: string } = {}): Config {
-  const pre = withSecrets(withoutEmpty(rawEnv), opts.devSecretsFile)
+  const env = withoutEmpty(rawEnv)
+  const pre = withSecrets(env, opts.devSecretsFile && (env.DEV_SECRETS_FILE ?? opts.devSecretsFile))
   const files = withSecretFiles(pre.env, ['SMTP_URL'])
   // A secret file that cannot be read is the one thing to fix first: its variable is empty.
   if (pre.errors.length || files.errors.length) throw new ConfigError([...pre.errors, ...files.errors])
