@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs'
 import http from 'node:http'
-import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { ConfigError, type Config } from './config.js'
+import { loadProcessConfig } from './config-process.js'
 import { createApp, buildServices } from './app.js'
 import { createLogger, flushLogs, type Logger } from './http/logger.js'
 import { connectRedis, createRedis, type RedisClient } from './redis/client.js'
@@ -10,14 +9,8 @@ import { sandboxStateStore } from './redis/sandbox-state.js'
 import { createSandbox, type Sandbox } from './sandbox/index.js'
 import { createMetrics } from './ops/metrics.js'
 import { sandboxOptionsFor } from './sandbox/options.js'
-import { PROJECT_ROOT } from './paths.js'
 import { backfillWordIndexOnce } from './support/word-backfill.js'
 import { startTracing } from './tracing/start.js'
-
-// `npm run dev` and `npm start` read .env (variables already set win); the dev secrets file
-// keeps sessions and stored tokens working across restarts outside production.
-const DOT_ENV = path.join(PROJECT_ROOT, '.env')
-const DEV_SECRETS_FILE = path.join(PROJECT_ROOT, '.switchboard-dev-secrets.json')
 
 /** The sandbox keeps the grants it issued in Redis, so a restart or file save keeps them working. */
 function sandboxFor(config: Config, redis: RedisClient, logger: Logger): Sandbox | undefined {
@@ -32,8 +25,8 @@ const SHUTDOWN_BOUND_MS = 25_000
 async function main(): Promise<void> {
   let config: Config
   try {
-    if (existsSync(DOT_ENV)) process.loadEnvFile(DOT_ENV)
-    config = loadConfig(undefined, { devSecretsFile: DEV_SECRETS_FILE })
+    // .env, *_FILE and the dev secrets file, exactly as the operator CLI reads them.
+    config = loadProcessConfig()
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     for (const line of err.lines) console.error(`config error: ${line}`)
