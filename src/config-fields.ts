@@ -31,3 +31,8 @@ export const base64KeyList = z
       : [],
   )
   .pipe(z.array(base64Key))
+
+/** The environment without its empty values: an empty variable counts as unset. */
+export function withoutEmpty(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+}

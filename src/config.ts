@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { hostPortList, redisTarget, type RedisTarget } from './redis/target.js'
-import { base64Key, base64KeyList, bool, httpUrl } from './config-fields.js'
+import { base64Key, base64KeyList, bool, httpUrl, withoutEmpty } from './config-fields.js'
 import { mailConfig, MailEnvSchema, noSmtpWarning, withSecretFiles, type MailConfig } from './config-mail.js'
-import { withSecrets } from './config-secrets.js'
+import { FILE_SECRETS, withSecrets } from './config-secrets.js'
 import { OtelEnvSchema, tracingConfig, type TracingConfig } from './config-otel.js'
 
 /**
@@ -56,6 +56,12 @@ const EnvSchema = z.object({
   ...OtelEnvSchema,
 })
 
+/** Every variable the app reads (the `*_FILE` forms too), for checks such as the compose file's. */
+export const CONFIG_VARIABLES = [
+  ...Object.keys(EnvSchema.shape),
+  ...[...FILE_SECRETS, 'SMTP_URL'].map((n) => `${n}_FILE`),
+]
+
 export type { RedisTarget } from './redis/target.js'
 
 export interface ProviderClientConfig {
@@ -105,10 +111,6 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>
-
-function withoutEmpty(env: Env): Env {
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
-}
 
 function pair(
   id: string | undefined,
