@@ -6,6 +6,34 @@
 export default {
   forbidden: [
     {
+      name: 'main-only-starts',
+      comment:
+        'src/main.ts is the entry point and nothing else: it calls into boot/, which wires the rest ' +
+        '(issue 28: src/ keeps only main.ts at its top).',
+      severity: 'error',
+      from: { path: '^src/main\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/boot/' },
+    },
+    {
+      name: 'nobody-imports-boot',
+      comment:
+        'boot/ is the composition root: it imports every room, and no room imports it back (only ' +
+        'src/main.ts starts it). A room that needs something from boot/ is missing a dependency ' +
+        'it should be handed.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(main\\.ts$|boot/)' },
+      to: { path: '^src/boot/' },
+    },
+    {
+      name: 'foundations-stand-alone',
+      comment:
+        'The rooms everyone stands on know no feature: errors/, logging/, phone/ and config/ ' +
+        '(with the Redis topology it parses), audit/ and api-keys/ (on redis/ only).',
+      severity: 'error',
+      from: { path: '^src/(errors|logging|phone|config|audit|api-keys)/' },
+      to: { path: '^src/', pathNot: '^src/($1/|redis/)' },
+    },
+    {
       name: 'accounts-below-connections',
       comment:
         'Our users and tenants sit under connections: auth/ and tenants/ never import connections/ ' +
@@ -17,10 +45,10 @@ export default {
     {
       name: 'providers-behind-registry',
       comment:
-        'Only providers/ and the composition root (src/services.ts) know sms77/ or nexmo/; everyone ' +
-        'else goes through the Provider interface and the registry.',
+        'Only providers/ and the composition root (src/boot/services.ts) know sms77/ or nexmo/; ' +
+        'everyone else goes through the Provider interface and the registry.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(providers/|services\\.ts$)' },
+      from: { path: '^src/', pathNot: '^src/(providers/|boot/services\\.ts$)' },
       to: { path: '^src/providers/(sms77|nexmo)/' },
     },
     {
@@ -33,33 +61,33 @@ export default {
     {
       name: 'sandbox-only-from-main',
       comment:
-        'The sandbox is never loaded in production unless asked for: only src/main.ts builds it ' +
-        '(src/services.ts may name its type).',
+        'The sandbox is never loaded in production unless asked for: only src/boot/start.ts builds ' +
+        'it (src/boot/services.ts may name its type).',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(sandbox/|main\\.ts$|services\\.ts$)' },
+      from: { path: '^src/', pathNot: '^src/(sandbox/|boot/start\\.ts$|boot/services\\.ts$)' },
       to: { path: '^src/sandbox/' },
     },
     {
       name: 'sandbox-type-only-from-services',
-      comment: 'src/services.ts may name the Sandbox type, never load the sandbox.',
+      comment: 'src/boot/services.ts may name the Sandbox type, never load the sandbox.',
       severity: 'error',
-      from: { path: '^src/services\\.ts$' },
+      from: { path: '^src/boot/services\\.ts$' },
       to: { path: '^src/sandbox/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'sandbox-stays-apart',
       comment:
         'The sandbox stands in for the providers and knows nothing of the product: it may read the ' +
-        'configuration (src/config.ts) and where views live (src/paths.ts), nothing else of src/.',
+        'configuration (src/config/), nothing else of src/.',
       severity: 'error',
       from: { path: '^src/sandbox/' },
-      to: { path: '^src/', pathNot: '^src/(sandbox/|config\\.ts$|paths\\.ts$)' },
+      to: { path: '^src/', pathNot: '^src/(sandbox|config)/' },
     },
     {
       name: 'balances-below-features',
       comment:
         'balances/ (history and low-balance alerts) is a room the features (support, dashboard, the ' +
-        'keep-alive through services.ts) import; it stands only on redis/, providers/types.ts and ' +
+        'keep-alive through boot/) import; it stands only on redis/, providers/types.ts and ' +
         'the connection types, and is handed tenants, users and the webhook queue as functions.',
       severity: 'error',
       from: { path: '^src/balances/' },
@@ -67,22 +95,29 @@ export default {
     },
     {
       name: 'balances-see-connection-types-only',
-      comment: 'balances/ names what a connection is (ConnectionRef) but never loads connections/.',
+      comment:
+        'balances/ names what a connection is (ConnectionRef) and spells its member the one way ' +
+        '(connections/member.ts), but never loads the rest of connections/.',
       severity: 'error',
       from: { path: '^src/balances/' },
-      to: { path: '^src/connections/', dependencyTypesNot: ['type-only'] },
+      to: {
+        path: '^src/connections/',
+        pathNot: '^src/connections/member\\.ts$',
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'api-through-lifecycle',
       comment:
         'The tenant API (src/api/) is a feature room: it uses connections only through the ' +
-        'connection lifecycle (reads come through a directory wired in src/api-deps.ts), never a ' +
-        'provider implementation, the sandbox, or another feature room.',
+        'connection lifecycle and the member format (connections/member.ts; reads come through a ' +
+        'directory wired in src/boot/api-deps.ts), never a provider implementation, the sandbox, ' +
+        'or another feature room.',
       severity: 'error',
       from: { path: '^src/api/' },
       to: {
         path: '^src/(connections|sandbox|admin|dashboard|auth)/|^src/providers/(sms77|nexmo)/',
-        pathNot: '^src/connections/lifecycle\\.ts$',
+        pathNot: '^src/connections/(lifecycle|member)\\.ts$',
       },
     },
     {

@@ -10,12 +10,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through src/config.ts only.' },
+        { object: 'process', property: 'env', message: 'Read configuration through src/config/ only.' },
       ],
     },
   },
   {
-    files: ['src/config.ts', 'test/**', 'bench/**', 'scripts/**', 'vitest*.config.ts'],
+    files: ['src/config/config.ts', 'test/**', 'bench/**', 'scripts/**', 'vitest*.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

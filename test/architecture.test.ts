@@ -38,6 +38,16 @@ describe('architecture', () => {
     expect(violations).toEqual([])
   })
 
+  it('keeps only main.ts at the top of src/: wiring in boot/, configuration in config/ (issue 28)', async () => {
+    const top = await readdir(path.join(ROOT, 'src'), { withFileTypes: true })
+    expect(top.filter((e) => e.isFile()).map((e) => e.name)).toEqual(['main.ts'])
+    const rooms = top.filter((e) => e.isDirectory()).map((e) => e.name)
+    expect(rooms).toEqual(expect.arrayContaining(['boot', 'config', 'audit', 'logging', 'errors']))
+    // The entry point only starts: every wire is in boot/.
+    const main = await readFile(path.join(ROOT, 'src/main.ts'), 'utf8')
+    expect(main.match(/from '[^']+'/g)).toEqual(["from './boot/start.js'"])
+  })
+
   it(`keeps every source file under src/ at ${MAX_LINES} lines or fewer (sandbox data tables aside)`, async () => {
     const files = (await sourceFiles('src')).filter((f) => !LINE_LIMIT_EXEMPT.test(f))
     expect(files.length).toBeGreaterThan(100)

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, loadConfig } from '../src/config/config.js'
 import { configErrors as errorLines } from './helpers/config.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sb-config-secrets-'))

@@ -54,6 +54,9 @@ describe('ConnectionLifecycle', () => {
       lock: new RefreshLock(redis),
       providers: new ProviderRegistry([provider]),
       credentials: credentialSource({ sms77: { id: 'a', secret: 'b' } }),
+      onListenerFailed: (err) => {
+        throw err
+      },
     })
     const ref: ConnectionRef = { tenantId: 't1', userId: 'u1', provider: 'sms77' }
     await store.saveGrant(ref, {

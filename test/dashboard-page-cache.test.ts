@@ -5,9 +5,9 @@
  */
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { createApp } from '../src/app.js'
+import { createApp } from '../src/boot/app.js'
 import { PageCache } from '../src/dashboard/page-cache.js'
-import { createLogger } from '../src/http/logger.js'
+import { createLogger } from '../src/logging/logger.js'
 import { userKey } from '../src/redis/keys.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { csrfFrom, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'

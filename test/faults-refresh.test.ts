@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import supertest from 'supertest'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { buildServices, createApp } from '../src/app.js'
+import { buildServices, createApp } from '../src/boot/app.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
-import { createLogger } from '../src/http/logger.js'
+import { createLogger } from '../src/logging/logger.js'
 import type { Redis } from '../src/redis/client.js'
 import { signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
@@ -132,6 +132,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
       lock: new RefreshLock(redis, c.lockTtlMs),
       providers: new ProviderRegistry([sms77Provider(c.sms77, new HttpClient())]),
       credentials: credentialSource({ sms77: c.client }),
+      onListenerFailed: (err) => { throw err },
     })
     process.stdout.write('refreshing\\n')
     await service.use(c.ref, (ctx, p) => p.fetchProfile(ctx))

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ErrorCode } from '../src/errors.js'
+import type { ErrorCode } from '../src/errors/app-error.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { keysUnder } from './helpers/redis.js'
 

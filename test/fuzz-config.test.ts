@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, type Config } from '../src/config.js'
+import { ConfigError, loadConfig, type Config } from '../src/config/config.js'
 
 const KNOWN = [
   'NODE_ENV',

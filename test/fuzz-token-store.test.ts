@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
 import { connectionKey } from '../src/redis/keys.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
-import { AppError } from '../src/errors.js'
+import { AppError } from '../src/errors/app-error.js'
 import { signUp, startTestApp, type TestApp } from './helpers/app.js'
 
 const key = randomBytes(32)

@@ -148,7 +148,7 @@ describe('signed-in pages in German', () => {
       .expect(303)
     const page = await de(admin, '/dashboard').expect(200)
     expect(page.text).toContain(
-      'Nicht gesendet: +49 17 ist keine mögliche Telefonnummer: Geben Sie sie mit Ländervorwahl an, z. B. +49 170 1234567.',
+      'Nicht gesendet: Bitte „An“ prüfen: +49 17 ist keine gültige Telefonnummer: Geben Sie sie mit Ländervorwahl an, z. B. +49 170 1234567.',
     )
     expect(page.text).toContain('>Hallo Welt</textarea>')
   })

@@ -4,10 +4,10 @@
  * deployment. Real Redis, the sandbox as provider, BullMQ workers inside the app.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { buildServices, type Services } from '../src/app.js'
+import { buildServices, type Services } from '../src/boot/app.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import type { ConnectionChange } from '../src/connections/events.js'
-import { createLogger } from '../src/http/logger.js'
+import { createLogger } from '../src/logging/logger.js'
 import { createMetrics } from '../src/ops/metrics.js'
 import { noticesKey } from '../src/redis/keys.js'
 import supertest from 'supertest'

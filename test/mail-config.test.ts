@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import supertest from 'supertest'
-import { loadConfig } from '../src/config.js'
+import { loadConfig } from '../src/config/config.js'
 import { configErrors as errorsOf } from './helpers/config.js'
 import { csrfFrom, signUp, startTestApp, type TestApp } from './helpers/app.js'
 
@@ -26,7 +26,7 @@ describe('mail configuration (issue 15)', () => {
     await writeFile(file, 'smtp://relay:secret@10.0.0.5:587\n')
     expect(loadConfig({ SMTP_URL_FILE: file }).mail.smtpUrl).toBe('smtp://relay:secret@10.0.0.5:587')
     expect(errorsOf({ SMTP_URL_FILE: path.join(dir, 'missing') })).toEqual([
-      `SMTP_URL_FILE: cannot read ${path.join(dir, 'missing')}`,
+      `SMTP_URL_FILE: cannot read ${path.join(dir, 'missing')} (ENOENT); is the secret mounted?`,
     ])
     expect(errorsOf({ SMTP_URL: 'http://mail', SIGNUP: 'maybe' })).toEqual([
       'SMTP_URL: expected smtp:// or smtps:// URL (credentials in it)',

@@ -97,7 +97,7 @@ describe('connecting Nexmo over OAuth 1.0a', () => {
       .expect(303)
     expect(bad.headers.location).toBe('/dashboard')
     const again = (await agent.get('/dashboard')).text
-    expect(again).toContain('Not sent: 12 is not a possible phone number')
+    expect(again).toContain('Not sent: Check “To”: 12 is not a valid phone number')
     // The form keeps what was typed, beside it.
     expect(again).toMatch(/<textarea id="sms-text-nexmo"[^>]*>x<\/textarea>/)
     expect(again).toMatch(/id="sms-to-nexmo"[^>]* value="12"/)

@@ -211,7 +211,10 @@ describe('createMetrics', () => {
   it('combines event observers so metrics and another listener both hear a refresh', () => {
     const seen: string[] = []
     const metrics = createMetrics()
-    const both = combineEvents(metrics.events, { refreshed: (p, o) => seen.push(`${p}:${o}`) }, undefined)
+    const both = combineEvents(
+      [metrics.events, { refreshed: (p, o) => seen.push(`${p}:${o}`) }, undefined],
+      () => {},
+    )
     both.refreshed?.('sms77', 'ok')
     both.lockWaited?.(10)
     expect(seen).toEqual(['sms77:ok'])

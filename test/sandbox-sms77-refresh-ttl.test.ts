@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.js'
+import { loadConfig } from '../src/config/config.js'
 import { sandboxOptionsFor } from '../src/sandbox/options.js'
 import { DEFAULT_REFRESH_TOKEN_TTL_SEC } from '../src/sandbox/types.js'
 import { startSandbox, type RunningSandbox } from './helpers/sandbox-server.js'

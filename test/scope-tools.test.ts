@@ -76,7 +76,7 @@ describe('sms77 tools on the dashboard', () => {
     const agent = await connected()
     const before = calls('lookup')
     const page = unescape(await submit(agent, '/connections/sms77/lookup', { number: '+49 17', kind: 'hlr' }))
-    expect(page).toContain('Not looked up: +49 17 is not a possible phone number')
+    expect(page).toContain('Not looked up: +49 17 is not a valid phone number')
     expect(page).toMatch(/name="number"[^>]*value="\+49 17"/)
     expect(page).toMatch(/<option value="hlr" selected>/)
     expect(calls('lookup')).toBe(before)

@@ -5,8 +5,8 @@
  */
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../src/app.js'
-import { createLogger } from '../src/http/logger.js'
+import { createApp } from '../src/boot/app.js'
+import { createLogger } from '../src/logging/logger.js'
 import { csrfFrom, csrfOf, signUp, startTestApp, uniqueEmail, type TestApp } from './helpers/app.js'
 import { pathOf, pressConsent } from './helpers/consent.js'
 import { beginSms77, connectSms77 } from './helpers/flows.js'

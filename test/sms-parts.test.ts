@@ -1,7 +1,8 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { toE164 } from '../src/http/phone-number.js'
+import { phoneField } from '../src/dashboard/phone-field.js'
+import { translator } from '../src/i18n/catalogue.js'
 import { HttpClient } from '../src/providers/http.js'
 import { nexmoProvider } from '../src/providers/nexmo/index.js'
 import { splitSms } from '../src/providers/sms-encoding.js'
@@ -20,12 +21,13 @@ describe('SMS encoding and parts', () => {
     expect(splitSms('я'.repeat(135))).toEqual({ encoding: 'ucs2', length: 135, parts: 3 })
   })
 
-  it('normalises phone numbers to E.164 and names an impossible one', () => {
+  it('normalises phone numbers to E.164 and names an invalid one', () => {
+    const toE164 = (typed: string) => phoneField(typed, { t: translator('en') })
     for (const typed of ['+49 170 1234567', '0049 170 1234567', '49-170-123 4567', '+49 (170) 1234567'])
       expect(toE164(typed)).toEqual({ ok: true, number: '+491701234567' })
     expect(toE164('+49 17')).toEqual({
       ok: false,
-      message: '+49 17 is not a possible phone number: give it with its country code, e.g. +49 170 1234567.',
+      message: '+49 17 is not a valid phone number: give it with its country code, e.g. +49 170 1234567.',
     })
     expect(toE164('call me')).toMatchObject({ ok: false, message: expect.stringMatching(/digits only/) })
     expect(toE164(' ')).toMatchObject({ ok: false, message: 'Enter the recipient’s phone number.' })

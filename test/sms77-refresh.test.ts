@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import supertest from 'supertest'
-import { createApp } from '../src/app.js'
+import { createApp } from '../src/boot/app.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
@@ -93,7 +93,7 @@ describe('refresh', () => {
     const second = createApp({
       config: t.config,
       redis: t.redis,
-      logger: (await import('../src/http/logger.js')).createLogger('silent'),
+      logger: (await import('../src/logging/logger.js')).createLogger('silent'),
       panelCacheTtlSec: 0,
     })
     const cookie = (await agent.get('/dashboard')).request.cookies

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
-import { AppError } from '../src/errors.js'
+import { AppError } from '../src/errors/app-error.js'
 
 const key = () => randomBytes(32)
 

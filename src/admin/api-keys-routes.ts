@@ -1,10 +1,10 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { API_SCOPES, type ApiKeyStore } from '../api/api-key-store.js'
+import { API_SCOPES, type ApiKeyStore } from '../api-keys/key-store.js'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import { tOf } from '../i18n/localize.js'
-import { NotFoundError } from '../errors.js'
+import { NotFoundError } from '../errors/app-error.js'
 import { checkForm, parseInput } from '../http/validate.js'
 import type { RecordAdminAction } from './audit-trail.js'
 

@@ -2,7 +2,7 @@ import { Router } from 'express'
 import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { parseInput } from '../http/validate.js'
-import type { AuditLog } from '../support/audit-log.js'
+import type { AuditLog } from '../audit/audit-log.js'
 import { tOf } from '../i18n/localize.js'
 
 const AuditQuery = z.object({

@@ -1,6 +1,6 @@
 import type { Request } from 'express'
 import { requireUser } from '../auth/current-user.js'
-import type { AuditAction, AuditLog } from '../support/audit-log.js'
+import type { AuditAction, AuditLog } from '../audit/audit-log.js'
 
 /** Records what the signed-in admin just did, under their own name and tenant. */
 export type RecordAdminAction = (

@@ -1,6 +1,6 @@
 import type { Invitation, InvitationStore } from '../auth/invitation-store.js'
 import type { Role, User, UserStore } from '../auth/user-store.js'
-import { AppError, NotFoundError } from '../errors.js'
+import { AppError, NotFoundError } from '../errors/app-error.js'
 import type { Mailer } from '../mail/mailer.js'
 import { inviteMail, mailLanguage } from '../mail/messages.js'
 import type { TenantStore } from '../tenants/tenant-store.js'

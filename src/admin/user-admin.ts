@@ -3,7 +3,7 @@ import type { SessionIndex } from '../auth/session-index.js'
 import type { LoginLimiter } from '../auth/login-limiter.js'
 import type { Role, User, UserQuery, UserStore } from '../auth/user-store.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError, NotFoundError } from '../errors.js'
+import { AppError, NotFoundError } from '../errors/app-error.js'
 
 /** Adding, re-roling and removing a tenant's users, always within the admin's own tenant. */
 export class UserAdmin {

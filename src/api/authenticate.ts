@@ -1,9 +1,9 @@
 import type { RequestHandler, Response } from 'express'
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import type { RedisClient } from '../redis/client.js'
 import { API_RATE_LIMIT_PREFIX } from '../redis/keys.js'
-import type { ApiKeyStore, ApiPrincipal, ApiScope } from './api-key-store.js'
+import type { ApiKeyStore, ApiPrincipal, ApiScope } from '../api-keys/key-store.js'
 
 export interface ApiLimits {
   /** Calls each key may make per window. */

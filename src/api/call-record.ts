@@ -1,8 +1,9 @@
 import type { RequestHandler } from 'express'
-import type { Logger } from '../http/logger.js'
-import type { AuditLog } from '../support/audit-log.js'
-import type { ApiPrincipal } from './api-key-store.js'
+import type { Logger } from '../logging/logger.js'
+import type { AuditLog } from '../audit/audit-log.js'
+import type { ApiPrincipal } from '../api-keys/key-store.js'
 import { refOfId } from './directory.js'
+import { memberOf } from '../connections/member.js'
 
 /** Bounded labels: the route's pattern, never the raw path (ids would make one series each). */
 const ROUTES: Array<[RegExp, string]> = [
@@ -45,7 +46,7 @@ export function recordCalls({ audit, logger, observe }: CallRecordDeps): Request
           actorEmail: `API key “${principal.name}”`,
           action: 'api.call',
           detail: `${method} ${route} → ${res.statusCode}${id ? ` (connection ${id.slice(0, 80)})` : ''}`,
-          accounts: ref ? [`${ref.userId}:${ref.provider}`] : [],
+          accounts: ref ? [memberOf(ref)] : [],
         })
         .catch((err: unknown) => logger.warn({ err }, 'api call not audited'))
     })

@@ -1,19 +1,19 @@
 import { Router, type Response } from 'express'
 import { z } from 'zod'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError, ValidationError } from '../errors.js'
+import { AppError, ValidationError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
 import { checkScope, principalOf, requireScope } from './authenticate.js'
 import {
   connectionIdOf,
   describe,
   refOfId,
-  refOfMember,
   type ApiConnectionRef,
   type ConnectionDirectory,
   type ListPosition,
 } from './directory.js'
 import { ConnectionList, ListQuery, Connection as ConnectionSchema } from './schemas.js'
+import { isMemberOf, memberOf, refOf } from '../connections/member.js'
 
 export interface ConnectionsRoutesDeps {
   directory: ConnectionDirectory
@@ -72,7 +72,7 @@ export function connectionsRoutes({ directory, lifecycle }: ConnectionsRoutesDep
       const batch = await directory.after(tenantId, position, query.provider || query.status ? 100 : want)
       exhausted = batch.length === 0
       if (exhausted) break
-      const candidates = batch.filter((p) => !query.provider || p.member.endsWith(`:${query.provider}`))
+      const candidates = batch.filter((p) => !query.provider || isMemberOf(p.member, query.provider))
       const found = await describe(
         directory,
         tenantId,
@@ -84,7 +84,7 @@ export function connectionsRoutes({ directory, lifecycle }: ConnectionsRoutesDep
       data.push(...taken)
       const last = taken.length === want ? taken[want - 1] : undefined
       position = last
-        ? batch.find((p) => connectionIdOf(refOfMember(tenantId, p.member)) === last.id)!
+        ? batch.find((p) => connectionIdOf(refOf(tenantId, p.member)) === last.id)!
         : batch[batch.length - 1]
       scanned += batch.length
     }
@@ -96,7 +96,7 @@ export function connectionsRoutes({ directory, lifecycle }: ConnectionsRoutesDep
     const ref = await connectionInTenant(directory, res, String(req.params.id))
     checkScope(res, 'read')
     const money = await lifecycle.use(ref, (ctx, provider) => provider.fetchBalance(ctx))
-    const [view] = await describe(directory, ref.tenantId, [`${ref.userId}:${ref.provider}`])
+    const [view] = await describe(directory, ref.tenantId, [memberOf(ref)])
     if (!view) return next(notFound())
     const balance = { ...money, readAt: new Date().toISOString() }
     res.json(ConnectionSchema.parse({ ...view, balance }))

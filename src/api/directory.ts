@@ -1,5 +1,6 @@
 import { PROVIDER_IDS, type Money, type ProviderId } from '../providers/types.js'
 import type { ConnectionView } from './schemas.js'
+import { refOf } from '../connections/member.js'
 
 /** Which connection an API id names; only ever combined with the caller's own tenant. */
 export interface ApiConnectionRef {
@@ -45,18 +46,13 @@ export function refOfId(tenantId: string, id: string): ApiConnectionRef | null {
   return m ? { tenantId, provider: m[1] as ProviderId, userId: m[2]! } : null
 }
 
-export function refOfMember(tenantId: string, member: string): ApiConnectionRef {
-  const [userId, provider] = member.split(':') as [string, ProviderId]
-  return { tenantId, userId, provider }
-}
-
 /** The answers' shape of many connections, read in three pipelines whatever the page size. */
 export async function describe(
   dir: ConnectionDirectory,
   tenantId: string,
   members: string[],
 ): Promise<ConnectionView[]> {
-  const refs = members.map((m) => refOfMember(tenantId, m))
+  const refs = members.map((m) => refOf(tenantId, m))
   const [summaries, emails, entries] = await Promise.all([
     dir.summaries(refs),
     dir.emails(

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import type { RedisClient } from '../redis/client.js'
 import { idempotencyKey } from '../redis/keys.js'
 

@@ -1,12 +1,12 @@
 import { Router } from 'express'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
 import { checkScope, principalOf } from './authenticate.js'
 import { connectionInTenant } from './connections-routes.js'
 import { connectionIdOf, type ConnectionDirectory } from './directory.js'
 import { digest, type IdempotencyStore } from './idempotency.js'
-import { toE164 } from './phone.js'
+import { parseE164 } from '../phone/e164.js'
 import { Message, MessageRequest } from './schemas.js'
 
 export interface MessagesRoutesDeps {
@@ -38,7 +38,7 @@ export function messagesRoutes({ directory, lifecycle, idempotency }: MessagesRo
     checkScope(res, 'send')
     const idemKey = idempotencyKeyOf(req.get('idempotency-key'))
     const body = parseInput(MessageRequest, req.body)
-    const to = toE164(body.to)
+    const to = recipientOf(body.to)
     const id = connectionIdOf(ref)
     // The request as it will be sent: the same message in other spacing is the same request.
     const request = digest(JSON.stringify([id, to, body.text, body.from ?? null]))
@@ -61,4 +61,17 @@ export function messagesRoutes({ directory, lifecycle, idempotency }: MessagesRo
     res.status(answer.status).json(answer.body)
   })
   return r
+}
+
+/** `to` as E.164 by the rule the dashboard uses too (phone/e164.ts), or a 422 problem naming the field. */
+function recipientOf(input: string): string {
+  const parsed = parseE164(input)
+  if (parsed.ok) return parsed.number
+  throw new AppError(
+    'invalid_phone_number',
+    parsed.problem === 'digits'
+      ? '`to` has digits only, optionally starting with + (no letters, no extension).'
+      : '`to` is not a valid international phone number; write it with its country code, e.g. +49 170 1234567.',
+    { status: 422 },
+  )
 }

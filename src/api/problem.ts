@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
-import { AppError, type ErrorCode } from '../errors.js'
+import { AppError, type ErrorCode } from '../errors/app-error.js'
 import { toAppError } from '../http/error-handler.js'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../logging/logger.js'
 
 /**
  * RFC 9457 problem details for the tenant API. Each problem has a stable `type`: an
@@ -21,7 +21,7 @@ export const PROBLEMS = {
   idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still running' },
   idempotency_key_missing: { status: 400, title: 'The Idempotency-Key header is required' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used with another body' },
-  invalid_phone_number: { status: 422, title: 'The recipient is not a possible phone number' },
+  invalid_phone_number: { status: 422, title: 'The recipient is not a phone number that can be reached' },
   rate_limited: { status: 429, title: 'Too many requests for this API key' },
   provider_problem: { status: 502, title: 'The provider failed or refused the call' },
   service_unavailable: { status: 503, title: 'Switchboard is temporarily unavailable' },

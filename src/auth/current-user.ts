@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express'
-import { AppError, ForbiddenError } from '../errors.js'
+import { AppError, ForbiddenError } from '../errors/app-error.js'
 import { regenerate } from './session.js'
 import type { Role, User, UserStore } from './user-store.js'
 

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import { checkForm } from '../http/validate.js'
 import { tOf } from '../i18n/localize.js'
 import type { TenantStore } from '../tenants/tenant-store.js'

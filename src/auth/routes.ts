@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { TFunction } from 'i18next'
 import { z } from 'zod'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import { checkForm } from '../http/validate.js'
 import { localeOf, switcherChoice, tOf } from '../i18n/localize.js'
 import type { AccountService } from './account-service.js'

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
 import { hmgetEach } from '../redis/read-many.js'
 import { emailKey, tenantUsersKey, userKey } from '../redis/keys.js'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import {
   fromHash,
   joinedHash,

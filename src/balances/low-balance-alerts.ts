@@ -2,6 +2,7 @@ import type { RedisClient } from '../redis/client.js'
 import { balanceAlertsKey } from '../redis/keys.js'
 import type { ConnectionRef } from '../connections/record.js'
 import type { Money } from '../providers/types.js'
+import { memberOf } from '../connections/member.js'
 
 export type AlertState = 'low' | 'ok'
 export type BalanceEvent = 'balance.low' | 'balance.recovered'
@@ -63,5 +64,3 @@ export class LowBalanceAlerts {
     await this.deps.redis.hdel(balanceAlertsKey(ref.tenantId), memberOf(ref))
   }
 }
-
-const memberOf = (ref: ConnectionRef) => `${ref.userId}:${ref.provider}`

@@ -10,7 +10,7 @@ import {
   tenantOfConnectionsKey,
 } from '../redis/keys.js'
 import { scanKeys } from '../redis/scan.js'
-import { refOf } from './connection-store.js'
+import { refOf } from './member.js'
 import { INDEX_IF_MISSING } from './store-scripts.js'
 
 /** A connected member of a tenant and when its grant was last obtained or checked (epoch ms). */

@@ -9,6 +9,7 @@ import {
   tenantConnectionsKey,
 } from '../redis/keys.js'
 import type { Grant, ProviderId } from '../providers/types.js'
+import { memberOf } from './member.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import {
   decodeRecord,
@@ -31,16 +32,6 @@ export {
   type ConnectionStatus,
   type ConnectionSummary,
 } from './record.js'
-
-/** A connection's member in the tenant's connection set (and the support indexes). */
-export function memberOf(ref: ConnectionRef): string {
-  return `${ref.userId}:${ref.provider}`
-}
-
-export function refOf(tenantId: string, member: string): ConnectionRef {
-  const [userId, provider] = member.split(':') as [string, ProviderId]
-  return { tenantId, userId, provider }
-}
 
 /**
  * One Redis hash per connection. Secrets are one AES-GCM blob, so a rotated refresh

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import type { ClientCredentials, ProviderId } from '../providers/types.js'
 import { DEFAULT_CLIENT, type ClientRef } from './connection-store.js'
 

@@ -38,14 +38,25 @@ export function statusMove(c: ConnectionChange): { from: string; to: string } | 
   return null
 }
 
-/** Calls every observer that has the hook; one failing listener never stops the others. */
-export function combineEvents(...list: (ConnectionEvents | undefined)[]): Required<ConnectionEvents> {
+/** Told of a listener that failed on a change: the failure is logged, never dropped. */
+export type ListenerFailed = (err: unknown, change: ConnectionChange) => void
+
+/**
+ * Calls every observer that has the hook; one failing listener never stops the others,
+ * and each failure goes to `onFailed` (a listener's failure leaves an index or a cache
+ * behind the connection, which an operator must be able to see).
+ */
+export function combineEvents(
+  list: (ConnectionEvents | undefined)[],
+  onFailed: ListenerFailed,
+): Required<ConnectionEvents> {
   const present = list.filter((e): e is ConnectionEvents => e !== undefined)
   return {
     refreshed: (provider, outcome) => present.forEach((e) => e.refreshed?.(provider, outcome)),
     lockWaited: (ms) => present.forEach((e) => e.lockWaited?.(ms)),
     changed: async (change) => {
-      await Promise.allSettled(present.map(async (e) => e.changed?.(change)))
+      const settled = await Promise.allSettled(present.map(async (e) => e.changed?.(change)))
+      for (const s of settled) if (s.status === 'rejected') onFailed(s.reason, change)
     },
   }
 }

@@ -1,9 +1,9 @@
-import { AppError, isAppError } from '../errors.js'
+import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { CallContext, Grant, Money, Provider } from '../providers/types.js'
 import type { ClientRef, ConnectionRecord, ConnectionRef, ConnectionStore } from './connection-store.js'
 import type { CredentialSource } from './credentials.js'
-import { combineEvents, type ConnectionEvents } from './events.js'
+import { combineEvents, type ConnectionEvents, type ListenerFailed } from './events.js'
 import { InFlight } from './inflight.js'
 import type { RefreshLock } from './refresh-lock.js'
 import { isDue, needsReconnect, Refresher } from './refresher.js'
@@ -14,6 +14,8 @@ export interface LifecycleDeps {
   providers: ProviderRegistry
   credentials: CredentialSource
   events?: ConnectionEvents
+  /** Told of every listener that failed on a change (logged by the caller, never dropped). */
+  onListenerFailed: ListenerFailed
   /** How long a caller waits for another instance's refresh before giving up, ms. */
   lockWaitMs?: number
   /** Logs a failed revocation by its error code only (never a token). */
@@ -36,7 +38,7 @@ export class ConnectionLifecycle {
   private readonly lockWaitMs: number
 
   constructor(private readonly deps: LifecycleDeps) {
-    this.events = combineEvents(deps.events)
+    this.events = combineEvents([deps.events], deps.onListenerFailed)
     this.lockWaitMs = deps.lockWaitMs ?? 10_000
     this.refresher = new Refresher({
       ...deps,

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { Grant, ProviderId, Secrets } from '../providers/types.js'
 

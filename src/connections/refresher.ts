@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AppError, isAppError } from '../errors.js'
+import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { Grant } from '../providers/types.js'
 import type { ConnectionRecord, ConnectionRef, ConnectionStore } from './connection-store.js'

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 
 /**
  * AES-256-GCM for tokens at rest. The format is `v1.<kid>.<iv>.<tag>.<ciphertext>`

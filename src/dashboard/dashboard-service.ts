@@ -1,7 +1,7 @@
 import type { User } from '../auth/user-store.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store.js'
-import { AppError, isAppError } from '../errors.js'
+import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AccountProfile, PanelView, Provider, ScopeInfo } from '../providers/types.js'
 import type { Balances } from '../balances/balances.js'

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import ejs from 'ejs'
-import { VIEWS_DIR } from '../paths.js'
+import { VIEWS_DIR } from '../config/paths.js'
 import type { CardModel } from './dashboard-service.js'
 
 const PAGE = path.join(VIEWS_DIR, 'dashboard.ejs')

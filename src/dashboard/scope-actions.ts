@@ -4,7 +4,7 @@ import { tOf } from '../i18n/localize.js'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError, isAppError } from '../errors.js'
+import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type {
   CallContext,

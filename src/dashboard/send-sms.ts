@@ -3,9 +3,9 @@ import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { isAppError } from '../errors.js'
+import { isAppError } from '../errors/app-error.js'
 import { checkForm } from '../http/validate.js'
-import { toE164 } from '../http/phone-number.js'
+import { phoneField } from './phone-field.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { ENCODING_NAMES, splitSms } from '../providers/sms-encoding.js'
 import type { Provider, SmsResult } from '../providers/types.js'
@@ -81,8 +81,8 @@ export function sendSmsRoute(
     }
     const form = checkForm(SmsForm, req.body, t)
     if (!form.ok) return fail(Object.values(form.errors).join(' '))
-    const to = toE164(form.data.to, { t })
-    if (!to.ok) return fail(to.message)
+    const to = phoneField(form.data.to, { t })
+    if (!to.ok) return fail(t('dashboard:sms.toInvalid', { reason: to.message }))
     const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
     try {
       const message = { to: to.number, text: form.data.text, from: form.data.from || undefined }

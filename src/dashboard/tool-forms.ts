@@ -2,13 +2,13 @@ import type { TFunction } from 'i18next'
 import { z } from 'zod'
 import { translator } from '../i18n/catalogue.js'
 import { checkForm } from '../http/validate.js'
-import { toE164 } from '../http/phone-number.js'
+import { phoneField } from './phone-field.js'
 import { LOOKUP_KINDS, type LookupKind, type VoiceMessage } from '../providers/types.js'
 
 /**
  * The forms of the grant's tools (number lookup, delivery report, voice message, caller
  * ID), each read with zod into what the provider is asked, or into one message a person
- * can act on. Numbers become E.164 here (http/phone-number.ts), never at the provider.
+ * can act on. Numbers become E.164 here (phone-field.ts), never at the provider.
  */
 export type Parsed<T> = { ok: true; data: T } | { ok: false; message: string }
 
@@ -23,7 +23,7 @@ const LookupForm = z.object({
 export function parseLookup(body: unknown, t = ENGLISH): Parsed<{ kind: LookupKind; number: string }> {
   const form = checkForm(LookupForm, body, t)
   if (!form.ok) return { ok: false, message: firstError(form.errors) }
-  const number = toE164(form.data.number, { t, whenEmpty: t('dashboard:tools.v.lookupEmpty') })
+  const number = phoneField(form.data.number, { t, whenEmpty: t('dashboard:tools.v.lookupEmpty') })
   if (!number.ok) return number
   return { ok: true, data: { kind: form.data.kind, number: number.number } }
 }
@@ -62,11 +62,11 @@ const VoiceForm = z.object({
 export function parseVoice(body: unknown, t = ENGLISH): Parsed<VoiceMessage> {
   const form = checkForm(VoiceForm, body, t)
   if (!form.ok) return { ok: false, message: firstError(form.errors) }
-  const to = toE164(form.data.to, { t })
+  const to = phoneField(form.data.to, { t })
   if (!to.ok) return to
   let from: string | undefined
   if (form.data.from) {
-    const caller = toE164(form.data.from, { t })
+    const caller = phoneField(form.data.from, { t })
     if (!caller.ok) return { ok: false, message: t('dashboard:tools.v.from', { message: caller.message }) }
     from = caller.number
   }
@@ -78,6 +78,6 @@ const CallerIdForm = z.object({ number: z.string().trim().max(40, 'dashboard:sms
 export function parseCallerId(body: unknown, t: TFunction = ENGLISH): Parsed<string> {
   const form = checkForm(CallerIdForm, body, t)
   if (!form.ok) return { ok: false, message: firstError(form.errors) }
-  const number = toE164(form.data.number, { t, whenEmpty: t('dashboard:tools.v.callerEmpty') })
+  const number = phoneField(form.data.number, { t, whenEmpty: t('dashboard:tools.v.callerEmpty') })
   return number.ok ? { ok: true, data: number.number } : number
 }

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
-import { AppError, isAppError, NotFoundError } from '../errors.js'
-import type { Logger } from './logger.js'
+import { AppError, isAppError, NotFoundError } from '../errors/app-error.js'
+import type { Logger } from '../logging/logger.js'
 import { localeOf } from '../i18n/localize.js'
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError())

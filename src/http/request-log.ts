@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Request, RequestHandler } from 'express'
-import { requestLoggerOf, type Logger } from './logger.js'
+import { requestLoggerOf, type Logger } from '../logging/logger.js'
 
 const GIVEN_ID = /^[\w.-]{1,64}$/
 const QUIET = new Set(['/healthz', '/metrics'])

@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next'
 import type { z } from 'zod'
-import { ValidationError } from '../errors.js'
+import { ValidationError } from '../errors/app-error.js'
 import { translator } from '../i18n/catalogue.js'
 
 /**

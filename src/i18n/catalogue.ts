@@ -1,7 +1,7 @@
 import { createInstance, type Resource, type TFunction } from 'i18next'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { LOCALES_DIR } from '../paths.js'
+import { LOCALES_DIR } from '../config/paths.js'
 
 /** The languages every page, message and mail exists in (issue 18); English is the default. */
 export const LANGUAGES = ['en', 'de'] as const

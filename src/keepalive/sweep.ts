@@ -1,6 +1,6 @@
 import type { JobsOptions, Queue } from 'bullmq'
 import type { CheckedEntry, CheckedIndex } from '../connections/checked-index.js'
-import { refOf } from '../connections/connection-store.js'
+import { refOf } from '../connections/member.js'
 import type { ProviderId } from '../providers/types.js'
 import { jitter, type KeepalivePlan } from './plan.js'
 

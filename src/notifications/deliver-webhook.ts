@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job, type Processor } from 'bullmq'
-import type { Logger } from '../http/logger.js'
+import type { Logger } from '../logging/logger.js'
 import type { WebhookSender } from './webhook-delivery.js'
 import type { DeliveryRecord, WebhookStore } from './webhook-store.js'
 import type { TenantSlots } from './tenant-slots.js'

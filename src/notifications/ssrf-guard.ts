@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { BlockList, isIP } from 'node:net'
-import { AppError } from '../errors.js'
+import { AppError } from '../errors/app-error.js'
 
 /**
  * Webhook URLs are set by tenant admins, so Switchboard must not become their way into

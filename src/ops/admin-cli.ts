@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
-import { ConfigError } from '../config.js'
-import { loadProcessConfig } from '../config-process.js'
+import { ConfigError } from '../config/config.js'
+import { loadProcessConfig } from '../config/process.js'
 import { connectRedis, createRedis } from '../redis/client.js'
 import { TenantStore } from '../tenants/tenant-store.js'
 import { ROLES, UserStore } from '../auth/user-store.js'

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../errors.js'
+import { NotFoundError } from '../errors/app-error.js'
 import { PROVIDER_IDS, type Provider, type ProviderId } from './types.js'
 
 export class ProviderRegistry {

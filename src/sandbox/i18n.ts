@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Request } from 'express'
 import { createInstance, type TFunction } from 'i18next'
-import { LOCALES_DIR } from '../paths.js'
+import { LOCALES_DIR } from '../config/paths.js'
 
 /**
  * The sandbox stands in for the providers' own sites, which know nothing of a Switchboard

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js'
+import type { Config } from '../config/config.js'
 import { DEFAULT_REFRESH_TOKEN_TTL_SEC, type SandboxOptions } from './types.js'
 
 /**

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import express from 'express'
-import { loadConfig } from '../config.js'
+import { loadConfig } from '../config/config.js'
 import { createSandbox, SANDBOX_PATHS } from './index.js'
 import { sandboxOptionsFor } from './options.js'
 

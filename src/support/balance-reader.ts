@@ -1,6 +1,6 @@
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { refOf } from '../connections/connection-store.js'
-import { isAppError } from '../errors.js'
+import { refOf } from '../connections/member.js'
+import { isAppError } from '../errors/app-error.js'
 import type { ProviderId } from '../providers/types.js'
 import type { Balances } from '../balances/balances.js'
 import { Semaphore } from './semaphore.js'

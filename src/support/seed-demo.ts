@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
 import { hashPassword } from '../auth/passwords.js'
 import { UserStore, type User } from '../auth/user-store.js'
-import { ConnectionStore, refOf, type ConnectionRecord } from '../connections/connection-store.js'
+import { ConnectionStore, type ConnectionRecord } from '../connections/connection-store.js'
+import { refOf } from '../connections/member.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { ProviderId } from '../providers/types.js'
 import { SupportIndex, type BalanceEntry } from './support-index.js'
+import { accountWords } from './account-words.js'
+import { PROVIDER_CURRENCY } from '../providers/money.js'
 
 const COMPANIES = [
   'Acme',
@@ -124,6 +127,7 @@ function demoAccount(
       accountLabel: user.email,
     },
   }
-  const entry: BalanceEntry = { balance: { amount, currency: 'EUR' }, company, readAt: now }
-  return { record, indexed: { ref, words: [user.email, user.email, company], entry } }
+  const entry: BalanceEntry = { balance: { amount, currency: PROVIDER_CURRENCY }, company, readAt: now }
+  const words = [...accountWords({ email: user.email, accountLabel: user.email }), company]
+  return { record, indexed: { ref, words, entry } }
 }

@@ -8,9 +8,11 @@ import {
   supportWordsKey as wordsKey,
 } from '../redis/keys.js'
 import type { UserStore } from '../auth/user-store.js'
-import { memberOf, refOf, type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
+import { type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
+import { memberOf, refOf } from '../connections/member.js'
 import type { ProviderId } from '../providers/types.js'
 import { WordIndex } from './word-index.js'
+import { accountWords } from './account-words.js'
 import { decodeEntry, encodeEntry, type BalanceEntry } from './balance-entry.js'
 import { packMember } from './packed-member.js'
 import { FORGET_READ, RECORD_READ } from './balance-scripts.js'
@@ -58,6 +60,12 @@ export class SupportIndex {
     const [entry] = await this.entries(ref.tenantId, [memberOf(ref)])
     await this.words.set(ref, [...words, entry?.company ?? ''])
     await this.redis.eval(...this.readArgs(RECORD_READ, ref, ''))
+  }
+
+  /** Indexes a connected or renamed account under its words, its owner's email read afresh. */
+  async indexAccount(ref: ConnectionRef, account: { accountLabel: string; name?: string }): Promise<void> {
+    const email = (await this.records.users.get(ref.tenantId, ref.userId))?.email ?? ''
+    await this.indexConnection(ref, accountWords({ email, ...account }))
   }
 
   /**

@@ -10,7 +10,9 @@ import {
 } from '../redis/keys.js'
 import { scanKeys } from '../redis/scan.js'
 import type { UserStore } from '../auth/user-store.js'
-import { refOf, type ConnectionStore } from '../connections/connection-store.js'
+import { type ConnectionStore } from '../connections/connection-store.js'
+import { refOf } from '../connections/member.js'
+import { accountWords } from './account-words.js'
 import type { SupportIndex } from './support-index.js'
 
 const BATCH = 500
@@ -62,8 +64,8 @@ async function backfillTenant(deps: WordBackfillDeps, tenantId: string): Promise
     const items = refs.flatMap((ref, i) => {
       const label = summaries[i]?.accountLabel
       if (label === undefined) return [] // disconnected meanwhile
-      const name = summaries[i]?.name ?? ''
-      return [{ ref, words: [emails[i] ?? '', label, name, entries[i]?.company ?? ''] }]
+      const names = accountWords({ email: emails[i] ?? '', accountLabel: label, name: summaries[i]?.name })
+      return [{ ref, words: [...names, entries[i]?.company ?? ''] }]
     })
     await deps.index.words.setMany(items)
     indexed += items.length

@@ -1,7 +1,8 @@
 import type { RedisClient } from '../redis/client.js'
 import { connectionKey, supportTextBucketsKey, supportTextKey, supportWordsKey } from '../redis/keys.js'
-import { AppError } from '../errors.js'
-import { memberOf, type ConnectionRef } from '../connections/connection-store.js'
+import { AppError } from '../errors/app-error.js'
+import { type ConnectionRef } from '../connections/connection-store.js'
+import { memberOf } from '../connections/member.js'
 import {
   cutToBytes,
   entriesOf,

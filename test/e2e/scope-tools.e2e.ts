@@ -39,7 +39,7 @@ describe('Every scope does something, in a real browser (issue 16 item 3)', () =
       await page.waitForURL('**/dashboard**')
       const again = card.locator('#tool-sms77-voice')
       await shows(
-        again.getByRole('alert').filter({ hasText: 'Not sent: +49 17 is not a possible phone number' }),
+        again.getByRole('alert').filter({ hasText: 'Not sent: +49 17 is not a valid phone number' }),
       )
       expect(await again.getByLabel('To', { exact: true }).inputValue()).toBe('+49 17')
       expect(await again.getByLabel('Text to read out').inputValue()).toBe('Your table is ready.')

@@ -36,7 +36,9 @@ describe('Send SMS in a real browser (issue 16)', () => {
       await page.waitForURL('**/dashboard')
       const again = card.locator('form.send-sms')
       await shows(
-        again.getByRole('alert').filter({ hasText: 'Not sent: +49 17 is not a possible phone number' }),
+        again
+          .getByRole('alert')
+          .filter({ hasText: 'Not sent: Check “To”: +49 17 is not a valid phone number' }),
       )
       expect(await again.getByLabel('To', { exact: true }).inputValue()).toBe('+49 17')
       expect(await again.getByLabel('From', { exact: true }).inputValue()).toBe('Acme')

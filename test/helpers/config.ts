@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config.js'
+import { ConfigError, loadConfig } from '../../src/config/config.js'
 
 /** The lines a bad environment is refused with ([] when it loads). */
 export function configErrors(env: Record<string, string>): string[] {

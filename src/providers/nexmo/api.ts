@@ -3,6 +3,7 @@ import type { HttpClient } from '../http.js'
 import type { CallContext, Money } from '../types.js'
 import { checkAnswer, nexmoError, readJson } from './errors.js'
 import { signedRequest } from './oauth1.js'
+import { PROVIDER_CURRENCY } from '../money.js'
 
 /** Signed calls to rest.nexmo.com with the access token (PROVIDERS.md §3 Balance / Send SMS). */
 function tokenOf(ctx: CallContext) {
@@ -23,5 +24,5 @@ export async function getBalance(http: HttpClient, apiUrl: string, ctx: CallCont
   checkAnswer('get-balance', res)
   const parsed = BalanceResponse.safeParse(readJson(res.body))
   if (!parsed.success) throw nexmoError({ kind: 'unreadable', what: 'balance', detail: parsed.error })
-  return { amount: parsed.data.value, currency: 'EUR' }
+  return { amount: parsed.data.value, currency: PROVIDER_CURRENCY }
 }

@@ -1,4 +1,4 @@
-import { ProviderError } from '../../errors.js'
+import { ProviderError } from '../../errors/app-error.js'
 import { TransportError, type HttpClient, type ProviderRequest, type ProviderResponse } from '../http.js'
 
 /**
@@ -77,6 +77,12 @@ export function nexmoError(f: NexmoFailure): ProviderError {
       )
     case 'sms_refused':
       if (f.status === '4') return new ProviderError('nexmo', 'token_rejected', SMS_STATUS['4']!)
+      if (f.status === '33')
+        return new ProviderError(
+          'nexmo',
+          'invalid_phone_number',
+          'Nexmo refused the recipient number: it is no longer in service.',
+        )
       // Only a numeric status is named: the field is the provider's free text.
       return new ProviderError(
         'nexmo',

@@ -4,6 +4,7 @@ import { splitSms } from '../sms-encoding.js'
 import type { CallContext, SmsMessage, SmsResult } from '../types.js'
 import { checkAnswer, nexmoError, readJson } from './errors.js'
 import { signedRequest } from './oauth1.js'
+import { PROVIDER_CURRENCY } from '../money.js'
 
 /**
  * `POST /sms/json` (PROVIDERS.md §3 Send SMS). A long text comes back as one entry of
@@ -57,8 +58,8 @@ export async function sendSms(
     messageId: parts[0]!['message-id'] ?? '',
     parts: parts.length,
     encoding,
-    price: Number.isFinite(cost) ? { amount: round(cost), currency: 'EUR' } : undefined,
-    balance: Number.isFinite(balance) ? { amount: balance, currency: 'EUR' } : undefined,
+    price: Number.isFinite(cost) ? { amount: round(cost), currency: PROVIDER_CURRENCY } : undefined,
+    balance: Number.isFinite(balance) ? { amount: balance, currency: PROVIDER_CURRENCY } : undefined,
   }
 }
 

@@ -1,4 +1,4 @@
-import { ProviderError } from '../../errors.js'
+import { ProviderError } from '../../errors/app-error.js'
 import { TransportError, type HttpClient, type ProviderRequest, type ProviderResponse } from '../http.js'
 
 /**
@@ -47,7 +47,6 @@ const UNREADABLE: Record<Unreadable, string> = {
 const SMS_CODES: Record<string, string> = {
   '101': 'Some recipients could not be sent to.',
   '201': 'The sender is not valid (up to 11 letters or 16 digits).',
-  '202': 'The recipient number is not valid.',
   '301': 'A recipient is required.',
   '305': 'A message text is required.',
   '401': 'The message text is too long.',
@@ -79,20 +78,9 @@ export function sms77Error(f: Sms77Failure): ProviderError {
     case 'unreadable':
       return new ProviderError('sms77', 'provider_bad_response', UNREADABLE[f.what], f.detail)
     case 'sms_refused':
-      // Only a numeric code is named: the field is the provider's free text.
-      return new ProviderError(
-        'sms77',
-        'provider_rejected',
-        SMS_CODES[f.code] ??
-          `sms77 did not send the message${/^\d{1,4}$/.test(f.code) ? ` (code ${f.code})` : ''}.`,
-      )
+      return refusal(f.code, 'did not send the message')
     case 'refused':
-      return new ProviderError(
-        'sms77',
-        'provider_rejected',
-        SMS_CODES[f.code] ??
-          `sms77 ${ACTIONS[f.action]}${/^\d{1,4}$/.test(f.code) ? ` (code ${f.code})` : ''}.`,
-      )
+      return refusal(f.code, ACTIONS[f.action])
     case 'no_refresh_token':
       return new ProviderError(
         'sms77',
@@ -100,6 +88,19 @@ export function sms77Error(f: Sms77Failure): ProviderError {
         'This connection has no refresh token; reconnect to continue.',
       )
   }
+}
+
+/** A return code other than 100; a bad recipient (202) is the number's fault, not sms77's. */
+function refusal(code: string, what: string): ProviderError {
+  if (code === '202')
+    return new ProviderError(
+      'sms77',
+      'invalid_phone_number',
+      'sms77 refused the recipient number as not valid.',
+    )
+  // Only a numeric code is named: the field is the provider's free text.
+  const message = SMS_CODES[code] ?? `sms77 ${what}${/^\d{1,4}$/.test(code) ? ` (code ${code})` : ''}.`
+  return new ProviderError('sms77', 'provider_rejected', message)
 }
 
 /** Sends one request to sms77; a transport failure comes back translated by {@link sms77Error}. */

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { CallContext, LookupKind, LookupResult } from '../types.js'
 import { sms77Error } from './errors.js'
 import { gatewayJson, type Gateway } from './gateway.js'
+import { PROVIDER_CURRENCY } from '../money.js'
 
 /**
  * `POST /lookup type=format|hlr|mnp|cnam number=… json=1` (PROVIDERS.md §2 lookup, the
@@ -103,7 +104,7 @@ const READERS: Record<LookupKind, Reader> = {
       carrier: m.network,
       networkType: m.networkType,
       ported: m.isPorted ?? undefined,
-      price: Number.isFinite(price) && price > 0 ? { amount: price, currency: 'EUR' } : undefined,
+      price: Number.isFinite(price) && price > 0 ? { amount: price, currency: PROVIDER_CURRENCY } : undefined,
     }
   },
   cnam(data, number) {

@@ -1,4 +1,4 @@
-import { parseBalance } from '../money.js'
+import { parseBalance, PROVIDER_CURRENCY } from '../money.js'
 import { LOOKUP_KINDS, type CallContext, type Money, type PanelDef, type PanelView } from '../types.js'
 import { sms77Error } from './errors.js'
 import { callGateway, gatewayJson, type Gateway } from './gateway.js'
@@ -39,7 +39,9 @@ function rows(value: unknown, key?: string): Record<string, unknown>[] {
 const str = (v: unknown) => (v === null || v === undefined ? '' : String(v))
 // A price the provider wrote as text ("0.075") becomes money the view formats; else as it came.
 const price = (v: unknown) =>
-  v !== null && v !== '' && Number.isFinite(Number(v)) ? { amount: Number(v), currency: 'EUR' } : str(v)
+  v !== null && v !== '' && Number.isFinite(Number(v))
+    ? { amount: Number(v), currency: PROVIDER_CURRENCY }
+    : str(v)
 const num = (v: unknown) => (Number.isFinite(Number(v)) ? Number(v) : 0)
 
 const LOADERS: Record<string, PanelLoader> = {
@@ -60,7 +62,7 @@ const LOADERS: Record<string, PanelLoader> = {
       messages: num(r.sms) + num(r.economy) + num(r.direct),
       cost: num(r.usage_eur),
     }))
-    return { kind: 'chart', title: 'Messages and cost, last 30 days', points, currency: 'EUR' }
+    return { kind: 'chart', title: 'Messages and cost, last 30 days', points, currency: PROVIDER_CURRENCY }
   },
   async pricing(gw, ctx) {
     const data = (await gatewayJson(gw, token(ctx), {
@@ -74,7 +76,7 @@ const LOADERS: Record<string, PanelLoader> = {
         str(c.countryName),
         str(n.networkName),
         str(n.mcc),
-        { amount: num(n.price), currency: 'EUR' },
+        { amount: num(n.price), currency: PROVIDER_CURRENCY },
       ]),
     )
     return {

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { HttpClient } from '../http.js'
 import type { AccountProfile, Money } from '../types.js'
 import { checkAnswer, readJson, send, sms77Error } from './errors.js'
+import { PROVIDER_CURRENCY } from '../money.js'
 
 // R1 types user_id as a number, R5 as a string; balance is a decimal string (PROVIDERS.md §1).
 const MeResponse = z.object({
@@ -28,7 +29,8 @@ export async function fetchMe(
   const parsed = MeResponse.safeParse(readJson(res.body))
   if (!parsed.success) throw sms77Error({ kind: 'unreadable', what: 'account', detail: parsed.error })
   const me = parsed.data
-  const balance: Money | undefined = me.balance == null ? undefined : { amount: me.balance, currency: 'EUR' }
+  const balance: Money | undefined =
+    me.balance == null ? undefined : { amount: me.balance, currency: PROVIDER_CURRENCY }
   return {
     accountId: me.user_id,
     label: me.email || me.company || `sms77 user ${me.user_id}`,

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseBalance } from '../money.js'
+import { parseBalance, PROVIDER_CURRENCY } from '../money.js'
 import type { CallContext, SmsMessage, SmsResult } from '../types.js'
 import { sms77Error } from './errors.js'
 import { gatewayJson, type Gateway } from './gateway.js'
@@ -28,9 +28,11 @@ const SmsResponse = z.object({
 export async function sendSms(gw: Gateway, ctx: CallContext, m: SmsMessage): Promise<SmsResult> {
   const form: Record<string, string> = { to: m.to, text: m.text, json: '1' }
   if (m.from) form.from = m.from
-  const data = SmsResponse.safeParse(
-    await gatewayJson(gw, ctx.grant.secrets.accessToken, { method: 'POST', path: '/sms', form }),
-  )
+  const answer = await gatewayJson(gw, ctx.grant.secrets.accessToken, { method: 'POST', path: '/sms', form })
+  // A refusal of the whole request is its return code alone (`"202"`, `202`), not an object.
+  const code = returnCode(answer)
+  if (code) throw sms77Error({ kind: 'sms_refused', code })
+  const data = SmsResponse.safeParse(answer)
   if (!data.success) throw sms77Error({ kind: 'unreadable', what: 'send', detail: data.error })
   if (data.data.success !== '100') throw sms77Error({ kind: 'sms_refused', code: data.data.success })
   const messages = data.data.messages ?? []
@@ -43,9 +45,14 @@ export async function sendSms(gw: Gateway, ctx: CallContext, m: SmsMessage): Pro
   const encoding = first?.encoding === 'ucs2' || first?.encoding === 'gsm' ? first.encoding : undefined
   return {
     messageId: String(first?.id ?? ''),
-    price: Number.isFinite(price) ? { amount: price, currency: 'EUR' } : undefined,
+    price: Number.isFinite(price) ? { amount: price, currency: PROVIDER_CURRENCY } : undefined,
     parts: Number.isInteger(parts) && parts > 0 ? parts : undefined,
     encoding,
     balance: parseBalance(data.data.balance ?? undefined),
   }
+}
+
+function returnCode(answer: unknown): string | undefined {
+  const code = typeof answer === 'number' || typeof answer === 'string' ? String(answer) : ''
+  return /^\d{3}$/.test(code) && code !== '100' ? code : undefined
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { isAppError } from '../../errors.js'
-import { parseBalance } from '../money.js'
+import { isAppError } from '../../errors/app-error.js'
+import { parseBalance, PROVIDER_CURRENCY } from '../money.js'
 import type {
   CallContext,
   CallerIdValidation,
@@ -22,7 +22,9 @@ import { answerCode, lookupNumber } from './lookup.js'
 const token = (ctx: CallContext) => ctx.grant.secrets.accessToken
 const num = z.union([z.number(), z.string()]).nullish()
 const money = (v: unknown) =>
-  Number.isFinite(Number(v)) && v !== null && v !== '' ? { amount: Number(v), currency: 'EUR' } : undefined
+  Number.isFinite(Number(v)) && v !== null && v !== ''
+    ? { amount: Number(v), currency: PROVIDER_CURRENCY }
+    : undefined
 
 const StatusRows = z.array(
   z.object({

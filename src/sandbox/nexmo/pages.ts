@@ -1,7 +1,7 @@
 import path from 'node:path'
 import ejs from 'ejs'
 import type { Response } from 'express'
-import { VIEWS_DIR } from '../../paths.js'
+import { VIEWS_DIR } from '../../config/paths.js'
 import { sandboxLocale } from '../i18n.js'
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import ejs from 'ejs'
 import type { RequestHandler, Response } from 'express'
-import { VIEWS_DIR } from '../../../paths.js'
+import { VIEWS_DIR } from '../../../config/paths.js'
 import { CONSENT_CSS } from './consent-css.js'
 import { sandboxLocale } from '../../i18n.js'
 

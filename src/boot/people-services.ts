@@ -1,15 +1,15 @@
-import type { Config } from './config.js'
-import type { Logger } from './http/logger.js'
-import type { RedisClient } from './redis/client.js'
-import { InvitationStore } from './auth/invitation-store.js'
-import { LoginLimiter, type LoginLimits } from './auth/login-limiter.js'
-import { PasswordService } from './auth/password-service.js'
-import { ResetTokens } from './auth/reset-tokens.js'
-import type { SessionIndex } from './auth/session-index.js'
-import type { UserStore } from './auth/user-store.js'
-import { Mailer, type MailTransport } from './mail/mailer.js'
-import { MailOutbox } from './mail/outbox.js'
-import { smtpTransport } from './mail/smtp-transport.js'
+import type { Config } from '../config/config.js'
+import type { Logger } from '../logging/logger.js'
+import type { RedisClient } from '../redis/client.js'
+import { InvitationStore } from '../auth/invitation-store.js'
+import { LoginLimiter, type LoginLimits } from '../auth/login-limiter.js'
+import { PasswordService } from '../auth/password-service.js'
+import { ResetTokens } from '../auth/reset-tokens.js'
+import type { SessionIndex } from '../auth/session-index.js'
+import type { UserStore } from '../auth/user-store.js'
+import { Mailer } from '../mail/mailer.js'
+import type { MailOutbox } from '../mail/outbox.js'
+import { mailRoute } from '../mail/routing.js'
 
 /** Mail, login limits, reset links and invitations: how people get in and get back in. */
 export interface PeopleServices {
@@ -23,20 +23,6 @@ export interface PeopleServices {
   onMailFailed: (err: unknown) => void
 }
 
-/**
- * Where mail goes: SMTP_URL when set; else the sandbox's outbox when the sandbox is on
- * (dev); else nowhere (production without SMTP: admins pass invitation links on).
- */
-function pickTransport(
-  config: Config,
-  redis: RedisClient,
-): { transport?: MailTransport; outbox?: MailOutbox } {
-  if (config.mail.smtpUrl) return { transport: smtpTransport(config.mail.smtpUrl) }
-  if (!config.sandbox.enabled) return {}
-  const outbox = new MailOutbox(redis)
-  return { transport: outbox, outbox }
-}
-
 export function buildPeople(deps: {
   config: Config
   redis: RedisClient
@@ -46,7 +32,10 @@ export function buildPeople(deps: {
   sessions: SessionIndex
 }): PeopleServices {
   const { config, redis, logger } = deps
-  const { transport, outbox } = pickTransport(config, redis)
+  const { transport, outbox } = mailRoute(
+    { smtpUrl: config.mail.smtpUrl, sandbox: config.sandbox.enabled },
+    redis,
+  )
   const mailer = new Mailer(transport, config.mail.from)
   const limiter = new LoginLimiter(redis, deps.loginLimits)
   const resets = new ResetTokens(redis)

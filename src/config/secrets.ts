@@ -15,6 +15,7 @@ export const FILE_SECRETS = [
   'TOKEN_ENCRYPTION_KEY',
   'SMS77_CLIENT_SECRET',
   'NEXMO_CONSUMER_SECRET',
+  'SMTP_URL',
 ] as const
 
 /**

@@ -74,6 +74,9 @@ export class ForbiddenError extends AppError {
   }
 }
 
+// A refused recipient is the sender's to fix (422), as when Switchboard refuses it itself.
+const PROVIDER_STATUS: Partial<Record<ErrorCode, number>> = { not_configured: 503, invalid_phone_number: 422 }
+
 /** A provider call failed; `code` says whether the token, the provider or its answer is at fault. */
 export class ProviderError extends AppError {
   constructor(
@@ -86,11 +89,12 @@ export class ProviderError extends AppError {
       | 'token_rejected'
       | 'invalid_grant'
       | 'not_configured'
+      | 'invalid_phone_number'
     >,
     message: string,
     cause?: unknown,
   ) {
-    super(code, message, { status: code === 'not_configured' ? 503 : 502, cause, expose: true })
+    super(code, message, { status: PROVIDER_STATUS[code] ?? 502, cause, expose: true })
   }
 }
 

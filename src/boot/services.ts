@@ -1,48 +1,45 @@
-import type { Config } from './config.js'
-import type { RedisClient } from './redis/client.js'
-import type { Logger } from './http/logger.js'
-import { AccountService } from './auth/account-service.js'
-import { UserStore } from './auth/user-store.js'
-import type { LoginLimits } from './auth/login-limiter.js'
-import { SessionIndex } from './auth/session-index.js'
-import { TenantStore } from './tenants/tenant-store.js'
-import { TokenCipher } from './crypto/token-cipher.js'
-import { ConnectionStore } from './connections/connection-store.js'
-import { RefreshLock } from './connections/refresh-lock.js'
-import { ConnectionLifecycle } from './connections/lifecycle.js'
-import {
-  combineEvents,
-  statusMove,
-  type ConnectionChange,
-  type ConnectionEvents,
-} from './connections/events.js'
-import { credentialSource, type CredentialSource } from './connections/credentials.js'
-import { PanelCache } from './dashboard/panel-cache.js'
-import { HttpClient, type ProviderCallObserver } from './providers/http.js'
-import { ProviderRegistry } from './providers/registry.js'
-import { sms77Provider } from './providers/sms77/index.js'
-import { nexmoProvider } from './providers/nexmo/index.js'
-import type { Provider, ProviderId } from './providers/types.js'
-import { SupportIndex } from './support/support-index.js'
-import { AuditLog } from './support/audit-log.js'
-import { TenantCredentialStore } from './admin/tenant-credentials.js'
-import { WebhookStore } from './notifications/webhook-store.js'
-import { WebhookDeliveries, type DeliveryPolicy } from './notifications/webhook-deliveries.js'
-import { WebhookSender } from './notifications/webhook-delivery.js'
-import { StatusNotifier } from './notifications/notifier.js'
-import type { Sandbox } from './sandbox/index.js'
-import type { Metrics } from './ops/metrics.js'
-import { JobRuntime, jobsPrefix } from './jobs/runtime.js'
-import { registerQueueDepth } from './ops/queue-metrics.js'
-import { observeRedis } from './ops/redis-metrics.js'
-import { createJobsRedis } from './redis/client.js'
-import { createBalances, type Balances } from './balances/balances.js'
-import { DEFAULT_LOW_BALANCE } from './tenants/tenant-store.js'
-import { CheckedIndex } from './connections/checked-index.js'
-import { Keepalive } from './keepalive/keepalive.js'
+import type { Config } from '../config/config.js'
+import type { RedisClient } from '../redis/client.js'
+import type { Logger } from '../logging/logger.js'
+import { AccountService } from '../auth/account-service.js'
+import { UserStore } from '../auth/user-store.js'
+import type { LoginLimits } from '../auth/login-limiter.js'
+import { SessionIndex } from '../auth/session-index.js'
+import { TenantStore } from '../tenants/tenant-store.js'
+import { TokenCipher } from '../crypto/token-cipher.js'
+import { ConnectionStore } from '../connections/connection-store.js'
+import { RefreshLock } from '../connections/refresh-lock.js'
+import { ConnectionLifecycle } from '../connections/lifecycle.js'
+import { combineEvents, type ConnectionEvents, type ListenerFailed } from '../connections/events.js'
+import { followUps } from '../connections/follow-ups.js'
+import { credentialSource, type CredentialSource } from '../connections/credentials.js'
+import { PanelCache } from '../dashboard/panel-cache.js'
+import { HttpClient, type ProviderCallObserver } from '../providers/http.js'
+import { ProviderRegistry } from '../providers/registry.js'
+import { sms77Provider } from '../providers/sms77/index.js'
+import { nexmoProvider } from '../providers/nexmo/index.js'
+import type { Provider, ProviderId } from '../providers/types.js'
+import { SupportIndex } from '../support/support-index.js'
+import { AuditLog } from '../audit/audit-log.js'
+import { TenantCredentialStore } from '../admin/tenant-credentials.js'
+import { WebhookStore } from '../notifications/webhook-store.js'
+import { WebhookDeliveries, type DeliveryPolicy } from '../notifications/webhook-deliveries.js'
+import { WebhookSender } from '../notifications/webhook-delivery.js'
+import { StatusNotifier } from '../notifications/notifier.js'
+import type { Sandbox } from '../sandbox/index.js'
+import type { Metrics } from '../ops/metrics.js'
+import { JobRuntime, jobsPrefix } from '../jobs/runtime.js'
+import { registerQueueDepth } from '../ops/queue-metrics.js'
+import { observeRedis } from '../ops/redis-metrics.js'
+import { createJobsRedis } from '../redis/client.js'
+import { replicaWait } from '../redis/replica-wait.js'
+import { createBalances, type Balances } from '../balances/balances.js'
+import { DEFAULT_LOW_BALANCE } from '../tenants/tenant-store.js'
+import { CheckedIndex } from '../connections/checked-index.js'
+import { Keepalive } from '../keepalive/keepalive.js'
 import { buildPeople, type PeopleServices } from './people-services.js'
-import { ApiKeyStore } from './api/api-key-store.js'
-import type { ApiDeps } from './api/routes.js'
+import { ApiKeyStore } from '../api-keys/key-store.js'
+import type { ApiDeps } from '../api/routes.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -145,29 +142,28 @@ export function buildServices(deps: AppDeps): Services {
     onError: (err) => deps.logger.warn({ err: (err as Error).message }, 'balance record failed'),
   })
   const allProviders = list.map((p) => p.id)
-  // Everything that follows a connection's changes listens here, in this order.
-  const follow = async (change: ConnectionChange) => {
-    const { ref } = change
-    const move = statusMove(change)
-    if (move) notifier.emit(ref, move.from, move.to)
-    if (change.kind === 'connected' || change.kind === 'renamed') {
-      const email = (await users.get(ref.tenantId, ref.userId))?.email ?? ''
-      await supportIndex.indexConnection(ref, [email, change.accountLabel, change.name ?? ''])
-    }
-    if (change.kind === 'disconnected')
-      await Promise.all([supportIndex.removeConnection(ref), balances.forget(ref)])
-    if (change.kind !== 'refreshed' && change.kind !== 'checked')
-      await cache.clear(ref.tenantId, ref.userId, allProviders)
-  }
-  const events = combineEvents(deps.metrics?.events, deps.events, { changed: follow })
+  const follow = followUps({
+    notify: (ref, from, to) => notifier.emit(ref, from, to),
+    index: (ref, account) => supportIndex.indexAccount(ref, account),
+    unindex: (ref) => supportIndex.removeConnection(ref),
+    forgetBalances: (ref) => balances.forget(ref),
+    clearPanels: (ref) => cache.clear(ref.tenantId, ref.userId, allProviders),
+  })
+  const onListenerFailed: ListenerFailed = (err, change) =>
+    deps.logger.error(
+      { err: (err as Error)?.message, change: change.kind, provider: change.ref.provider },
+      'connection change listener failed',
+    )
+  const events = combineEvents([deps.metrics?.events, deps.events, follow], onListenerFailed)
   const connections = new ConnectionLifecycle({
     store,
     lock,
     providers,
     credentials,
     events,
+    onListenerFailed,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
-    afterRotation: replicaWait(config, redis),
+    afterRotation: replicaWait(config.redis, redis),
     onBalance: (ref, balance) => balances.record(ref, balance),
   })
   const keepalive = new Keepalive({
@@ -205,16 +201,4 @@ export function buildServices(deps: AppDeps): Services {
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
   }
-}
-
-/**
- * Behind Sentinel, a rotated refresh token is acknowledged by a replica before the refresh
- * returns (WAIT 1, bounded), so a failover right after it is less likely to lose the only
- * copy of the token sms77 now honours. A single server has no replica to wait for; on a
- * Cluster, WAIT would have to reach the key's own master, which ioredis does not route
- * (docs/SECURITY.md lists the residual risk).
- */
-function replicaWait(config: Config, redis: RedisClient): (() => Promise<unknown>) | undefined {
-  if (config.redis.kind !== 'sentinel') return undefined
-  return () => redis.wait(1, 250).catch(() => 0)
 }

@@ -1,5 +1,5 @@
-import type { ApiDeps } from './api/routes.js'
-import { ConnectionPages } from './connections/connection-pages.js'
+import type { ApiDeps } from '../api/routes.js'
+import { ConnectionPages } from '../connections/connection-pages.js'
 import type { AppDeps, Services } from './services.js'
 
 /**

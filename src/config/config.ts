@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { hostPortList, redisTarget, type RedisTarget } from './redis/target.js'
-import { base64Key, base64KeyList, bool, httpUrl, withoutEmpty } from './config-fields.js'
-import { mailConfig, MailEnvSchema, noSmtpWarning, withSecretFiles, type MailConfig } from './config-mail.js'
-import { FILE_SECRETS, withSecrets } from './config-secrets.js'
-import { OtelEnvSchema, tracingConfig, type TracingConfig } from './config-otel.js'
+import { hostPortList, redisTarget, type RedisTarget } from '../redis/target.js'
+import { base64Key, base64KeyList, bool, httpUrl, withoutEmpty } from './fields.js'
+import { mailConfig, MailEnvSchema, noSmtpWarning, type MailConfig } from './mail.js'
+import { FILE_SECRETS, withSecrets } from './secrets.js'
+import { OtelEnvSchema, tracingConfig, type TracingConfig } from './otel.js'
 
 /**
  * The only reader of `process.env`. Everything is parsed once at start-up; a bad or
@@ -57,12 +57,9 @@ const EnvSchema = z.object({
 })
 
 /** Every variable the app reads (the `*_FILE` forms too), for checks such as the compose file's. */
-export const CONFIG_VARIABLES = [
-  ...Object.keys(EnvSchema.shape),
-  ...[...FILE_SECRETS, 'SMTP_URL'].map((n) => `${n}_FILE`),
-]
+export const CONFIG_VARIABLES = [...Object.keys(EnvSchema.shape), ...FILE_SECRETS.map((n) => `${n}_FILE`)]
 
-export type { RedisTarget } from './redis/target.js'
+export type { RedisTarget } from '../redis/target.js'
 
 export interface ProviderClientConfig {
   id: string
@@ -132,10 +129,9 @@ function pair(
 export function loadConfig(rawEnv: Env = process.env, opts: { devSecretsFile?: string } = {}): Config {
   const env = withoutEmpty(rawEnv)
   const pre = withSecrets(env, opts.devSecretsFile && (env.DEV_SECRETS_FILE ?? opts.devSecretsFile))
-  const files = withSecretFiles(pre.env, ['SMTP_URL'])
   // A secret file that cannot be read is the one thing to fix first: its variable is empty.
-  if (pre.errors.length || files.errors.length) throw new ConfigError([...pre.errors, ...files.errors])
-  const parsed = EnvSchema.safeParse(files.env)
+  if (pre.errors.length) throw new ConfigError(pre.errors)
+  const parsed = EnvSchema.safeParse(pre.env)
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),

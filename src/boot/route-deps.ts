@@ -1,26 +1,15 @@
-import type { Config } from './config.js'
+import type { Config } from '../config/config.js'
 import type { Services } from './services.js'
-import { refOf } from './connections/connection-store.js'
-import { BalanceReader } from './support/balance-reader.js'
-import type { SupportDeps } from './support/routes.js'
-import { UserAdmin } from './admin/user-admin.js'
-import type { AdminDeps } from './admin/routes.js'
-import { InvitationAdmin } from './admin/invitation-admin.js'
+import { BalanceReader } from '../support/balance-reader.js'
+import { accountWordsReader } from '../support/account-words.js'
+import type { SupportDeps } from '../support/routes.js'
+import { UserAdmin } from '../admin/user-admin.js'
+import type { AdminDeps } from '../admin/routes.js'
+import { InvitationAdmin } from '../admin/invitation-admin.js'
 
 /** What each feature's router is handed, cut from the services (composition root, with services.ts). */
 export function supportDeps(s: Services): SupportDeps {
-  const words = async (tenantId: string, member: string) => {
-    const ref = refOf(tenantId, member)
-    const [email, names] = await Promise.all([
-      s.users.get(tenantId, ref.userId).then((u) => u?.email ?? ''),
-      s.store.get(ref).then(
-        (r) => [r?.grant.accountLabel ?? '', r?.name ?? ''],
-        () => [],
-      ),
-    ])
-    // The owner's name too: a balance read re-indexes the account under all its words.
-    return [email, ...names]
-  }
+  const words = accountWordsReader({ users: s.users, connections: s.store })
   return {
     connections: s.store,
     index: s.supportIndex,

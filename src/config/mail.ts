@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 
 /**
@@ -17,31 +16,6 @@ export interface MailConfig {
   /** Where mail goes; unset means the sandbox outbox (dev) or no mail at all (production). */
   smtpUrl?: string
   from: string
-}
-
-type Env = Record<string, string | undefined>
-
-/**
- * `<NAME>_FILE` (Docker secrets): the file's content, trimmed, stands in for `<NAME>`.
- * Returns the environment with the value filled in, or the lines naming what is wrong.
- */
-export function withSecretFiles(env: Env, names: string[]): { env: Env; errors: string[] } {
-  const out = { ...env }
-  const errors: string[] = []
-  for (const name of names) {
-    const file = env[`${name}_FILE`]
-    if (!file) continue
-    if (env[name]) {
-      errors.push(`${name}_FILE: set ${name} or ${name}_FILE, not both`)
-      continue
-    }
-    try {
-      out[name] = readFileSync(file, 'utf8').trim()
-    } catch {
-      errors.push(`${name}_FILE: cannot read ${file}`)
-    }
-  }
-  return { env: out, errors }
 }
 
 export function mailConfig(e: { SMTP_URL?: string; MAIL_FROM?: string }, baseUrl: string): MailConfig {

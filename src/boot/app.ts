@@ -1,61 +1,38 @@
 import express, { type Express } from 'express'
 import helmet from 'helmet'
-import type { Config } from './config.js'
-import { PUBLIC_DIR, VIEWS_DIR } from './paths.js'
-import { errorHandler, notFound } from './http/error-handler.js'
-import { csrfProtection } from './http/csrf.js'
-import { requestLog } from './http/request-log.js'
-import { resolveIncludesOnLoad } from './http/view-includes.js'
-import { rejectNonUtf8Query, verifyUtf8Body } from './http/utf8.js'
-import { exposeFlash, sessionMiddleware } from './auth/session.js'
-import { currentUser, loadUser } from './auth/current-user.js'
-import { authRoutes } from './auth/routes.js'
-import { passwordRoutes } from './auth/password-routes.js'
-import { inviteRoutes } from './auth/invite-routes.js'
-import { outboxRoutes } from './mail/outbox-routes.js'
-import { PendingFlowStore } from './connections/pending-flows.js'
-import { connectRoutes } from './connections/routes.js'
-import { DashboardService } from './dashboard/dashboard-service.js'
-import { dashboardRoutes } from './dashboard/routes.js'
-import { PageCache } from './dashboard/page-cache.js'
-import { PageStateReader } from './dashboard/page-state.js'
-import { warmDashboard } from './dashboard/warm-route.js'
-import { healthRoutes } from './ops/health.js'
-import { supportRoutes } from './support/routes.js'
-import { adminRoutes } from './admin/routes.js'
+import { PUBLIC_DIR, VIEWS_DIR } from '../config/paths.js'
+import { errorHandler, notFound } from '../http/error-handler.js'
+import { csrfProtection } from '../http/csrf.js'
+import { requestLog } from '../http/request-log.js'
+import { contentSecurityPolicy } from '../http/content-security-policy.js'
+import { parseTrustProxy } from '../http/trust-proxy.js'
+import { resolveIncludesOnLoad } from '../http/view-includes.js'
+import { rejectNonUtf8Query, verifyUtf8Body } from '../http/utf8.js'
+import { exposeFlash, sessionMiddleware } from '../auth/session.js'
+import { currentUser, loadUser } from '../auth/current-user.js'
+import { authRoutes } from '../auth/routes.js'
+import { passwordRoutes } from '../auth/password-routes.js'
+import { inviteRoutes } from '../auth/invite-routes.js'
+import { outboxRoutes } from '../mail/outbox-routes.js'
+import { PendingFlowStore } from '../connections/pending-flows.js'
+import { connectRoutes } from '../connections/routes.js'
+import { DashboardService } from '../dashboard/dashboard-service.js'
+import { dashboardRoutes } from '../dashboard/routes.js'
+import { PageCache } from '../dashboard/page-cache.js'
+import { PageStateReader } from '../dashboard/page-state.js'
+import { warmDashboard } from '../dashboard/warm-route.js'
+import { healthRoutes } from '../ops/health.js'
+import { supportRoutes } from '../support/routes.js'
+import { adminRoutes } from '../admin/routes.js'
 import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
-import { apiRoutes } from './api/routes.js'
+import { apiRoutes } from '../api/routes.js'
 import { apiDeps } from './api-deps.js'
-import { languageRoutes, localize, preferPerson } from './i18n/localize.js'
-import { serverSpans } from './tracing/server-spans.js'
-import { tracingOn } from './tracing/spans.js'
+import { languageRoutes, localize, preferPerson } from '../i18n/localize.js'
+import { serverSpans } from '../tracing/server-spans.js'
+import { tracingOn } from '../tracing/spans.js'
 
 export { buildServices, type AppDeps, type Services } from './services.js'
-
-function contentSecurityPolicy(config: Config) {
-  // The Connect forms POST to us and are answered with a redirect to the provider;
-  // browsers apply form-action to that redirect, so the providers' origins are allowed.
-  const providerOrigins = [
-    ...new Set([config.sms77.oauthUrl, config.nexmo.oauthUrl].map((u) => new URL(u).origin)),
-  ]
-  return {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
-      styleSrc: ["'self'"],
-      imgSrc: ["'self'", 'data:'],
-      fontSrc: ["'self'"],
-      connectSrc: ["'self'"],
-      objectSrc: ["'none'"],
-      baseUri: ["'self'"],
-      frameAncestors: ["'none'"],
-      formAction: ["'self'", ...providerOrigins],
-      ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
-    },
-  }
-}
 
 /** Builds the Express app apart from `listen`, so tests drive it with supertest. */
 export function createApp(deps: AppDeps, services = buildServices(deps)): Express {
@@ -168,10 +145,4 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.use(notFound)
   app.use(errorHandler(logger))
   return app
-}
-
-function parseTrustProxy(v: string): boolean | number | string {
-  if (v === 'true') return true
-  if (v === 'false') return false
-  return /^\d+$/.test(v) ? Number(v) : v
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { bool } from './config-fields.js'
+import { bool } from './fields.js'
 
 /**
  * OpenTelemetry settings, part of config.ts's one parse of the environment. Tracing runs
