@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { CONFIG_VARIABLES } from '../src/config.js'
+import { CONFIG_VARIABLES } from '../src/config/config.js'
 
 /**
  * docker-compose.yml passes every variable of the configuration schema to the app (so a new

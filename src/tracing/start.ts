@@ -1,4 +1,4 @@
-import type { TracingConfig } from '../config-otel.js'
+import type { TracingConfig } from '../config/otel.js'
 import { ScrubbingSpanProcessor } from './scrub.js'
 import { useTracingApi } from './spans.js'
 
