@@ -133,6 +133,22 @@ export default {
       },
     },
     {
+      name: 'opentelemetry-only-when-tracing',
+      comment:
+        'Without OTEL_EXPORTER_OTLP_ENDPOINT nothing of OpenTelemetry is loaded: only src/tracing/start.ts ' +
+        'loads it, with dynamic imports once tracing starts; everyone else names its types at most.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/tracing/start\\.ts$' },
+      to: { path: '@opentelemetry/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'opentelemetry-loaded-on-demand',
+      comment: 'src/tracing/start.ts imports OpenTelemetry only dynamically (when tracing starts).',
+      severity: 'error',
+      from: { path: '^src/tracing/start\\.ts$' },
+      to: { path: '@opentelemetry/', dependencyTypesNot: ['type-only', 'dynamic-import'] },
+    },
+    {
       name: 'no-folder-cycles',
       comment:
         'Rooms depend in one direction (auth and tenants under connections, connections under ' +

@@ -25,7 +25,11 @@ COPY views ./views
 COPY public ./public
 COPY locales ./locales
 COPY bin ./bin
-# Files stay owned by root (read-only for the app); the process runs unprivileged.
+# Files stay owned by root (read-only for the app); the process runs unprivileged. The one
+# place it writes is /app/data: generated development secrets (DEV_SECRETS_FILE; compose keeps
+# this folder on a named volume, which starts out owned by `node` as here).
+RUN mkdir -p /app/data && chown node:node /app/data && chmod 700 /app/data
+ENV DEV_SECRETS_FILE=/app/data/dev-secrets.json
 USER node
 EXPOSE 3000
 # Node 20 has fetch built in, so the slim image needs no curl. Follows PORT if overridden.

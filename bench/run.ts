@@ -12,6 +12,7 @@ import { memory } from './memory.js'
 import { refreshStorm } from './refresh-storm.js'
 import { support } from './support.js'
 import { sharedSend } from './shared-send.js'
+import { tracingCost } from './tracing.js'
 
 /**
  * `npm run bench`: starts the sandbox, Switchboard (panel cache on, and off) and, for the
@@ -29,6 +30,7 @@ const BENCHES: Record<string, (ctx: BenchContext, idle: MemorySnapshot) => Promi
   memory,
   api: apiRead,
   shared: sharedSend,
+  tracing: tracingCost,
 }
 
 const { values: args } = parseArgs({

@@ -1,11 +1,19 @@
 import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { dropPrefix, REDIS_URL, uniquePrefix } from './helpers/redis.js'
 
 const run = promisify(execFile)
 const prefix = uniquePrefix('admin-cli')
-afterAll(() => dropPrefix(prefix))
+// The CLI reads the development secrets as the server does: this file's own, not the checkout's.
+const secretsDir = mkdtempSync(path.join(tmpdir(), 'sb-admin-cli-'))
+afterAll(async () => {
+  rmSync(secretsDir, { recursive: true, force: true })
+  await dropPrefix(prefix)
+})
 
 async function admin(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
@@ -14,7 +22,14 @@ async function admin(...args: string[]): Promise<{ stdout: string; stderr: strin
     const { stdout, stderr } = await run(
       process.execPath,
       ['--import', 'tsx', 'src/ops/admin-cli.ts', ...args],
-      { env: { ...env, REDIS_URL, REDIS_KEY_PREFIX: prefix } },
+      {
+        env: {
+          ...env,
+          REDIS_URL,
+          REDIS_KEY_PREFIX: prefix,
+          DEV_SECRETS_FILE: path.join(secretsDir, 'dev-secrets.json'),
+        },
+      },
     )
     return { stdout: stdout.trim(), stderr, code: 0 }
   } catch (e) {

@@ -75,7 +75,8 @@ async function storedKeyIds(): Promise<Set<string>> {
 
 describe('reencrypt-tokens', () => {
   it('refuses to run without TOKEN_ENCRYPTION_KEY', async () => {
-    const res = await admin({})
+    // Nor a development secrets file to take it from (the CLI reads that as the server does).
+    const res = await admin({ DEV_SECRETS_FILE: '/nonexistent/switchboard/dev-secrets.json' })
     expect(res.code).toBe(2)
     expect(res.stderr).toMatch(/needs TOKEN_ENCRYPTION_KEY/)
   })

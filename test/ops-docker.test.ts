@@ -126,7 +126,7 @@ describe('Dockerfile', () => {
 // ---------------------------------------------------------------------------------------
 
 describe('docker-compose.yml', () => {
-  it('is accepted by `docker-compose config` on a fresh clone (no .env) with app, redis and the redis-data volume', () => {
+  it('is accepted by `docker-compose config` on a fresh clone (no .env) with app, redis and their volumes', () => {
     const which = spawnSync('which', ['docker-compose'], { encoding: 'utf8' })
     if (which.status !== 0 || !which.stdout.trim()) {
       throw new Error(
@@ -151,8 +151,12 @@ describe('docker-compose.yml', () => {
       expect(out).toMatch(/^services:$/m)
       expect(out).toMatch(/^ {2}app:$/m)
       expect(out).toMatch(/^ {2}redis:$/m)
-      expect(out).toMatch(/^volumes:\n {2}redis-data:/m)
+      expect(out).toMatch(/^volumes:\n(?: {2}\S+:.*\n)* {2}redis-data:/m)
       expect(out).toMatch(/redis-data:\/data/)
+      // Generated development secrets on a named volume, so a restart keeps sessions and tokens.
+      expect(out).toMatch(/^volumes:\n(?: {2}\S+:.*\n)* {2}app-data:/m)
+      expect(out).toMatch(/app-data:\/app\/data/)
+      expect(out).toMatch(/DEV_SECRETS_FILE: \/app\/data\/dev-secrets\.json/)
       expect(out).toMatch(/image: redis:7-alpine/)
       expect(out).toMatch(/--appendonly[\s\S]{0,20}yes/)
       expect(out).toMatch(/condition: service_healthy/)

@@ -16,6 +16,8 @@ export interface ChildOptions {
   env: Record<string, string>
   /** Write a V8 CPU profile of this child to the folder when it exits. */
   cpuProfDir?: string
+  /** How long it may take to start (default 30 s; a loaded machine needs more). */
+  readyTimeoutMs?: number
 }
 
 const SERVERS = fileURLToPath(new URL('../servers/', import.meta.url))
@@ -35,7 +37,7 @@ export async function startChild(name: string, file: string, opts: ChildOptions)
     // Logs go nowhere (as to a collector that costs nothing); crashes still show on stderr.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })
-  const port = await waitReady(name, child)
+  const port = await waitReady(name, child, opts.readyTimeoutMs ?? 30_000)
   let nextId = 0
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   child.on('message', (msg: ReplyMessage) => {
@@ -67,12 +69,12 @@ export async function startChild(name: string, file: string, opts: ChildOptions)
   }
 }
 
-function waitReady(name: string, child: ChildProcess): Promise<number> {
+function waitReady(name: string, child: ChildProcess, ms: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`${name} did not start within 30 s`))
-    }, 30_000)
+      reject(new Error(`${name} did not start within ${ms / 1000} s`))
+    }, ms)
     child.on('message', (msg: ReadyMessage) => {
       if (msg?.type !== 'ready') return
       clearTimeout(timer)

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logging/logger.js'
 import { createMetrics } from '../../src/ops/metrics.js'
 import type { ProviderCallObserver } from '../../src/providers/http.js'
 import { connectRedis, createRedis } from '../../src/redis/client.js'
+import { startTracing } from '../../src/tracing/start.js'
 import { serveParent } from '../lib/ipc.js'
 import { Phases } from '../lib/phases.js'
 import { Timings } from '../lib/timings.js'
@@ -22,6 +23,8 @@ const port = (server.address() as AddressInfo).port
 const origin = `http://127.0.0.1:${port}`
 const config = loadConfig({ ...process.env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: origin })
 const logger = createLogger(config.logLevel)
+// As src/main.ts: only with OTEL_EXPORTER_OTLP_ENDPOINT (the tracing bench's second app).
+const tracing = config.tracing ? await startTracing(config.tracing) : undefined
 const redis = createRedis(config.redisUrl, config.redisKeyPrefix)
 await connectRedis(redis, config.redisUrl)
 
@@ -58,5 +61,6 @@ serveParent(port, { upstream: () => upstream.take(), phases: () => phases.take()
   server.close()
   server.closeAllConnections()
   await services.lock.releaseAll()
+  await tracing?.shutdown().catch(() => undefined)
   await redis.quit().catch(() => redis.disconnect())
 })

@@ -36,6 +36,8 @@ import { apiDeps } from './api-deps.js'
 import { mcpRoutes } from '../mcp/routes.js'
 import { languageRoutes, localize, preferPerson } from '../i18n/localize.js'
 import { staffSignIn } from '../signin/index.js'
+import { serverSpans } from '../tracing/server-spans.js'
+import { tracingOn } from '../tracing/spans.js'
 
 export { buildServices, type AppDeps, type Services } from './services.js'
 
@@ -49,6 +51,8 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.set('view engine', 'ejs')
   resolveIncludesOnLoad(VIEWS_DIR)
   app.locals.signupClosed = !config.signupOpen
+  // Only with OTEL_EXPORTER_OTLP_ENDPOINT: no middleware at all otherwise.
+  if (tracingOn()) app.use(serverSpans)
   if (deps.metrics) app.use(deps.metrics.httpMetrics)
   app.use(requestLog(logger))
   app.use(

@@ -39,6 +39,7 @@ import type { Metrics } from '../ops/metrics.js'
 import { JobRuntime, jobsPrefix } from '../jobs/runtime.js'
 import { registerQueueDepth } from '../ops/queue-metrics.js'
 import { registerConnectionHealth } from '../ops/health-metrics.js'
+import { observeRedis } from '../ops/redis-metrics.js'
 import { createJobsRedis } from '../redis/client.js'
 import { replicaWait } from '../redis/replica-wait.js'
 import { createBalances, type Balances } from '../balances/balances.js'
@@ -183,7 +184,8 @@ export function buildServices(deps: AppDeps): Services {
     periodSec: config.connectionKeepaliveSec,
     logger: deps.logger,
   }).define()
-  deps.metrics?.keepaliveLag(() => keepalive.lagSeconds())
+  deps.metrics?.keepaliveLag(() => keepalive.lagSeconds(), config.connectionKeepaliveSec)
+  if (deps.metrics) observeRedis(deps.metrics, redis)
   const counts = new HealthCounts(redis, () => checkedIndex.tenants())
   if (deps.metrics) registerConnectionHealth(deps.metrics.registry, () => counts.read())
   return {

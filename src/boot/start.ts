@@ -1,25 +1,22 @@
-import { existsSync } from 'node:fs'
 import http from 'node:http'
-import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ConfigError, loadConfig, type Config } from '../config/config.js'
+import { ConfigError, type Config } from '../config/config.js'
+import { loadProcessConfig } from '../config/process.js'
 import { createApp, buildServices } from './app.js'
-import { createLogger, flushLogs } from '../logging/logger.js'
-import { connectRedis, createRedis } from '../redis/client.js'
+import { createLogger, flushLogs, type Logger } from '../logging/logger.js'
+import { connectRedis, createRedis, type RedisClient } from '../redis/client.js'
+import { sandboxStateStore } from '../redis/sandbox-state.js'
 import { createSandbox, type Sandbox } from '../sandbox/index.js'
 import { createMetrics } from '../ops/metrics.js'
 import { sandboxOptionsFor } from '../sandbox/options.js'
-import { PROJECT_ROOT } from '../config/paths.js'
 import { backfillWordIndexOnce } from '../support/word-backfill.js'
+import { startTracing } from '../tracing/start.js'
 
-// `npm run dev` and `npm start` read .env (variables already set win); the dev secrets file
-// keeps sessions and stored tokens working across restarts outside production.
-const DOT_ENV = path.join(PROJECT_ROOT, '.env')
-const DEV_SECRETS_FILE = path.join(PROJECT_ROOT, '.switchboard-dev-secrets.json')
-
-function sandboxFor(config: Config): Sandbox | undefined {
+/** The sandbox keeps the grants it issued in Redis, so a restart or file save keeps them working. */
+function sandboxFor(config: Config, redis: RedisClient, logger: Logger): Sandbox | undefined {
   if (!config.sandbox.enabled) return undefined
-  return createSandbox(sandboxOptionsFor(config))
+  const onError = (err: unknown) => logger.warn({ err: (err as Error).message }, 'sandbox state not kept')
+  return createSandbox(sandboxOptionsFor(config), { store: sandboxStateStore(redis), onError })
 }
 
 /** SIGTERM lets refreshes and jobs finish and store for this long (compose gives 30 s). */
@@ -29,8 +26,8 @@ const SHUTDOWN_BOUND_MS = 25_000
 export async function start(): Promise<void> {
   let config: Config
   try {
-    if (existsSync(DOT_ENV)) process.loadEnvFile(DOT_ENV)
-    config = loadConfig(undefined, { devSecretsFile: DEV_SECRETS_FILE })
+    // .env, *_FILE and the dev secrets file, exactly as the operator CLI reads them.
+    config = loadProcessConfig()
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     for (const line of err.lines) console.error(`config error: ${line}`)
@@ -38,6 +35,9 @@ export async function start(): Promise<void> {
   }
   const logger = createLogger(config.logLevel)
   for (const w of config.warnings) logger.warn(w)
+  const tracing = config.tracing ? await startTracing(config.tracing) : undefined
+  if (config.tracing)
+    logger.info({ url: config.tracing.tracesUrl, protocol: config.tracing.protocol }, 'traces go to OTLP')
   const redis = createRedis(config.redis, config.redisKeyPrefix)
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'))
   try {
@@ -48,7 +48,9 @@ export async function start(): Promise<void> {
     process.exit(1)
   }
   const metrics = createMetrics()
-  const deps = { config, redis, logger, sandbox: sandboxFor(config), metrics }
+  const sandbox = sandboxFor(config, redis, logger)
+  await sandbox?.ready
+  const deps = { config, redis, logger, sandbox, metrics }
   const services = buildServices(deps)
   const server = http.createServer(createApp(deps, services))
   server.listen(config.port, config.host, () => {
@@ -90,6 +92,7 @@ export async function start(): Promise<void> {
     await services.jobs.close(Math.max(1_000, deadline - Date.now()))
     // Locks of work still running stay (they expire by themselves); the rest are released.
     if (drained) await services.lock.releaseAll()
+    await tracing?.shutdown().catch(() => undefined)
     await redis.quit().catch(() => redis.disconnect())
     await flushLogs(logger)
     clearTimeout(force)

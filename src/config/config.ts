@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { hostPortList, redisTarget, type RedisTarget } from '../redis/target.js'
-import { base64Key, bool, httpUrl } from './fields.js'
+import { base64Key, base64KeyList, bool, httpUrl, withoutEmpty } from './fields.js'
 import { mailConfig, MailEnvSchema, noSmtpWarning, type MailConfig } from './mail.js'
-import { withSecrets } from './secrets.js'
+import { FILE_SECRETS, withSecrets } from './secrets.js'
+import { OtelEnvSchema, tracingConfig, type TracingConfig } from './otel.js'
 
 /**
  * The only reader of `process.env`. Everything is parsed once at start-up; a bad or
@@ -25,20 +26,10 @@ const EnvSchema = z.object({
   REDIS_SENTINEL_NAME: z.string().min(1).max(200).optional(),
   REDIS_CLUSTER_NODES: hostPortList.optional(),
   REDIS_KEY_PREFIX: z.string().max(64).default('sb:'),
+  DEV_SECRETS_FILE: z.string().optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_ENCRYPTION_KEY: base64Key.optional(),
-  TOKEN_ENCRYPTION_OLD_KEYS: z
-    .string()
-    .optional()
-    .transform((v) =>
-      v
-        ? v
-            .split(',')
-            .map((k) => k.trim())
-            .filter(Boolean)
-        : [],
-    )
-    .pipe(z.array(base64Key)),
+  TOKEN_ENCRYPTION_OLD_KEYS: base64KeyList,
   SMS77_CLIENT_ID: z.string().min(1).optional(),
   SMS77_CLIENT_SECRET: z.string().min(1).optional(),
   SMS77_OAUTH_URL: httpUrl.optional(),
@@ -62,7 +53,11 @@ const EnvSchema = z.object({
     .max(31_536_000)
     .default(86_400),
   ...MailEnvSchema,
+  ...OtelEnvSchema,
 })
+
+/** Every variable the app reads (the `*_FILE` forms too), for checks such as the compose file's. */
+export const CONFIG_VARIABLES = [...Object.keys(EnvSchema.shape), ...FILE_SECRETS.map((n) => `${n}_FILE`)]
 
 export type { RedisTarget } from '../redis/target.js'
 
@@ -99,6 +94,8 @@ export interface Config {
   mail: MailConfig
   /** False with SIGNUP=closed: organisations come from the CLI and invitations only. */
   signupOpen: boolean
+  /** OpenTelemetry traces over OTLP/HTTP; undefined (nothing loaded) without an endpoint. */
+  tracing?: TracingConfig
   /** Said once at start-up: things that work but an operator should know. */
   warnings: string[]
 }
@@ -111,10 +108,6 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>
-
-function withoutEmpty(env: Env): Env {
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
-}
 
 function pair(
   id: string | undefined,
@@ -129,11 +122,13 @@ function pair(
 
 /**
  * Parses an environment (normally `process.env`) into a Config, or throws ConfigError.
- * `*_FILE` variables are read here; `devSecretsFile` (the real entry point only) keeps
+ * `*_FILE` variables are read here; `devSecretsFile` (the real entry points only; the
+ * DEV_SECRETS_FILE variable moves it, as the image does to its data volume) keeps
  * generated secrets across restarts outside production.
  */
 export function loadConfig(rawEnv: Env = process.env, opts: { devSecretsFile?: string } = {}): Config {
-  const pre = withSecrets(withoutEmpty(rawEnv), opts.devSecretsFile)
+  const env = withoutEmpty(rawEnv)
+  const pre = withSecrets(env, opts.devSecretsFile && (env.DEV_SECRETS_FILE ?? opts.devSecretsFile))
   // A secret file that cannot be read is the one thing to fix first: its variable is empty.
   if (pre.errors.length) throw new ConfigError(pre.errors)
   const parsed = EnvSchema.safeParse(pre.env)
@@ -213,6 +208,7 @@ export function loadConfig(rawEnv: Env = process.env, opts: { devSecretsFile?: s
     connectionKeepaliveSec: e.CONNECTION_KEEPALIVE_SECONDS,
     mail: mailConfig(e, baseUrl),
     signupOpen: e.SIGNUP === 'open',
+    tracing: tracingConfig(e),
     warnings,
   }
 }

@@ -17,3 +17,22 @@ export const base64Key = z
   .refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(v), {
     message: 'expected 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)',
   })
+
+/** Comma-separated base64 keys (previous token keys): an empty list when unset. */
+export const base64KeyList = z
+  .string()
+  .optional()
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean)
+      : [],
+  )
+  .pipe(z.array(base64Key))
+
+/** The environment without its empty values: an empty variable counts as unset. */
+export function withoutEmpty(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+}

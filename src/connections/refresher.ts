@@ -10,6 +10,7 @@ import type { ConnectionEvents } from './events.js'
 import type { ConnectionHealth } from './health.js'
 import type { InFlight } from './inflight.js'
 import type { RefreshLock } from './refresh-lock.js'
+import { startSpan } from '../tracing/spans.js'
 
 const REFRESH_MARGIN_MS = 60_000
 
@@ -87,25 +88,38 @@ export class Refresher {
   ): Promise<ConnectionRecord> {
     const lockKey = refreshLockKey(ref)
     const started = Date.now()
-    for (let attempt = 0; ; attempt++) {
-      const lock = await this.deps.lock.tryAcquire(lockKey)
-      if (lock) {
-        try {
-          this.deps.events.lockWaited(Date.now() - started)
-          return await this.holding(ref, stale, probe)
-        } finally {
-          await this.deps.lock.release(lock)
+    // The wait ends when the lock is ours or another holder's refresh is seen (or on failure).
+    const wait = startSpan('refresh lock wait', { attributes: { 'switchboard.provider': ref.provider } })
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const lock = await this.deps.lock.tryAcquire(lockKey)
+        if (lock) {
+          wait.set('switchboard.lock', 'acquired')
+          wait.end()
+          try {
+            this.deps.events.lockWaited(Date.now() - started)
+            return await this.holding(ref, stale, probe)
+          } finally {
+            await this.deps.lock.release(lock)
+          }
         }
+        // Someone else is refreshing: wait, then re-read instead of refreshing again.
+        await sleep(Math.min(25 * 2 ** attempt, 200) + Math.random() * 25)
+        const record = await this.deps.requireConnected(ref)
+        if (replaced(record, stale)) {
+          wait.set('switchboard.lock', 'refreshed_by_another')
+          wait.end()
+          this.deps.events.lockWaited(Date.now() - started)
+          this.deps.events.refreshed(ref.provider, 'waited')
+          return record
+        }
+        if (Date.now() - started > lockWaitMs) throw lockTimeout()
       }
-      // Someone else is refreshing: wait, then re-read instead of refreshing again.
-      await sleep(Math.min(25 * 2 ** attempt, 200) + Math.random() * 25)
-      const record = await this.deps.requireConnected(ref)
-      if (replaced(record, stale)) {
-        this.deps.events.lockWaited(Date.now() - started)
-        this.deps.events.refreshed(ref.provider, 'waited')
-        return record
-      }
-      if (Date.now() - started > lockWaitMs) throw lockTimeout()
+    } catch (err) {
+      wait.fail(err instanceof Error ? err.name : 'error')
+      throw err
+    } finally {
+      wait.end()
     }
   }
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Queue, Worker, type Processor, type WorkerOptions } from 'bullmq'
 import type { RedisClient } from '../redis/client.js'
+import { tracingOn, withSpan, type TraceCarrier } from '../tracing/spans.js'
 
 /**
  * BullMQ's keys live under the deployment's key prefix and one hash tag, so a Redis
@@ -79,7 +80,7 @@ export class JobRuntime {
     // Whoever cares (main.ts, tests) awaits scheduled(); an unobserved failure is no crash.
     this.scheduling.catch(() => undefined)
     for (const [name, def] of this.definitions) {
-      const worker = new Worker(name, def.processor, {
+      const worker = new Worker(name, traced(name, def.processor), {
         ...def.options,
         connection: this.connection,
         prefix: this.prefix,
@@ -119,5 +120,28 @@ export class JobRuntime {
     } catch {
       // An observer never breaks a job.
     }
+  }
+}
+
+/**
+ * Each attempt in a span of its own trace (a consumer span), linked to the request that
+ * queued the job when its data carries that request's context (`trace`, see traceCarrier).
+ */
+function traced(queue: string, processor: Processor): Processor {
+  return (job, token, signal) => {
+    if (!tracingOn()) return processor(job, token, signal)
+    const carried = (job.data as { trace?: TraceCarrier } | undefined)?.trace
+    const attributes = {
+      'messaging.system': 'bullmq',
+      'messaging.destination.name': queue,
+      'messaging.operation.type': 'process',
+      'switchboard.job': job.name,
+      'switchboard.attempt': job.attemptsMade + 1,
+    }
+    return withSpan(
+      `process ${queue}`,
+      { kind: 'consumer', parent: {}, links: carried ? [carried] : [], attributes },
+      () => processor(job, token, signal),
+    )
   }
 }

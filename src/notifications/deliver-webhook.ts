@@ -3,6 +3,7 @@ import type { Logger } from '../logging/logger.js'
 import type { WebhookSender } from './webhook-delivery.js'
 import type { DeliveryRecord, WebhookStore } from './webhook-store.js'
 import type { TenantSlots } from './tenant-slots.js'
+import type { TraceCarrier } from '../tracing/spans.js'
 
 /** One delivery: the body is signed as stored, so every attempt sends the same bytes. */
 export interface WebhookJobData {
@@ -12,6 +13,8 @@ export interface WebhookJobData {
   /** The event's id (`webhook-id`) and place in the events stream; jobs queued before these carry neither. */
   eventId?: string
   position?: string
+  /** The queuing request's trace context, with tracing on (the job's span links to it). */
+  trace?: TraceCarrier
 }
 
 export interface DeliverDeps {

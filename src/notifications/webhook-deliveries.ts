@@ -9,6 +9,7 @@ import { TenantSlots } from './tenant-slots.js'
 import type { WebhookSender } from './webhook-delivery.js'
 import type { WebhookStore } from './webhook-store.js'
 import type { LoggedEvent } from '../events/event-log.js'
+import { traceCarrier } from '../tracing/spans.js'
 
 export const WEBHOOK_QUEUE = 'webhooks'
 
@@ -114,6 +115,7 @@ export class WebhookDeliveries {
       body: JSON.stringify({ type, timestamp, data: eventData }),
       eventId: event.id,
       position: event.position,
+      ...carried(),
     }
     const added = this.queue().add(type, data, {
       jobId: id,
@@ -168,4 +170,10 @@ function deadLetterOf(job: Job<WebhookJobData>): DeadLetter {
     failedAt: job.finishedOn ?? job.timestamp,
     reason: job.failedReason ?? '',
   }
+}
+
+/** The active trace context for a job's data, or nothing with tracing off. */
+function carried(): { trace?: ReturnType<typeof traceCarrier> } {
+  const trace = traceCarrier()
+  return trace.traceparent ? { trace } : {}
 }

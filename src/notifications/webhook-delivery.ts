@@ -2,6 +2,7 @@ import { isIP } from 'node:net'
 import { Agent, request } from 'undici'
 import { signatures } from './signing-secret.js'
 import { checkWebhookUrl, guardedLookup, isPrivateAddress, ssrfRefused } from './ssrf-guard.js'
+import { traceCarrier } from '../tracing/spans.js'
 
 export interface DeliveryResult {
   ok: boolean
@@ -49,6 +50,8 @@ export class WebhookSender {
           'webhook-id': webhookId,
           'webhook-timestamp': timestamp,
           'webhook-signature': signatures(secrets, webhookId, timestamp, body),
+          // The delivery job's span (W3C trace context), with tracing on.
+          ...traceCarrier(),
         },
         body,
         signal: AbortSignal.timeout(8_000),

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
-import { ConfigError, loadConfig } from '../config/config.js'
+import { ConfigError } from '../config/config.js'
+import { loadProcessConfig } from '../config/process.js'
 import { connectRedis, createRedis } from '../redis/client.js'
 import { TenantStore } from '../tenants/tenant-store.js'
 import { ROLES, UserStore } from '../auth/user-store.js'
@@ -67,7 +68,9 @@ async function run(argv: string[]): Promise<string> {
   const input = COMMANDS[command].flags.safeParse(flags)
   if (!input.success)
     throw new UsageError(flagErrors(input.error, flags).join('\nerror: '), commandHelp(command))
-  const config = loadConfig()
+  // As the server reads it (.env, *_FILE, the dev secrets file): the same keys, or tokens it
+  // writes could not be read by the app.
+  const config = loadProcessConfig()
   // Re-encrypting under a random stand-in key would make every token unreadable.
   if (command === 'reencrypt-tokens' && !config.tokenKeyConfigured)
     throw new UsageError(

@@ -14,6 +14,11 @@ export function healthRoutes(redis: RedisClient, pingTimeoutMs = 1_000): Router 
   return r
 }
 
+/** True when Redis answers a PING within `ms`: what `/readyz` says, for the `switchboard_ready` gauge. */
+export async function redisReady(redis: RedisClient, ms = 1_000): Promise<boolean> {
+  return (await pingWithin(redis, ms)) === undefined
+}
+
 async function pingWithin(redis: RedisClient, ms: number): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<string>((resolve) => {

@@ -4,6 +4,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { statusMove, type ConnectionEvents } from '../connections/events.js'
 import type { JobObserver } from '../jobs/runtime.js'
 import { routeOf } from '../http/route-of.js'
+import { providerEndpoint } from '../providers/http.js'
+
+export { routeOf, providerEndpoint }
 
 /**
  * Prometheus metrics for one app instance. Each call makes its own Registry (never the
@@ -19,8 +22,12 @@ export interface Metrics {
   /** Plug into the job runtime to count jobs by queue and outcome, and time them. */
   jobs: JobObserver
   observeProviderCall(provider: string, endpoint: string, outcome: string, seconds: number): void
-  /** Where the keep-alive lag is read on each scrape (seconds). */
-  keepaliveLag(read: () => Promise<number>): void
+  /** Where the keep-alive lag is read on each scrape (seconds), and the configured period beside it. */
+  keepaliveLag(read: () => Promise<number>, periodSec?: number): void
+  /** Where readiness (Redis answers) is read on each scrape, as `switchboard_ready` 1 or 0. */
+  readiness(read: () => Promise<boolean>): void
+  /** Counts one Redis command that got no answer within the client's command timeout. */
+  redisCommandTimedOut(): void
   /** Counts one tenant API call by its route pattern (`/api/v1/connections/:id`) and status. */
   observeApiCall(route: string, status: number): void
   /** `GET /metrics`; with a token, only for `Authorization: Bearer <token>`. */
@@ -93,6 +100,25 @@ export function createMetrics(): Metrics {
     },
   }
 
+  const redisTimeouts = new Counter({
+    name: 'redis_command_timeouts_total',
+    help: 'Redis commands that got no answer within the command timeout (a hung or unreachable Redis)',
+    registers: [registry],
+  })
+  const keepalivePeriod = new Gauge({
+    name: 'connection_keepalive_period_seconds',
+    help: 'CONNECTION_KEEPALIVE_SECONDS: every connection is used at least this often',
+    registers: [registry],
+  })
+  let readReady: (() => Promise<boolean>) | undefined
+  new Gauge({
+    name: 'switchboard_ready',
+    help: 'Whether this instance is ready (1: Redis answers a PING within 1 s, as /readyz; 0: not)',
+    registers: [registry],
+    async collect() {
+      if (readReady) this.set((await readReady().catch(() => false)) ? 1 : 0)
+    },
+  })
   let readLag: (() => Promise<number>) | undefined
   new Gauge({
     name: 'connection_keepalive_lag_seconds',
@@ -137,7 +163,12 @@ export function createMetrics(): Metrics {
     httpMetrics,
     events,
     jobs,
-    keepaliveLag: (read) => void (readLag = read),
+    keepaliveLag(read, periodSec) {
+      readLag = read
+      if (periodSec !== undefined) keepalivePeriod.set(periodSec)
+    },
+    readiness: (read) => void (readReady = read),
+    redisCommandTimedOut: () => redisTimeouts.inc(),
     observeProviderCall(provider, endpoint, outcome, seconds) {
       providerDuration.observe(
         { provider, endpoint: providerEndpoint(endpoint), outcome },
@@ -172,25 +203,6 @@ export function createMetrics(): Metrics {
       return r
     },
   }
-}
-
-/**
- * A provider endpoint as a bounded label: the URL's path (no host, query or fragment),
- * with id-like segments (numbers, long hex or base64-ish tokens) replaced by `:id`.
- */
-export function providerEndpoint(endpoint: string): string {
-  let path = endpoint
-  if (/^https?:\/\//i.test(endpoint)) {
-    try {
-      path = new URL(endpoint).pathname
-    } catch {
-      path = 'invalid'
-    }
-  } else {
-    path = endpoint.replace(/[?#].*$/, '')
-  }
-  const segments = path.split('/').map((s) => (/^\d+$/.test(s) || /^[A-Za-z0-9_-]{24,}$/.test(s) ? ':id' : s))
-  return segments.join('/').slice(0, 100) || '/'
 }
 
 /** Constant-time check of `Authorization: Bearer <token>` (hashes first, so lengths leak nothing). */

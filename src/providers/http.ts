@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici'
 import type { ProviderId } from './types.js'
+import { withSpan } from '../tracing/spans.js'
 
 /**
  * The one way out to a provider: undici with connect, header and body timeouts, so a slow
@@ -76,6 +77,21 @@ export class HttpClient {
 
   /** One call; resolves with any HTTP answer, rejects only with a {@link TransportError}. */
   async request(provider: ProviderId, req: ProviderRequest): Promise<ProviderResponse> {
+    const endpoint = providerEndpoint(req.url)
+    const attributes = {
+      'switchboard.provider': provider,
+      'switchboard.endpoint': endpoint,
+      'http.request.method': req.method,
+    }
+    return withSpan(`${req.method} ${provider}`, { kind: 'client', attributes }, async (span) => {
+      const res = await this.call(provider, req)
+      span.set('http.response.status_code', res.status)
+      if (res.status >= 500) span.fail(`http_${res.status}`)
+      return res
+    })
+  }
+
+  private async call(provider: ProviderId, req: ProviderRequest): Promise<ProviderResponse> {
     const started = performance.now()
     try {
       const res = await request(req.url, {
@@ -144,4 +160,23 @@ function toTransportError(err: unknown): TransportError {
   // AbortSignal.timeout → TimeoutError; undici → ConnectTimeoutError, HeadersTimeoutError, BodyTimeoutError.
   const kind = /timeout|abort/i.test(e.name) ? 'timeout' : 'unreachable'
   return new TransportError(kind, cause.message, { cause })
+}
+
+/**
+ * A provider endpoint as a bounded label: the URL's path (no host, query or fragment),
+ * with id-like segments (numbers, long hex or base64-ish tokens) replaced by `:id`.
+ */
+export function providerEndpoint(endpoint: string): string {
+  let path = endpoint
+  if (/^https?:\/\//i.test(endpoint)) {
+    try {
+      path = new URL(endpoint).pathname
+    } catch {
+      path = 'invalid'
+    }
+  } else {
+    path = endpoint.replace(/[?#].*$/, '')
+  }
+  const segments = path.split('/').map((s) => (/^\d+$/.test(s) || /^[A-Za-z0-9_-]{24,}$/.test(s) ? ':id' : s))
+  return segments.join('/').slice(0, 100) || '/'
 }

@@ -8,6 +8,12 @@
  * The client's `keyPrefix` (REDIS_KEY_PREFIX) is added by ioredis, not here.
  */
 
+/**
+ * The built-in sandbox's own state (it stands in for the providers, so none of it is the
+ * app's): one hash per kind (`sms77:refresh`, `nexmo:access-tokens`, …), named by the sandbox.
+ */
+export const sandboxStateKey = (name: string) => `sandbox:{sandbox}:${name}`
+
 /** Which connection a key belongs to (structurally a `ConnectionRef`). */
 export interface ConnectionKeyRef {
   tenantId: string

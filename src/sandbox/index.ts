@@ -3,9 +3,11 @@ import { createSms77Sandbox } from './sms77/index.js'
 import { controlRouter } from './control-routes.js'
 import { createNexmoSandbox } from './nexmo/index.js'
 import { SANDBOX_IDP_DOMAIN, type IdpOptions } from './idp/people.js'
+import { KeptState, type SandboxStateStore } from './kept-state.js'
 import { emptyStats, noFaults, type SandboxControl, type SandboxOptions, type SandboxStats } from './types.js'
 
 export type { SandboxControl, SandboxOptions, Sms77Revocation } from './types.js'
+export type { SandboxStateStore } from './kept-state.js'
 export { SANDBOX_IDP_DOMAIN, SANDBOX_IDP_PEOPLE, type IdpPerson } from './idp/people.js'
 export { tokenFingerprint } from './sms77/oauth/revoke-token.js'
 
@@ -23,6 +25,8 @@ export interface Sandbox {
   control: SandboxControl
   /** What /admin/sso is filled in with, when the sandbox's identity provider is on. */
   sso?: { issuer: string; clientId: string; clientSecret: string; domains: string }
+  /** Settles once kept state is loaded from the store (at once without one): serve after it. */
+  ready: Promise<void>
 }
 
 /**
@@ -30,11 +34,25 @@ export interface Sandbox {
  * endpoints. Mount `router` anywhere (the app uses `/sandbox`); provider URLs are then
  * `<mount>/sms77/oauth`, `<mount>/sms77/api`, `<mount>/nexmo/oauth`, `<mount>/nexmo/rest`.
  */
-export function createSandbox(options: SandboxOptions): Sandbox {
+export function createSandbox(
+  options: SandboxOptions,
+  kept: { store?: SandboxStateStore; onError?: (err: unknown) => void } = {},
+): Sandbox {
   const stats: SandboxStats = emptyStats()
   const faults = noFaults()
-  const sms77 = createSms77Sandbox({ options: () => control.options.sms77, stats: stats.sms77, faults })
-  const nexmo = createNexmoSandbox({ options: () => control.options.nexmo, stats: stats.nexmo, faults })
+  const state = new KeptState(kept.store, kept.onError)
+  const sms77 = createSms77Sandbox({
+    options: () => control.options.sms77,
+    stats: stats.sms77,
+    faults,
+    state,
+  })
+  const nexmo = createNexmoSandbox({
+    options: () => control.options.nexmo,
+    stats: stats.nexmo,
+    faults,
+    state,
+  })
   const control: SandboxControl = {
     stats,
     faults,
@@ -60,8 +78,9 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   router.use(SANDBOX_PATHS.nexmoOAuth, nexmo.oauth)
   router.use(SANDBOX_PATHS.nexmoRest, nexmo.rest)
   router.use('/_control', controlRouter(control))
+  const ready = state.restore()
   const idp = options.idp
-  if (!idp) return { router, control }
+  if (!idp) return { router, control, ready }
   const clients = [
     { clientId: idp.clientId, clientSecret: idp.clientSecret, redirectUris: [idp.redirectUri] },
   ]
@@ -72,7 +91,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     clientSecret: idp.clientSecret,
     domains: SANDBOX_IDP_DOMAIN,
   }
-  return { router, control, sso }
+  return { router, control, ready, sso }
 }
 
 /**

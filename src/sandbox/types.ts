@@ -1,6 +1,7 @@
 /**
- * Shared shapes of the embedded provider sandbox. The sandbox emulates third parties,
- * so it keeps its own state in memory and never touches the app's Redis.
+ * Shared shapes of the embedded provider sandbox. The sandbox emulates third parties, so
+ * it keeps its own state: in memory, and written through to its own Redis keys when the
+ * app hands it a store (kept-state.ts), never reading or writing the app's data.
  */
 export interface Sms77SandboxOptions {
   /** OAuth clients the emulated oauth.sms77.io knows (client_id / client_secret). */

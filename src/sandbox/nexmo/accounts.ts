@@ -1,3 +1,5 @@
+import { KeptState, type KeptMap } from '../kept-state.js'
+
 /**
  * Demo Nexmo accounts a sandbox user can "sign in as" on the consent page. Money is
  * kept in integer units of 1e-8 EUR, the precision Nexmo prints (`10.17127500`), so
@@ -54,9 +56,13 @@ export function formatEur(units: number): string {
   return `${sign}${Math.floor(abs / UNITS_PER_EUR)}.${String(abs % UNITS_PER_EUR).padStart(8, '0')}`
 }
 
-/** A fresh copy of the demo accounts; each sandbox instance owns its balances. */
-export function createAccounts(): Map<string, DemoAccount> {
-  return new Map(
-    SEED.map(({ balance, ...account }) => [account.id, { ...account, balanceUnits: parseEur(balance) }]),
-  )
+/**
+ * A fresh copy of the demo accounts; each sandbox instance owns its balances (kept across
+ * restarts in `state`'s store, when it has one, once they change).
+ */
+export function createAccounts(state = new KeptState()): KeptMap<string, DemoAccount> {
+  const accounts = state.map<string, DemoAccount>('nexmo:accounts')
+  for (const { balance, ...account } of SEED)
+    accounts.seed(account.id, { ...account, balanceUnits: parseEur(balance) })
+  return accounts
 }

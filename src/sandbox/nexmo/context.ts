@@ -1,4 +1,5 @@
 import type { NexmoSandboxOptions, SandboxFaults, SandboxStats } from '../types.js'
+import type { KeptMap } from '../kept-state.js'
 import type { DemoAccount } from './accounts.js'
 import type { NonceStore } from './nonce-store.js'
 import type { TokenStore } from './token-store.js'
@@ -11,5 +12,5 @@ export interface NexmoContext {
   faults: SandboxFaults
   nonces: NonceStore
   tokens: TokenStore
-  accounts: Map<string, DemoAccount>
+  accounts: KeptMap<string, DemoAccount>
 }

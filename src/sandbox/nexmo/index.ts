@@ -6,11 +6,14 @@ import { NonceStore } from './nonce-store.js'
 import { oauthRouter } from './oauth-routes.js'
 import { restRouter } from './rest-routes.js'
 import { TokenStore } from './token-store.js'
+import type { KeptState } from '../kept-state.js'
 
 export interface NexmoSandboxDeps {
   options: () => NexmoSandboxOptions
   stats: SandboxStats['nexmo']
   faults: SandboxFaults
+  /** Where tokens and balances are kept across restarts (none: memory only). */
+  state?: KeptState
 }
 
 /**
@@ -27,8 +30,8 @@ export function createNexmoSandbox(deps: NexmoSandboxDeps): {
   const ctx: NexmoContext = {
     ...deps,
     nonces: new NonceStore(),
-    tokens: new TokenStore(),
-    accounts: createAccounts(),
+    tokens: new TokenStore(deps.state),
+    accounts: createAccounts(deps.state),
   }
   return {
     oauth: oauthRouter(ctx),

@@ -28,7 +28,7 @@ export function restRouter(ctx: NexmoContext): Router {
     rawFormBody,
     express.json({ limit: '64kb' }),
     authenticate(ctx),
-    sendSmsHandler,
+    sendSmsHandler(ctx),
   ]
   r.route('/sms/json').get(sms).post(sms)
   r.use((_req, res) => {
@@ -96,7 +96,11 @@ function smsParams(req: Request, params: Pair[]): SmsParams {
   return out
 }
 
-function sendSmsHandler(req: Request, res: Response): void {
-  const { account, params } = authorizedOf(res)
-  res.json(sendSms(account, smsParams(req, params)))
+function sendSmsHandler(ctx: NexmoContext): (req: Request, res: Response) => void {
+  return (req, res) => {
+    const { account, params } = authorizedOf(res)
+    const answer = sendSms(account, smsParams(req, params))
+    ctx.accounts.keep(account.id) // the charged balance outlives a restart
+    res.json(answer)
+  }
 }

@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { KeptState } from '../kept-state.js'
 
 /** RFC 5849 §2.1 temporary credentials plus what the consent step adds to them. */
 export interface RequestToken {
@@ -42,10 +43,16 @@ export function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
+/** Request and access tokens, in memory and, given a store, kept across restarts. */
 export class TokenStore {
-  private readonly requestTokens = new Map<string, RequestToken>()
-  private accessTokens = new Map<string, AccessToken>()
+  private readonly requestTokens
+  private readonly accessTokens
   private issuedSinceSweep = 0
+
+  constructor(state = new KeptState()) {
+    this.requestTokens = state.map<string, RequestToken>('nexmo:request-tokens')
+    this.accessTokens = state.map<string, AccessToken>('nexmo:access-tokens')
+  }
 
   issueRequestToken(consumerKey: string, callback: string, now: number): RequestToken {
     this.sweep(now)
@@ -83,7 +90,7 @@ export class TokenStore {
   }
 
   revokeAccessTokens(): void {
-    this.accessTokens = new Map()
+    this.accessTokens.clear()
   }
 
   private sweep(now: number): void {

@@ -4,6 +4,7 @@ import type { Hook } from './data/hooks.js'
 import type { Journals } from './data/journal-types.js'
 import { gatewayTimestamp } from './data/prng.js'
 import { seedJournals } from './data/seed-journal.js'
+import { KeptState } from '../kept-state.js'
 
 /** Everything the gateway can change about one demo account, kept per sandbox instance. */
 export interface AccountState {
@@ -15,13 +16,32 @@ export interface AccountState {
   hooks: Hook[]
 }
 
-/** In-memory accounts of one sandbox; created on first use from the demo seeds. */
+/**
+ * The accounts of one sandbox, created on first use from the demo seeds; given a store,
+ * kept across restarts once changed (balances, messages in the journals, contacts, hooks).
+ */
 export class AccountStore {
-  private readonly accounts = new Map<number, AccountState>()
-  private nextMessageId = 77_200_000_001
-  private nextObjectId = 900_001
+  private readonly accounts
+  private readonly counters
+  /** What was last written per account, so a read-only call writes nothing. */
+  private readonly written = new Map<number, string>()
 
-  constructor(private readonly anchor: Date = new Date()) {}
+  constructor(
+    private readonly anchor: Date = new Date(),
+    state = new KeptState(),
+  ) {
+    this.accounts = state.map<number, AccountState>('sms77:accounts', true)
+    this.counters = state.map<'message' | 'object', number>('sms77:counters')
+  }
+
+  /** Keeps the account's state after a call that may have changed it (written only when it did). */
+  keep(account: AccountState): void {
+    const userId = account.profile.userId
+    const json = JSON.stringify(account)
+    if (this.written.get(userId) === json) return
+    this.written.set(userId, json)
+    this.accounts.set(userId, account)
+  }
 
   get(userId: number): AccountState {
     const existing = this.accounts.get(userId)
@@ -48,11 +68,17 @@ export class AccountStore {
   }
 
   newMessageId(): string {
-    return String(this.nextMessageId++)
+    return String(this.next('message', 77_200_000_001))
   }
 
   newObjectId(): number {
-    return this.nextObjectId++
+    return this.next('object', 900_001)
+  }
+
+  private next(counter: 'message' | 'object', first: number): number {
+    const id = this.counters.get(counter) ?? first
+    this.counters.set(counter, id + 1)
+    return id
   }
 
   addContact(account: AccountState, props: Record<string, string | null>): Contact {

@@ -4,12 +4,15 @@ import { AccountStore } from './account-store.js'
 import { createGatewayRouter } from './gateway/routes.js'
 import { OAuthStore } from './oauth-store.js'
 import { createOAuthRouter } from './oauth/routes.js'
+import type { KeptState } from '../kept-state.js'
 
 export interface Sms77SandboxDeps {
   /** Read on every request: tests change the options while the sandbox runs. */
   options: () => Sms77SandboxOptions
   stats: SandboxStats['sms77']
   faults: SandboxFaults
+  /** Where grants, codes and accounts are kept across restarts (none: memory only). */
+  state?: KeptState
 }
 
 export interface Sms77Sandbox {
@@ -28,11 +31,11 @@ export interface Sms77Sandbox {
 /**
  * The sms77 / seven provider emulator: OAuth 2.0 authorization-code flow with rotating
  * refresh tokens (RFC 6749 §4.1, §6) and the gateway API both SDKs call, with all state
- * in memory (PROVIDERS.md §1, §2, §4, §5).
+ * in memory, kept in a store when given one (PROVIDERS.md §1, §2, §4, §5).
  */
 export function createSms77Sandbox(deps: Sms77SandboxDeps): Sms77Sandbox {
-  const store = new OAuthStore()
-  const accounts = new AccountStore()
+  const store = new OAuthStore(deps.state)
+  const accounts = new AccountStore(new Date(), deps.state)
   const shared = { ...deps, store, accounts }
   return {
     oauth: createOAuthRouter(shared),

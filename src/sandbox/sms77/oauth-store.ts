@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { KeptState } from '../kept-state.js'
 import type { Scope } from './scopes.js'
 
 /** A GET /authorize that passed validation, waiting for the user's decision. */
@@ -55,13 +56,23 @@ export function newToken(): string {
   return randomBytes(20).toString('hex')
 }
 
-/** The OAuth state of one emulated oauth.sms77.io: requests, codes and tokens, in memory. */
+/**
+ * The OAuth state of one emulated oauth.sms77.io: requests, codes and tokens, in memory and,
+ * given a store, kept across restarts (kept-state.ts).
+ */
 export class OAuthStore {
-  private readonly requests = new Map<string, AuthRequest>()
-  private readonly codes = new Map<string, CodeGrant>()
-  private readonly access = new Map<string, AccessGrant>()
-  private readonly refresh = new Map<string, RefreshGrant>()
+  private readonly requests
+  private readonly codes
+  private readonly access
+  private readonly refresh
   private lastSweep = Date.now()
+
+  constructor(state = new KeptState()) {
+    this.requests = state.map<string, AuthRequest>('sms77:requests')
+    this.codes = state.map<string, CodeGrant>('sms77:codes')
+    this.access = state.map<string, AccessGrant>('sms77:access')
+    this.refresh = state.map<string, RefreshGrant>('sms77:refresh')
+  }
 
   createAuthRequest(req: Omit<AuthRequest, 'expiresAt'>): string {
     const id = randomBytes(16).toString('hex')
@@ -157,7 +168,10 @@ export class OAuthStore {
 
   expireAccessTokens(): void {
     const past = Date.now() - 1
-    for (const grant of this.access.values()) grant.expiresAt = Math.min(grant.expiresAt, past)
+    for (const [token, grant] of this.access) {
+      grant.expiresAt = Math.min(grant.expiresAt, past)
+      this.access.keep(token)
+    }
   }
 
   revokeRefreshTokens(): void {

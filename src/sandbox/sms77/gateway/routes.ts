@@ -70,6 +70,8 @@ function authorise(deps: GatewayDeps, route: GatewayRoute): RequestHandler {
       return sendCode(res, 902, json, 403)
     }
     const account = deps.accounts.get(bearer.grant.userId)
+    // Balances, messages, contacts and hooks a call changed outlive a restart (kept-state.ts).
+    res.once('finish', () => deps.accounts.keep(account))
     route.handler({ req, res, params, json, account, accounts: deps.accounts })
   }
 }
