@@ -119,10 +119,11 @@ async function loads(o: Owner, n: number, budgetMs: number): Promise<string[]> {
   return texts
 }
 
-const hitsOf = (event: string, tenantId: string) =>
+// Standard Webhooks bodies ({type, timestamp, data}); the person's connections end in their id.
+const hitsOf = (event: string, o: { sms77: { userId: string } }) =>
   receiver.hits.filter((h) => {
-    const body = JSON.parse(h.body) as { event?: string; tenant?: string }
-    return body.event === event && body.tenant === tenantId
+    const body = JSON.parse(h.body) as { type?: string; data?: { connection?: { id?: string } } }
+    return body.type === event && (body.data?.connection?.id ?? '').endsWith(`_${o.sms77.userId}`)
   })
 
 async function webhooksSettled(): Promise<void> {
@@ -189,18 +190,16 @@ describe('the token endpoint answers 503 for a while, two instances', () => {
 
       await waitFor(
         'the recovered webhook',
-        async () => hitsOf('connection.recovered', o.tenantId).length >= 1,
+        async () => hitsOf('connection.recovered', o).length >= 1,
       )
       await webhooksSettled()
-      expect(hitsOf('connection.recovered', o.tenantId)).toHaveLength(1)
-      expect(JSON.parse(hitsOf('connection.recovered', o.tenantId)[0]!.body)).toMatchObject({
-        connection: `sms77_${o.sms77.userId}`,
-        provider: 'sms77',
-        status: 'connected',
-        old_status: 'degraded',
+      expect(hitsOf('connection.recovered', o)).toHaveLength(1)
+      expect(JSON.parse(hitsOf('connection.recovered', o)[0]!.body)).toMatchObject({
+        type: 'connection.recovered',
+        data: { connection: { id: `sms77_${o.sms77.userId}`, provider: 'sms77' } },
       })
       // Degraded is no page for anyone: no needs_reconnect webhook was sent.
-      expect(hitsOf('connection.needs_reconnect', o.tenantId)).toHaveLength(0)
+      expect(hitsOf('connection.needs_reconnect', o)).toHaveLength(0)
     },
   )
 
@@ -271,11 +270,11 @@ describe('dead grants: the reason comes from the provider', () => {
     ])
     await waitFor(
       'the needs_reconnect webhook',
-      async () => hitsOf('connection.needs_reconnect', o.tenantId).length === 1,
+      async () => hitsOf('connection.needs_reconnect', o).length === 1,
     )
-    expect(JSON.parse(hitsOf('connection.needs_reconnect', o.tenantId)[0]!.body)).toMatchObject({
-      status: 'needs_reconnect',
-      reason: 'grant_expired',
+    expect(JSON.parse(hitsOf('connection.needs_reconnect', o)[0]!.body)).toMatchObject({
+      type: 'connection.needs_reconnect',
+      data: { reason: 'grant_expired' },
     })
   })
 
@@ -292,10 +291,10 @@ describe('dead grants: the reason comes from the provider', () => {
     expect(support.text).toContain('access revoked')
     await waitFor(
       'the needs_reconnect webhook',
-      async () => hitsOf('connection.needs_reconnect', o.tenantId).length === 1,
+      async () => hitsOf('connection.needs_reconnect', o).length === 1,
     )
-    expect(JSON.parse(hitsOf('connection.needs_reconnect', o.tenantId)[0]!.body)).toMatchObject({
-      reason: 'access_revoked',
+    expect(JSON.parse(hitsOf('connection.needs_reconnect', o)[0]!.body)).toMatchObject({
+      data: { reason: 'access_revoked' },
     })
   })
 })

@@ -105,6 +105,8 @@ describe('MCP server', () => {
       parts: 1,
       cost: { amount: expect.any(Number), currency: 'EUR' },
       status: 'accepted',
+      // Attributed like an API send: the key's name (organisation connections, issue 22).
+      sentBy: expect.stringContaining('Agent Co'),
     })
     expect(second.structuredContent).toEqual(first.structuredContent)
     const third = await call(client, 'send_sms', args)

@@ -78,7 +78,7 @@ describe('Standard Webhooks', () => {
       data: {
         connection: { id: a.ids.nexmo, provider: 'nexmo', user: { email: a.email } },
         message: { id: expect.any(String), to: '+491701234567', parts: 1, cost: expect.any(Object) },
-        sentBy: 'API key “Hooked Co system”',
+        sentBy: 'Hooked Co system', // the key's name, as the API's own answer says
       },
     })
     expect(sent!.body).not.toContain('never in a webhook')

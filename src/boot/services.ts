@@ -105,10 +105,8 @@ export interface Services extends SharingServices {
   balances: Balances
   people: PeopleServices
   apiKeys: ApiKeyStore
-  /** Each connection's last 50 events, for the support console. */
-  connectionHistory: ConnectionEventLog
-  /** Reconnect links support mails to a connection's owner. */
-  reconnectLinks: ReconnectLinks
+  connectionHistory: ConnectionEventLog // each connection's last 50 events (support console)
+  reconnectLinks: ReconnectLinks // the links support mails to a connection's owner
 }
 
 export function buildServices(deps: AppDeps): Services {
