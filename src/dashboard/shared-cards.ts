@@ -14,7 +14,7 @@ export interface SharedCardModel {
   organisation: string
   accountLabel: string
   name?: string
-  state: 'connected' | 'needs_reconnect'
+  state: 'connected' | 'degraded' | 'needs_reconnect'
   profile?: AccountProfile
   profileError?: string
   /** Send SMS is shown: the person may send and the grant can. */
@@ -64,6 +64,8 @@ export class SharedCards {
       ...(record.name ? { name: record.name } : {}),
       maySend: (user.role === 'admin' || granted) && sendPanel !== undefined,
     }
+    // The same status words as a person's own card (issue 24): a provider outage is no reconnect.
+    if (record.status === 'degraded') return { ...base, state: 'degraded' as const, maySend: false }
     if (record.status !== 'connected') return { ...base, state: 'needs_reconnect' as const, maySend: false }
     const profile = await this.profile(ref, record)
     return { ...base, state: 'connected' as const, ...profile }
