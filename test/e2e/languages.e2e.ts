@@ -71,7 +71,8 @@ describe('German in a real browser (issue 18)', () => {
           await expectAccessible(page, `${path} (de)`)
         }
 
-        await page.getByRole('button', { name: 'Abmelden' }).click()
+        // The header's Log out; /account's session list has its own Abmelden buttons.
+        await page.getByRole('banner').getByRole('button', { name: 'Abmelden' }).click()
         await page.waitForURL('**/login**')
         expect(await page.title()).toBe('Anmelden · Switchboard')
         await shows(page.getByText('Sie sind abgemeldet. Melden Sie sich jederzeit wieder an.'))
