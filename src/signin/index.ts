@@ -4,6 +4,7 @@ import { requireSignedIn, requireUser } from '../auth/current-user.js'
 import type { LoginLimiter } from '../auth/login-limiter.js'
 import type { AfterPassword } from '../auth/routes.js'
 import type { SessionIndex } from '../auth/session-index.js'
+import type { SsoRule } from '../auth/sso-rule.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { RedisClient } from '../redis/client.js'
@@ -40,6 +41,8 @@ export interface StaffSignInDeps {
 
 export interface StaffSignIn {
   afterPassword: AfterPassword
+  /** Required single sign-on, for every password way in (sign-up, reset, invitations). */
+  ssoRule: SsoRule
   /** Confines a half-signed-in session, and lets /login's form reach the issuers; after the session and user are loaded. */
   confine: RequestHandler[]
   router: Router
@@ -94,13 +97,16 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
         deps.logger?.warn({ reason, cause: (cause as Error | undefined)?.message }, 'single sign-on refused'),
     }),
   )
-  const ssoRequiredFor = async (user: { tenantId: string; email: string }) => {
-    if (!domainOf(user.email) || (await sso.tenantForEmail(user.email)) !== user.tenantId) return false
-    return (await sso.get(user.tenantId))?.required ?? false
+  const ssoRule: SsoRule = {
+    requiredBy: async (email) => {
+      const tenantId = domainOf(email) ? await sso.tenantForEmail(email) : null
+      return tenantId && (await sso.get(tenantId))?.required ? tenantId : null
+    },
   }
-  const afterPassword = passwordGate({ ...signInDeps, twoStep, tenants: deps.tenants, audit, ssoRequiredFor })
+  const afterPassword = passwordGate({ ...signInDeps, twoStep, tenants: deps.tenants, audit, ssoRule })
   return {
     afterPassword,
+    ssoRule,
     confine: [confineHalfSignedIn, allowIssuersInFormAction(sso)],
     router,
     twoStep,
