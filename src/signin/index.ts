@@ -93,8 +93,7 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
       audit,
       baseUrl: deps.baseUrl,
       sandboxDefaults: deps.sandboxSso,
-      onFailure: (reason, cause) =>
-        deps.logger?.warn({ reason, cause: (cause as Error | undefined)?.message }, 'single sign-on refused'),
+      onFailure: (reason, cause) => deps.logger?.warn({ reason, ...whyOf(cause) }, 'single sign-on refused'),
     }),
   )
   const ssoRule: SsoRule = {
@@ -111,5 +110,21 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
     router,
     twoStep,
     sso,
+  }
+}
+
+/**
+ * The library's words for a refusal and its inner error's (which names the claim, e.g.
+ * 'unexpected JWT "aud" (audience) claim value'): messages and codes only, never the
+ * claims' values or a token.
+ */
+function whyOf(cause: unknown): { cause?: string; code?: string; detail?: string } {
+  if (!(cause instanceof Error)) return {}
+  const inner = cause.cause instanceof Error ? cause.cause : undefined
+  const code = (cause as { code?: unknown }).code
+  return {
+    cause: cause.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(inner ? { detail: inner.message } : {}),
   }
 }
