@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
-import { e2eSuite } from './suite.js'
+import { e2eSuite, expectAccessible } from './suite.js'
 import { journey, shows, signUp, type E2eApp } from './harness.js'
 
 let app: E2eApp
@@ -50,6 +50,8 @@ describe('/api/docs in a browser (issue 25)', () => {
       // The examples and the problem types are the page's own.
       await shows(page.getByText('claude mcp add --transport http switchboard', { exact: false }))
       await shows(page.locator('#problem-not_found'))
+      // Swagger UI mended where axe found it wanting (contrast, names, keyboard access).
+      await expectAccessible(page, 'api-docs')
 
       const violations = await page.evaluate(() => window.cspViolations ?? [])
       expect(violations).toEqual([])
