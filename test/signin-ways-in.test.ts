@@ -18,6 +18,14 @@ const CLIENT = {
 const PASSWORD = 'a long enough password'
 const person = (id: string, email: string) => ({ id, name: id, email, emailVerified: true })
 
+/** The organisation's audit lines of refused password ways, for one email. */
+async function refusedWays(email: string): Promise<string[]> {
+  const audit = await t.services.audit.page(ORG, 100)
+  return audit.entries
+    .filter((e) => e.action === 'signin.password_refused_sso' && e.actorEmail === email)
+    .map((e) => e.detail)
+}
+
 let t: TestApp
 let idp: RunningIdp
 let sink: Awaited<ReturnType<typeof startSmtpSink>>
@@ -135,6 +143,9 @@ describe('required single sign-on closes every password way in', () => {
     expect(mail.html).not.toContain('/reset/')
     expect(mail.text).toContain(`${BASE_URL}/login`)
     expect(await t.redis.keys(`${t.prefix}reset:*`)).toHaveLength(1) // the early link only
+    expect(await refusedWays(`mia@${D}`)).toContainEqual(
+      expect.stringMatching(/^no reset link mailed \(single sign-on required\)/),
+    )
     // The admin's way back in still works.
     expect((await forgot(admin.email)).status).toBe(200)
     expect(linkIn(await sink.mailTo(admin.email), '/reset/')).toContain(`${BASE_URL}/reset/`)
@@ -156,6 +167,9 @@ describe('required single sign-on closes every password way in', () => {
     expect(set.status).toBe(403)
     expect(await t.services.users.passwordHash(ORG, user.id)).toBe(before)
     expect((await login(`mia@${D}`, 'a brand new password 2')).res.status).toBe(401)
+    expect(await refusedWays(`mia@${D}`)).toContainEqual(
+      expect.stringMatching(/^no password set through an earlier/),
+    )
   })
 
   it('sign-up: no new organisation with a password for an email of that domain', async () => {
@@ -169,6 +183,7 @@ describe('required single sign-on closes every password way in', () => {
     expect(res.text).toContain('single sign-on')
     expect(await t.services.users.findForLogin(`new@${D}`)).toBeNull()
     expect(await t.services.tenants.get('side-org')).toBeNull()
+    expect(await refusedWays(`new@${D}`)).toContainEqual(expect.stringMatching(/^no password sign-up/))
   })
 
   it('an invitation asks for no password: the person joins with the role given and signs in through the identity provider', async () => {
@@ -191,6 +206,9 @@ describe('required single sign-on closes every password way in', () => {
     const sso = await ssoAs(`ivo@${D}`, 'ivo')
     expect([sso.res.status, sso.res.headers.location]).toEqual([303, '/support'])
     expect((await t.services.users.findForLogin(`ivo@${D}`))!.user.id).toBe(made.id)
+    expect(await refusedWays(`ivo@${D}`)).toContainEqual(
+      expect.stringMatching(/^joined through an invitation/),
+    )
   })
 
   it("an admin's invitation still chooses a password (the admins' way back in)", async () => {

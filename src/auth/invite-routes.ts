@@ -85,7 +85,8 @@ export function inviteRoutes(deps: InviteRoutesDeps): Router {
   }
   async function joined(req: Request, res: Response, invitation: Invitation) {
     const passwordHash = await hashPassword(randomBytes(32).toString('base64url'))
-    await create(req, { ...invitation, passwordHash })
+    const user = await create(req, { ...invitation, passwordHash })
+    await deps.ssoRule?.refused?.(user, 'invitation', req.ip ?? 'unknown')
     const org = (await deps.tenants.get(invitation.tenantId))?.name ?? ''
     flash(req, 'info', tOf(req)('signin:ssoOnly.joined', { org }))
     res.redirect(303, '/login')

@@ -70,9 +70,12 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     const form = checkForm(ForgotForm, req.body, t)
     const values = { email: typeof req.body?.email === 'string' ? req.body.email : '' }
     if (!form.ok) return forgotPage(res, 400, { errors: form.errors, values })
-    const asked = await deps.passwords.requestReset(req.ip ?? 'unknown', form.data.email, lang, (user) =>
-      ssoOnly(deps.ssoRule, user),
-    )
+    const ip = req.ip ?? 'unknown'
+    const asked = await deps.passwords.requestReset(ip, form.data.email, lang, async (user) => {
+      const closed = await ssoOnly(deps.ssoRule, user)
+      if (closed) await deps.ssoRule?.refused?.(user, 'reset', ip)
+      return closed
+    })
     if (asked.outcome === 'limited') {
       res.setHeader('Retry-After', String(asked.wait))
       const form = t('auth:forgot.tooMany', { count: Math.ceil(asked.wait / 60) })
@@ -102,7 +105,10 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     const owner = await deps.resets.take(String(req.params.token))
     const user = owner && (await deps.users.get(owner.tenantId, owner.userId))
     if (!user) return resetPage(res, 404, { expired: true })
-    if (await ssoOnly(deps.ssoRule, user)) return ssoOnlyPage(req, res)
+    if (await ssoOnly(deps.ssoRule, user)) {
+      await deps.ssoRule?.refused?.(user, 'reset link', req.ip ?? 'unknown')
+      return ssoOnlyPage(req, res)
+    }
     await deps.passwords.reset(user, form.data.password)
     // This browser's session may have been one of those just ended: start a clean one.
     await regenerate(req)

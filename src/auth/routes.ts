@@ -114,8 +114,11 @@ export function authRoutes(deps: {
     const form = checkForm(SignupForm, req.body, t)
     const values = { organization: req.body?.organization, email: req.body?.email }
     if (!form.ok) return render(res, 'signup', 400, { errors: form.errors, values })
-    if (await deps.ssoRule?.requiredBy(form.data.email))
+    const ssoTenant = await deps.ssoRule?.requiredBy(form.data.email)
+    if (ssoTenant) {
+      await deps.ssoRule?.refused?.({ tenantId: ssoTenant, email: form.data.email }, 'sign-up', req.ip ?? '')
       return render(res, 'signup', 403, { errors: { form: t('signin:ssoOnly.signup') }, values })
+    }
     const wait = await deps.limiter.consumeSignup(req.ip ?? 'unknown')
     if (wait > 0)
       return render(res, 'signup', 429, {

@@ -7,7 +7,12 @@
 export interface SsoRule {
   /** The organisation that requires single sign-on for this email's domain, if any. */
   requiredBy(email: string): Promise<string | null>
+  /** Records in that organisation's audit log a password way in the rule closed. */
+  refused?(who: { tenantId: string; email: string; id?: string }, way: ClosedWay, ip: string): Promise<void>
 }
+
+/** The password ways in besides /login (the sign-in gate records that one itself). */
+export type ClosedWay = 'sign-up' | 'reset' | 'reset link' | 'invitation'
 
 /** True when single sign-on is this person's only way into their organisation. */
 export async function ssoOnly(

@@ -4,7 +4,7 @@ import { requireSignedIn, requireUser } from '../auth/current-user.js'
 import type { LoginLimiter } from '../auth/login-limiter.js'
 import type { AfterPassword } from '../auth/routes.js'
 import type { SessionIndex } from '../auth/session-index.js'
-import type { SsoRule } from '../auth/sso-rule.js'
+import type { ClosedWay, SsoRule } from '../auth/sso-rule.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { RedisClient } from '../redis/client.js'
@@ -101,6 +101,14 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
       const tenantId = domainOf(email) ? await sso.tenantForEmail(email) : null
       return tenantId && (await sso.get(tenantId))?.required ? tenantId : null
     },
+    refused: (who, way, ip) =>
+      deps.audit.record(who.tenantId, {
+        actorId: who.id ?? '',
+        actorEmail: who.email,
+        action: 'signin.password_refused_sso',
+        detail: `${WAY_DETAIL[way]} (single sign-on required) from ${ip}`,
+        accounts: [],
+      }),
   }
   const afterPassword = passwordGate({ ...signInDeps, twoStep, tenants: deps.tenants, audit, ssoRule })
   return {
@@ -111,6 +119,13 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
     twoStep,
     sso,
   }
+}
+
+const WAY_DETAIL: Record<ClosedWay, string> = {
+  'sign-up': 'no password sign-up',
+  reset: 'no reset link mailed',
+  'reset link': 'no password set through an earlier reset link',
+  invitation: 'joined through an invitation without a password',
 }
 
 /**
