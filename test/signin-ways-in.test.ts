@@ -225,6 +225,38 @@ describe('required single sign-on closes every password way in', () => {
   })
 })
 
+describe('turning Require single sign-on on', () => {
+  it("signs out the password sessions of the domain's people, not the admin making the change", async () => {
+    const save = async (required: boolean) => {
+      const page = await admin.agent.get('/admin/sso').expect(200)
+      await admin.agent
+        .post('/admin/sso')
+        .type('form')
+        .send({
+          _csrf: csrfFrom(page.text),
+          issuer: idp.issuer,
+          clientId: CLIENT.clientId,
+          domains: D,
+          defaultRole: 'member',
+          ...(required ? { required: '1' } : {}),
+        })
+        .expect(303)
+    }
+    await save(false)
+    const mia = await login(`mia@${D}`, PASSWORD)
+    expect(mia.res.headers.location).toBe('/dashboard')
+    await mia.agent.get('/dashboard').expect(200)
+    await save(true)
+    await mia.agent.get('/dashboard').expect(303).expect('Location', '/login')
+    await admin.agent.get('/admin/sso').expect(200)
+    expect((await login(`mia@${D}`, PASSWORD)).res.status).toBe(403)
+    const audit = await t.services.audit.page(ORG, 100)
+    expect(audit.entries.find((e) => e.action === 'signin.sso_settings_changed')?.detail).toMatch(
+      new RegExp(`\\d+ people of ${D.replace('.', '\\.')} signed out`),
+    )
+  })
+})
+
 describe("single sign-on never takes over another organisation's person", () => {
   it('refuses an email that belongs to a person of another organisation, and makes no second account', async () => {
     const before = (await t.services.users.findForLogin(`old@${D}`))!.user
