@@ -167,12 +167,25 @@ describe('OpenAPI contract', () => {
     }
   })
 
-  it('documents every problem type on /api/docs, rendered under the strict CSP without script', async () => {
+  it('documents every problem type on /api/docs, under the strict CSP with no inline script', async () => {
     const page = await api(t.app).get('/api/docs').expect(200).expect('content-type', /html/)
     expect(page.headers['content-security-policy']).toContain("script-src 'self'")
-    expect(page.text).toContain('GET /connections/{id}')
+    expect(page.headers['content-security-policy']).not.toContain('unsafe-inline')
+    expect(page.text).toContain('GET /connections/{id}') // the server-rendered reference, without script
     expect(page.text).toContain('id="problem-not_found"')
-    expect(page.text).not.toMatch(/<script(?![^>]*src="\/public\/app\.js")/)
+    // Scripts only from this app: app.js, Swagger UI's bundle and the file that starts it.
+    const scripts = [...page.text.matchAll(/<script([^>]*)>/g)].map((m) => /src="([^"]+)"/.exec(m[1]!)?.[1])
+    expect(scripts).toEqual([
+      '/public/app.js',
+      '/api/docs/assets/swagger-ui-bundle.js',
+      '/public/api-docs.js',
+    ])
     expect(page.headers['set-cookie']).toBeUndefined()
+    // The renderer is served by the app itself (no CDN), and only its two files are.
+    const bundle = await api(t.app).get('/api/docs/assets/swagger-ui-bundle.js').expect(200)
+    expect(bundle.headers['content-type']).toMatch(/javascript/)
+    await api(t.app).get('/api/docs/assets/swagger-ui.css').expect(200).expect('content-type', /css/)
+    await api(t.app).get('/api/docs/assets/package.json').expect(404)
+    await api(t.app).get('/api/docs/assets/..%2F..%2Fpackage.json').expect(404)
   })
 })

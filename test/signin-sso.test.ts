@@ -201,7 +201,7 @@ describe('single sign-on', () => {
     expectNoSecret(res.text)
   })
 
-  it('refuses a code issued to another client (wrong audience)', async () => {
+  it('refuses a code issued to another client (the provider will not exchange it; a foreign ID token: signin-sso-tokens)', async () => {
     const { agent, back } = await ssoAs(`ada@${A}`, 'ada', (u) =>
       u.searchParams.set('client_id', OTHER.clientId),
     )

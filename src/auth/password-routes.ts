@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express'
+import { Router, type Request, type Response } from 'express'
 import type { TFunction } from 'i18next'
 import { z } from 'zod'
 import type { TenantStore } from '../tenants/tenant-store.js'
@@ -11,6 +11,7 @@ import type { PasswordService } from './password-service.js'
 import { tooManyMessage } from './routes.js'
 import type { ResetTokens } from './reset-tokens.js'
 import { flash, regenerate } from './session.js'
+import { ssoOnly, type SsoRule } from './sso-rule.js'
 import type { UserStore } from './user-store.js'
 
 export const newPassword = z
@@ -40,6 +41,8 @@ export interface PasswordRoutesDeps {
   resets: ResetTokens
   users: UserStore
   tenants: TenantStore
+  /** Required single sign-on: those it binds get no reset link and set no password. */
+  ssoRule?: SsoRule
 }
 
 /** `/forgot`, `/reset/:token` and `/account`: getting back in, and changing a password. */
@@ -67,7 +70,12 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     const form = checkForm(ForgotForm, req.body, t)
     const values = { email: typeof req.body?.email === 'string' ? req.body.email : '' }
     if (!form.ok) return forgotPage(res, 400, { errors: form.errors, values })
-    const asked = await deps.passwords.requestReset(req.ip ?? 'unknown', form.data.email, lang)
+    const ip = req.ip ?? 'unknown'
+    const asked = await deps.passwords.requestReset(ip, form.data.email, lang, async (user) => {
+      const closed = await ssoOnly(deps.ssoRule, user)
+      if (closed) await deps.ssoRule?.refused?.(user, 'reset', ip)
+      return closed
+    })
     if (asked.outcome === 'limited') {
       res.setHeader('Retry-After', String(asked.wait))
       const form = t('auth:forgot.tooMany', { count: Math.ceil(asked.wait / 60) })
@@ -76,8 +84,19 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     forgotPage(res, 200, { sent: asked.outcome === 'sent', noMail: asked.outcome === 'no_mail', values })
   })
 
+  // A link mailed before the organisation required single sign-on sets no password after.
+  const ssoOnlyPage = (req: Request, res: Response) => {
+    const t = tOf(req)
+    res.status(403).render('message', {
+      title: t('auth:reset.title'),
+      heading: t('auth:reset.title'),
+      text: t('signin:ssoOnly.reset'),
+    })
+  }
   r.get('/reset/:token', async (req, res) => {
     const owner = await deps.resets.peek(String(req.params.token))
+    const user = owner && (await deps.users.get(owner.tenantId, owner.userId))
+    if (user && (await ssoOnly(deps.ssoRule, user))) return ssoOnlyPage(req, res)
     resetPage(res, owner ? 200 : 404, { expired: !owner })
   })
   r.post('/reset/:token', async (req, res) => {
@@ -86,6 +105,10 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
     const owner = await deps.resets.take(String(req.params.token))
     const user = owner && (await deps.users.get(owner.tenantId, owner.userId))
     if (!user) return resetPage(res, 404, { expired: true })
+    if (await ssoOnly(deps.ssoRule, user)) {
+      await deps.ssoRule?.refused?.(user, 'reset link', req.ip ?? 'unknown')
+      return ssoOnlyPage(req, res)
+    }
     await deps.passwords.reset(user, form.data.password)
     // This browser's session may have been one of those just ended: start a clean one.
     await regenerate(req)

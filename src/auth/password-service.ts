@@ -1,5 +1,5 @@
 import type { Mailer, MailMessage } from '../mail/mailer.js'
-import { mailLanguage, resetMail } from '../mail/messages.js'
+import { mailLanguage, resetMail, ssoOnlyResetMail } from '../mail/messages.js'
 import type { Language } from '../i18n/catalogue.js'
 import type { LoginLimiter } from './login-limiter.js'
 import { hashPassword, verifyPassword } from './passwords.js'
@@ -35,12 +35,18 @@ export class PasswordService {
    * The same outcome whether or not the email has an account: the lookup and the mail
    * happen after the answer, so neither the page nor its timing tells them apart.
    */
-  async requestReset(ip: string, rawEmail: string, lang?: Language): Promise<ResetRequest> {
+  async requestReset(
+    ip: string,
+    rawEmail: string,
+    lang?: Language,
+    /** Whose only way in is single sign-on: they are told so by mail instead of getting a link. */
+    ssoOnly: (user: User) => Promise<boolean> = async () => false,
+  ): Promise<ResetRequest> {
     if (!this.deps.mailer.canSend) return { outcome: 'no_mail' }
     const email = normaliseEmail(rawEmail)
     const { wait, mail } = await this.deps.limiter.consumeForgot(ip, email)
     if (wait > 0) return { outcome: 'limited', wait }
-    if (mail) void this.mailResetLink(email, lang).catch(this.deps.onMailFailed)
+    if (mail) void this.mailResetLink(email, ssoOnly, lang).catch(this.deps.onMailFailed)
     return { outcome: 'sent' }
   }
 
@@ -88,11 +94,20 @@ export class PasswordService {
     }
   }
 
-  private async mailResetLink(email: string, lang?: Language): Promise<void> {
+  private async mailResetLink(
+    email: string,
+    ssoOnly: (user: User) => Promise<boolean>,
+    lang?: Language,
+  ): Promise<void> {
     const found = await this.deps.users.findForLogin(email)
     if (!found) return
+    const language = mailLanguage(found.user.language, lang)
+    if (await ssoOnly(found.user)) {
+      await this.deps.mailer.send(ssoOnlyResetMail(found.user.email, this.deps.baseUrl, language))
+      return
+    }
     const token = await this.deps.resets.issue({ tenantId: found.user.tenantId, userId: found.user.id })
     const link = `${this.deps.baseUrl}/reset/${token}`
-    await this.deps.mailer.send(resetMail(found.user.email, link, mailLanguage(found.user.language, lang)))
+    await this.deps.mailer.send(resetMail(found.user.email, link, language))
   }
 }

@@ -11,6 +11,7 @@ import type { KnownDevices } from './known-device.js'
 import { signupExistsMail } from '../mail/messages.js'
 import type { PasswordService } from './password-service.js'
 import type { SessionIndex } from './session-index.js'
+import type { SsoRule } from './sso-rule.js'
 import { beginSession, destroySession, saveSession } from './session.js'
 import type { User } from './user-store.js'
 
@@ -90,6 +91,8 @@ export function authRoutes(deps: {
   afterPassword?: AfterPassword
   /** Browsers that signed in to an account before; never held at its sign-in gate. */
   knownDevices?: KnownDevices
+  /** Emails of a domain that requires single sign-on make no new organisation with a password. */
+  ssoRule?: SsoRule
 }): Router {
   const r = Router()
   const render = (res: Response, view: 'signup' | 'login', status: number, extra: object) =>
@@ -111,6 +114,11 @@ export function authRoutes(deps: {
     const form = checkForm(SignupForm, req.body, t)
     const values = { organization: req.body?.organization, email: req.body?.email }
     if (!form.ok) return render(res, 'signup', 400, { errors: form.errors, values })
+    const ssoTenant = await deps.ssoRule?.requiredBy(form.data.email)
+    if (ssoTenant) {
+      await deps.ssoRule?.refused?.({ tenantId: ssoTenant, email: form.data.email }, 'sign-up', req.ip ?? '')
+      return render(res, 'signup', 403, { errors: { form: t('signin:ssoOnly.signup') }, values })
+    }
     const wait = await deps.limiter.consumeSignup(req.ip ?? 'unknown')
     if (wait > 0)
       return render(res, 'signup', 429, {

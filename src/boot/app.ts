@@ -139,16 +139,25 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       baseUrl: config.baseUrl,
       knownDevices: new KnownDevices(config.sessionSecret, config.secureCookies),
       afterPassword: signin.afterPassword,
+      ssoRule: signin.ssoRule,
     }),
   )
   app.use(signin.router)
-  app.use(passwordRoutes({ ...services.people, users: services.users, tenants: services.tenants }))
+  app.use(
+    passwordRoutes({
+      ...services.people,
+      users: services.users,
+      tenants: services.tenants,
+      ssoRule: signin.ssoRule,
+    }),
+  )
   app.use(
     inviteRoutes({
       invitations: services.people.invitations,
       users: services.users,
       tenants: services.tenants,
-      sessions: services.sessions,
+      afterPassword: signin.afterPassword,
+      ssoRule: signin.ssoRule,
     }),
   )
   const flows = new PendingFlowStore(redis, services.cipher)

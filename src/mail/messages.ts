@@ -35,6 +35,22 @@ export function resetMail(to: string, link: string, lang: Language = DEFAULT_LAN
   return compose(lang, to, t('mail:reset.subject'), [t('mail:reset.asked'), t('mail:reset.open')], link)
 }
 
+/** A reset asked for by a person whose organisation signs in with single sign-on only: no link. */
+export function ssoOnlyResetMail(
+  to: string,
+  baseUrl: string,
+  lang: Language = DEFAULT_LANGUAGE,
+): MailMessage {
+  const t = translator(lang)
+  return compose(
+    lang,
+    to,
+    t('mail:ssoOnly.subject'),
+    [t('mail:reset.asked'), t('mail:ssoOnly.noPassword')],
+    `${baseUrl}/login`,
+  )
+}
+
 export function inviteMail(
   to: string,
   link: string,

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express'
 import type { AfterPassword } from '../auth/routes.js'
 import { signIn, type SignInDeps } from '../auth/routes.js'
+import { ssoOnly, type SsoRule } from '../auth/sso-rule.js'
 import type { User } from '../auth/user-store.js'
 import { tOf } from '../i18n/localize.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
@@ -12,8 +13,8 @@ export interface GateDeps extends SignInDeps {
   twoStep: TwoStepStore
   tenants: TenantStore
   audit: Audit
-  /** True when the person's email domain requires single sign-on at their organisation. */
-  ssoRequiredFor(user: User): Promise<boolean>
+  /** Which organisation requires single sign-on for an email's domain. */
+  ssoRule: SsoRule
 }
 
 /**
@@ -23,7 +24,7 @@ export interface GateDeps extends SignInDeps {
  */
 export function passwordGate(deps: GateDeps): AfterPassword {
   return async (req: Request, res: Response, user: User) => {
-    if (user.role !== 'admin' && (await deps.ssoRequiredFor(user))) {
+    if (await ssoOnly(deps.ssoRule, user)) {
       await deps.audit(req, user, 'signin.password_refused_sso')
       const t = tOf(req)
       return void res.status(403).render('login', {

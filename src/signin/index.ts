@@ -4,6 +4,7 @@ import { requireSignedIn, requireUser } from '../auth/current-user.js'
 import type { LoginLimiter } from '../auth/login-limiter.js'
 import type { AfterPassword } from '../auth/routes.js'
 import type { SessionIndex } from '../auth/session-index.js'
+import type { ClosedWay, SsoRule } from '../auth/sso-rule.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { RedisClient } from '../redis/client.js'
@@ -40,6 +41,8 @@ export interface StaffSignInDeps {
 
 export interface StaffSignIn {
   afterPassword: AfterPassword
+  /** Required single sign-on, for every password way in (sign-up, reset, invitations). */
+  ssoRule: SsoRule
   /** Confines a half-signed-in session, and lets /login's form reach the issuers; after the session and user are loaded. */
   confine: RequestHandler[]
   router: Router
@@ -90,20 +93,53 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
       audit,
       baseUrl: deps.baseUrl,
       sandboxDefaults: deps.sandboxSso,
-      onFailure: (reason, cause) =>
-        deps.logger?.warn({ reason, cause: (cause as Error | undefined)?.message }, 'single sign-on refused'),
+      onFailure: (reason, cause) => deps.logger?.warn({ reason, ...whyOf(cause) }, 'single sign-on refused'),
     }),
   )
-  const ssoRequiredFor = async (user: { tenantId: string; email: string }) => {
-    if (!domainOf(user.email) || (await sso.tenantForEmail(user.email)) !== user.tenantId) return false
-    return (await sso.get(user.tenantId))?.required ?? false
+  const ssoRule: SsoRule = {
+    requiredBy: async (email) => {
+      const tenantId = domainOf(email) ? await sso.tenantForEmail(email) : null
+      return tenantId && (await sso.get(tenantId))?.required ? tenantId : null
+    },
+    refused: (who, way, ip) =>
+      deps.audit.record(who.tenantId, {
+        actorId: who.id ?? '',
+        actorEmail: who.email,
+        action: 'signin.password_refused_sso',
+        detail: `${WAY_DETAIL[way]} (single sign-on required) from ${ip}`,
+        accounts: [],
+      }),
   }
-  const afterPassword = passwordGate({ ...signInDeps, twoStep, tenants: deps.tenants, audit, ssoRequiredFor })
+  const afterPassword = passwordGate({ ...signInDeps, twoStep, tenants: deps.tenants, audit, ssoRule })
   return {
     afterPassword,
+    ssoRule,
     confine: [confineHalfSignedIn, allowIssuersInFormAction(sso)],
     router,
     twoStep,
     sso,
+  }
+}
+
+const WAY_DETAIL: Record<ClosedWay, string> = {
+  'sign-up': 'no password sign-up',
+  reset: 'no reset link mailed',
+  'reset link': 'no password set through an earlier reset link',
+  invitation: 'joined through an invitation without a password',
+}
+
+/**
+ * The library's words for a refusal and its inner error's (which names the claim, e.g.
+ * 'unexpected JWT "aud" (audience) claim value'): messages and codes only, never the
+ * claims' values or a token.
+ */
+function whyOf(cause: unknown): { cause?: string; code?: string; detail?: string } {
+  if (!(cause instanceof Error)) return {}
+  const inner = cause.cause instanceof Error ? cause.cause : undefined
+  const code = (cause as { code?: unknown }).code
+  return {
+    cause: cause.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(inner ? { detail: inner.message } : {}),
   }
 }

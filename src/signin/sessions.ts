@@ -59,6 +59,11 @@ export class PersonSessions {
     return true
   }
 
+  /** Every session of the person, listed or not; how many were listed. */
+  endAll(tenantId: string, userId: string): Promise<number> {
+    return this.index.removeAll(tenantId, userId)
+  }
+
   /**
    * Every session of the person but the one making the change (the request's), through the
    * session index's one way of ending sessions; the kept one is re-stamped so it stays current.

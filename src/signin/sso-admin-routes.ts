@@ -7,8 +7,9 @@ import { tOf } from '../i18n/localize.js'
 import { isAllowedIssuer, SsoFlowError } from './sso-client.js'
 import type { Audit } from './audit.js'
 import type { PersonSessions } from './sessions.js'
+import type { UserStore } from '../auth/user-store.js'
 import type { SsoClient } from './sso-client.js'
-import { DomainTakenError, SSO_ROLES, type SsoStore } from './sso-store.js'
+import { DomainTakenError, domainOf, SSO_ROLES, type SsoStore } from './sso-store.js'
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/
 
@@ -44,6 +45,7 @@ export interface SsoAdminDeps {
   store: SsoStore
   client: SsoClient
   people: PersonSessions
+  users: UserStore
   audit: Audit
   /** In the sandbox: what /admin/sso is filled in with before anything is saved. */
   sandboxDefaults?: { issuer: string; clientId: string; clientSecret: string; domains: string }
@@ -109,7 +111,12 @@ export function ssoAdminRoutes(deps: SsoAdminDeps, redirectUri: string): Router 
     }
     // Whoever changes how the organisation signs in keeps only this session.
     await deps.people.endOthers(req, user.tenantId, user.id)
-    const detail = `issuer ${input.issuer}, client ${input.clientId}${clientSecret ? ', new secret' : ''}, domains ${input.domains.join(' ')}, default role ${input.defaultRole}, ${input.required ? 'required' : 'optional'}; other sessions ended`
+    // Newly required: password sessions of the people it binds end too (they come back through it).
+    const bound = input.required
+      ? input.domains.filter((d) => !(settings?.required && settings.domains.includes(d)))
+      : []
+    const signedOut = bound.length ? await signOutBound(deps, user.tenantId, bound) : 0
+    const detail = `issuer ${input.issuer}, client ${input.clientId}${clientSecret ? ', new secret' : ''}, domains ${input.domains.join(' ')}, default role ${input.defaultRole}, ${input.required ? 'required' : 'optional'}; other sessions ended${bound.length ? `; ${signedOut} people of ${bound.join(' ')} signed out` : ''}`
     await deps.audit(req, user, 'signin.sso_settings_changed', detail)
     flash(req, 'info', t('signin:admin.saved'))
     res.redirect(303, '/admin/sso')
@@ -117,3 +124,18 @@ export function ssoAdminRoutes(deps: SsoAdminDeps, redirectUri: string): Router 
 
   return r
 }
+
+/** Signs out the organisation's people (admins excepted) whose email is in `domains`. */
+async function signOutBound(deps: SsoAdminDeps, tenantId: string, domains: string[]): Promise<number> {
+  let count = 0
+  for (let offset = 0; ; offset += PAGE) {
+    const users = await deps.users.list(tenantId, offset, PAGE)
+    for (const u of users)
+      if (u.role !== 'admin' && domains.includes(domainOf(u.email) ?? '')) {
+        await deps.people.endAll(tenantId, u.id)
+        count++
+      }
+    if (users.length < PAGE) return count
+  }
+}
+const PAGE = 200

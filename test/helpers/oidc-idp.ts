@@ -1,11 +1,14 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
+import type Provider from 'oidc-provider'
 import { fetch } from 'undici'
 import { createSandboxIdp, type IdpPerson } from '../../src/sandbox/idp/index.js'
 
 export interface RunningIdp {
   issuer: string
+  /** The oidc-provider itself, for tests that bend its answers (provider.use). */
+  provider: Provider
   close(): Promise<void>
 }
 
@@ -18,10 +21,12 @@ export async function startIdp(opts: {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const app = express()
-  app.use(createSandboxIdp({ issuer, ...opts }).router)
+  const { router, provider } = createSandboxIdp({ issuer, ...opts })
+  app.use(router)
   server.on('request', app)
   return {
     issuer,
+    provider,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
