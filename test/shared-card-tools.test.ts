@@ -31,7 +31,10 @@ async function connectShared(admin: Agent, scopes: string[]): Promise<void> {
 
 async function post(agent: Agent, path: string, form: Record<string, string>, page = '/dashboard') {
   const csrf = await csrfOf(agent, page)
-  return agent.post(path).type('form').send({ _csrf: csrf, ...form })
+  return agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrf, ...form })
 }
 
 async function grant(admin: Agent, email: string, maySend: boolean) {
@@ -74,7 +77,10 @@ describe('scope tools on a shared card', () => {
 
     // A lookup through the shared card reaches the provider once and is shown on that card.
     const before = calls('lookup')
-    const res = await post(sender.agent, '/shared/sms77/lookup', { number: '+49 176 12345678', kind: 'format' })
+    const res = await post(sender.agent, '/shared/sms77/lookup', {
+      number: '+49 176 12345678',
+      kind: 'format',
+    })
     expect(res.status).toBe(303)
     expect(res.headers.location).toBe('/dashboard#tool-shared-sms77-lookup')
     const after = sharedCard((await sender.agent.get('/dashboard').expect(200)).text)
@@ -85,7 +91,10 @@ describe('scope tools on a shared card', () => {
     const reading = sharedCard((await reader.agent.get('/dashboard').expect(200)).text)
     expect(reading).toContain(FORMS.status)
     for (const form of [FORMS.lookup, FORMS.voice, FORMS.callerId]) expect(reading).not.toContain(form)
-    const refused = await post(reader.agent, '/shared/sms77/lookup', { number: '+49 176 12345678', kind: 'format' })
+    const refused = await post(reader.agent, '/shared/sms77/lookup', {
+      number: '+49 176 12345678',
+      kind: 'format',
+    })
     expect(refused.status).toBe(403)
     expect(calls('lookup')).toBe(before + 1)
 
@@ -115,7 +124,10 @@ describe('scope tools on a shared card', () => {
       for (const form of Object.values(FORMS)) expect(page).not.toContain(form)
     }
     const before = calls('lookup')
-    const stranger = await post(colleague.agent, '/shared/sms77/lookup', { number: '+4917612345678', kind: 'format' })
+    const stranger = await post(colleague.agent, '/shared/sms77/lookup', {
+      number: '+4917612345678',
+      kind: 'format',
+    })
     expect(stranger.status).toBe(404)
 
     await grant(admin, colleague.email, true)
