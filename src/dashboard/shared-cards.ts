@@ -120,14 +120,23 @@ export class SharedCards {
       maySend: (user.role === 'admin' || granted) && sendPanel !== undefined,
       tools: [] as SharedTool[],
     }
-    // The same status words as a person's own card (issue 24): a provider outage is no reconnect.
-    if (record.status === 'degraded') return { ...base, state: 'degraded' as const, maySend: false }
-    if (record.status !== 'connected') return { ...base, state: 'needs_reconnect' as const, maySend: false }
+    if (record.status === 'needs_reconnect')
+      return { ...base, state: 'needs_reconnect' as const, maySend: false }
     const access = { admin: user.role === 'admin', granted: entry !== null, maySend: entry?.maySend ?? false }
-    const [profile, tools] = await Promise.all([
+    // A degraded connection is read like a connected one (the lifecycle answers at once while it
+    // backs off, and tries once per step): that read is how a page sees it recover.
+    const [{ fresh, unavailable, ...profile }, tools] = await Promise.all([
       this.profile(ref, record),
       toolsOf(provider, record.grant, access),
     ])
+    // The same status words as a person's own card (issue 24): a provider outage is no reconnect.
+    if (unavailable || (record.status === 'degraded' && !fresh))
+      return {
+        ...base,
+        state: 'degraded' as const,
+        maySend: false,
+        ...(profile.profile ? { profile: profile.profile } : {}),
+      }
     return { ...base, state: 'connected' as const, ...profile, tools }
   }
 
@@ -135,16 +144,17 @@ export class SharedCards {
   private async profile(
     ref: ReturnType<typeof sharedRef>,
     record: NonNullable<Awaited<ReturnType<ConnectionStore['get']>>>,
-  ): Promise<{ profile?: AccountProfile; profileError?: string }> {
+  ): Promise<{ profile?: AccountProfile; profileError?: string; fresh?: boolean; unavailable?: boolean }> {
     const { tenantId, provider } = ref
     const cached = await this.deps.cache.getAll(tenantId, ORGANISATION_OWNER, provider)
     if (cached.has(PROFILE)) return { profile: cached.get(PROFILE) as AccountProfile }
     try {
       const profile = await this.deps.connections.use(ref, (ctx, p) => p.fetchProfile(ctx), record)
       await this.deps.cache.put(tenantId, ORGANISATION_OWNER, provider, { [PROFILE]: profile })
-      return { profile }
+      return { profile, fresh: true }
     } catch (err) {
       return {
+        unavailable: isAppError(err) && err.code === 'provider_unavailable',
         profileError: isAppError(err) && err.expose ? err.message : 'This could not be loaded right now.',
       }
     }
