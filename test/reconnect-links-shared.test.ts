@@ -83,6 +83,7 @@ describe('a reconnect link for the organisation’s shared connection', () => {
     // The second admin (who did not connect it) reconnects it through the link.
     const shown = await second.agent.get(path).expect(200)
     expect(shown.text).toContain('Reconnect sms77')
+    expect(shown.text).toContain('Your organisation’s shared sms77 connection')
     const start = await second.agent
       .post(path)
       .type('form')

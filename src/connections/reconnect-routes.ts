@@ -43,6 +43,7 @@ export function reconnectRoutes(deps: ReconnectRoutesDeps): Router {
       provider,
       account: record?.name || record?.grant.accountLabel || '',
       works: record?.status === 'connected',
+      shared: isShared(link.ref),
       token,
     })
   })
