@@ -86,6 +86,14 @@ describe('scope tools on a shared card', () => {
     const after = sharedCard((await sender.agent.get('/dashboard').expect(200)).text)
     expect(after).toMatch(/<strong>\+49 176 12345678<\/strong>: a valid number/)
     expect(calls('lookup')).toBe(before + 1)
+    // Attributed like a send: who used which tool, the number masked.
+    const tenantId = (await t.services.users.findForLogin(sender.email))!.user.tenantId
+    const used = (await t.services.audit.page(tenantId, 20)).entries.filter(
+      (e) => e.action === 'shared.tool_used',
+    )
+    expect(used.map((e) => [e.actorEmail, e.detail, e.accounts])).toEqual([
+      [sender.email, 'used lookup for +49•••••••5678 through sms77 (shared)', ['org:sms77']],
+    ])
 
     // Access without May send: delivery reports only; a posted lookup is refused, nothing asked.
     const reading = sharedCard((await reader.agent.get('/dashboard').expect(200)).text)

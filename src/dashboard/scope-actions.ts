@@ -107,6 +107,14 @@ const SPECS: Record<ToolForm, ToolSpec<never>> = {
   },
 } as Record<ToolForm, ToolSpec<never>>
 
+/** The phone number a tool was used for (E.164, as parsed), if any. */
+function numberOf(data: unknown): string | undefined {
+  if (typeof data === 'string') return data
+  const d = data as { number?: unknown; to?: unknown } | null
+  const n = d?.number ?? d?.to
+  return typeof n === 'string' ? n : undefined
+}
+
 /** The reason in words that name the provider; null when the card itself will say it. */
 function reasonOf(err: unknown, p: Provider, t: TFunction): { text: string; onCard: boolean } | null {
   if (!isAppError(err) || !err.expose) return null
@@ -131,7 +139,7 @@ export function scopeActionRoutes(
     connections: ConnectionLifecycle
     providers: ProviderRegistry
     cache: PanelCache
-    shared: Pick<SharedCards, 'toolRef'>
+    shared: Pick<SharedCards, 'toolRef' | 'toolUsed'>
   },
 ): void {
   for (const [tool, spec] of Object.entries(SPECS) as Array<[ToolForm, ToolSpec<never>]>) {
@@ -172,6 +180,7 @@ export function scopeActionRoutes(
               return work
             })
             if (spec.clearsCache) await deps.cache.clear(user.tenantId, ref.userId, [provider.id])
+            if (shared) await deps.shared.toolUsed(user, provider.id, spec.tool, numberOf(input.data))
             done(spec.emptiesForm ? { ...result, typed: {} } : result)
           } catch (err) {
             const reason = reasonOf(err, provider, t)

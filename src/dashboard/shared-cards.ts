@@ -1,6 +1,9 @@
+import type { AuditLog } from '../audit/audit-log.js'
 import type { User } from '../auth/user-store.js'
 import type { ConnectionStore } from '../connections/connection-store.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import { memberOf } from '../connections/member.js'
+import { maskNumber } from '../connections/message-sender.js'
 import { ORGANISATION_OWNER, sharedRef } from '../connections/owner.js'
 import type { SharedAccess } from '../connections/shared-access.js'
 import { ForbiddenError, isAppError, NotFoundError } from '../errors/app-error.js'
@@ -69,6 +72,8 @@ export class SharedCards {
       cache: PanelCache
       providers: ProviderRegistry
       organisationName(tenantId: string): Promise<string>
+      /** Each use of a shared connection's tool is attributed, as each send is. */
+      audit: Pick<AuditLog, 'record'>
     },
   ) {}
 
@@ -99,6 +104,18 @@ export class SharedCards {
     if (!mayUseTool(tool, { admin, granted: entry !== null, maySend: entry?.maySend ?? false }))
       throw new ForbiddenError('You may not use this tool of the shared connection.')
     return sharedRef(user.tenantId, provider)
+  }
+
+  /** Records who used which tool of the organisation's connection (the number masked). */
+  async toolUsed(user: User, provider: ProviderId, tool: ToolName, number?: string): Promise<void> {
+    const to = number ? ` for ${maskNumber(number)}` : ''
+    await this.deps.audit.record(user.tenantId, {
+      actorId: user.id,
+      actorEmail: user.email,
+      action: 'shared.tool_used',
+      detail: `used ${tool}${to} through ${provider} (shared)`,
+      accounts: [memberOf(sharedRef(user.tenantId, provider))],
+    })
   }
 
   private async card(
