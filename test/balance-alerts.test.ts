@@ -83,7 +83,12 @@ describe('low-balance alerts', () => {
         type: 'balance.low',
         timestamp: expect.any(String),
         data: {
-          connection: { id: `sms77_${ref.userId}`, provider: 'sms77', user: { email: memberEmail } },
+          connection: {
+            id: `sms77_${ref.userId}`,
+            provider: 'sms77',
+            owner: { type: 'user', email: memberEmail },
+            user: { email: memberEmail },
+          },
           balance: { amount: 4.5, currency: 'EUR' },
           threshold: 5,
         },
@@ -109,7 +114,12 @@ describe('low-balance alerts', () => {
         emailOf: async () => memberEmail,
         publish: (r, type, { balance, threshold }) =>
           t.services.events.publish(r.tenantId, type, {
-            connection: { id: 'x', provider: r.provider, user: { email: null } },
+            connection: {
+              id: 'x',
+              provider: r.provider,
+              owner: { type: 'user', email: null },
+              user: { email: null },
+            },
             balance,
             threshold,
           }),

@@ -144,7 +144,12 @@ describe('when a connection breaks or comes back', () => {
       type: 'connection.needs_reconnect',
       timestamp: expect.any(String),
       data: {
-        connection: { id: `sms77_${user.id}`, provider: 'sms77', user: { email } },
+        connection: {
+          id: `sms77_${user.id}`,
+          provider: 'sms77',
+          owner: { type: 'user', email },
+          user: { email },
+        },
         reason: 'grant_expired',
       },
     })
@@ -155,7 +160,12 @@ describe('when a connection breaks or comes back', () => {
     expect((await agent.get('/dashboard')).text).toContain('Your sms77 connection works again.')
     await waitFor('the recovery event', async () => ofType('connection.recovered').length === 1)
     expect(JSON.parse(ofType('connection.recovered')[0]!.body).data).toEqual({
-      connection: { id: `sms77_${user.id}`, provider: 'sms77', user: { email } },
+      connection: {
+        id: `sms77_${user.id}`,
+        provider: 'sms77',
+        owner: { type: 'user', email },
+        user: { email },
+      },
     })
     const log = await admin.get('/admin/credentials').expect(200)
     expect(log.text).toContain('connection.needs_reconnect')

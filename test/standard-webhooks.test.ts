@@ -76,14 +76,24 @@ describe('Standard Webhooks', () => {
       type: 'message.sent',
       timestamp: expect.any(String),
       data: {
-        connection: { id: a.ids.nexmo, provider: 'nexmo', user: { email: a.email } },
+        connection: {
+          id: a.ids.nexmo,
+          provider: 'nexmo',
+          owner: { type: 'user', email: a.email },
+          user: { email: a.email },
+        },
         message: { id: expect.any(String), to: '+491701234567', parts: 1, cost: expect.any(Object) },
         sentBy: 'Hooked Co system', // the key's name, as the API's own answer says
       },
     })
     expect(sent!.body).not.toContain('never in a webhook')
     expect(JSON.parse(hitsOf('connection.disconnected')[0]!.body).data).toEqual({
-      connection: { id: a.ids.sms77, provider: 'sms77', user: { email: a.email } },
+      connection: {
+        id: a.ids.sms77,
+        provider: 'sms77',
+        owner: { type: 'user', email: a.email },
+        user: { email: a.email },
+      },
       cause: 'user',
     })
     // Another secret does not verify.

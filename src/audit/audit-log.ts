@@ -32,6 +32,7 @@ export type AuditAction =
   | 'admin.shared_limit_changed'
   | 'api.call'
   | 'message.sent'
+  | 'shared.tool_used'
   | 'signin.two_step_enabled'
   | 'signin.two_step_disabled'
   | 'signin.two_step_passed'

@@ -27,6 +27,7 @@ export function supportDeps(s: Services, baseUrl: string): SupportDeps {
       events: s.connectionHistory,
       links: s.reconnectLinks,
       users: s.users,
+      tenants: s.tenants,
       providers: s.providers,
       audit: s.audit,
       mailer: s.people.mailer,

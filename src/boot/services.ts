@@ -127,7 +127,7 @@ export function buildServices(deps: AppDeps): Services {
   )
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
-  const sessions = new SessionIndex(redis)
+  const [sessions, audit] = [new SessionIndex(redis), new AuditLog(redis)]
   const jobs =
     deps.jobs ??
     new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
@@ -208,12 +208,12 @@ export function buildServices(deps: AppDeps): Services {
     credentials,
     tenantCredentials,
     supportIndex,
-    audit: new AuditLog(redis),
+    audit,
     sessions,
     balances,
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
-    ...buildSharing({ redis, cipher, lifecycle: connections }),
+    ...buildSharing({ redis, cipher, lifecycle: connections, audit }),
     connectionHistory,
     reconnectLinks: new ReconnectLinks(redis),
   }

@@ -16,6 +16,8 @@ export type ConnectionChange =
       name?: string
       /** True when a reconnect brought another provider account than the one it replaced. */
       accountChanged?: boolean
+      /** The person who connected (their user id), when a person did. */
+      by?: string
     }
   | { kind: 'renamed'; ref: ConnectionRef; accountLabel: string; name: string }
   | { kind: 'refreshed'; ref: ConnectionRef }
@@ -26,7 +28,7 @@ export type ConnectionChange =
   /** A degraded connection works again (announced once per recovery, on one instance). */
   | { kind: 'recovered'; ref: ConnectionRef }
   | { kind: 'message_sent'; ref: ConnectionRef }
-  | { kind: 'disconnected'; ref: ConnectionRef; cause: 'user' | 'user_removed' }
+  | { kind: 'disconnected'; ref: ConnectionRef; cause: 'user' | 'user_removed'; by?: string }
 
 export type RefreshOutcome = 'ok' | 'invalid_grant' | 'error' | 'waited' | 'fenced'
 

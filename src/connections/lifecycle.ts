@@ -105,8 +105,8 @@ export class ConnectionLifecycle {
     return this.refresher.refresh(ref, staleAccessToken, lockWaitMs, probe)
   }
 
-  /** Connect or reconnect with a grant issued by `client`; the grant it replaces is revoked. */
-  async connect(ref: ConnectionRef, grant: Grant, client: ClientRef): Promise<void> {
+  /** Connect or reconnect with a grant issued by `client` (`by`: who did); the grant it replaces is revoked. */
+  async connect(ref: ConnectionRef, grant: Grant, client: ClientRef, by?: string): Promise<void> {
     const old = await this.deps.store.replace(ref, grant, client)
     if (old && old.grant.secrets.refreshToken !== grant.secrets.refreshToken)
       this.revokeLater(ref, old.client, old.grant)
@@ -119,6 +119,7 @@ export class ConnectionLifecycle {
       accountLabel: grant.accountLabel,
       ...(name ? { name } : {}),
       ...(old && !sameAccount ? { accountChanged: true } : {}),
+      ...(by ? { by } : {}),
     })
   }
 
@@ -134,11 +135,15 @@ export class ConnectionLifecycle {
    * Deletes the connection here first, then revokes its grant at the provider in the
    * background: deletion never waits on or depends on the provider.
    */
-  async disconnect(ref: ConnectionRef, cause: 'user' | 'user_removed' = 'user'): Promise<boolean> {
+  async disconnect(
+    ref: ConnectionRef,
+    cause: 'user' | 'user_removed' = 'user',
+    by?: string,
+  ): Promise<boolean> {
     const old = await this.deps.store.remove(ref)
     if (!old) return false
     this.revokeLater(ref, old.client, old.grant)
-    await this.events.changed({ kind: 'disconnected', ref, cause })
+    await this.events.changed({ kind: 'disconnected', ref, cause, ...(by ? { by } : {}) })
     return true
   }
 

@@ -1,7 +1,8 @@
+import type { AuditLog } from '../audit/audit-log.js'
 import { AppError, ForbiddenError, NotFoundError } from '../errors/app-error.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { RedisClient } from '../redis/client.js'
-import { auditKey, connectionKey, dailyPartsKey, sentMessagesKey, sharedAccessKey } from '../redis/keys.js'
+import { connectionKey, dailyPartsKey, sentMessagesKey, sharedAccessKey } from '../redis/keys.js'
 import { splitSms } from '../providers/sms-encoding.js'
 import type { Money, SmsMessage, SmsResult } from '../providers/types.js'
 import { memberOf } from './member.js'
@@ -61,7 +62,7 @@ export function dailyLimitReached(): AppError {
  * parts are first reserved against the person's and the organisation's daily limits in one
  * script (which also reads the record, so the send costs no second read), given back when
  * the provider refuses; every send is then recorded with who made it, in the connection's
- * list and the audit log, in one MULTI.
+ * list (one MULTI with the day's correction) and through the audit log's one writer.
  */
 export class MessageSender {
   constructor(
@@ -69,6 +70,8 @@ export class MessageSender {
       redis: RedisClient
       cipher: TokenCipher
       lifecycle: ConnectionLifecycle
+      /** The one audit writer (it chains entries); a send is never written around it. */
+      audit: Pick<AuditLog, 'record'>
       now?: () => number
     },
   ) {}
@@ -123,7 +126,7 @@ export class MessageSender {
     await this.deps.redis.eval(RELEASE, 1, key, userIdOf(sender), String(parts))
   }
 
-  /** The list entry and the audit entry in one MULTI (both in the tenant's slot); returns the entry id. */
+  /** The list entry (with the day's correction) in one MULTI, then the audit entry; returns the entry id. */
   private async record(
     ref: ConnectionRef,
     sender: Sender,
@@ -140,12 +143,6 @@ export class MessageSender {
       ...['parts', String(sent.parts), 'messageId', sent.result.messageId],
       ...(cost ? ['amount', String(cost.amount), 'currency', cost.currency] : []),
     ])
-    const actorId = sender.kind === 'person' ? sender.userId : `api-key:${sender.keyId}`
-    const detail = `sent ${sent.parts} SMS part(s) to ${maskNumber(to)} through ${ref.provider}${isShared(ref) ? ' (shared)' : ''}`
-    m.xadd(auditKey(ref.tenantId), 'MAXLEN', '~', 10_000, '*', ...[
-      ...['at', String(this.now()), 'actorId', actorId, 'actorEmail', sentByOf(sender)],
-      ...['action', 'message.sent', 'detail', detail, 'accounts', member],
-    ])
     // The provider counted otherwise than we did: the day's count follows what was sent.
     if (reserved !== undefined && reserved !== sent.parts) {
       const delta = sent.parts - reserved
@@ -154,6 +151,11 @@ export class MessageSender {
       if (sender.kind === 'person') m.hincrby(dayKey, `p:${sender.userId}`, delta)
     }
     const results = (await m.exec()) ?? []
+    const actorId = sender.kind === 'person' ? sender.userId : `api-key:${sender.keyId}`
+    const detail = `sent ${sent.parts} SMS part(s) to ${maskNumber(to)} through ${ref.provider}${isShared(ref) ? ' (shared)' : ''}`
+    await this.deps.audit.record(ref.tenantId, {
+      ...{ actorId, actorEmail: sentByOf(sender), action: 'message.sent', detail, accounts: [member] },
+    })
     return String(results[0]?.[1] ?? '')
   }
 }

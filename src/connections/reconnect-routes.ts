@@ -3,6 +3,7 @@ import { currentUser, requireSignedIn } from '../auth/current-user.js'
 import type { User } from '../auth/user-store.js'
 import { tOf } from '../i18n/localize.js'
 import type { ConnectionStore } from './connection-store.js'
+import { isShared } from './owner.js'
 import type { ReconnectLink, ReconnectLinks } from './reconnect-links.js'
 import { startFlow, type ConnectRoutesDeps } from './routes.js'
 
@@ -18,7 +19,8 @@ export interface ReconnectRoutesDeps extends Pick<
  * The owner's side of a reconnect link mailed by support: GET shows which provider and
  * account it is for and changes nothing (mail scanners open links); the **Reconnect
  * <provider>** button POSTs and starts the provider's flow, bound to this link, which a
- * completed reconnect uses up (routes.ts). Only the connection's owner may use it.
+ * completed reconnect uses up (routes.ts). Only the connection's owner may use it (for the
+ * organisation's shared connection: its admins, to whom support mails it).
  */
 export function reconnectRoutes(deps: ReconnectRoutesDeps): Router {
   const r = Router()
@@ -41,6 +43,7 @@ export function reconnectRoutes(deps: ReconnectRoutesDeps): Router {
       provider,
       account: record?.name || record?.grant.accountLabel || '',
       works: record?.status === 'connected',
+      shared: isShared(link.ref),
       token,
     })
   })
@@ -55,13 +58,17 @@ export function reconnectRoutes(deps: ReconnectRoutesDeps): Router {
     // The permissions the connection had; a provider with scopes needs at least one.
     const granted = record?.grant.scopes ?? []
     const scopes = provider.scopes.length && !granted.length ? [provider.scopes[0]!.name] : granted
-    await startFlow(deps, req, res, { user, provider, scopes, reconnectLink: link.digest })
+    // The organisation's connection is reconnected as the organisation's (routes.ts: admins only).
+    const owner = isShared(link.ref) ? { owner: 'organisation' as const } : {}
+    await startFlow(deps, req, res, { user, provider, scopes, reconnectLink: link.digest, ...owner })
   })
   return r
 }
 
+/** The connection's owner: the person, or for the organisation's connection any of its admins. */
 function ownedBy(link: ReconnectLink, user: User): boolean {
-  return link.ref.tenantId === user.tenantId && link.ref.userId === user.id
+  if (link.ref.tenantId !== user.tenantId) return false
+  return isShared(link.ref) ? user.role === 'admin' : link.ref.userId === user.id
 }
 
 function gone(req: Request, res: Response): void {

@@ -178,7 +178,7 @@ async function finishConnect(
     requestedScopes: flow.scopes,
   })
   const ref = { tenantId: user.tenantId, userId: shared ? ORGANISATION_OWNER : user.id, provider: provider.id }
-  await deps.lifecycle.connect(ref, grant, client)
+  await deps.lifecycle.connect(ref, grant, client, user.id)
   if (flow.reconnectLink && (await deps.links?.useUp(flow.reconnectLink)))
     await deps.onReconnectLinkUsed?.(ref, user)
   flash(

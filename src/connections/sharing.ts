@@ -1,3 +1,4 @@
+import type { AuditLog } from '../audit/audit-log.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { RedisClient } from '../redis/client.js'
 import type { ConnectionLifecycle } from './lifecycle.js'
@@ -16,6 +17,7 @@ export function buildSharing(deps: {
   redis: RedisClient
   cipher: TokenCipher
   lifecycle: ConnectionLifecycle
+  audit: Pick<AuditLog, 'record'>
 }): SharingServices {
   return { sharing: new SharedAccess(deps.redis), sender: new MessageSender(deps) }
 }

@@ -16,6 +16,7 @@ import type {
   VoiceResult,
 } from '../providers/types.js'
 import type { PanelCache } from './panel-cache.js'
+import type { SharedCards } from './shared-cards.js'
 import { parseCallerId, parseLookup, parseStatus, parseVoice, type Parsed } from './tool-forms.js'
 
 /**
@@ -106,6 +107,14 @@ const SPECS: Record<ToolForm, ToolSpec<never>> = {
   },
 } as Record<ToolForm, ToolSpec<never>>
 
+/** The phone number a tool was used for (E.164, as parsed), if any. */
+function numberOf(data: unknown): string | undefined {
+  if (typeof data === 'string') return data
+  const d = data as { number?: unknown; to?: unknown } | null
+  const n = d?.number ?? d?.to
+  return typeof n === 'string' ? n : undefined
+}
+
 /** The reason in words that name the provider; null when the card itself will say it. */
 function reasonOf(err: unknown, p: Provider, t: TFunction): { text: string; onCard: boolean } | null {
   if (!isAppError(err) || !err.expose) return null
@@ -119,46 +128,68 @@ function reasonOf(err: unknown, p: Provider, t: TFunction): { text: string; onCa
   return { text, onCard: true }
 }
 
+/**
+ * POST /connections/:provider/<tool> (the person's own connection) and POST
+ * /shared/:provider/<tool> (the organisation's, as far as the person's access allows it,
+ * read on each request: shared-cards.ts).
+ */
 export function scopeActionRoutes(
   r: Router,
-  deps: { connections: ConnectionLifecycle; providers: ProviderRegistry; cache: PanelCache },
+  deps: {
+    connections: ConnectionLifecycle
+    providers: ProviderRegistry
+    cache: PanelCache
+    shared: Pick<SharedCards, 'toolRef' | 'toolUsed'>
+  },
 ): void {
   for (const [tool, spec] of Object.entries(SPECS) as Array<[ToolForm, ToolSpec<never>]>) {
-    r.post(`/connections/:provider/${spec.path}`, async (req: Request, res: Response) => {
-      const user = requireUser(req)
-      const provider = deps.providers.parse(String(req.params.provider))
-      const body = (req.body ?? {}) as Record<string, unknown>
-      const typed = Object.fromEntries(spec.fields.map((f) => [f, asText(body[f])]))
-      const done = (outcome: Partial<ToolOutcome>) => {
-        req.session.toolOutcome = { provider: provider.id, tool, typed, ...outcome }
-        res.redirect(303, `/dashboard#tool-${provider.id}-${tool}`)
-      }
-      const t = tOf(req)
-      const failed = (text: string) => t(`dashboard:tools.failed.${tool}`, { reason: text })
-      const input = spec.parse(typed, t)
-      if (!input.ok) return done({ error: failed(input.message) })
-      const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
-      try {
-        const result = await deps.connections.use(ref, (ctx, p) => {
-          // The grant read now, not the one the page was drawn from: it may have changed since.
-          const work = p.tools ? spec.run(p.tools(ctx.grant), ctx, input.data) : undefined
-          if (!work)
-            throw new AppError(
-              'insufficient_scope',
-              t('dashboard:tools.notAllowed', { provider: p.label, what: t(`dashboard:tools.what.${tool}`) }),
-              { status: 403, localized: true },
-            )
-          return work
-        })
-        if (spec.clearsCache) await deps.cache.clear(user.tenantId, user.id, [provider.id])
-        done(spec.emptiesForm ? { ...result, typed: {} } : result)
-      } catch (err) {
-        const reason = reasonOf(err, provider, t)
-        if (!reason) throw err
-        if (reason.onCard) return done({ error: failed(reason.text) })
-        flash(req, 'error', failed(reason.text))
-        res.redirect(303, '/dashboard')
-      }
-    })
+    for (const shared of [false, true])
+      r.post(
+        `/${shared ? 'shared' : 'connections'}/:provider/${spec.path}`,
+        async (req: Request, res: Response) => {
+          const user = requireUser(req)
+          const provider = deps.providers.parse(String(req.params.provider))
+          const body = (req.body ?? {}) as Record<string, unknown>
+          const typed = Object.fromEntries(spec.fields.map((f) => [f, asText(body[f])]))
+          const formId = shared ? `shared-${provider.id}` : provider.id
+          const done = (outcome: Partial<ToolOutcome>) => {
+            req.session.toolOutcome = { provider: formId, tool, typed, ...outcome }
+            res.redirect(303, `/dashboard#tool-${formId}-${tool}`)
+          }
+          const t = tOf(req)
+          const failed = (text: string) => t(`dashboard:tools.failed.${tool}`, { reason: text })
+          // Without access (any more), or beyond it: the error page, never a form message.
+          const ref = shared
+            ? await deps.shared.toolRef(user, provider.id, spec.tool)
+            : { tenantId: user.tenantId, userId: user.id, provider: provider.id }
+          const input = spec.parse(typed, t)
+          if (!input.ok) return done({ error: failed(input.message) })
+          try {
+            const result = await deps.connections.use(ref, (ctx, p) => {
+              // The grant read now, not the one the page was drawn from: it may have changed since.
+              const work = p.tools ? spec.run(p.tools(ctx.grant), ctx, input.data) : undefined
+              if (!work)
+                throw new AppError(
+                  'insufficient_scope',
+                  t('dashboard:tools.notAllowed', {
+                    provider: p.label,
+                    what: t(`dashboard:tools.what.${tool}`),
+                  }),
+                  { status: 403, localized: true },
+                )
+              return work
+            })
+            if (spec.clearsCache) await deps.cache.clear(user.tenantId, ref.userId, [provider.id])
+            if (shared) await deps.shared.toolUsed(user, provider.id, spec.tool, numberOf(input.data))
+            done(spec.emptiesForm ? { ...result, typed: {} } : result)
+          } catch (err) {
+            const reason = reasonOf(err, provider, t)
+            if (!reason) throw err
+            if (reason.onCard) return done({ error: failed(reason.text) })
+            flash(req, 'error', failed(reason.text))
+            res.redirect(303, '/dashboard')
+          }
+        },
+      )
   }
 }

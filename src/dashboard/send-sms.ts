@@ -76,6 +76,7 @@ export function sendSmsRoute(
       ref: { tenantId: string; userId: string; provider: ProviderId },
       message: { id: string; to: string; parts: number; cost: Money | null },
       sentBy: string,
+      byPerson?: string,
     ) => void
   },
 ): void {
@@ -100,7 +101,12 @@ export function sendSmsRoute(
     if (!to.ok) return fail(t('dashboard:sms.toInvalid', { reason: to.message }))
     const owner = shared ? ORGANISATION_OWNER : user.id
     const ref = { tenantId: user.tenantId, userId: owner, provider: provider.id }
-    const sender = { kind: 'person' as const, userId: user.id, email: user.email, admin: user.role === 'admin' }
+    const sender = {
+      kind: 'person' as const,
+      userId: user.id,
+      email: user.email,
+      admin: user.role === 'admin',
+    }
     try {
       const message = { to: to.number, text: form.data.text, from: form.data.from || undefined }
       const { result, parts, sentBy } = await deps.sender.send(ref, sender, message)
@@ -108,6 +114,7 @@ export function sendSmsRoute(
         ref,
         { id: result.messageId ?? '', to: to.number, parts, cost: result.price ?? null },
         sentBy,
+        user.email,
       )
       await deps.cache.clear(user.tenantId, owner, [provider.id])
       flash(req, 'info', confirmation(locale, provider, to.number, form.data.text, result))

@@ -26,7 +26,21 @@ export function connectionIdOf(ref: { userId: string; provider: ProviderId }): s
 export const EventConnection = z.object({
   id: z.string().describe('The connection’s id in the tenant API.'),
   provider: z.enum(PROVIDER_IDS),
-  user: z.object({ email: z.string().nullable().describe('The owner; null when not known.') }),
+  owner: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('user'), email: z.string().nullable() }),
+      z.object({ type: z.literal('organisation') }),
+    ])
+    .describe('Who owns the connection, as in the API: a person, or the organisation (a shared connection).'),
+  user: z.object({
+    email: z
+      .string()
+      .nullable()
+      .describe(
+        'A personal connection’s owner. For a shared connection, the person who acted (connected, ' +
+          'disconnected or sent); null when no person did (a refresh, a check, an API key) or when not known.',
+      ),
+  }),
 })
 
 const EventMoney = z.object({ amount: z.number(), currency: z.string().length(3) })

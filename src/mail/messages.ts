@@ -109,15 +109,17 @@ export function inviteExistsMail(
 export function reconnectMail(
   to: string,
   link: string,
-  what: { provider: string; account: string; by: string },
+  what: { provider: string; account: string; by: string; shared?: boolean },
   lang: Language = DEFAULT_LANGUAGE,
 ): MailMessage {
   const t = translator(lang)
+  // An organisation's shared connection goes to its admins: it is theirs to reconnect.
+  const why = what.shared ? 'mail:reconnectShared.why' : 'mail:reconnect.why'
   return compose(
     lang,
     to,
     t('mail:reconnect.subject', { provider: what.provider }),
-    [t('mail:reconnect.why', what), t('mail:reconnect.open', { provider: what.provider })],
+    [t(why, what), t('mail:reconnect.open', { provider: what.provider })],
     link,
   )
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { connectionIdOf, type EventData, type EventType, type TenantEvent } from '../events/catalogue.js'
 import type { EventLog, LoggedEvent } from '../events/event-log.js'
+import { isShared } from '../connections/owner.js'
 import type { Logger } from '../logging/logger.js'
 import type { ProviderId } from '../providers/types.js'
 import type { WebhookDeliveries } from './webhook-deliveries.js'
@@ -48,10 +49,16 @@ export class EventPublisher {
   }
 }
 
-/** How an event names a connection. */
+/**
+ * How an event names a connection: its owner as the API does, and `user.email` the owner's
+ * (personal) or the acting person's (shared, when a person acted; else null).
+ */
 export function eventConnection(
   ref: { userId: string; provider: ProviderId },
   email: string | null | undefined,
 ): EventData<'connection.connected'>['connection'] {
-  return { id: connectionIdOf(ref), provider: ref.provider, user: { email: email ?? null } }
+  const owner = isShared(ref)
+    ? { type: 'organisation' as const }
+    : { type: 'user' as const, email: email ?? null }
+  return { id: connectionIdOf(ref), provider: ref.provider, owner, user: { email: email ?? null } }
 }

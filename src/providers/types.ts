@@ -76,9 +76,9 @@ export type PanelView =
 export interface PanelDef {
   id: string
   title: string
-  /** The scope that unlocks it (or undefined when the account always has it). */
-  scope?: string
+  scope?: string // the scope that unlocks it (or undefined when the account always has it)
   offline?: boolean // built without calling the provider (a form): shown even while it is down
+  tool?: ToolName // the tool its form uses: how a shared card finds the forms a person may use
   load(ctx: CallContext): Promise<PanelView>
 }
 

@@ -1,12 +1,14 @@
 import { Router, type Request } from 'express'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
-import type { UserStore } from '../auth/user-store.js'
+import type { User, UserStore } from '../auth/user-store.js'
 import type { ConnectionStore } from '../connections/connection-store.js'
 import type { ConnectionEventLog } from '../connections/event-log.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { ReconnectLinks } from '../connections/reconnect-links.js'
+import { isShared, ORGANISATION_OWNER } from '../connections/owner.js'
 import type { ConnectionRef } from '../connections/record.js'
+import type { TenantStore } from '../tenants/tenant-store.js'
 import { isAppError, NotFoundError } from '../errors/app-error.js'
 import { localeOf, tOf } from '../i18n/localize.js'
 import type { Mailer } from '../mail/mailer.js'
@@ -20,7 +22,8 @@ export interface ConnectionPageDeps {
   lifecycle: Pick<ConnectionLifecycle, 'use'>
   events: Pick<ConnectionEventLog, 'recent'>
   links: Pick<ReconnectLinks, 'create'>
-  users: Pick<UserStore, 'get'>
+  users: Pick<UserStore, 'get' | 'page'>
+  tenants: Pick<TenantStore, 'get'>
   providers: ProviderRegistry
   audit: AuditLog
   mailer: Pick<Mailer, 'send'>
@@ -28,8 +31,9 @@ export interface ConnectionPageDeps {
   onMailFailed?: (err: unknown) => void
 }
 
-// The tenant API's ids (`sms77_<user id>`), so support and integrators name a connection alike.
-const ID = new RegExp(`^(${PROVIDER_IDS.join('|')})_([0-9a-f]{24})$`)
+// The tenant API's ids (`sms77_<user id>`, `sms77_org` for the organisation's), so support and
+// integrators name a connection alike.
+const ID = new RegExp(`^(${PROVIDER_IDS.join('|')})_([0-9a-f]{24}|${ORGANISATION_OWNER})$`)
 
 /**
  * `/support/connections/:id` (support and admins, guarded with the rest of /support): a
@@ -47,9 +51,34 @@ export function connectionPageRoutes(deps: ConnectionPageDeps): Router {
     const m = ID.exec(String(req.params.id))
     if (!m) throw new NotFoundError()
     const ref: ConnectionRef = { tenantId: user.tenantId, userId: m[2]!, provider: m[1] as ProviderId }
-    const [record, owner] = await Promise.all([deps.store.get(ref), deps.users.get(ref.tenantId, ref.userId)])
+    const shared = isShared(ref)
+    const [record, owner, tenant] = await Promise.all([
+      deps.store.get(ref),
+      shared ? null : deps.users.get(ref.tenantId, ref.userId),
+      shared ? deps.tenants.get(ref.tenantId) : null,
+    ])
     if (!record) throw new NotFoundError()
-    return { user, ref, record, owner, id: String(req.params.id), member: `${ref.userId}:${ref.provider}` }
+    // Who owns it, as the support console names them: a person's email, or the organisation.
+    const who = shared
+      ? tOf(req)('support:organisationOwner', { organisation: tenant?.name ?? '' })
+      : (owner?.email ?? '')
+    return {
+      user,
+      ref,
+      record,
+      owner,
+      who,
+      id: String(req.params.id),
+      member: `${ref.userId}:${ref.provider}`,
+    }
+  }
+  /**
+   * Who a reconnect link is mailed to: a person's connection to its owner; the organisation's
+   * to its admins (they connect and reconnect it; reconnect-routes.ts lets any of them use it).
+   */
+  const recipients = async (ref: ConnectionRef, owner: User | null): Promise<User[]> => {
+    if (!isShared(ref)) return owner ? [owner] : []
+    return (await deps.users.page(ref.tenantId, { role: 'admin', offset: 0, limit: 20 })).users
   }
   const audit = (req: Request, action: AuditAction, detail: string, member: string) => {
     const user = requireUser(req)
@@ -66,16 +95,11 @@ export function connectionPageRoutes(deps: ConnectionPageDeps): Router {
     const c = await find(req)
     const provider = deps.providers.get(c.ref.provider)
     const events = await deps.events.recent(c.ref)
-    await audit(
-      req,
-      'support.connection_view',
-      `viewed ${c.owner?.email ?? c.ref.userId} ${provider.id}`,
-      c.member,
-    )
+    await audit(req, 'support.connection_view', `viewed ${c.who || c.ref.userId} ${provider.id}`, c.member)
     res.set('Cache-Control', 'no-store').render('support-connection', {
       title: tOf(req)('support:connection.title', { provider: provider.label }),
       id: c.id,
-      email: c.owner?.email ?? '',
+      email: c.who,
       provider,
       account: c.record.name || c.record.grant.accountLabel,
       status: c.record.status,
@@ -106,7 +130,7 @@ export function connectionPageRoutes(deps: ConnectionPageDeps): Router {
     await audit(
       req,
       'support.connection_test',
-      `tested ${c.owner?.email ?? c.ref.userId} ${provider.id}: ${outcome}`,
+      `tested ${c.who || c.ref.userId} ${provider.id}: ${outcome}`,
       c.member,
     )
     res.redirect(303, `/support/connections/${c.id}`)
@@ -116,31 +140,50 @@ export function connectionPageRoutes(deps: ConnectionPageDeps): Router {
     const c = await find(req)
     const provider = deps.providers.get(c.ref.provider)
     const t = tOf(req)
-    if (c.record.status !== 'needs_reconnect' || !c.owner) {
+    const to = await recipients(c.ref, c.owner)
+    if (c.record.status !== 'needs_reconnect' || to.length === 0) {
       flash(req, 'error', t('support:connection.linkNotNeeded'))
       return res.redirect(303, `/support/connections/${c.id}`)
     }
+    // One link: a completed reconnect by any of its recipients uses it up.
     const token = await deps.links.create(c.ref, c.user.id)
-    const mail = reconnectMail(
-      c.owner.email,
-      `${deps.baseUrl}/reconnect/${token}`,
-      { provider: provider.label, account: c.record.name || c.record.grant.accountLabel, by: c.user.email },
-      mailLanguage(c.owner.language, localeOf(req).lang),
+    const what = {
+      ...{
+        provider: provider.label,
+        account: c.record.name || c.record.grant.accountLabel,
+        by: c.user.email,
+      },
+      shared: isShared(c.ref),
+    }
+    const results = await Promise.all(
+      to.map((person) =>
+        deps.mailer
+          .send(
+            reconnectMail(
+              person.email,
+              `${deps.baseUrl}/reconnect/${token}`,
+              what,
+              mailLanguage(person.language, localeOf(req).lang),
+            ),
+          )
+          .catch((err: unknown) => {
+            deps.onMailFailed?.(err)
+            return false
+          }),
+      ),
     )
-    const sent = await deps.mailer.send(mail).catch((err: unknown) => {
-      deps.onMailFailed?.(err)
-      return false
-    })
+    const sent = results.every(Boolean)
+    const emails = to.map((p) => p.email).join(', ')
     await audit(
       req,
       'support.reconnect_link_sent',
-      `reconnect link for ${provider.id} ${sent ? 'mailed to' : 'could not be mailed to'} ${c.owner.email}`,
+      `reconnect link for ${provider.id} ${sent ? 'mailed to' : 'could not be mailed to'} ${emails}`,
       c.member,
     )
     flash(
       req,
       sent ? 'info' : 'error',
-      t(sent ? 'support:connection.linkSent' : 'support:connection.linkNotSent', { email: c.owner.email }),
+      t(sent ? 'support:connection.linkSent' : 'support:connection.linkNotSent', { email: emails }),
     )
     res.redirect(303, `/support/connections/${c.id}`)
   })

@@ -50,9 +50,10 @@ export interface E2eApp {
 /**
  * Starts Switchboard on 127.0.0.1:<free port> with SANDBOX on: the emulated providers
  * live under `<base>/sandbox`, so the browser reaches the app and "the providers" alike.
- * Listens first (port 0) so BASE_URL can carry the port, then attaches the app.
+ * Listens first (port 0) so BASE_URL can carry the port, then attaches the app. `env` adds
+ * to the environment (e.g. SMTP_URL of a loopback SMTP sink instead of the sandbox's outbox).
  */
-export async function startE2eApp(name: string): Promise<E2eApp> {
+export async function startE2eApp(name: string, env: Record<string, string> = {}): Promise<E2eApp> {
   const server = http.createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
@@ -74,6 +75,7 @@ export async function startE2eApp(name: string): Promise<E2eApp> {
     NEXMO_OAUTH_URL: sandboxBase + SANDBOX_PATHS.nexmoOAuth,
     NEXMO_API_URL: sandboxBase + SANDBOX_PATHS.nexmoRest,
     LOG_LEVEL: 'warn',
+    ...env,
   })
   // With SANDBOX on and no credentials, config carries the sandbox's default client and
   // consumer; the embedded sandbox is told about exactly those (as src/main.ts does).

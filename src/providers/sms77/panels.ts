@@ -1,5 +1,12 @@
 import { parseBalance, PROVIDER_CURRENCY } from '../money.js'
-import { LOOKUP_KINDS, type CallContext, type Money, type PanelDef, type PanelView } from '../types.js'
+import {
+  LOOKUP_KINDS,
+  type CallContext,
+  type Money,
+  type PanelDef,
+  type PanelView,
+  type ToolName,
+} from '../types.js'
 import { sms77Error } from './errors.js'
 import { callGateway, gatewayJson, type Gateway } from './gateway.js'
 import { SMS77_SCOPES } from './scopes.js'
@@ -162,6 +169,12 @@ const TOOL_VIEWS: Record<string, PanelView> = {
   validate_for_voice: { kind: 'caller_id' },
 }
 
+const TOOL_OF: Record<string, ToolName> = {
+  lookup: 'lookup',
+  voice: 'sendVoice',
+  validate_for_voice: 'validateCallerId',
+}
+
 // Short panel titles; the scope's own meaning stays on the consent checkboxes.
 const TITLES: Record<string, string> = {
   analytics: 'Statistics',
@@ -190,8 +203,17 @@ export function sms77Panels(gw: Gateway, scopes: string[]): PanelDef[] {
         offline: true,
         load: async () => ({ kind: 'send_sms', senderHint: 'Up to 11 letters or 16 digits' }),
       }
-    if (s.name === 'status') return { id: s.name, title, scope: s.name, load: (ctx) => statusPanel(gw, ctx) }
+    if (s.name === 'status')
+      return { id: s.name, title, scope: s.name, tool: 'deliveryStatus', load: (ctx) => statusPanel(gw, ctx) }
     const view: PanelView = TOOL_VIEWS[s.name] ?? { kind: 'note', text: 'Granted.' }
-    return { id: s.name, title, scope: s.name, offline: true, load: async () => view }
+    const tool = TOOL_OF[s.name]
+    return {
+      id: s.name,
+      title,
+      scope: s.name,
+      offline: true,
+      ...(tool ? { tool } : {}),
+      load: async () => view,
+    }
   })
 }
