@@ -1,5 +1,5 @@
 import { AppError, ForbiddenError, NotFoundError } from '../errors/app-error.js'
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import type { RedisClient } from '../redis/client.js'
 import { auditKey, connectionKey, dailyPartsKey, sentMessagesKey, sharedAccessKey } from '../redis/keys.js'
 import { splitSms } from '../providers/sms-encoding.js'
@@ -7,7 +7,7 @@ import type { Money, SmsMessage, SmsResult } from '../providers/types.js'
 import { memberOf } from './member.js'
 import type { ConnectionLifecycle } from './lifecycle.js'
 import { isShared } from './owner.js'
-import { decodeRecord, type ConnectionRecord, type ConnectionRef } from './record.js'
+import { decodeRecord, storedSecrets, type ConnectionRecord, type ConnectionRef } from './record.js'
 import { RELEASE, RESERVE } from './send-scripts.js'
 import { fieldsOf } from './store-scripts.js'
 
@@ -67,7 +67,7 @@ export class MessageSender {
   constructor(
     private readonly deps: {
       redis: RedisClient
-      cipher: TokenCipher
+      ciphers: TenantCiphers
       lifecycle: ConnectionLifecycle
       now?: () => number
     },
@@ -115,7 +115,9 @@ export class MessageSender {
       throw new NotFoundError('This account is not connected.')
     if (outcome === 'may_not_send') throw new ForbiddenError('You may not send through this connection.')
     if (outcome !== 'ok') throw dailyLimitReached()
-    return decodeRecord(this.deps.cipher, ref, connectionKey(ref), fieldsOf(flat)) as ConnectionRecord
+    const h = fieldsOf(flat)
+    const sealer = await this.deps.ciphers.forTenant(ref.tenantId, storedSecrets(h))
+    return decodeRecord(sealer, ref, connectionKey(ref), h) as ConnectionRecord
   }
 
   private async release(ref: ConnectionRef, sender: Sender, parts: number, day: string): Promise<void> {
@@ -135,17 +137,31 @@ export class MessageSender {
     const member = memberOf(ref)
     const cost = sent.result.price
     const m = this.deps.redis.multi()
-    m.xadd(sentMessagesKey(ref.tenantId, member), 'MAXLEN', '~', MAX_SENT, '*', ...[
-      ...['at', String(this.now()), 'by', sentByOf(sender), 'kind', sender.kind, 'to', to],
-      ...['parts', String(sent.parts), 'messageId', sent.result.messageId],
-      ...(cost ? ['amount', String(cost.amount), 'currency', cost.currency] : []),
-    ])
+    m.xadd(
+      sentMessagesKey(ref.tenantId, member),
+      'MAXLEN',
+      '~',
+      MAX_SENT,
+      '*',
+      ...[
+        ...['at', String(this.now()), 'by', sentByOf(sender), 'kind', sender.kind, 'to', to],
+        ...['parts', String(sent.parts), 'messageId', sent.result.messageId],
+        ...(cost ? ['amount', String(cost.amount), 'currency', cost.currency] : []),
+      ],
+    )
     const actorId = sender.kind === 'person' ? sender.userId : `api-key:${sender.keyId}`
     const detail = `sent ${sent.parts} SMS part(s) to ${maskNumber(to)} through ${ref.provider}${isShared(ref) ? ' (shared)' : ''}`
-    m.xadd(auditKey(ref.tenantId), 'MAXLEN', '~', 10_000, '*', ...[
-      ...['at', String(this.now()), 'actorId', actorId, 'actorEmail', sentByOf(sender)],
-      ...['action', 'message.sent', 'detail', detail, 'accounts', member],
-    ])
+    m.xadd(
+      auditKey(ref.tenantId),
+      'MAXLEN',
+      '~',
+      10_000,
+      '*',
+      ...[
+        ...['at', String(this.now()), 'actorId', actorId, 'actorEmail', sentByOf(sender)],
+        ...['action', 'message.sent', 'detail', detail, 'accounts', member],
+      ],
+    )
     // The provider counted otherwise than we did: the day's count follows what was sent.
     if (reserved !== undefined && reserved !== sent.parts) {
       const delta = sent.parts - reserved

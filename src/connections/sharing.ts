@@ -1,4 +1,4 @@
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import type { RedisClient } from '../redis/client.js'
 import type { ConnectionLifecycle } from './lifecycle.js'
 import { MessageSender } from './message-sender.js'
@@ -14,7 +14,7 @@ export interface SharingServices {
 
 export function buildSharing(deps: {
   redis: RedisClient
-  cipher: TokenCipher
+  ciphers: TenantCiphers
   lifecycle: ConnectionLifecycle
 }): SharingServices {
   return { sharing: new SharedAccess(deps.redis), sender: new MessageSender(deps) }

@@ -8,8 +8,9 @@ import { ConnectionStore } from '../connections/connection-store.js'
 import { COMMANDS, commandHelp, flagErrors, USAGE, type CommandName } from './cli-commands.js'
 import { AccountService } from '../auth/account-service.js'
 import { TokenCipher } from '../crypto/token-cipher.js'
+import { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import { seedDemo } from '../support/seed-demo.js'
-import { formatReport, reencryptAll } from './reencrypt.js'
+import { formatReport, reencryptAll, rotateTenantKey } from './reencrypt.js'
 
 /**
  * Operator command line: `npm run admin -- <command> [--flags]` (also inside the
@@ -80,6 +81,7 @@ async function run(argv: string[]): Promise<string> {
   await connectRedis(redis, config.redis)
   try {
     const tenants = new TenantStore(redis)
+    const ciphers = new TenantCiphers(redis, new TokenCipher(config.tokenKeys))
     const users = new UserStore(redis)
     const accounts = new AccountService(tenants, users)
     const data = input.data as Record<string, string>
@@ -93,7 +95,7 @@ async function run(argv: string[]): Promise<string> {
       return (await tenants.create(name)).id
     }
     if (command === 'list-tenants') {
-      const store = new ConnectionStore(redis, new TokenCipher(config.tokenKeys))
+      const store = new ConnectionStore(redis, ciphers)
       const rows = await Promise.all(
         (await tenants.all()).map(async (t) => {
           const connections = (await store.listMembers(t.id, { offset: 0, count: 1 })).total
@@ -112,7 +114,11 @@ async function run(argv: string[]): Promise<string> {
       return `added ${u.email} (${u.role}) to ${u.tenantId}`
     }
     if (command === 'reencrypt-tokens') {
-      const report = await reencryptAll(redis, new TokenCipher(config.tokenKeys))
+      if (data.tenant && !(await tenants.get(data.tenant)))
+        throw new UsageError(`no tenant with slug ${data.tenant}`)
+      const report = data.tenant
+        ? await rotateTenantKey(redis, ciphers, data.tenant)
+        : await reencryptAll(redis, ciphers)
       // Failed records still need an old key: say so in the exit status, not only in words.
       if (Object.values(report).some((c) => c.failed > 0)) process.exitCode = 1
       return formatReport(report)
@@ -121,12 +127,8 @@ async function run(argv: string[]): Promise<string> {
     if (command === 'seed-demo') {
       // Demo data has placeholder tokens and fake emails: never in a real deployment.
       if (!config.sandbox.enabled) throw new UsageError('seed-demo runs only with the sandbox on (SANDBOX=1)')
-      const n = await seedDemo(
-        redis,
-        new TokenCipher(config.tokenKeys),
-        data.tenant!,
-        Number(data.accounts),
-        (done) => process.stderr.write(`\rseeded ${done}`),
+      const n = await seedDemo(redis, ciphers, data.tenant!, Number(data.accounts), (done) =>
+        process.stderr.write(`\rseeded ${done}`),
       )
       process.stderr.write('\n')
       return `seeded ${n} demo accounts into ${data.tenant}`

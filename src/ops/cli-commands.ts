@@ -43,9 +43,11 @@ export const COMMANDS = {
     }),
   },
   'reencrypt-tokens': {
-    usage: 'reencrypt-tokens',
-    help: 'Re-encrypts stored secrets under TOKEN_ENCRYPTION_KEY (old keys in TOKEN_ENCRYPTION_OLD_KEYS).',
-    flags: z.object({}),
+    usage: 'reencrypt-tokens [--tenant SLUG]',
+    help:
+      "Re-wraps every organisation's data key under TOKEN_ENCRYPTION_KEY (old keys in TOKEN_ENCRYPTION_OLD_KEYS); tokens and secrets stay sealed with their data keys. " +
+      'With --tenant, gives that organisation a new data key and re-encrypts its tokens and secrets with it (the old key is dropped by the next run, two minutes on).',
+    flags: z.object({ tenant: z.string().min(1, 'must not be empty').optional() }),
   },
 } as const
 
