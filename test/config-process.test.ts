@@ -102,7 +102,7 @@ describe('the operator CLI', () => {
     const { BASE_URL: _vite, TOKEN_ENCRYPTION_KEY: _k, SESSION_SECRET: _s, ...env } = process.env
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'src/ops/admin-cli.ts', ...args],
+      ['--import', 'tsx', 'src/boot/admin-cli.ts', ...args],
       {
         env: {
           ...env,

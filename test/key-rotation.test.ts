@@ -56,7 +56,7 @@ async function admin(env: Record<string, string>): Promise<{ stdout: string; std
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ['--import', 'tsx', 'src/ops/admin-cli.ts', 'reencrypt-tokens'],
+      ['--import', 'tsx', 'src/boot/admin-cli.ts', 'reencrypt-tokens'],
       { env: { ...inherited, REDIS_URL, REDIS_KEY_PREFIX: t.prefix, ...env }, timeout: 30_000 },
     )
     return { stdout: stdout.trim(), stderr, code: 0 }

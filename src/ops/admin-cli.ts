@@ -11,6 +11,8 @@ import { TokenCipher } from '../crypto/token-cipher.js'
 import { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import { seedDemo } from '../support/seed-demo.js'
 import { formatReport, reencryptAll, rotateTenantKey } from './reencrypt.js'
+import type { Config } from '../config/config.js'
+import type { RedisClient } from '../redis/client.js'
 
 /**
  * Operator command line: `npm run admin -- <command> [--flags]` (also inside the
@@ -61,7 +63,12 @@ function parse(argv: string[]): Parsed | { help: true; command?: undefined } {
   return { command: command as CommandName, flags: flags as Record<string, string | boolean>, help: !!help }
 }
 
-async function run(argv: string[]): Promise<string> {
+/** Commands that need the services as the server builds them, handed in by boot/admin-cli.ts. */
+export interface CliHooks {
+  deleteTenant(config: Config, redis: RedisClient, slug: string): Promise<string | null>
+}
+
+async function run(argv: string[], { deleteTenant }: CliHooks): Promise<string> {
   const parsed = parse(argv)
   if (!parsed.command) return USAGE
   const { command, flags } = parsed
@@ -123,6 +130,11 @@ async function run(argv: string[]): Promise<string> {
       if (Object.values(report).some((c) => c.failed > 0)) process.exitCode = 1
       return formatReport(report)
     }
+    if (command === 'delete-tenant') {
+      const done = await deleteTenant(config, redis, data.tenant!)
+      if (done === null) throw new UsageError(`no tenant with slug ${data.tenant}`)
+      return done
+    }
     if (!(await tenants.get(data.tenant!))) throw new UsageError(`no tenant with slug ${data.tenant}`)
     if (command === 'seed-demo') {
       // Demo data has placeholder tokens and fake emails: never in a real deployment.
@@ -143,11 +155,14 @@ async function run(argv: string[]): Promise<string> {
   }
 }
 
-try {
-  console.log(await run(process.argv.slice(2)))
-} catch (err) {
-  if (err instanceof ConfigError) for (const l of err.lines) console.error(`config error: ${l}`)
-  else console.error(`error: ${(err as Error).message}`)
-  if (err instanceof UsageError) console.error(err.usage)
-  process.exitCode = err instanceof UsageError ? 2 : 1
+/** Runs one command: its output on stdout, problems on stderr, the exit code set. */
+export async function adminCli(argv: string[], hooks: CliHooks): Promise<void> {
+  try {
+    console.log(await run(argv, hooks))
+  } catch (err) {
+    if (err instanceof ConfigError) for (const l of err.lines) console.error(`config error: ${l}`)
+    else console.error(`error: ${(err as Error).message}`)
+    if (err instanceof UsageError) console.error(err.usage)
+    process.exitCode = err instanceof UsageError ? 2 : 1
+  }
 }

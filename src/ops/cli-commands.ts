@@ -49,6 +49,13 @@ export const COMMANDS = {
       'With --tenant, gives that organisation a new data key and re-encrypts its tokens and secrets with it (the old key is dropped by the next run, two minutes on).',
     flags: z.object({ tenant: z.string().min(1, 'must not be empty').optional() }),
   },
+  'delete-tenant': {
+    usage: 'delete-tenant --tenant SLUG',
+    help:
+      'Deletes an organisation for good: ends its sessions, revokes every grant at its provider, destroys its data key, ' +
+      'then removes every Redis key of it (and its jobs); recorded in the operator log. Run it again if it was interrupted.',
+    flags: z.object({ tenant: z.string().min(1, 'must not be empty') }),
+  },
 } as const
 
 export type CommandName = keyof typeof COMMANDS

@@ -19,3 +19,5 @@ export const TENANTS_DELETING_KEY = 'tenants:deleting'
 export const OPERATOR_LOG_KEY = 'ops:log'
 /** Global: set once every value sealed directly with TOKEN_ENCRYPTION_KEY was moved to data keys. */
 export const DATA_KEYS_MIGRATED_KEY = 'data-keys:migrated:v1'
+/** Global: the global keys (emails, API key hashes, links) an unfinished deletion still has to remove. */
+export const tenantDeletionKey = (tenantId: string) => `deletion:${tenantId}`
