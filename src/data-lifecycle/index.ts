@@ -1,11 +1,19 @@
-import type { Router } from 'express'
+import { Router } from 'express'
 import type { TenantStore } from '../tenants/tenant-store.js'
+import type { Mailer } from '../mail/mailer.js'
+import { accountDataRoutes, type AccountDataDeps } from './account-routes.js'
+import { EmailChange } from './email-change.js'
 import { deleteOrganisationRoutes } from './delete-org-routes.js'
 import { TenantDeletion, type TenantDeletionDeps } from './tenant-deletion.js'
 
-export type DataLifecycleDeps = TenantDeletionDeps & { tenants: TenantStore }
+export type DataLifecycleDeps = TenantDeletionDeps &
+  Omit<AccountDataDeps, 'emailChange'> & { tenants: TenantStore; people: { mailer: Mailer }; baseUrl: string }
 
 /** The data lifecycle's routes (issue 27), for the composition root. */
 export function dataLifecycleRoutes(deps: DataLifecycleDeps): Router {
-  return deleteOrganisationRoutes({ tenants: deps.tenants, deletion: new TenantDeletion(deps) })
+  const r = Router()
+  r.use(deleteOrganisationRoutes({ tenants: deps.tenants, deletion: new TenantDeletion(deps) }))
+  const emailChange = new EmailChange({ ...deps, mailer: deps.people.mailer })
+  r.use(accountDataRoutes({ ...deps, emailChange }))
+  return r
 }

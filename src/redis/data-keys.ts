@@ -21,3 +21,5 @@ export const OPERATOR_LOG_KEY = 'ops:log'
 export const DATA_KEYS_MIGRATED_KEY = 'data-keys:migrated:v1'
 /** Global: the global keys (emails, API key hashes, links) an unfinished deletion still has to remove. */
 export const tenantDeletionKey = (tenantId: string) => `deletion:${tenantId}`
+/** Global: an email change waiting for its confirmation link, named by the link token's digest (24 h). */
+export const emailChangeKey = (tokenDigest: string) => `email-change:${tokenDigest}`
