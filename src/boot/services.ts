@@ -115,6 +115,7 @@ export function buildServices(deps: AppDeps): Services {
   const { config, redis } = deps
   const cipher = new TokenCipher(config.tokenKeys)
   const ciphers = new TenantCiphers(redis, cipher)
+  const audit = new AuditLog(redis)
   const store = new ConnectionStore(redis, ciphers)
   const lock = new RefreshLock(redis)
   const observers = [deps.metrics?.observeProviderCall, ...(deps.providerObservers ?? [])]
@@ -207,12 +208,12 @@ export function buildServices(deps: AppDeps): Services {
     credentials,
     tenantCredentials,
     supportIndex,
-    audit: new AuditLog(redis),
+    audit,
     sessions,
     balances,
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
-    ...buildSharing({ redis, ciphers, lifecycle: connections }),
+    ...buildSharing({ redis, ciphers, audit, lifecycle: connections }),
     connectionHistory,
     reconnectLinks: new ReconnectLinks(redis),
   }

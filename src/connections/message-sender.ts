@@ -1,7 +1,8 @@
 import { AppError, ForbiddenError, NotFoundError } from '../errors/app-error.js'
 import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import type { RedisClient } from '../redis/client.js'
-import { auditKey, connectionKey, dailyPartsKey, sentMessagesKey, sharedAccessKey } from '../redis/keys.js'
+import { connectionKey, dailyPartsKey, sentMessagesKey, sharedAccessKey } from '../redis/keys.js'
+import type { AuditLog } from '../audit/audit-log.js'
 import { splitSms } from '../providers/sms-encoding.js'
 import type { Money, SmsMessage, SmsResult } from '../providers/types.js'
 import { memberOf } from './member.js'
@@ -68,6 +69,7 @@ export class MessageSender {
     private readonly deps: {
       redis: RedisClient
       ciphers: TenantCiphers
+      audit: AuditLog
       lifecycle: ConnectionLifecycle
       now?: () => number
     },
@@ -125,7 +127,7 @@ export class MessageSender {
     await this.deps.redis.eval(RELEASE, 1, key, userIdOf(sender), String(parts))
   }
 
-  /** The list entry and the audit entry in one MULTI (both in the tenant's slot); returns the entry id. */
+  /** The list entry (one MULTI), then the audit entry; returns the list entry's id. */
   private async record(
     ref: ConnectionRef,
     sender: Sender,
@@ -151,17 +153,6 @@ export class MessageSender {
     )
     const actorId = sender.kind === 'person' ? sender.userId : `api-key:${sender.keyId}`
     const detail = `sent ${sent.parts} SMS part(s) to ${maskNumber(to)} through ${ref.provider}${isShared(ref) ? ' (shared)' : ''}`
-    m.xadd(
-      auditKey(ref.tenantId),
-      'MAXLEN',
-      '~',
-      10_000,
-      '*',
-      ...[
-        ...['at', String(this.now()), 'actorId', actorId, 'actorEmail', sentByOf(sender)],
-        ...['action', 'message.sent', 'detail', detail, 'accounts', member],
-      ],
-    )
     // The provider counted otherwise than we did: the day's count follows what was sent.
     if (reserved !== undefined && reserved !== sent.parts) {
       const delta = sent.parts - reserved
@@ -170,6 +161,10 @@ export class MessageSender {
       if (sender.kind === 'person') m.hincrby(dayKey, `p:${sender.userId}`, delta)
     }
     const results = (await m.exec()) ?? []
+    // Through the audit log's one append, so the organisation's chain holds.
+    await this.deps.audit.record(ref.tenantId, {
+      ...{ actorId, actorEmail: sentByOf(sender), action: 'message.sent', detail, accounts: [member] },
+    })
     return String(results[0]?.[1] ?? '')
   }
 }

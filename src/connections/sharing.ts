@@ -1,5 +1,6 @@
 import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import type { RedisClient } from '../redis/client.js'
+import type { AuditLog } from '../audit/audit-log.js'
 import type { ConnectionLifecycle } from './lifecycle.js'
 import { MessageSender } from './message-sender.js'
 import { SharedAccess } from './shared-access.js'
@@ -15,6 +16,7 @@ export interface SharingServices {
 export function buildSharing(deps: {
   redis: RedisClient
   ciphers: TenantCiphers
+  audit: AuditLog
   lifecycle: ConnectionLifecycle
 }): SharingServices {
   return { sharing: new SharedAccess(deps.redis), sender: new MessageSender(deps) }

@@ -3,6 +3,7 @@ import type { TenantStore } from '../tenants/tenant-store.js'
 import type { Mailer } from '../mail/mailer.js'
 import { accountDataRoutes, type AccountDataDeps } from './account-routes.js'
 import { EmailChange } from './email-change.js'
+import { auditExportRoutes } from './audit-export-routes.js'
 import { deleteOrganisationRoutes } from './delete-org-routes.js'
 import { TenantDeletion, type TenantDeletionDeps } from './tenant-deletion.js'
 
@@ -15,5 +16,6 @@ export function dataLifecycleRoutes(deps: DataLifecycleDeps): Router {
   r.use(deleteOrganisationRoutes({ tenants: deps.tenants, deletion: new TenantDeletion(deps) }))
   const emailChange = new EmailChange({ ...deps, mailer: deps.people.mailer })
   r.use(accountDataRoutes({ ...deps, emailChange }))
+  r.use(auditExportRoutes(deps.audit))
   return r
 }

@@ -11,6 +11,7 @@ import { TokenCipher } from '../crypto/token-cipher.js'
 import { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import { seedDemo } from '../support/seed-demo.js'
 import { formatReport, reencryptAll, rotateTenantKey } from './reencrypt.js'
+import { AuditLog } from '../audit/audit-log.js'
 import type { Config } from '../config/config.js'
 import type { RedisClient } from '../redis/client.js'
 
@@ -136,6 +137,13 @@ async function run(argv: string[], { deleteTenant }: CliHooks): Promise<string> 
       return done
     }
     if (!(await tenants.get(data.tenant!))) throw new UsageError(`no tenant with slug ${data.tenant}`)
+    if (command === 'verify-audit') {
+      const check = await new AuditLog(redis).verify(data.tenant!)
+      if (check.ok) return `ok ${check.entries} entries`
+      process.exitCode = 1
+      const when = check.at ? new Date(check.at).toISOString() : 'unknown time'
+      return `entry ${check.id} (${when}, ${check.action}) does not match the chain`
+    }
     if (command === 'seed-demo') {
       // Demo data has placeholder tokens and fake emails: never in a real deployment.
       if (!config.sandbox.enabled) throw new UsageError('seed-demo runs only with the sandbox on (SANDBOX=1)')

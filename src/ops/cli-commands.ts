@@ -56,6 +56,13 @@ export const COMMANDS = {
       'then removes every Redis key of it (and its jobs); recorded in the operator log. Run it again if it was interrupted.',
     flags: z.object({ tenant: z.string().min(1, 'must not be empty') }),
   },
+  'verify-audit': {
+    usage: 'verify-audit --tenant SLUG',
+    help:
+      "Checks the organisation's audit chain (each entry holds the SHA-256 of the one before): prints `ok <n> entries`, " +
+      'or names the first entry that does not match and exits 1.',
+    flags: z.object({ tenant: z.string().min(1, 'must not be empty') }),
+  },
 } as const
 
 export type CommandName = keyof typeof COMMANDS

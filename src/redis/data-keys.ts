@@ -23,3 +23,5 @@ export const DATA_KEYS_MIGRATED_KEY = 'data-keys:migrated:v1'
 export const tenantDeletionKey = (tenantId: string) => `deletion:${tenantId}`
 /** Global: an email change waiting for its confirmation link, named by the link token's digest (24 h). */
 export const emailChangeKey = (tokenDigest: string) => `email-change:${tokenDigest}`
+/** The SHA-256 (canonical JSON) of the organisation's newest audit entry and its id: the chain's head. */
+export const auditHeadKey = (tenantId: string) => tenantKey(tenantId, 'audit-head')
