@@ -5,6 +5,8 @@ import supertest from 'supertest'
 import { loadConfig } from '../src/config/config.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
+import { TenantDeletion } from '../src/data-lifecycle/tenant-deletion.js'
+import { createLogger } from '../src/logging/logger.js'
 import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import { ConnectionStore } from '../src/connections/connection-store.js'
 import { PageStateReader } from '../src/dashboard/page-state.js'
@@ -245,6 +247,26 @@ describe('on a Redis Cluster', () => {
       current: report.dataKeys.reencrypted,
       failed: 0,
     })
+  })
+  it('deletes an organisation on a Cluster: nothing of it on any master, another untouched', async () => {
+    const gone = await signUp(t.app, 'Cluster Leaving')
+    const goneId = (await t.services.users.findForLogin(gone.email))!.user.tenantId
+    await connectSms77(t, gone.agent, ['balance'])
+    const before = t.sandbox.control.sms77Revocations().length
+    const ours = async (id: string) => {
+      const keys: string[] = []
+      for await (const key of scanKeys(t.redis, `t:{${id}}:*`)) keys.push(key)
+      return keys.sort()
+    }
+    const other = await ours(tenantId)
+    expect((await ours(goneId)).length).toBeGreaterThan(3)
+    const deletion = new TenantDeletion({ ...t.services, redis: t.redis, logger: createLogger('silent') })
+    const report = await deletion.delete(goneId, 'test')
+    expect(report.revoked).toBe(1)
+    expect(t.sandbox.control.sms77Revocations().length).toBe(before + 1)
+    expect(await ours(goneId)).toEqual([])
+    expect(await t.services.users.findForLogin(gone.email)).toBeNull()
+    expect(await ours(tenantId)).toEqual(other)
   })
 })
 
