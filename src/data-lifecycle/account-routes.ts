@@ -5,6 +5,7 @@ import { flash, regenerate } from '../auth/session.js'
 import { verifyPassword } from '../auth/passwords.js'
 import type { SessionIndex } from '../auth/session-index.js'
 import type { UserStore } from '../auth/user-store.js'
+import type { LoginLimiter } from '../auth/login-limiter.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { localeOf } from '../i18n/localize.js'
 import type { EmailChange } from './email-change.js'
@@ -15,6 +16,7 @@ export interface AccountDataDeps extends MyDataDeps {
   sessions: SessionIndex
   connections: ConnectionLifecycle
   emailChange: EmailChange
+  people: { limiter: LoginLimiter }
 }
 
 const EmailForm = z.object({
@@ -26,9 +28,14 @@ const PasswordForm = z.object({ currentPassword: z.string().min(1).max(200) })
 /** `/account`'s own-data actions: Download my data, Change email, Delete my account. */
 export function accountDataRoutes(deps: AccountDataDeps): Router {
   const r = Router()
+  // A guess of the current password counts like a sign-in attempt (as a password change does).
   const passwordOk = async (req: Request, given: string) => {
     const user = requireUser(req)
-    return verifyPassword(await deps.users.passwordHash(user.tenantId, user.id), given)
+    const attempt = await deps.people.limiter.reserveLogin(req.ip ?? '', user.email)
+    if (!attempt.allowed) return false
+    const ok = await verifyPassword(await deps.users.passwordHash(user.tenantId, user.id), given)
+    if (ok) await attempt.succeeded()
+    return ok
   }
 
   r.get('/account/my-data.json', requireSignedIn, async (req, res) => {
