@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const fromSource =
-  existsSync(join(root, 'node_modules/tsx')) && existsSync(join(root, 'src/ops/admin-cli.ts'))
+  existsSync(join(root, 'node_modules/tsx')) && existsSync(join(root, 'src/boot/admin-cli.ts'))
 const args = fromSource
-  ? ['--import', 'tsx', join(root, 'src/ops/admin-cli.ts')]
-  : [join(root, 'dist/src/ops/admin-cli.js')]
+  ? ['--import', 'tsx', join(root, 'src/boot/admin-cli.ts')]
+  : [join(root, 'dist/src/boot/admin-cli.js')]
 const result = spawnSync(process.execPath, [...args, ...process.argv.slice(2)], { stdio: 'inherit' })
 process.exit(result.status ?? 1)

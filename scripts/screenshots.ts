@@ -9,6 +9,7 @@ import { mkdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { connectBoth, launchChromium, newPage, shows, startE2eApp } from '../test/e2e/harness.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
+import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import { seedDemo } from '../src/support/seed-demo.js'
 
 const OUT_DIR = path.resolve('docs/screenshots')
@@ -32,7 +33,12 @@ try {
   await save(page, 'dashboard.png', true)
   // The support console of the same organisation, with some demo accounts beside Jane's.
   const tenantId = (await app.redis.get('email:jane@acme.example'))!.split(':')[0]!
-  await seedDemo(app.redis, new TokenCipher(app.config.tokenKeys), tenantId, 120)
+  await seedDemo(
+    app.redis,
+    new TenantCiphers(app.redis, new TokenCipher(app.config.tokenKeys)),
+    tenantId,
+    120,
+  )
   await page.goto('/support?sort=balance_asc')
   await shows(page.getByRole('heading', { name: 'Connected accounts' }))
   await save(page, 'support.png', false)

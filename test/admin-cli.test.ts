@@ -21,7 +21,7 @@ async function admin(...args: string[]): Promise<{ stdout: string; stderr: strin
     const { BASE_URL: _vite, ...env } = process.env
     const { stdout, stderr } = await run(
       process.execPath,
-      ['--import', 'tsx', 'src/ops/admin-cli.ts', ...args],
+      ['--import', 'tsx', 'src/boot/admin-cli.ts', ...args],
       {
         env: {
           ...env,

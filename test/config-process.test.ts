@@ -8,7 +8,13 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadProcessConfig } from '../src/config/process.js'
 import { ConnectionStore } from '../src/connections/connection-store.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
+import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import { dropPrefix, openRedis, REDIS_URL, uniquePrefix } from './helpers/redis.js'
+
+const tc = (
+  redis: ConstructorParameters<typeof TenantCiphers>[0],
+  ...keys: ConstructorParameters<typeof TokenCipher>
+) => new TenantCiphers(redis, new TokenCipher(...keys))
 
 /**
  * One way to read a process's configuration, for the server and the operator CLI alike:
@@ -96,7 +102,7 @@ describe('the operator CLI', () => {
     const { BASE_URL: _vite, TOKEN_ENCRYPTION_KEY: _k, SESSION_SECRET: _s, ...env } = process.env
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'src/ops/admin-cli.ts', ...args],
+      ['--import', 'tsx', 'src/boot/admin-cli.ts', ...args],
       {
         env: {
           ...env,
@@ -126,7 +132,7 @@ describe('the operator CLI', () => {
       const redis = await openRedis(prefix)
       try {
         // What the server (same secrets file) reads: every seeded token decrypts with its key.
-        const store = new ConnectionStore(redis, new TokenCipher([Buffer.from(devKey, 'base64')]))
+        const store = new ConnectionStore(redis, tc(redis, [Buffer.from(devKey, 'base64')]))
         const { members, total } = await store.listMembers(slug, { offset: 0, count: 10 })
         expect(total).toBe(3)
         for (const member of members) {

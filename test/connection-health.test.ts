@@ -186,12 +186,9 @@ describe('the token endpoint answers 503 for a while, two instances', () => {
       })
       expect((await t.services.store.get(o.sms77))!.backoff).toBeUndefined()
       expect(back.some((text) => !text.includes('temporarily unavailable'))).toBe(true)
-    for (const i of [0, 1]) expect((await load(o, i)).text).not.toContain('temporarily unavailable')
+      for (const i of [0, 1]) expect((await load(o, i)).text).not.toContain('temporarily unavailable')
 
-      await waitFor(
-        'the recovered webhook',
-        async () => hitsOf('connection.recovered', o).length >= 1,
-      )
+      await waitFor('the recovered webhook', async () => hitsOf('connection.recovered', o).length >= 1)
       await webhooksSettled()
       expect(hitsOf('connection.recovered', o)).toHaveLength(1)
       expect(JSON.parse(hitsOf('connection.recovered', o)[0]!.body)).toMatchObject({

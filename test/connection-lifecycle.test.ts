@@ -7,10 +7,16 @@ import { ConnectionStore, type ConnectionRef } from '../src/connections/connecti
 import { credentialSource } from '../src/connections/credentials.js'
 import { RefreshLock } from '../src/connections/refresh-lock.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
+import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import { ProviderRegistry } from '../src/providers/registry.js'
 import type { Grant, Provider } from '../src/providers/types.js'
 import type { Redis } from '../src/redis/client.js'
 import { dropPrefix, openRedis, uniquePrefix } from './helpers/redis.js'
+
+const tc = (
+  redis: ConstructorParameters<typeof TenantCiphers>[0],
+  ...keys: ConstructorParameters<typeof TokenCipher>
+) => new TenantCiphers(redis, new TokenCipher(...keys))
 
 // A provider behind the same interface whose refresh answer carries no refresh token,
 // as RFC 6749 §6 allows; the service must keep the old one.
@@ -48,7 +54,7 @@ afterAll(async () => {
 
 describe('ConnectionLifecycle', () => {
   it('keeps the stored refresh token when the refresh answer has none (checked at rest)', async () => {
-    const store = new ConnectionStore(redis, new TokenCipher([randomBytes(32)]))
+    const store = new ConnectionStore(redis, tc(redis, [randomBytes(32)]))
     const provider = providerWithoutRotation()
     const service = new ConnectionLifecycle({
       store,

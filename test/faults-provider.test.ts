@@ -17,7 +17,10 @@ const clock = steppedClock()
 let t: TestApp
 beforeAll(async () => {
   // No panel cache: every view reaches the provider.
-  t = await startTestApp({ name: 'faults-provider', deps: { panelCacheTtlSec: 0, health: { now: clock.now } } })
+  t = await startTestApp({
+    name: 'faults-provider',
+    deps: { panelCacheTtlSec: 0, health: { now: clock.now } },
+  })
 })
 afterEach(() =>
   t.sandbox.control.setFaults({
@@ -115,7 +118,9 @@ describe('the provider API is down or broken', () => {
       expect(text).not.toContain('needs reconnect')
       // A provider that answers 5xx is passing (degraded); an unreadable answer says nothing of it.
       const down = fault === 'apiFails'
-      expect(text.match(/<span class="badge warn">temporarily unavailable<\/span>/g) ?? []).toHaveLength(down ? 2 : 0)
+      expect(text.match(/<span class="badge warn">temporarily unavailable<\/span>/g) ?? []).toHaveLength(
+        down ? 2 : 0,
+      )
       expect(text.match(/<span class="badge ok">connected<\/span>/g) ?? []).toHaveLength(down ? 0 : 2)
       expect((await t.services.store.get(sms77))!.status).toBe(down ? 'degraded' : 'connected')
       expect((await t.services.store.get(nexmo))!.status).toBe(down ? 'degraded' : 'connected')
@@ -142,7 +147,11 @@ describe('the provider API is slow or hangs', () => {
 
   it('a hanging provider: the dashboard answers within 3 s, each panel says so, the connection is kept, no refresh is spent', async () => {
     const { agent, sms77, nexmo } = await connected()
-    const before = { sms77: await storedGrant(sms77), nexmo: await storedGrant(nexmo), refreshes: refreshCount() }
+    const before = {
+      sms77: await storedGrant(sms77),
+      nexmo: await storedGrant(nexmo),
+      refreshes: refreshCount(),
+    }
     t.sandbox.control.setFaults({ apiHangs: true })
     const { ms, text } = await timedDashboard(agent)
     expect(ms).toBeLessThan(3_000)
@@ -206,7 +215,11 @@ describe('the token endpoint fails during a refresh', () => {
     expect(t.sandbox.control.stats.sms77.refreshes).toBe(refreshes + 1)
     const after = (await t.services.store.get(sms77))!.grant
     const old = JSON.parse(
-      t.services.cipher.decrypt(storedSecrets(before), `t:{${sms77.tenantId}}:conn:${sms77.userId}:sms77`),
+      await t.services.ciphers.open(
+        sms77.tenantId,
+        storedSecrets(before),
+        `t:{${sms77.tenantId}}:conn:${sms77.userId}:sms77`,
+      ),
     ) as { refreshToken: string }
     expect(after.secrets.refreshToken).not.toBe(old.refreshToken)
     expect(t.sandbox.control.sms77RefreshTokens()).toContain(after.secrets.refreshToken)

@@ -116,6 +116,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
   const code = `
     const { createRedis } = await import(${src('redis/client.js')})
     const { TokenCipher } = await import(${src('crypto/token-cipher.js')})
+    const { TenantCiphers } = await import(${src('crypto/tenant-ciphers.js')})
     const { ConnectionStore } = await import(${src('connections/connection-store.js')})
     const { RefreshLock } = await import(${src('connections/refresh-lock.js')})
     const { ConnectionLifecycle } = await import(${src('connections/lifecycle.js')})
@@ -127,7 +128,7 @@ function startDoomedRefresher(ref: ConnectionRef, lockTtlMs: number) {
     const c = JSON.parse(process.argv[1])
     const redis = createRedis(c.redisUrl, c.prefix)
     await redis.connect()
-    const store = new ConnectionStore(redis, new TokenCipher([Buffer.from(c.tokenKey, 'base64')]))
+    const store = new ConnectionStore(redis, new TenantCiphers(redis, new TokenCipher([Buffer.from(c.tokenKey, 'base64')])))
     const service = new ConnectionLifecycle({
       store,
       health: new ConnectionHealth(redis),

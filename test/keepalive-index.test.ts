@@ -3,10 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CheckedIndex } from '../src/connections/checked-index.js'
 import { ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
+import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import type { Grant } from '../src/providers/types.js'
 import type { Redis } from '../src/redis/client.js'
 import { KEEPALIVE_TENANTS_KEY, tenantCheckedKey } from '../src/redis/keys.js'
 import { dropPrefix, openRedis, uniquePrefix } from './helpers/redis.js'
+
+const tc = (
+  redis: ConstructorParameters<typeof TenantCiphers>[0],
+  ...keys: ConstructorParameters<typeof TokenCipher>
+) => new TenantCiphers(redis, new TokenCipher(...keys))
 
 let redis: Redis
 let store: ConnectionStore
@@ -14,7 +20,7 @@ let index: CheckedIndex
 const prefix = uniquePrefix('keepalive-index')
 beforeAll(async () => {
   redis = await openRedis(prefix)
-  store = new ConnectionStore(redis, new TokenCipher([randomBytes(32)]))
+  store = new ConnectionStore(redis, tc(redis, [randomBytes(32)]))
   index = new CheckedIndex(redis)
 })
 afterAll(async () => {

@@ -175,7 +175,10 @@ describe('keep-alive', () => {
       },
       15_000,
     )
-    await waitFor('the connection connected again', async () => (await t.services.store.status(ref)) === 'connected')
+    await waitFor(
+      'the connection connected again',
+      async () => (await t.services.store.status(ref)) === 'connected',
+    )
     expect((await agent.get('/dashboard').expect(200)).text).not.toContain('needs reconnect')
   })
 })

@@ -5,6 +5,7 @@ import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../src/boot/app.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
+import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import { createLogger } from '../src/logging/logger.js'
 import { WebhookStore } from '../src/notifications/webhook-store.js'
 import { reencryptAll } from '../src/ops/reencrypt.js'
@@ -12,6 +13,11 @@ import { signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js
 import { connectNexmo, connectSms77 } from './helpers/flows.js'
 import { keysUnder, REDIS_URL } from './helpers/redis.js'
 import { TEST_SMS77_CLIENT } from './helpers/sandbox-server.js'
+
+const tc = (
+  redis: ConstructorParameters<typeof TenantCiphers>[0],
+  ...keys: ConstructorParameters<typeof TokenCipher>
+) => new TenantCiphers(redis, new TokenCipher(...keys))
 
 /**
  * Rotating TOKEN_ENCRYPTION_KEY: tokens written under the old key, the configuration
@@ -50,7 +56,7 @@ async function admin(env: Record<string, string>): Promise<{ stdout: string; std
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      ['--import', 'tsx', 'src/ops/admin-cli.ts', 'reencrypt-tokens'],
+      ['--import', 'tsx', 'src/boot/admin-cli.ts', 'reencrypt-tokens'],
       { env: { ...inherited, REDIS_URL, REDIS_KEY_PREFIX: t.prefix, ...env }, timeout: 30_000 },
     )
     return { stdout: stdout.trim(), stderr, code: 0 }
@@ -81,7 +87,7 @@ describe('reencrypt-tokens', () => {
     expect(res.stderr).toMatch(/needs TOKEN_ENCRYPTION_KEY/)
   })
 
-  it('re-encrypts every token, credential and webhook secret under the new key, which alone reads them', async () => {
+  it('re-wraps the data keys under the new key, which alone then reads every token, credential and webhook secret', async () => {
     expect(await storedKeyIds()).toEqual(new Set([kid(oldKey)]))
     const res = await admin({
       TOKEN_ENCRYPTION_KEY: newKey.toString('base64'),
@@ -89,16 +95,19 @@ describe('reencrypt-tokens', () => {
     })
     expect(res.stderr).toBe('')
     expect(res.code).toBe(0)
+    // Tokens and secrets are sealed with the organisation's data key: only that key is re-wrapped.
     expect(res.stdout).toBe(
-      'connections: 2 re-encrypted, 0 already current, 0 failed\n' +
-        'tenant credentials: 1 re-encrypted, 0 already current, 0 failed\n' +
-        'webhook secrets: 1 re-encrypted, 0 already current, 0 failed',
+      'data keys: 1 re-encrypted, 0 already current, 0 failed\n' +
+        'connections: 0 re-encrypted, 2 already current, 0 failed\n' +
+        'tenant credentials: 0 re-encrypted, 1 already current, 0 failed\n' +
+        'webhook secrets: 0 re-encrypted, 1 already current, 0 failed\n' +
+        'sign-in secrets: 0 re-encrypted, 0 already current, 0 failed',
     )
     expect(await storedKeyIds()).toEqual(new Set([kid(newKey)]))
 
     // A second run finds nothing left to do.
-    const again = await reencryptAll(t.redis, new TokenCipher([newKey, oldKey]))
-    expect(again.connections).toEqual({ reencrypted: 0, current: 2, failed: 0 })
+    const again = await reencryptAll(t.redis, tc(t.redis, [newKey, oldKey]))
+    expect(again.dataKeys).toEqual({ reencrypted: 0, current: 1, failed: 0 })
 
     // An instance configured with the new key only (old key removed) serves the dashboard.
     const onlyNew = createApp({
@@ -112,7 +121,7 @@ describe('reencrypt-tokens', () => {
     expect(dash.text).not.toContain('could not be read')
     expect(dash.text.match(/<span class="badge ok">connected<\/span>/g)).toHaveLength(2)
     expect(dash.text).toMatch(/class="stat-big">[\d.,]+ EUR/)
-    const hook = await new WebhookStore(t.redis, new TokenCipher([newKey])).get(tenantId)
+    const hook = await new WebhookStore(t.redis, tc(t.redis, [newKey])).get(tenantId)
     // A secret stored before Standard Webhooks keeps its bytes as the key.
     expect(hook?.secrets).toEqual([`whsec_${Buffer.from('whsec-0123456789').toString('base64')}`])
   })

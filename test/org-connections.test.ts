@@ -54,7 +54,10 @@ async function connectShared(admin: Agent, scopes = ['balance', 'sms']): Promise
 /** A form POST with the CSRF token of `page`; resolves to the response. */
 async function post(agent: Agent, path: string, form: Record<string, string>, page = '/admin/connections') {
   const csrf = await csrfOf(agent, page)
-  return agent.post(path).type('form').send({ _csrf: csrf, ...form })
+  return agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrf, ...form })
 }
 
 async function postOk(agent: Agent, path: string, form: Record<string, string>, page?: string) {
@@ -114,7 +117,10 @@ describe('organisation connections', () => {
     )
     expect(owners[SHARED]).toEqual([{ type: 'organisation' }, null])
     const personal = Object.entries(owners).find(([id]) => id !== SHARED)!
-    expect(personal[1]).toEqual([{ type: 'user', email: expect.stringContaining('@') }, expect.stringContaining('@')])
+    expect(personal[1]).toEqual([
+      { type: 'user', email: expect.stringContaining('@') },
+      expect.stringContaining('@'),
+    ])
     // A member may not open the page nor start a connect for the organisation.
     const member = await addUserAndSignIn(t.app, org.admin, 'member')
     await member.agent.get('/admin/connections').expect(403)
@@ -170,7 +176,12 @@ describe('organisation connections', () => {
     expect(dash.text).toContain('action="/shared/sms77/sms"')
     expect((await stranger.agent.get('/dashboard').expect(200)).text).not.toContain('Shared by')
     // A person without access cannot send by posting the form either.
-    const strangerSend = await post(stranger.agent, '/shared/sms77/sms', { to: '+491701234567', text: 'x' }, '/dashboard')
+    const strangerSend = await post(
+      stranger.agent,
+      '/shared/sms77/sms',
+      { to: '+491701234567', text: 'x' },
+      '/dashboard',
+    )
     expect(strangerSend.status).toBe(404)
 
     const before = smsSent(t)
@@ -188,18 +199,25 @@ describe('organisation connections', () => {
     expect(admin.text).not.toContain('+491701234567')
     await apiSend(t, org.key, 'by-key').expect(201)
     const first = await api(t.app, org.key).get(`/api/v1/connections/${SHARED}/messages?limit=2`).expect(200)
-    expect(first.body.data.map((m: { sentBy: string }) => m.sentBy)).toEqual(['Colleague Co CRM', colleague.email])
+    expect(first.body.data.map((m: { sentBy: string }) => m.sentBy)).toEqual([
+      'Colleague Co CRM',
+      colleague.email,
+    ])
     expect(first.body.data[0].to).toMatch(/^\+49•+4567$/)
     expect(first.body.next_cursor).toEqual(expect.any(String))
     const second = await api(t.app, org.key)
-      .get(`/api/v1/connections/${SHARED}/messages?limit=2&cursor=${encodeURIComponent(first.body.next_cursor)}`)
+      .get(
+        `/api/v1/connections/${SHARED}/messages?limit=2&cursor=${encodeURIComponent(first.body.next_cursor)}`,
+      )
       .expect(200)
     expect(second.body.data).toHaveLength(1)
     expect(second.body.data[0].sentBy).toBe(colleague.email)
     expect(second.body.next_cursor).toBeNull()
     // Without May send the card has no form, and a post is refused.
     await grant(org.admin, colleague.email, false)
-    expect((await colleague.agent.get('/dashboard').expect(200)).text).not.toContain('action="/shared/sms77/sms"')
+    expect((await colleague.agent.get('/dashboard').expect(200)).text).not.toContain(
+      'action="/shared/sms77/sms"',
+    )
   })
 
   it('access removed while a dashboard page is kept: the shared card is gone on the next request', async () => {
@@ -216,7 +234,12 @@ describe('organisation connections', () => {
     await postOk(org.admin, remove, {})
     expect((await colleague.agent.get('/dashboard').expect(200)).text).not.toContain('Shared by')
     expect((await colleague.agent.get('/dashboard').expect(200)).text).not.toContain('Shared by')
-    const send = await post(colleague.agent, '/shared/sms77/sms', { to: '+491701234567', text: 'x' }, '/dashboard')
+    const send = await post(
+      colleague.agent,
+      '/shared/sms77/sms',
+      { to: '+491701234567', text: 'x' },
+      '/dashboard',
+    )
     expect(send.status).toBe(404)
   })
 
@@ -226,7 +249,9 @@ describe('organisation connections', () => {
     await connectShared(founder)
     const key = await createApiKey(successor.agent, 'Leaver CRM', ['read', 'send'])
     const users = (await successor.agent.get('/admin/users').expect(200)).text
-    const founderId = new RegExp(`${founderEmail.replace(/[.]/g, '\\.')}[\\s\\S]*?/admin/users/([a-f0-9]+)/remove`).exec(users)![1]!
+    const founderId = new RegExp(
+      `${founderEmail.replace(/[.]/g, '\\.')}[\\s\\S]*?/admin/users/([a-f0-9]+)/remove`,
+    ).exec(users)![1]!
     await post(successor.agent, `/admin/users/${founderId}/remove`, {}, '/admin/users')
     const one = await api(t.app, key).get(`/api/v1/connections/${SHARED}`).expect(200)
     expect(one.body.owner).toEqual({ type: 'organisation' })

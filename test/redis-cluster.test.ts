@@ -5,6 +5,9 @@ import supertest from 'supertest'
 import { loadConfig } from '../src/config/config.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
+import { TenantDeletion } from '../src/data-lifecycle/tenant-deletion.js'
+import { createLogger } from '../src/logging/logger.js'
+import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import { ConnectionStore } from '../src/connections/connection-store.js'
 import { PageStateReader } from '../src/dashboard/page-state.js'
 import { PanelCache } from '../src/dashboard/panel-cache.js'
@@ -23,6 +26,11 @@ import {
   type RedisServer,
 } from './helpers/redis-server.js'
 import { addUserAndSignIn } from './helpers/users.js'
+
+const tc = (
+  redis: ConstructorParameters<typeof TenantCiphers>[0],
+  ...keys: ConstructorParameters<typeof TokenCipher>
+) => new TenantCiphers(redis, new TokenCipher(...keys))
 
 /**
  * The app on a real three-master Redis Cluster started here: sessions, the login limiter,
@@ -196,7 +204,7 @@ describe('on a Redis Cluster', () => {
   })
 
   it('seeds demo accounts and serves the support console, its search and its export', async () => {
-    await seedDemo(t.redis, t.services.cipher, tenantId, 5)
+    await seedDemo(t.redis, t.services.ciphers, tenantId, 5)
     const list = await admin.get('/support').expect(200)
     expect(list.text).toContain(`demo-00005@${tenantId}.demo`)
     const search = await admin.get('/support').query({ q: 'demo-00003' }).expect(200)
@@ -223,20 +231,42 @@ describe('on a Redis Cluster', () => {
     expect(await t.redis.exists(`t:{${tenantId}}:sessions:${member.id}`)).toBe(0)
   })
 
-  it('re-encrypts every token on every master under a new key', async () => {
+  it('re-wraps every data key on every master under a new key; tokens stay sealed with them', async () => {
     const newKeys = [randomBytes(32), Buffer.from(oldKey, 'base64')]
-    const cipher = new TokenCipher(newKeys)
+    const ciphers = tc(t.redis, newKeys)
     await t.services.tenantCredentials.set(tenantId, 'sms77', { id: 'own-client', secret: 'own-secret' })
-    const report = await reencryptAll(t.redis, cipher)
-    expect(report.connections).toEqual({ reencrypted: 6, current: 0, failed: 0 })
-    expect(report.credentials).toEqual({ reencrypted: 1, current: 0, failed: 0 })
-    const onlyNew = new ConnectionStore(t.redis, new TokenCipher([newKeys[0]!]))
+    const report = await reencryptAll(t.redis, ciphers)
+    expect(report.dataKeys.failed).toBe(0)
+    expect(report.dataKeys.reencrypted).toBeGreaterThan(0)
+    expect(report.connections).toEqual({ reencrypted: 0, current: 6, failed: 0 })
+    expect(report.credentials).toEqual({ reencrypted: 0, current: 1, failed: 0 })
+    const onlyNew = new ConnectionStore(t.redis, tc(t.redis, [newKeys[0]!]))
     expect((await onlyNew.get(ref))!.grant.secrets.refreshToken).toBeTruthy()
-    expect((await reencryptAll(t.redis, cipher)).connections).toEqual({
+    expect((await reencryptAll(t.redis, ciphers)).dataKeys).toEqual({
       reencrypted: 0,
-      current: 6,
+      current: report.dataKeys.reencrypted,
       failed: 0,
     })
+  })
+  it('deletes an organisation on a Cluster: nothing of it on any master, another untouched', async () => {
+    const gone = await signUp(t.app, 'Cluster Leaving')
+    const goneId = (await t.services.users.findForLogin(gone.email))!.user.tenantId
+    await connectSms77(t, gone.agent, ['balance'])
+    const before = t.sandbox.control.sms77Revocations().length
+    const ours = async (id: string) => {
+      const keys: string[] = []
+      for await (const key of scanKeys(t.redis, `t:{${id}}:*`)) keys.push(key)
+      return keys.sort()
+    }
+    const other = await ours(tenantId)
+    expect((await ours(goneId)).length).toBeGreaterThan(3)
+    const deletion = new TenantDeletion({ ...t.services, redis: t.redis, logger: createLogger('silent') })
+    const report = await deletion.delete(goneId, 'test')
+    expect(report.revoked).toBe(1)
+    expect(t.sandbox.control.sms77Revocations().length).toBe(before + 1)
+    expect(await ours(goneId)).toEqual([])
+    expect(await t.services.users.findForLogin(gone.email)).toBeNull()
+    expect(await ours(tenantId)).toEqual(other)
   })
 })
 

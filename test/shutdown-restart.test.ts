@@ -6,6 +6,7 @@ import { UserStore } from '../src/auth/user-store.js'
 import { ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
 import { refreshLockKey } from '../src/redis/keys.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
+import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import type { Redis } from '../src/redis/client.js'
 import { csrfFrom, providerEnv } from './helpers/app.js'
 import {
@@ -17,6 +18,11 @@ import {
 import { dropPrefix, openRedis, uniquePrefix } from './helpers/redis.js'
 import { freePort, waitFor } from './helpers/redis-server.js'
 import { startSandbox, type RunningSandbox } from './helpers/sandbox-server.js'
+
+const tc = (
+  redis: ConstructorParameters<typeof TenantCiphers>[0],
+  ...keys: ConstructorParameters<typeof TokenCipher>
+) => new TenantCiphers(redis, new TokenCipher(...keys))
 
 /**
  * A deploy: SIGTERM while a refresh waits at sms77 for longer than the dashboard's panel
@@ -59,7 +65,7 @@ describe('a deploy in the middle of a refresh', () => {
     redis = await openRedis(prefix)
     const user = (await new UserStore(redis).findForLogin(email))!.user
     const ref: ConnectionRef = { tenantId: user.tenantId, userId: user.id, provider: 'sms77' }
-    const store = new ConnectionStore(redis, new TokenCipher([key]))
+    const store = new ConnectionStore(redis, tc(redis, [key]))
     const before = (await store.get(ref))!.grant
     await store.saveGrant(ref, { ...before, expiresAt: Date.now() - 1 })
     // Longer than the panel deadline (2.5 s): the page answers while the refresh still waits.

@@ -6,10 +6,16 @@ import { UserStore } from '../src/auth/user-store.js'
 import { ConnectionStore, type ConnectionRef } from '../src/connections/connection-store.js'
 import { connectionKey } from '../src/redis/keys.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
+import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import type { Redis } from '../src/redis/client.js'
 import { signUpAndConnectSms77, startAppProcess, waitUntilServing } from './helpers/app-process.js'
 import { dropPrefix, openRedis, uniquePrefix } from './helpers/redis.js'
 import { freePort, waitFor } from './helpers/redis-server.js'
+
+const tc = (
+  redis: ConstructorParameters<typeof TenantCiphers>[0],
+  ...keys: ConstructorParameters<typeof TokenCipher>
+) => new TenantCiphers(redis, new TokenCipher(...keys))
 
 /**
  * The real entry point in its own process: SIGTERM arrives while a dashboard request is
@@ -46,7 +52,7 @@ describe('graceful shutdown', () => {
     redis = await openRedis(prefix)
     const user = (await new UserStore(redis).findForLogin(email))!.user
     const ref: ConnectionRef = { tenantId: user.tenantId, userId: user.id, provider: 'sms77' }
-    const store = new ConnectionStore(redis, new TokenCipher([key]))
+    const store = new ConnectionStore(redis, tc(redis, [key]))
     const before = (await store.get(ref))!.grant
     // Due now, and the sandbox's token endpoint slow: the next dashboard view refreshes.
     await store.saveGrant(ref, { ...before, expiresAt: Date.now() - 1 })

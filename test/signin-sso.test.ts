@@ -101,7 +101,7 @@ describe('single sign-on settings', () => {
     expectNoSecret(after.text)
     expect(after.text).toContain(A)
     const stored = await t.redis.hgetall(ssoSettingsKey('acme-sso'))
-    expect(stored.secret).toMatch(/^v1\./)
+    expect(stored.secret).toMatch(/^v2\./) // sealed with the organisation's data key
     expect(JSON.stringify(stored)).not.toContain(CLIENT.clientSecret)
     const audit = await t.services.audit.page('acme-sso', 10)
     expect(audit.entries.find((e) => e.action === 'signin.sso_settings_changed')?.detail).toContain(A)

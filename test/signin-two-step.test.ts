@@ -84,7 +84,7 @@ describe('two-step sign-in', () => {
     const digests = await t.redis.smembers(recoveryCodesKey(user.tenantId, user.id))
     expect(digests).toHaveLength(10)
     const dump = JSON.stringify([stored, digests])
-    expect(dump).toContain('"secret":"v1.')
+    expect(dump).toContain('"secret":"v2.')
     expect(dump).not.toContain(secret)
     for (const c of codes) expect(dump).not.toContain(c)
   })

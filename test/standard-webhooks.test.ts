@@ -116,7 +116,7 @@ describe('Standard Webhooks', () => {
 
     // 24 hours and a minute later the old secret no longer signs.
     const tenantId = (await t.services.users.findForLogin(a.email))!.user.tenantId
-    const later = new WebhookStore(t.redis, t.services.cipher, () => Date.now() + 24 * 3600_000 + 60_000)
+    const later = new WebhookStore(t.redis, t.services.ciphers, () => Date.now() + 24 * 3600_000 + 60_000)
     const settings = (await later.get(tenantId))!
     expect(settings.secrets).toEqual([rotated])
     const id = 'msg_later'

@@ -83,7 +83,7 @@ describe('word-prefix search', () => {
 
   it('pages distinct accounts with an exact total, over index pages that split, each in the compact encoding', async () => {
     const other = `paged${randomBytes(4).toString('hex')}`
-    await seedDemo(t.redis, t.services.cipher, other, 700)
+    await seedDemo(t.redis, t.services.ciphers, other, 700)
     const index = t.services.supportIndex
     const all = async (q: string) => {
       const seen: string[] = []
@@ -150,7 +150,7 @@ describe('word-prefix search', () => {
 describe('the balance order', () => {
   it('orders by amount, negatives and unread accounts included, both ways and across index pages', async () => {
     const other = `bal${randomBytes(4).toString('hex')}`
-    await seedDemo(t.redis, t.services.cipher, other, 400)
+    await seedDemo(t.redis, t.services.ciphers, other, 400)
     const index = t.services.supportIndex
     const [{ members }] = [await index.page(other, { sort: 'recent', offset: 0, limit: 400 })]
     const refs = members.map((m) => ({

@@ -124,7 +124,7 @@ describe('the support console', () => {
   })
 
   it('pages, searches and sorts a few hundred accounts from the Redis indexes', async () => {
-    await seedDemo(t.redis, t.services.cipher, tenantId, 300)
+    await seedDemo(t.redis, t.services.ciphers, tenantId, 300)
     const first = await support.get('/support').expect(200)
     expect(rowsOf(first.text)).toBe(50)
     expect(first.text).toMatch(/30[12] accounts in your organisation/)
@@ -218,7 +218,7 @@ describe('balance sorts', () => {
     const { agent: owner, email } = await signUp(t.app, 'Sort Org')
     await connectSms77(t, owner, ['balance'])
     const ownerTenant = (await t.services.users.findForLogin(email))!.user.tenantId
-    await seedDemo(t.redis, t.services.cipher, ownerTenant, 3)
+    await seedDemo(t.redis, t.services.ciphers, ownerTenant, 3)
     const unread = await owner.get('/support?sort=balance_desc').expect(200)
     expect(unread.text).toContain('4 accounts in your organisation')
     expect(rowsOf(unread.text)).toBe(4)

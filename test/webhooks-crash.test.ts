@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
+import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import { JobRuntime, jobsPrefix } from '../src/jobs/runtime.js'
 import { WebhookDeliveries } from '../src/notifications/webhook-deliveries.js'
 import { WebhookSender } from '../src/notifications/webhook-delivery.js'
@@ -10,6 +11,11 @@ import { startAppProcess, waitUntilServing, type AppProcess } from './helpers/ap
 import { dropPrefix, openRedis, REDIS_URL, uniquePrefix } from './helpers/redis.js'
 import { freePort, waitFor } from './helpers/redis-server.js'
 import { bodyOf, sampleEvent, signedWith, startReceiver, type Receiver } from './helpers/webhook-receiver.js'
+
+const tc = (
+  redis: ConstructorParameters<typeof TenantCiphers>[0],
+  ...keys: ConstructorParameters<typeof TokenCipher>
+) => new TenantCiphers(redis, new TokenCipher(...keys))
 
 /**
  * The real app (src/main.ts) in its own process, killed with SIGKILL while a delivery is
@@ -50,7 +56,7 @@ describe('a worker process killed mid-delivery', () => {
     // The first attempt is held open at the receiver until the process dies; later ones succeed.
     receiver = await startReceiver((hit) => (receiver!.hits.indexOf(hit) === 0 ? 'hang' : 204))
     redis = await openRedis(prefix)
-    const store = new WebhookStore(redis, new TokenCipher([key]))
+    const store = new WebhookStore(redis, tc(redis, [key]))
     await store.set(tenantId, receiver.url, secret)
     // Another instance adds the job; only the app process runs workers.
     enqueuer = new JobRuntime(createJobsRedis({ kind: 'single', url: REDIS_URL }), jobsPrefix(prefix))

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { TokenCipher } from '../../src/crypto/token-cipher.js'
+import { TenantCiphers } from '../../src/crypto/tenant-ciphers.js'
 import { createRedis } from '../../src/redis/client.js'
 import type { SandboxStats } from '../../src/sandbox/types.js'
 import { startChild, type ServerChild } from './children.js'
@@ -13,7 +14,7 @@ export interface BenchContext {
   /** Prefixed like the app's own client (for seeding and reading what the app stored). */
   redis: Redis
   raw: Redis
-  cipher: TokenCipher
+  cipher: TenantCiphers
   env: Record<string, string>
   sandbox: ServerChild
   /** Switchboard with the panel cache on (30 s, the default). */
@@ -90,7 +91,7 @@ export async function startContext(opts: { cpuProfDir?: string }): Promise<Bench
       prefix,
       redis,
       raw,
-      cipher: new TokenCipher([tokenKey]),
+      cipher: new TenantCiphers(redis, new TokenCipher([tokenKey])),
       env,
       sandbox,
       app,

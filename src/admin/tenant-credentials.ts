@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
 import { tenantCredentialsKey as key } from '../redis/keys.js'
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import type { ClientCredentials, ProviderId } from '../providers/types.js'
 
 export interface CredentialVersion {
@@ -29,12 +29,12 @@ const RETIRED_GRACE_MS = 10 * 60_000
 export class TenantCredentialStore {
   constructor(
     private readonly redis: RedisClient,
-    private readonly cipher: TokenCipher,
+    private readonly ciphers: TenantCiphers,
   ) {}
 
   async current(tenantId: string, provider: ProviderId) {
     const stored = parse(await this.redis.hget(key(tenantId), provider))
-    return stored && { version: stored.version, credentials: this.open(tenantId, provider, stored) }
+    return stored && { version: stored.version, credentials: await this.open(tenantId, provider, stored) }
   }
 
   async version(tenantId: string, provider: ProviderId, version: string) {
@@ -72,7 +72,7 @@ export class TenantCredentialStore {
   async set(tenantId: string, provider: ProviderId, creds: ClientCredentials): Promise<void> {
     const stored: Stored = {
       id: creds.id,
-      secret: this.cipher.encrypt(creds.secret, aad(tenantId, provider)),
+      secret: await this.ciphers.seal(tenantId, creds.secret, aad(tenantId, provider)),
       version: randomBytes(6).toString('hex'),
       updatedAt: Date.now(),
     }
@@ -104,8 +104,11 @@ export class TenantCredentialStore {
     await tx.exec()
   }
 
-  private open(tenantId: string, provider: ProviderId, stored: Stored): ClientCredentials {
-    return { id: stored.id, secret: this.cipher.decrypt(stored.secret, aad(tenantId, provider)) }
+  private async open(tenantId: string, provider: ProviderId, stored: Stored): Promise<ClientCredentials> {
+    return {
+      id: stored.id,
+      secret: await this.ciphers.open(tenantId, stored.secret, aad(tenantId, provider)),
+    }
   }
 }
 

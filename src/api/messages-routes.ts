@@ -67,7 +67,11 @@ function idempotencyKeyOf(header: string | undefined): string {
  * exactly once per Idempotency-Key within the key's organisation (idempotency.ts).
  */
 export async function sendMessage(
-  { sending, idempotency, announceSent }: Pick<MessagesRoutesDeps, 'sending' | 'idempotency' | 'announceSent'>,
+  {
+    sending,
+    idempotency,
+    announceSent,
+  }: Pick<MessagesRoutesDeps, 'sending' | 'idempotency' | 'announceSent'>,
   principal: ApiPrincipal,
   ref: ApiConnectionRef,
   idemKey: string,

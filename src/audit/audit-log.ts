@@ -1,5 +1,7 @@
 import type { RedisClient } from '../redis/client.js'
 import { auditKey } from '../redis/keys.js'
+import { auditHeadKey } from '../redis/data-keys.js'
+import { APPEND, checkChain, entryHash, type ChainCheck } from './audit-chain.js'
 
 export type AuditAction =
   | 'support.view'
@@ -45,6 +47,7 @@ export type AuditAction =
   | 'signin.sso_refused'
   | 'signin.session_ended'
   | 'mcp.call'
+  | 'admin.audit_exported'
 
 export interface AuditEntry {
   id: string
@@ -54,6 +57,8 @@ export interface AuditEntry {
   action: AuditAction
   detail: string
   accounts: string[]
+  /** SHA-256 of the organisation's previous entry (the chain); absent on entries from before it. */
+  prev?: string
 }
 
 const MAX_ENTRIES = 10_000
@@ -62,25 +67,33 @@ const MAX_ENTRIES = 10_000
 export class AuditLog {
   constructor(private readonly redis: RedisClient) {}
 
-  async record(tenantId: string, e: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
-    await this.redis.xadd(
-      auditKey(tenantId),
-      'MAXLEN',
-      '~',
-      MAX_ENTRIES,
-      '*',
-      'at',
-      String(Date.now()),
-      'actorId',
-      e.actorId,
-      'actorEmail',
-      e.actorEmail,
-      'action',
-      e.action,
-      'detail',
-      e.detail.slice(0, 500),
-      'accounts',
-      e.accounts.slice(0, 200).join(','),
+  /** Appends the entry to the organisation's chain (audit-chain.ts), retrying while others append. */
+  async record(tenantId: string, e: Omit<AuditEntry, 'id' | 'at' | 'prev'>, at = Date.now()): Promise<void> {
+    const keys = [auditKey(tenantId), auditHeadKey(tenantId)]
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const prev = (await this.redis.hget(keys[1]!, 'hash')) ?? ''
+      const fields: Record<string, string> = {
+        at: String(at),
+        actorId: e.actorId,
+        actorEmail: e.actorEmail,
+        action: e.action,
+        detail: e.detail.slice(0, 500),
+        accounts: e.accounts.slice(0, 200).join(','),
+        prev,
+      }
+      const args = [prev, entryHash(fields), String(MAX_ENTRIES), ...Object.entries(fields).flat()]
+      if (await this.redis.eval(APPEND, 2, ...keys, ...args)) return
+    }
+    throw new Error('audit entry not appended: the chain kept moving')
+  }
+
+  /** Checks the organisation's whole chain (operator command `verify-audit`). */
+  async verify(tenantId: string): Promise<ChainCheck> {
+    const raw = await this.redis.xrange(auditKey(tenantId), '-', '+')
+    const head = await this.redis.hgetall(auditHeadKey(tenantId))
+    return checkChain(
+      raw.map(([id, flat]) => [id, fieldsOf(flat)]),
+      head,
     )
   }
 
@@ -98,8 +111,7 @@ export class AuditLog {
       count + 1,
     )
     const entries = raw.slice(0, count).map(([id, fields]) => {
-      const f: Record<string, string> = {}
-      for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!
+      const f = fieldsOf(fields)
       return {
         id,
         at: Number(f.at),
@@ -108,8 +120,15 @@ export class AuditLog {
         action: f.action as AuditAction,
         detail: f.detail ?? '',
         accounts: f.accounts ? f.accounts.split(',') : [],
+        ...(f.prev !== undefined ? { prev: f.prev } : {}),
       }
     })
     return { entries, next: raw.length > count ? entries[entries.length - 1]?.id : undefined }
   }
+}
+
+function fieldsOf(flat: string[]): Record<string, string> {
+  const f: Record<string, string> = {}
+  for (let i = 0; i < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!
+  return f
 }

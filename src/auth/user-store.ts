@@ -171,6 +171,16 @@ export class UserStore {
     await this.redis.hset(userKey(tenantId, userId), 'role', role)
   }
 
+  /** Moves the user to `email` if no account has it (the address is claimed first); false if taken. */
+  async changeEmail(user: User, email: string): Promise<boolean> {
+    const next = normaliseEmail(email)
+    const claimed = await this.redis.set(emailKey(next), `${user.tenantId}:${user.id}`, 'NX')
+    if (claimed !== 'OK') return false
+    await this.redis.hset(userKey(user.tenantId, user.id), 'email', next)
+    await this.redis.del(emailKey(user.email))
+    return true
+  }
+
   async remove(user: User): Promise<void> {
     await this.redis
       .multi()

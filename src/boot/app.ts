@@ -29,6 +29,7 @@ import { warmDashboard } from '../dashboard/warm-route.js'
 import { healthRoutes } from '../ops/health.js'
 import { supportRoutes } from '../support/routes.js'
 import { adminRoutes } from '../admin/routes.js'
+import { dataLifecycleRoutes } from '../data-lifecycle/index.js'
 import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
 import { apiRoutes } from '../api/routes.js'
@@ -205,6 +206,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     }),
   )
   app.use(supportRoutes(supportDeps(services, config.baseUrl)))
+  app.use(dataLifecycleRoutes({ ...services, redis, logger, baseUrl: config.baseUrl }))
   app.use(adminRoutes(adminDeps(services, config)))
 
   app.use(notFound)

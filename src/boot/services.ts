@@ -7,6 +7,7 @@ import type { LoginLimits } from '../auth/login-limiter.js'
 import { SessionIndex } from '../auth/session-index.js'
 import { TenantStore } from '../tenants/tenant-store.js'
 import { TokenCipher } from '../crypto/token-cipher.js'
+import { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import { ConnectionStore } from '../connections/connection-store.js'
 import { RefreshLock } from '../connections/refresh-lock.js'
 import { ConnectionLifecycle } from '../connections/lifecycle.js'
@@ -86,7 +87,8 @@ export interface Services extends SharingServices {
   providers: ProviderRegistry
   /** The one outbound HTTP client every provider calls through. */
   http: HttpClient
-  cipher: TokenCipher
+  cipher: TokenCipher // TOKEN_ENCRYPTION_KEY itself: wraps data keys, seals short-lived global flows
+  ciphers: TenantCiphers // each organisation's data key: every stored token and secret
   credentials: CredentialSource
   webhooks: WebhookStore
   /** Webhook deliveries on BullMQ: one job per delivery of a logged event, dead letters. */
@@ -112,14 +114,16 @@ export interface Services extends SharingServices {
 export function buildServices(deps: AppDeps): Services {
   const { config, redis } = deps
   const cipher = new TokenCipher(config.tokenKeys)
-  const store = new ConnectionStore(redis, cipher)
+  const ciphers = new TenantCiphers(redis, cipher)
+  const audit = new AuditLog(redis)
+  const store = new ConnectionStore(redis, ciphers)
   const lock = new RefreshLock(redis)
   const observers = [deps.metrics?.observeProviderCall, ...(deps.providerObservers ?? [])]
   const http = new HttpClient({ observers: observers.filter((o) => o !== undefined) })
   const list: Provider[] = [sms77Provider(config.sms77, http), nexmoProvider(config.nexmo, http)]
   const providers = new ProviderRegistry(list)
   const labelOf = (id: ProviderId) => providers.get(id).label
-  const tenantCredentials = new TenantCredentialStore(redis, cipher)
+  const tenantCredentials = new TenantCredentialStore(redis, ciphers)
   const credentials = credentialSource(
     { sms77: config.sms77.client, nexmo: config.nexmo.consumer },
     tenantCredentials,
@@ -127,13 +131,13 @@ export function buildServices(deps: AppDeps): Services {
   )
   const tenants = new TenantStore(redis)
   const users = new UserStore(redis)
-  const [sessions, audit] = [new SessionIndex(redis), new AuditLog(redis)]
+  const sessions = new SessionIndex(redis)
   const jobs =
     deps.jobs ??
     new JobRuntime(createJobsRedis(config.redis), jobsPrefix(config.redisKeyPrefix), deps.metrics?.jobs)
   if (deps.metrics) registerQueueDepth(deps.metrics.registry, jobs)
-  const notifications = buildNotifications({ ...deps, cipher, users, jobs, labelOf })
-  const { webhooks, webhookQueue, eventLog, events, announcements, notifier } = notifications
+  const notifications = buildNotifications({ ...deps, ciphers, users, jobs, labelOf })
+  const { events, announcements, notifier } = notifications
   const supportIndex = new SupportIndex(redis, { connections: store, users, tenants })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
   const balances = createBalances({
@@ -187,15 +191,10 @@ export function buildServices(deps: AppDeps): Services {
   const counts = new HealthCounts(redis, () => checkedIndex.tenants())
   if (deps.metrics) registerConnectionHealth(deps.metrics.registry, () => counts.read())
   return {
+    ...notifications,
     jobs,
     keepalive,
     cache,
-    webhooks,
-    webhookQueue,
-    events,
-    eventLog,
-    announcements,
-    notifier,
     accounts: new AccountService(tenants, users),
     users,
     tenants,
@@ -205,6 +204,7 @@ export function buildServices(deps: AppDeps): Services {
     providers,
     http,
     cipher,
+    ciphers,
     credentials,
     tenantCredentials,
     supportIndex,
@@ -213,7 +213,7 @@ export function buildServices(deps: AppDeps): Services {
     balances,
     people: buildPeople({ ...deps, users, sessions }),
     apiKeys: new ApiKeyStore(redis),
-    ...buildSharing({ redis, cipher, lifecycle: connections, audit }),
+    ...buildSharing({ redis, ciphers, audit, lifecycle: connections }),
     connectionHistory,
     reconnectLinks: new ReconnectLinks(redis),
   }

@@ -10,6 +10,7 @@ import { createSandbox, type Sandbox } from '../sandbox/index.js'
 import { createMetrics } from '../ops/metrics.js'
 import { sandboxOptionsFor } from '../sandbox/options.js'
 import { backfillWordIndexOnce } from '../support/word-backfill.js'
+import { migrateToDataKeysOnce } from '../ops/reencrypt.js'
 import { startTracing } from '../tracing/start.js'
 
 /** The sandbox keeps the grants it issued in Redis, so a restart or file save keeps them working. */
@@ -65,6 +66,10 @@ export async function start(): Promise<void> {
     .catch((err: unknown) =>
       logger.error({ err: (err as Error).message }, 'support word index backfill failed'),
     )
+  // Values of an install from before data keys still open meanwhile (both formats read).
+  migrateToDataKeysOnce(redis, services.ciphers)
+    .then((r) => r && logger.info({ ...r }, 'tokens and secrets moved onto per-organisation data keys'))
+    .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'data key migration failed'))
   services.jobs
     .scheduled()
     .catch((err: unknown) => logger.error({ err: (err as Error).message }, 'job schedules not stored'))

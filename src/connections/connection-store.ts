@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
 import { hmgetEach } from '../redis/read-many.js'
 import {
@@ -11,13 +10,13 @@ import {
 } from '../redis/keys.js'
 import type { Grant, ProviderId } from '../providers/types.js'
 import { memberOf } from './member.js'
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import { markDead } from './health.js'
 import {
   decodeRecord,
   DEFAULT_CLIENT,
-  secretFields,
   statusOf,
+  storedSecrets,
   summaryOf,
   type ClientRef,
   type ConnectionRecord,
@@ -26,6 +25,7 @@ import {
   type ConnectionSummary,
 } from './record.js'
 import { fieldsOf, REMOVE, REPLACE, UPDATE_IF_GENERATION } from './store-scripts.js'
+import { grantFields, importRecords, newGeneration } from './grant-fields.js'
 
 export {
   DEFAULT_CLIENT,
@@ -45,11 +45,18 @@ export {
 export class ConnectionStore {
   constructor(
     private readonly redis: RedisClient,
-    private readonly cipher: TokenCipher,
+    private readonly ciphers: TenantCiphers,
   ) {}
 
   async get(ref: ConnectionRef): Promise<ConnectionRecord | null> {
-    return decodeRecord(this.cipher, ref, connectionKey(ref), await this.redis.hgetall(connectionKey(ref)))
+    const h = await this.redis.hgetall(connectionKey(ref))
+    if (!h.secrets) return null
+    return decodeRecord(
+      await this.ciphers.forTenant(ref.tenantId, storedSecrets(h)),
+      ref,
+      connectionKey(ref),
+      h,
+    )
   }
 
   /** The stored status alone (no decryption), or null when not connected. */
@@ -88,7 +95,8 @@ export class ConnectionStore {
    */
   async replace(ref: ConnectionRef, grant: Grant, client: ClientRef): Promise<ConnectionRecord | null> {
     const key = connectionKey(ref)
-    const fields = { ...this.grantFields(key, grant), checkedAt: String(grant.obtainedAt) }
+    const sealer = await this.ciphers.forTenant(ref.tenantId)
+    const fields = { ...grantFields(sealer, key, grant), checkedAt: String(grant.obtainedAt) }
     // First, so a keep-alive sweep finds the tenant before its first connection exists.
     await this.redis.sadd(KEEPALIVE_TENANTS_KEY, ref.tenantId)
     const old = await this.redis.eval(
@@ -101,7 +109,7 @@ export class ConnectionStore {
       client,
       ...Object.entries(fields).flat(),
     )
-    return this.decodeQuietly(ref, fieldsOf(old))
+    return await this.decodeQuietly(ref, fieldsOf(old))
   }
 
   /** For tests and tools that plant a grant: a connect by the operator's default client. */
@@ -110,13 +118,14 @@ export class ConnectionStore {
   }
 
   /** Stores a refreshed grant only if the connection is still the one read (same generation). */
-  updateGrant(ref: ConnectionRef, generation: string, grant: Grant): Promise<boolean> {
+  async updateGrant(ref: ConnectionRef, generation: string, grant: Grant): Promise<boolean> {
+    const sealer = await this.ciphers.forTenant(ref.tenantId)
     // The status is not the refresh's to set: a recovery is one move (health.ts RECOVER).
     const {
       status: _status,
       statusReason: _reason,
       ...grantOnly
-    } = this.grantFields(connectionKey(ref), grant)
+    } = grantFields(sealer, connectionKey(ref), grant)
     return this.updateIf(ref, generation, { ...grantOnly, checkedAt: String(Date.now()) })
   }
 
@@ -138,7 +147,7 @@ export class ConnectionStore {
   /** Deletes the connection; returns what was deleted (to revoke its tokens), or null. */
   async remove(ref: ConnectionRef): Promise<ConnectionRecord | null> {
     const old = await this.redis.eval(REMOVE, 5, ...this.scriptKeys(ref), memberOf(ref))
-    return this.decodeQuietly(ref, fieldsOf(old))
+    return await this.decodeQuietly(ref, fieldsOf(old))
   }
 
   /** How many of the tenant's connections each client (default, tenant versions) issued. */
@@ -153,25 +162,7 @@ export class ConnectionStore {
    */
   async importMany(records: ConnectionRecord[]): Promise<void> {
     if (records.length === 0) return
-    const p = this.redis.pipeline()
-    for (const r of records) {
-      const key = connectionKey(r.ref)
-      const fields = Object.entries({
-        ...this.grantFields(key, r.grant),
-        ...{ status: r.status, statusReason: r.statusReason ?? '', createdAt: String(r.createdAt) },
-        ...{ updatedAt: String(r.updatedAt), checkedAt: String(r.checkedAt) },
-        generation: r.generation || newGeneration(),
-      })
-      p.hset(key, Object.fromEntries(fields.filter(([, v]) => v !== '')))
-      p.zadd(tenantConnectionsKey(r.ref.tenantId), r.createdAt, memberOf(r.ref))
-      if (r.status !== 'needs_reconnect')
-        p.zadd(tenantCheckedKey(r.ref.tenantId), r.checkedAt, memberOf(r.ref))
-      if (r.status !== 'connected')
-        p.hset(tenantHealthKey(r.ref.tenantId), memberOf(r.ref), `${r.status}:${r.statusReason ?? ''}`)
-    }
-    await p.exec()
-    // A global key lives in another Cluster slot than the tenant's: its own command.
-    await this.redis.sadd(KEEPALIVE_TENANTS_KEY, ...new Set(records.map((r) => r.ref.tenantId)))
+    await importRecords(this.redis, await this.ciphers.forTenant(records[0]!.ref.tenantId), records)
   }
 
   private async updateIf(ref: ConnectionRef, generation: string, fields: Record<string, string>) {
@@ -187,31 +178,21 @@ export class ConnectionStore {
     return [connectionKey(ref), ...index, tenantCheckedKey(tenantId), tenantHealthKey(tenantId)]
   }
 
-  private grantFields(key: string, grant: Grant): Record<string, string> {
-    return {
-      ...secretFields(this.cipher.encrypt(JSON.stringify(grant.secrets), key)),
-      expiresAt: grant.expiresAt ? String(grant.expiresAt) : '',
-      obtainedAt: String(grant.obtainedAt),
-      scopes: grant.scopes.join(' '),
-      accountId: grant.accountId,
-      accountLabel: grant.accountLabel,
-      keyId: '', // not stored (the blob names its key): '' deletes an old copy
-      status: 'connected',
-      statusReason: '',
-      updatedAt: String(Date.now()),
-    }
-  }
-
   /** A replaced or deleted record that cannot be decrypted is simply not revoked. */
-  private decodeQuietly(ref: ConnectionRef, h: Record<string, string>): ConnectionRecord | null {
+  private async decodeQuietly(
+    ref: ConnectionRef,
+    h: Record<string, string>,
+  ): Promise<ConnectionRecord | null> {
+    if (!h.secrets) return null
     try {
-      return decodeRecord(this.cipher, ref, connectionKey(ref), h)
+      return decodeRecord(
+        await this.ciphers.forTenant(ref.tenantId, storedSecrets(h)),
+        ref,
+        connectionKey(ref),
+        h,
+      )
     } catch {
       return null
     }
   }
-}
-
-function newGeneration(): string {
-  return randomBytes(8).toString('hex')
 }

@@ -193,16 +193,29 @@ export class ConnectionLifecycle {
     return record
   }
 
+  /**
+   * Deleting the organisation: removes the connection and revokes its grant, awaited. No
+   * follow-ups (events, index, banners): everything of the organisation goes with it.
+   */
+  async removeAndRevoke(ref: ConnectionRef): Promise<'revoked' | 'failed' | 'gone'> {
+    const old = await this.deps.store.remove(ref)
+    if (!old) return 'gone'
+    return (await this.revoke(ref, old.client, old.grant)) ? 'revoked' : 'failed'
+  }
+
   private revokeLater(ref: ConnectionRef, client: ClientRef | undefined, grant: Grant): void {
+    void this.inflight.track(this.revoke(ref, client, grant))
+  }
+
+  private async revoke(ref: ConnectionRef, client: ClientRef | undefined, grant: Grant): Promise<boolean> {
     const provider = this.deps.providers.get(ref.provider)
-    if (!provider.revoke) return
-    const revoke = provider.revoke.bind(provider)
-    const work = this.deps.credentials
-      .issuing(ref.tenantId, ref.provider, client)
-      .then((credentials) => revoke(credentials, grant))
-      .catch((err: unknown) =>
-        this.deps.onRevokeFailed?.(ref.provider, isAppError(err) ? err.code : 'internal'),
-      )
-    void this.inflight.track(work)
+    if (!provider.revoke) return true
+    try {
+      await provider.revoke(await this.deps.credentials.issuing(ref.tenantId, ref.provider, client), grant)
+      return true
+    } catch (err) {
+      this.deps.onRevokeFailed?.(ref.provider, isAppError(err) ? err.code : 'internal')
+      return false
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js'
 import { AppError, ForbiddenError, NotFoundError } from '../errors/app-error.js'
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import type { RedisClient } from '../redis/client.js'
 import { connectionKey, dailyPartsKey, sentMessagesKey, sharedAccessKey } from '../redis/keys.js'
 import { splitSms } from '../providers/sms-encoding.js'
@@ -8,7 +8,7 @@ import type { Money, SmsMessage, SmsResult } from '../providers/types.js'
 import { memberOf } from './member.js'
 import type { ConnectionLifecycle } from './lifecycle.js'
 import { isShared } from './owner.js'
-import { decodeRecord, type ConnectionRecord, type ConnectionRef } from './record.js'
+import { decodeRecord, storedSecrets, type ConnectionRecord, type ConnectionRef } from './record.js'
 import { RELEASE, RESERVE } from './send-scripts.js'
 import { fieldsOf } from './store-scripts.js'
 
@@ -68,7 +68,7 @@ export class MessageSender {
   constructor(
     private readonly deps: {
       redis: RedisClient
-      cipher: TokenCipher
+      ciphers: TenantCiphers
       lifecycle: ConnectionLifecycle
       /** The one audit writer (it chains entries); a send is never written around it. */
       audit: Pick<AuditLog, 'record'>
@@ -118,7 +118,9 @@ export class MessageSender {
       throw new NotFoundError('This account is not connected.')
     if (outcome === 'may_not_send') throw new ForbiddenError('You may not send through this connection.')
     if (outcome !== 'ok') throw dailyLimitReached()
-    return decodeRecord(this.deps.cipher, ref, connectionKey(ref), fieldsOf(flat)) as ConnectionRecord
+    const h = fieldsOf(flat)
+    const sealer = await this.deps.ciphers.forTenant(ref.tenantId, storedSecrets(h))
+    return decodeRecord(sealer, ref, connectionKey(ref), h) as ConnectionRecord
   }
 
   private async release(ref: ConnectionRef, sender: Sender, parts: number, day: string): Promise<void> {

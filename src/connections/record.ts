@@ -1,5 +1,5 @@
 import { AppError } from '../errors/app-error.js'
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { Sealer } from '../crypto/data-key-cipher.js'
 import { type Grant, type ProviderId, type Secrets } from '../providers/types.js'
 import { STATUS_REASONS, type StatusReason } from '../providers/status.js'
 
@@ -81,7 +81,7 @@ export function storedSecrets(h: Record<string, string | null | undefined>): str
 
 /** A stored connection hash as a record; null when there is none, `decrypt_failed` when unreadable. */
 export function decodeRecord(
-  cipher: TokenCipher,
+  cipher: Sealer,
   ref: ConnectionRef,
   key: string,
   h: Record<string, string>,

@@ -1,6 +1,6 @@
-import type { AuditLog } from '../audit/audit-log.js'
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import type { RedisClient } from '../redis/client.js'
+import type { AuditLog } from '../audit/audit-log.js'
 import type { ConnectionLifecycle } from './lifecycle.js'
 import { MessageSender } from './message-sender.js'
 import { SharedAccess } from './shared-access.js'
@@ -15,7 +15,7 @@ export interface SharingServices {
 
 export function buildSharing(deps: {
   redis: RedisClient
-  cipher: TokenCipher
+  ciphers: TenantCiphers
   lifecycle: ConnectionLifecycle
   audit: Pick<AuditLog, 'record'>
 }): SharingServices {

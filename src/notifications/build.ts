@@ -1,5 +1,5 @@
 import type { UserStore } from '../auth/user-store.js'
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import { EventLog } from '../events/event-log.js'
 import type { Logger } from '../logging/logger.js'
 import type { JobRuntime } from '../jobs/runtime.js'
@@ -15,7 +15,7 @@ import { WebhookStore } from './webhook-store.js'
 /** The notifications room as the composition root wires it: events, their log, webhooks, banners. */
 export function buildNotifications(deps: {
   redis: RedisClient
-  cipher: TokenCipher
+  ciphers: TenantCiphers
   users: UserStore
   jobs: JobRuntime
   config: { webhookAllowPrivate: boolean }
@@ -24,7 +24,7 @@ export function buildNotifications(deps: {
   webhookPolicy?: Partial<DeliveryPolicy>
 }) {
   const { redis, users, logger } = deps
-  const webhooks = new WebhookStore(redis, deps.cipher)
+  const webhooks = new WebhookStore(redis, deps.ciphers)
   const webhookQueue = new WebhookDeliveries({
     jobs: deps.jobs,
     redis,

@@ -30,7 +30,12 @@ export class StatusNotifier {
    * a banner for its owner and the tenant's webhook (`connection.needs_reconnect`,
    * `connection.recovered`). Becoming degraded is neither: the card says it, nobody is paged.
    */
-  async statusChanged(ref: ConnectionRef, from: string, to: string, reason: StatusReason = 'grant_expired'): Promise<void> {
+  async statusChanged(
+    ref: ConnectionRef,
+    from: string,
+    to: string,
+    reason: StatusReason = 'grant_expired',
+  ): Promise<void> {
     if (to !== 'needs_reconnect' && to !== 'connected') return
     const label = this.deps.labelOf(ref.provider)
     const text =

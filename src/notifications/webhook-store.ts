@@ -4,7 +4,7 @@ import {
   webhookLogKey as logKey,
   webhookSettingsKey as settingsKey,
 } from '../redis/keys.js'
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import { parseSecret, secretFromLegacy } from './signing-secret.js'
 
 export interface WebhookSettings {
@@ -53,14 +53,14 @@ const DEAD_SIZE = 100
 export class WebhookStore {
   constructor(
     private readonly redis: RedisClient,
-    private readonly cipher: TokenCipher,
+    private readonly ciphers: TenantCiphers,
     private readonly now: () => number = Date.now,
   ) {}
 
   async get(tenantId: string): Promise<WebhookSettings | undefined> {
     const h = await this.redis.hgetall(settingsKey(tenantId))
     if (!h.url || !h.secret) return undefined
-    const stored = readSecrets(this.cipher.decrypt(h.secret, settingsKey(tenantId)))
+    const stored = readSecrets(await this.ciphers.open(tenantId, h.secret, settingsKey(tenantId)))
     const overlap = stored.previous && (stored.previousUntil ?? 0) > this.now()
     return {
       url: h.url,
@@ -106,7 +106,7 @@ export class WebhookStore {
   private async write(tenantId: string, url: string, secrets: StoredSecrets): Promise<void> {
     await this.redis.hset(settingsKey(tenantId), {
       url,
-      secret: this.cipher.encrypt(JSON.stringify(secrets), settingsKey(tenantId)),
+      secret: await this.ciphers.seal(tenantId, JSON.stringify(secrets), settingsKey(tenantId)),
       updatedAt: String(this.now()),
     })
   }

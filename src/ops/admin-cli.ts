@@ -8,8 +8,12 @@ import { ConnectionStore } from '../connections/connection-store.js'
 import { COMMANDS, commandHelp, flagErrors, USAGE, type CommandName } from './cli-commands.js'
 import { AccountService } from '../auth/account-service.js'
 import { TokenCipher } from '../crypto/token-cipher.js'
+import { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import { seedDemo } from '../support/seed-demo.js'
-import { formatReport, reencryptAll } from './reencrypt.js'
+import { formatReport, reencryptAll, rotateTenantKey } from './reencrypt.js'
+import { AuditLog } from '../audit/audit-log.js'
+import type { Config } from '../config/config.js'
+import type { RedisClient } from '../redis/client.js'
 
 /**
  * Operator command line: `npm run admin -- <command> [--flags]` (also inside the
@@ -60,7 +64,12 @@ function parse(argv: string[]): Parsed | { help: true; command?: undefined } {
   return { command: command as CommandName, flags: flags as Record<string, string | boolean>, help: !!help }
 }
 
-async function run(argv: string[]): Promise<string> {
+/** Commands that need the services as the server builds them, handed in by boot/admin-cli.ts. */
+export interface CliHooks {
+  deleteTenant(config: Config, redis: RedisClient, slug: string): Promise<string | null>
+}
+
+async function run(argv: string[], { deleteTenant }: CliHooks): Promise<string> {
   const parsed = parse(argv)
   if (!parsed.command) return USAGE
   const { command, flags } = parsed
@@ -80,6 +89,7 @@ async function run(argv: string[]): Promise<string> {
   await connectRedis(redis, config.redis)
   try {
     const tenants = new TenantStore(redis)
+    const ciphers = new TenantCiphers(redis, new TokenCipher(config.tokenKeys))
     const users = new UserStore(redis)
     const accounts = new AccountService(tenants, users)
     const data = input.data as Record<string, string>
@@ -93,7 +103,7 @@ async function run(argv: string[]): Promise<string> {
       return (await tenants.create(name)).id
     }
     if (command === 'list-tenants') {
-      const store = new ConnectionStore(redis, new TokenCipher(config.tokenKeys))
+      const store = new ConnectionStore(redis, ciphers)
       const rows = await Promise.all(
         (await tenants.all()).map(async (t) => {
           const connections = (await store.listMembers(t.id, { offset: 0, count: 1 })).total
@@ -112,21 +122,33 @@ async function run(argv: string[]): Promise<string> {
       return `added ${u.email} (${u.role}) to ${u.tenantId}`
     }
     if (command === 'reencrypt-tokens') {
-      const report = await reencryptAll(redis, new TokenCipher(config.tokenKeys))
+      if (data.tenant && !(await tenants.get(data.tenant)))
+        throw new UsageError(`no tenant with slug ${data.tenant}`)
+      const report = data.tenant
+        ? await rotateTenantKey(redis, ciphers, data.tenant)
+        : await reencryptAll(redis, ciphers)
       // Failed records still need an old key: say so in the exit status, not only in words.
       if (Object.values(report).some((c) => c.failed > 0)) process.exitCode = 1
       return formatReport(report)
     }
+    if (command === 'delete-tenant') {
+      const done = await deleteTenant(config, redis, data.tenant!)
+      if (done === null) throw new UsageError(`no tenant with slug ${data.tenant}`)
+      return done
+    }
     if (!(await tenants.get(data.tenant!))) throw new UsageError(`no tenant with slug ${data.tenant}`)
+    if (command === 'verify-audit') {
+      const check = await new AuditLog(redis).verify(data.tenant!)
+      if (check.ok) return `ok ${check.entries} entries`
+      process.exitCode = 1
+      const when = check.at ? new Date(check.at).toISOString() : 'unknown time'
+      return `entry ${check.id} (${when}, ${check.action}) does not match the chain`
+    }
     if (command === 'seed-demo') {
       // Demo data has placeholder tokens and fake emails: never in a real deployment.
       if (!config.sandbox.enabled) throw new UsageError('seed-demo runs only with the sandbox on (SANDBOX=1)')
-      const n = await seedDemo(
-        redis,
-        new TokenCipher(config.tokenKeys),
-        data.tenant!,
-        Number(data.accounts),
-        (done) => process.stderr.write(`\rseeded ${done}`),
+      const n = await seedDemo(redis, ciphers, data.tenant!, Number(data.accounts), (done) =>
+        process.stderr.write(`\rseeded ${done}`),
       )
       process.stderr.write('\n')
       return `seeded ${n} demo accounts into ${data.tenant}`
@@ -141,11 +163,14 @@ async function run(argv: string[]): Promise<string> {
   }
 }
 
-try {
-  console.log(await run(process.argv.slice(2)))
-} catch (err) {
-  if (err instanceof ConfigError) for (const l of err.lines) console.error(`config error: ${l}`)
-  else console.error(`error: ${(err as Error).message}`)
-  if (err instanceof UsageError) console.error(err.usage)
-  process.exitCode = err instanceof UsageError ? 2 : 1
+/** Runs one command: its output on stdout, problems on stderr, the exit code set. */
+export async function adminCli(argv: string[], hooks: CliHooks): Promise<void> {
+  try {
+    console.log(await run(argv, hooks))
+  } catch (err) {
+    if (err instanceof ConfigError) for (const l of err.lines) console.error(`config error: ${l}`)
+    else console.error(`error: ${(err as Error).message}`)
+    if (err instanceof UsageError) console.error(err.usage)
+    process.exitCode = err instanceof UsageError ? 2 : 1
+  }
 }

@@ -43,9 +43,25 @@ export const COMMANDS = {
     }),
   },
   'reencrypt-tokens': {
-    usage: 'reencrypt-tokens',
-    help: 'Re-encrypts stored secrets under TOKEN_ENCRYPTION_KEY (old keys in TOKEN_ENCRYPTION_OLD_KEYS).',
-    flags: z.object({}),
+    usage: 'reencrypt-tokens [--tenant SLUG]',
+    help:
+      "Re-wraps every organisation's data key under TOKEN_ENCRYPTION_KEY (old keys in TOKEN_ENCRYPTION_OLD_KEYS); tokens and secrets stay sealed with their data keys. " +
+      'With --tenant, gives that organisation a new data key and re-encrypts its tokens and secrets with it (the old key is dropped by the next run, two minutes on).',
+    flags: z.object({ tenant: z.string().min(1, 'must not be empty').optional() }),
+  },
+  'delete-tenant': {
+    usage: 'delete-tenant --tenant SLUG',
+    help:
+      'Deletes an organisation for good: ends its sessions, revokes every grant at its provider, destroys its data key, ' +
+      'then removes every Redis key of it (and its jobs); recorded in the operator log. Run it again if it was interrupted.',
+    flags: z.object({ tenant: z.string().min(1, 'must not be empty') }),
+  },
+  'verify-audit': {
+    usage: 'verify-audit --tenant SLUG',
+    help:
+      "Checks the organisation's audit chain (each entry holds the SHA-256 of the one before): prints `ok <n> entries`, " +
+      'or names the first entry that does not match and exits 1.',
+    flags: z.object({ tenant: z.string().min(1, 'must not be empty') }),
   },
 } as const
 

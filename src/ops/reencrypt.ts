@@ -1,14 +1,9 @@
 import type { RedisClient } from '../redis/client.js'
-import {
-  ANY_TENANT,
-  connectionKeyPattern,
-  isConnectionKey,
-  tenantCredentialsKey,
-  webhookSettingsKey,
-} from '../redis/keys.js'
-import { scanKeys } from '../redis/scan.js'
-import { TokenCipher } from '../crypto/token-cipher.js'
-import { SECRET_FIELDS, secretFields } from '../connections/record.js'
+import { DATA_KEYS_MIGRATED_KEY } from '../redis/data-keys.js'
+import { ANY_TENANT } from '../redis/keys.js'
+import { dataKeyIdOf } from '../crypto/data-key-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
+import { reseal, sealedValues, SEALED_KINDS, type SealedKind } from './sealed-values.js'
 
 export interface ReencryptCounts {
   reencrypted: number
@@ -17,103 +12,94 @@ export interface ReencryptCounts {
   failed: number
 }
 
-export interface ReencryptReport {
-  connections: ReencryptCounts
-  credentials: ReencryptCounts
-  webhooks: ReencryptCounts
-}
+export type ReencryptReport = Record<'dataKeys' | SealedKind, ReencryptCounts>
 
-// Replaces a hash field only if it still holds the value read: a token refresh that
-// lands between our read and our write wins, so a rotated refresh token is never
-// overwritten with the previous one. ARGV: field, expected, then field/value pairs.
-const SWAP_SCRIPT = `if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-return 1`
+const zero = (): ReencryptCounts => ({ reencrypted: 0, current: 0, failed: 0 })
 
-const ATTEMPTS = 5
-
-type Outcome = keyof ReencryptCounts
+/** A retired data key is dropped once every instance's cache (a minute) has moved on. */
+export const RETIRED_KEY_GRACE_MS = 2 * 60_000
 
 /**
- * Re-encrypts one hash field under the cipher's current key. `reseal` returns the new
- * field value and any companion fields, or undefined when it is already current. A value
- * stored across several fields (`parts`, read together) is compared by its first, which
- * holds the random IV, so any rewrite changes it.
+ * Moves values still sealed with TOKEN_ENCRYPTION_KEY itself (the format before data keys)
+ * onto their organisation's data key, for one organisation or all (`'*'`), and drops data
+ * keys retired long enough ago. Compare-and-set per value: safe while the app serves.
  */
-async function reencryptField(
+async function moveOntoDataKeys(
   redis: RedisClient,
-  key: string,
-  field: string,
-  reseal: (stored: string) => string[] | undefined,
-  parts: string[] = [field],
-): Promise<Outcome | undefined> {
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const read = await redis.hmget(key, ...parts)
-    const first = read[0] ?? null
-    if (first === null) return undefined // deleted meanwhile: nothing to do
-    const stored = read.map((v) => v ?? '').join('')
-    let fields: string[] | undefined
+  ciphers: TenantCiphers,
+  tenantId: string,
+  stale: (blob: string, currentId: string) => boolean,
+): Promise<Record<SealedKind, ReencryptCounts>> {
+  const report = Object.fromEntries(SEALED_KINDS.map((k) => [k, zero()])) as Record<
+    SealedKind,
+    ReencryptCounts
+  >
+  const seen = new Set<string>()
+  for await (const v of sealedValues(redis, tenantId)) {
+    seen.add(v.tenantId)
+    let outcome
     try {
-      fields = reseal(stored)
+      const sealer = await ciphers.forTenant(v.tenantId)
+      outcome = await reseal(redis, v, sealer, (blob) => stale(blob, sealer.currentKeyId))
     } catch {
-      return 'failed'
+      outcome = 'failed' as const
     }
-    if (!fields) return 'current'
-    if ((await redis.eval(SWAP_SCRIPT, 1, key, field, first, ...fields)) === 1) return 'reencrypted'
+    if (outcome) report[v.kind][outcome]++
   }
-  return 'failed'
+  for (const t of seen) await ciphers.dropRetired(t, RETIRED_KEY_GRACE_MS)
+  return report
 }
 
 /**
- * Re-encrypts every connection secret, every tenant's own provider credentials and webhook
- * signing secret under the current TOKEN_ENCRYPTION_KEY (old ones still decrypt via
- * TOKEN_ENCRYPTION_OLD_KEYS). Safe while the app serves: each write is compare-and-set.
+ * After TOKEN_ENCRYPTION_KEY changed (old ones in TOKEN_ENCRYPTION_OLD_KEYS): re-wraps every
+ * organisation's data key under the current key; values sealed with data keys stay as they
+ * are. Values from before data keys are moved onto them on the way.
  */
-export async function reencryptAll(redis: RedisClient, cipher: TokenCipher): Promise<ReencryptReport> {
-  const zero = (): ReencryptCounts => ({ reencrypted: 0, current: 0, failed: 0 })
-  const report: ReencryptReport = { connections: zero(), credentials: zero(), webhooks: zero() }
-  const current = (blob: string) => TokenCipher.keyIdOf(blob) === cipher.currentKeyId
-
-  for await (const key of scanKeys(redis, connectionKeyPattern())) {
-    if (!isConnectionKey(key)) continue // refresh locks share the pattern
-    const reseal = (blob: string) => {
-      if (current(blob)) return undefined
-      const fields = Object.entries(secretFields(cipher.encrypt(cipher.decrypt(blob, key), key)))
-      // The same plaintext under the same format is as long as before: no part is left over.
-      return [...fields.filter(([, v]) => v !== '').flat(), 'keyId', cipher.currentKeyId]
-    }
-    const outcome = await reencryptField(redis, key, 'secrets', reseal, SECRET_FIELDS)
-    if (outcome) report.connections[outcome]++
+export async function reencryptAll(redis: RedisClient, ciphers: TenantCiphers): Promise<ReencryptReport> {
+  const dataKeys = await ciphers.rewrapAll()
+  const values = await moveOntoDataKeys(redis, ciphers, ANY_TENANT, (blob) => dataKeyIdOf(blob) === undefined)
+  return {
+    dataKeys: { reencrypted: dataKeys.rewrapped, current: dataKeys.current, failed: dataKeys.failed },
+    ...values,
   }
+}
 
-  for await (const key of scanKeys(redis, tenantCredentialsKey(ANY_TENANT))) {
-    for (const provider of await redis.hkeys(key)) {
-      const aad = `${key}:${provider}`
-      const outcome = await reencryptField(redis, key, provider, (raw) => {
-        const stored = JSON.parse(raw) as { secret: string }
-        if (current(stored.secret)) return undefined
-        const secret = cipher.encrypt(cipher.decrypt(stored.secret, aad), aad)
-        return [provider, JSON.stringify({ ...stored, secret })]
-      })
-      if (outcome) report.credentials[outcome]++
-    }
-  }
+/** A new data key for one organisation, and every one of its values re-sealed with it. */
+export async function rotateTenantKey(
+  redis: RedisClient,
+  ciphers: TenantCiphers,
+  tenantId: string,
+): Promise<ReencryptReport> {
+  await ciphers.rotate(tenantId)
+  const values = await moveOntoDataKeys(redis, ciphers, tenantId, (blob, id) => dataKeyIdOf(blob) !== id)
+  return { dataKeys: { reencrypted: 1, current: 0, failed: 0 }, ...values }
+}
 
-  for await (const key of scanKeys(redis, webhookSettingsKey(ANY_TENANT))) {
-    const outcome = await reencryptField(redis, key, 'secret', (blob) =>
-      current(blob) ? undefined : ['secret', cipher.encrypt(cipher.decrypt(blob, key), key)],
-    )
-    if (outcome) report.webhooks[outcome]++
-  }
-  return report
+/**
+ * The start-up migration of an install from before data keys: once (a flag in Redis), every
+ * value sealed with TOKEN_ENCRYPTION_KEY directly moves onto its organisation's data key.
+ * Until it has run, such values still open (the cipher reads both formats). Null when
+ * already done.
+ */
+export async function migrateToDataKeysOnce(
+  redis: RedisClient,
+  ciphers: TenantCiphers,
+): Promise<ReencryptReport | null> {
+  if (await redis.get(DATA_KEYS_MIGRATED_KEY)) return null
+  const values = await moveOntoDataKeys(redis, ciphers, ANY_TENANT, (blob) => dataKeyIdOf(blob) === undefined)
+  // Values no key opens stay as they were (and are not retried on every start).
+  await redis.set(DATA_KEYS_MIGRATED_KEY, String(Date.now()))
+  return { dataKeys: zero(), ...values }
 }
 
 export function formatReport(r: ReencryptReport): string {
   const line = (name: string, c: ReencryptCounts) =>
     `${name}: ${c.reencrypted} re-encrypted, ${c.current} already current, ${c.failed} failed`
   return [
+    line('data keys', r.dataKeys),
     line('connections', r.connections),
     line('tenant credentials', r.credentials),
     line('webhook secrets', r.webhooks),
+    line('sign-in secrets', r.signin),
   ].join('\n')
 }

@@ -21,7 +21,7 @@ export interface ConnectionKeyRef {
   provider: string
 }
 
-function tenantKey(tenantId: string, rest: string): string {
+export function tenantKey(tenantId: string, rest: string): string {
   return `t:{${tenantId}}:${rest}`
 }
 

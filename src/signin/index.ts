@@ -6,7 +6,7 @@ import type { AfterPassword } from '../auth/routes.js'
 import type { SessionIndex } from '../auth/session-index.js'
 import type { ClosedWay, SsoRule } from '../auth/sso-rule.js'
 import type { UserStore } from '../auth/user-store.js'
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import type { RedisClient } from '../redis/client.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
 import { auditOf, type SignInAuditLog } from './audit.js'
@@ -24,7 +24,7 @@ export { confineHalfSignedIn } from './pending.js'
 
 export interface StaffSignInDeps {
   redis: RedisClient
-  cipher: TokenCipher
+  ciphers: TenantCiphers
   users: UserStore
   tenants: TenantStore
   accounts: AccountService
@@ -52,7 +52,7 @@ export interface StaffSignIn {
 
 /** Two-step codes (and, with it, the /account sessions list) for staff sign-in. */
 export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
-  const box = new SecretBox(deps.cipher)
+  const box = new SecretBox(deps.ciphers)
   const twoStep = new TwoStepStore(deps.redis, box, deps.now)
   const people = new PersonSessions(deps.redis, deps.sessions)
   const audit = auditOf(deps.audit)

@@ -111,7 +111,7 @@ export class SsoStore {
       updatedAt: String(Date.now()),
     }
     if (input.clientSecret)
-      fields.secret = this.box.seal(tenantId, 'sso-client', 'client', input.clientSecret)
+      fields.secret = await this.box.seal(tenantId, 'sso-client', 'client', input.clientSecret)
     await this.redis.hset(ssoSettingsKey(tenantId), fields)
     await this.redis.hset(SSO_ISSUERS_KEY, tenantId, new URL(input.issuer).origin)
     this.origins.at = 0 // this instance allows the new issuer at once

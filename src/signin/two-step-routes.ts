@@ -54,11 +54,11 @@ export function twoStepRoutes(deps: TwoStepRoutesDeps): Router {
   const r = Router()
 
   /** The secret being set up in this session (sealed in it), or a new one. */
-  const setupSecret = (req: Request, user: User) => {
+  const setupSecret = async (req: Request, user: User) => {
     const sealed = req.session.twoStepSetup
-    const open = sealed && deps.twoStep.openPending(user.tenantId, user.id, sealed)
+    const open = sealed && (await deps.twoStep.openPending(user.tenantId, user.id, sealed))
     if (open) return open
-    const fresh = deps.twoStep.newPending(user.tenantId, user.id)
+    const fresh = await deps.twoStep.newPending(user.tenantId, user.id)
     req.session.twoStepSetup = fresh.sealed
     return fresh.secret
   }
@@ -70,7 +70,7 @@ export function twoStepRoutes(deps: TwoStepRoutesDeps): Router {
   }
 
   const setupPage = async (req: Request, res: Response, user: User, status: number, extra: object = {}) => {
-    const secret = setupSecret(req, user)
+    const secret = await setupSecret(req, user)
     const uri = otpauthUri(secret, user.email, deps.issuer)
     res.status(status).render('two-step-setup', {
       title: tOf(req)('signin:setup.title'),

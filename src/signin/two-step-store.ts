@@ -54,15 +54,15 @@ export class TwoStepStore {
    * A new secret for set-up, sealed for the session that is setting it up (nothing is
    * stored for the person until a code proves their app has it).
    */
-  newPending(tenantId: string, userId: string): { secret: string; sealed: string } {
+  async newPending(tenantId: string, userId: string): Promise<{ secret: string; sealed: string }> {
     const secret = newTotpSecret()
-    return { secret, sealed: this.box.seal(tenantId, 'totp', `${userId}:pending`, secret) }
+    return { secret, sealed: await this.box.seal(tenantId, 'totp', `${userId}:pending`, secret) }
   }
 
   /** The secret of a sealed set-up, or undefined when it is not this person's. */
-  openPending(tenantId: string, userId: string, sealed: string): string | undefined {
+  async openPending(tenantId: string, userId: string, sealed: string): Promise<string | undefined> {
     try {
-      return this.box.open(tenantId, 'totp', `${userId}:pending`, sealed)
+      return await this.box.open(tenantId, 'totp', `${userId}:pending`, sealed)
     } catch {
       return undefined
     }
@@ -75,16 +75,17 @@ export class TwoStepStore {
     sealedPending: string,
     code: string,
   ): Promise<string[] | null> {
-    const secret = this.openPending(tenantId, userId, sealedPending)
+    const secret = await this.openPending(tenantId, userId, sealedPending)
     const step = secret && matchingStep(secret, normaliseCode(code), this.now())
     if (!secret || step === null || step === undefined) return null
     const key = twoStepKey(tenantId, userId)
     const codes = newRecoveryCodes()
     const recovery = recoveryCodesKey(tenantId, userId)
+    const sealed = await this.box.seal(tenantId, 'totp', userId, secret)
     await this.redis
       .multi()
       .hset(key, {
-        secret: this.box.seal(tenantId, 'totp', userId, secret),
+        secret: sealed,
         enabledAt: String(this.now()),
         lastStep: String(step),
       })
@@ -111,7 +112,7 @@ export class TwoStepStore {
     const key = twoStepKey(tenantId, userId)
     const sealed = await this.redis.hget(key, 'secret')
     if (!sealed) return false
-    const step = matchingStep(this.box.open(tenantId, 'totp', userId, sealed), code, this.now())
+    const step = matchingStep(await this.box.open(tenantId, 'totp', userId, sealed), code, this.now())
     if (step === null) return false
     return (await this.redis.eval(TAKE_STEP, 1, key, String(step))) === 1
   }

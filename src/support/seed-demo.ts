@@ -4,7 +4,7 @@ import { hashPassword } from '../auth/passwords.js'
 import { UserStore, type User } from '../auth/user-store.js'
 import { ConnectionStore, type ConnectionRecord } from '../connections/connection-store.js'
 import { refOf } from '../connections/member.js'
-import type { TokenCipher } from '../crypto/token-cipher.js'
+import type { TenantCiphers } from '../crypto/tenant-ciphers.js'
 import type { ProviderId } from '../providers/types.js'
 import { SupportIndex, type BalanceEntry } from './support-index.js'
 import { accountWords } from './account-words.js'
@@ -34,13 +34,13 @@ const SUFFIXES = ['GmbH', 'Ltd', 'Inc', 'AG', 'BV', 'SARL']
  */
 export async function seedDemo(
   redis: RedisClient,
-  cipher: TokenCipher,
+  ciphers: TenantCiphers,
   tenantId: string,
   count: number,
   onProgress?: (done: number) => void,
 ): Promise<number> {
   const users = new UserStore(redis)
-  const connections = new ConnectionStore(redis, cipher)
+  const connections = new ConnectionStore(redis, ciphers)
   const index = new SupportIndex(redis, { connections, users })
   const passwordHash = await hashPassword(randomBytes(16).toString('hex'))
   const now = Date.now()
@@ -57,12 +57,9 @@ export async function seedDemo(
       })),
     )
     const demos = created.map((user, k) => demoAccount(user, numbers[k]!, now))
-    // The records' pipeline is written first on the same connection (one slot on a Cluster),
-    // so Redis runs it before the index's, whose scripts index only existing connections.
-    await Promise.all([
-      connections.importMany(demos.map((d) => d.record)),
-      index.indexMany(demos.map((d) => d.indexed)),
-    ])
+    // The records first: the index's scripts index only existing connections.
+    await connections.importMany(demos.map((d) => d.record))
+    await index.indexMany(demos.map((d) => d.indexed))
     onProgress?.(Math.min(count, start + batch))
   }
   return count
@@ -75,10 +72,10 @@ export async function seedDemo(
  */
 export async function freshenDemoReads(
   redis: RedisClient,
-  cipher: TokenCipher,
+  ciphers: TenantCiphers,
   tenantId: string,
 ): Promise<void> {
-  const connections = new ConnectionStore(redis, cipher)
+  const connections = new ConnectionStore(redis, ciphers)
   const index = new SupportIndex(redis, { connections, users: new UserStore(redis) })
   for (let offset = 0; ; offset += 1000) {
     const { members } = await connections.listMembers(tenantId, { offset, count: 1000 })

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
 import { tenantMetaKey, tenantMetaKeyPattern, tenantOfMetaKey } from '../redis/keys.js'
 import { scanKeys } from '../redis/scan.js'
+import { TENANTS_DELETING_KEY } from '../redis/data-keys.js'
 
 export interface Tenant {
   id: string
@@ -46,6 +47,8 @@ export class TenantStore {
       const claimed = await this.redis.hsetnx(tenantMetaKey(id), 'name', name)
       if (claimed) {
         await this.redis.hset(tenantMetaKey(id), { id, createdAt: String(tenant.createdAt) })
+        // A slug freed by a deleted organisation is a new organisation's now (it gets a new data key).
+        await this.redis.srem(TENANTS_DELETING_KEY, id)
         return tenant
       }
     }
