@@ -26,6 +26,19 @@ const ChangeForm = z.object({
   newPassword,
 })
 // An empty language means "as my browser asks"; an empty time zone means UTC.
+/** The flash after the settings form: the language, the time zone, or both (issue 29). */
+function preferencesSaved(
+  before: { language?: string; timeZone?: string },
+  after: { language: string; timeZone: string },
+): string {
+  const language = (before.language ?? '') !== after.language
+  const zone = (before.timeZone ?? '') !== after.timeZone
+  if (language && zone) return 'auth:preferences.bothSaved'
+  if (zone) return 'auth:preferences.zoneSaved'
+  if (language) return 'auth:account.saved'
+  return 'auth:preferences.unchanged'
+}
+
 const LanguageForm = z.object({
   language: z.enum(['', ...LANGUAGES], { message: 'auth:validation.language' }),
   timeZone: z
@@ -115,9 +128,9 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
       const form = checkForm(LanguageForm, req.body, tOf(req))
       if (!form.ok) return accountPage(req, res, 400, { errors: form.errors })
       await deps.users.setPreferences(user.tenantId, user.id, form.data)
-      // Said in the language just chosen, which the next page is in.
+      // Said in the language just chosen, which the next page is in, naming what changed.
       const lang = form.data.language || localeOf(req).lang
-      flash(req, 'info', translator(lang)('auth:account.saved'))
+      flash(req, 'info', translator(lang)(preferencesSaved(user, form.data)))
       return res.redirect(303, '/account')
     }
     const form = checkForm(ChangeForm, req.body, tOf(req))
