@@ -18,13 +18,25 @@ export const newPassword = z
   .min(10, 'auth:validation.passwordShort')
   .max(200, 'auth:validation.passwordTooLong')
 const ForgotForm = z.object({
-  email: z.string().trim().min(1, 'auth:validation.emailMissing').max(254, 'auth:validation.emailLong'),
+  email: z
+    .string()
+    .trim()
+    .min(1, 'auth:validation.emailMissing')
+    .max(254, 'auth:validation.emailLong')
+    // The address's form only: whether an account has it is never told (issue 29).
+    .pipe(z.email({ message: 'auth:validation.email' })),
 })
 const ResetForm = z.object({ password: newPassword })
-const ChangeForm = z.object({
-  currentPassword: z.string().min(1, 'auth:validation.currentMissing').max(200),
-  newPassword,
-})
+const ChangeForm = z
+  .object({
+    currentPassword: z.string().min(1, 'auth:validation.currentMissing').max(200),
+    newPassword,
+  })
+  // A "new" password that is the current one changes nothing but would end every other session.
+  .refine((f) => f.newPassword !== f.currentPassword, {
+    path: ['newPassword'],
+    message: 'auth:passwordRules.sameAsCurrent',
+  })
 // An empty language means "as my browser asks"; an empty time zone means UTC.
 /** The flash after the settings form: the language, the time zone, or both (issue 29). */
 function preferencesSaved(

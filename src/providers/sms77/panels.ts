@@ -42,6 +42,16 @@ const price = (v: unknown) =>
   v !== null && v !== '' && Number.isFinite(Number(v))
     ? { amount: Number(v), currency: PROVIDER_CURRENCY }
     : str(v)
+/** Text cut to `max` characters (never inside one), with an ellipsis that says it was cut. */
+export const clip = (text: string, max: number): string => {
+  const chars = [...text]
+  return chars.length <= max
+    ? text
+    : `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`
+}
 const num = (v: unknown) => (Number.isFinite(Number(v)) ? Number(v) : 0)
 
 const LOADERS: Record<string, PanelLoader> = {
@@ -94,7 +104,7 @@ const LOADERS: Record<string, PanelLoader> = {
     })
     const table = rows(data)
       .slice(0, 10)
-      .map((r) => [str(r.timestamp).slice(0, 16), str(r.to), str(r.text).slice(0, 80), price(r.price)])
+      .map((r) => [str(r.timestamp).slice(0, 16), str(r.to), clip(str(r.text), 80), price(r.price)])
     return {
       kind: 'table',
       columns: ['Sent', 'To', 'Text', 'Price'],
