@@ -139,7 +139,8 @@ export async function readConnection(
   if (!view) throw notFound()
   // Degraded: answered at once with the last balance read (its `readAt` says when).
   const readAt = Date.now()
-  if (money) await directory.remember?.(ref, { balance: money, company: view.account.company ?? undefined, readAt })
+  if (money)
+    await directory.remember?.(ref, { balance: money, company: view.account.company ?? undefined, readAt })
   const balance = money ? { ...money, readAt: new Date(readAt).toISOString() } : view.balance
   return ConnectionSchema.parse({ ...view, balance })
 }

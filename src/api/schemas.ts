@@ -47,7 +47,10 @@ export const ProviderName = z.enum(PROVIDER_IDS)
 
 export const Owner = z
   .discriminatedUnion('type', [
-    z.object({ type: z.literal('user'), email: z.string().nullable().describe('Null when the user has been removed.') }),
+    z.object({
+      type: z.literal('user'),
+      email: z.string().nullable().describe('Null when the user has been removed.'),
+    }),
     z.object({ type: z.literal('organisation') }),
   ])
   .describe('Who owns the connection: a person, or the organisation (a shared connection).')
@@ -57,7 +60,10 @@ export const Connection = z.object({
   id: z.string().describe('Stable for the life of the connection; opaque.'),
   owner: Owner,
   user: z.object({
-    email: z.string().nullable().describe('The owner’s email; null when the user has been removed or the organisation owns it.'),
+    email: z
+      .string()
+      .nullable()
+      .describe('The owner’s email; null when the user has been removed or the organisation owns it.'),
   }),
   provider: ProviderName,
   status: ConnectionStatus,
@@ -128,12 +134,19 @@ apiSchemas.add(SentMessage, { id: 'SentMessage' })
 
 export const SentMessageList = z.object({
   data: z.array(SentMessage),
-  next_cursor: z.string().nullable().describe('Pass as `cursor` for the next (older) page; null on the last page.'),
+  next_cursor: z
+    .string()
+    .nullable()
+    .describe('Pass as `cursor` for the next (older) page; null on the last page.'),
 })
 apiSchemas.add(SentMessageList, { id: 'SentMessageList' })
 
 export const SentQuery = z.object({
-  cursor: z.string().regex(/^\d{1,20}-\d{1,20}$/, 'not a cursor this API gave out').optional().describe('The `next_cursor` of the previous page.'),
+  cursor: z
+    .string()
+    .regex(/^\d{1,20}-\d{1,20}$/, 'not a cursor this API gave out')
+    .optional()
+    .describe('The `next_cursor` of the previous page.'),
   limit: z.coerce.number().int().min(1).max(100).default(50).describe('Page size, 1 to 100.'),
 })
 
@@ -143,6 +156,22 @@ export const Problem = z.object({
   status: z.number().int(),
   detail: z.string(),
   code: z.string().describe('The last part of `type`, for switch statements.'),
+  errors: z
+    .array(
+      z.object({
+        field: z.string().describe('The field, query parameter or header, e.g. `text` or `limit`.'),
+        rule: z.enum(['required', 'type', 'min', 'max', 'format', 'one_of', 'unknown_field', 'invalid']),
+        limit: z
+          .union([z.number(), z.array(z.string())])
+          .optional()
+          .describe(
+            'The bound of `min`/`max` (characters, items or value), or the allowed values of `one_of`.',
+          ),
+        message: z.string().describe('The same in words, e.g. `text: at most 1520 characters`.'),
+      }),
+    )
+    .optional()
+    .describe('With `validation_failed`: every field that is not right.'),
 })
 apiSchemas.add(Problem, { id: 'Problem' })
 
