@@ -1,6 +1,7 @@
 import { parseBalance, PROVIDER_CURRENCY } from '../money.js'
 import { LOOKUP_KINDS, type CallContext, type Money, type PanelDef, type PanelView } from '../types.js'
 import { sms77Error } from './errors.js'
+import { timeCell } from '../provider-time.js'
 import { callGateway, gatewayJson, type Gateway } from './gateway.js'
 import { SMS77_SCOPES } from './scopes.js'
 import { statusPanel } from './tools.js'
@@ -104,7 +105,7 @@ const LOADERS: Record<string, PanelLoader> = {
     })
     const table = rows(data)
       .slice(0, 10)
-      .map((r) => [str(r.timestamp).slice(0, 16), str(r.to), clip(str(r.text), 80), price(r.price)])
+      .map((r) => [timeCell(r.timestamp), str(r.to), clip(str(r.text), 80), price(r.price)])
     return {
       kind: 'table',
       columns: ['Sent', 'To', 'Text', 'Price'],
@@ -137,7 +138,7 @@ const LOADERS: Record<string, PanelLoader> = {
       str(h.event_type),
       str(h.target_url),
       str(h.request_method),
-      str(h.created),
+      timeCell(h.created),
     ])
     return {
       kind: 'table',
