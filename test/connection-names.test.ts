@@ -47,7 +47,7 @@ describe('connection names', () => {
       name: 'Shop Berlin & Co',
     })
     const support = unescape((await agent.get('/support?q=shop+berlin').expect(200)).text)
-    expect(support).toContain('<td>Shop Berlin & Co</td>')
+    expect(support).toContain('"Account">Shop Berlin & Co</td>')
     expect(support).toContain(email)
   })
 
@@ -108,7 +108,7 @@ describe('connection names', () => {
     expect(await nameIt(agent, 'nexmo', 'Harbourline')).toContain(
       '<span class="card-name">Harbourline</span>',
     )
-    expect((await agent.get('/support').expect(200)).text).toContain('<td>Harbourline</td>')
+    expect((await agent.get('/support').expect(200)).text).toContain('"Account">Harbourline</td>')
     expect((await agent.get('/dashboard').expect(200)).text).not.toContain('give this connection a name')
   })
 
