@@ -55,4 +55,14 @@ describe('one formatter for times (issue 29)', () => {
       expect(html, id).not.toMatch(/\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}/)
     }
   })
+
+  it('shows a subaccount’s balance as money, not the provider’s four decimals', async () => {
+    const { agent } = await signUp(t.app)
+    await connectSms77(t, agent, ['subaccounts'])
+    const page = (await agent.get('/dashboard').expect(200)).text
+    expect(page).toContain('>125.00 EUR</td>')
+    expect(page).not.toContain('125.0000')
+    const german = (await agent.get('/dashboard').set('Accept-Language', 'de').expect(200)).text
+    expect(german).toContain('>125,00\u00a0€</td>')
+  })
 })

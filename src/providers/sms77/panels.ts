@@ -153,7 +153,8 @@ const LOADERS: Record<string, PanelLoader> = {
       path: '/subaccounts',
       query: { action: 'read' },
     })
-    const table = rows(data).map((s) => [str(s.username), str(s.company), str(s.balance)])
+    // A balance is money (two decimals, the reader's format), not the provider's text (`125.0000`).
+    const table = rows(data).map((s) => [str(s.username), str(s.company), price(s.balance)])
     return {
       kind: 'table',
       columns: ['Username', 'Company', 'Balance'],
