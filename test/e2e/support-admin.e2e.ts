@@ -64,7 +64,7 @@ describe('support console and administration in a real browser', () => {
       await shows(page.getByRole('heading', { name: 'Provider credentials' }))
       await expectAccessible(page, 'admin credentials')
       await page.goto('/admin/audit')
-      await shows(page.getByText('admin.user_added'))
+      await shows(page.getByText('Added a person'))
       await expectAccessible(page, 'admin audit log')
       await page.setViewportSize(PHONE)
       expect(await overflowsSideways(page)).toBe(false)
