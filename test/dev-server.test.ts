@@ -1,7 +1,7 @@
 import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { networkInterfaces, tmpdir } from 'node:os'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { Writable } from 'node:stream'
 import express from 'express'
@@ -63,6 +63,10 @@ describe('where the dev server listens', () => {
       TOKEN_ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
     }
     expect(loadConfig({ NODE_ENV: 'production', ...secrets }).host).toBe('0.0.0.0')
+    // A container listens on all its interfaces, also when compose runs it in development.
+    expect(readFileSync(path.join(import.meta.dirname, '..', 'Dockerfile'), 'utf8')).toMatch(
+      /^ENV HOST=0\.0\.0\.0$/m,
+    )
   })
 })
 
