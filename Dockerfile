@@ -16,6 +16,8 @@ RUN npm run build
 # --- run: production dependencies and the compiled app only ------------------------------
 FROM node:20-bookworm-slim AS run
 ENV NODE_ENV=production
+# A container listens on all its interfaces (outside the image the default is 127.0.0.1 in development).
+ENV HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
 # argon2 ships prebuilt binaries for linux x64/arm64 (glibc), so no compiler is needed here.

@@ -7,7 +7,16 @@
  */
 import { mkdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { connectBoth, launchChromium, newPage, shows, startE2eApp } from '../test/e2e/harness.js'
+import {
+  decide,
+  launchChromium,
+  newPage,
+  openNexmoConsent,
+  openSms77Consent,
+  shows,
+  signUp,
+  startE2eApp,
+} from '../test/e2e/harness.js'
 import { TokenCipher } from '../src/crypto/token-cipher.js'
 import { TenantCiphers } from '../src/crypto/tenant-ciphers.js'
 import { seedDemo } from '../src/support/seed-demo.js'
@@ -25,7 +34,12 @@ const app = await startE2eApp('screenshots')
 const browser = await launchChromium()
 try {
   const { context, page } = await newPage(browser, app.baseUrl, VIEWPORT)
-  await connectBoth(page, 'Acme Inc', 'jane@acme.example')
+  // Both providers, sms77 with its read panels and its tools (lookup, delivery reports).
+  await signUp(page, 'Acme Inc', 'jane@acme.example')
+  await openSms77Consent(page, ['balance', 'analytics', 'journal', 'sms', 'subaccounts', 'lookup', 'status'])
+  await decide(page, 'Allow')
+  await openNexmoConsent(page)
+  await decide(page, 'Allow')
   // Load once more so the "connected" flash messages are gone.
   await page.goto('/dashboard')
   await shows(page.locator('svg.chart'))

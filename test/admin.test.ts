@@ -193,8 +193,15 @@ describe('audit of webhook and settings changes', () => {
       },
     ])
     const auditPage = (await admin.get('/admin/audit').expect(200)).text
-    for (const action of ['settings_changed', 'webhook_removed', 'webhook_test_sent', 'webhook_changed'])
-      expect(auditPage).toContain(`<code>admin.${action}</code>`)
-    expect(auditPage).not.toContain('admin.credentials_changed')
+    // Issue 29: sentences for people on the page, never the stored codes.
+    for (const said of [
+      'Changed the organisation’s settings',
+      'Removed the webhook',
+      'Sent a test event to the webhook',
+      'Saved the webhook',
+    ])
+      expect(auditPage).toContain(`>${said}</td>`)
+    expect(auditPage).not.toMatch(/admin\.[a-z_]+/)
+    expect(auditPage).not.toContain('provider credentials')
   })
 })

@@ -125,6 +125,10 @@ describe('sign-in', () => {
         .expect(401)
     const locked = await agent.post('/login').type('form').send({ _csrf: csrf, email, password }).expect(429)
     expect(locked.text).toContain('Too many failed attempts')
+    // Issue 29: the lock says that a reset gets the person in at once.
+    expect(locked.text).toContain(
+      'Or reset your password with “Forgot your password?”: you can sign in with the new one at once.',
+    )
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0)
   })
 

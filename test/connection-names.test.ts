@@ -4,6 +4,7 @@
  * reconnect to the same account, forgotten on disconnect.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { nexmoAccountLabel } from '../src/providers/nexmo/account-label.js'
 import type { ConnectionChange } from '../src/connections/events.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectNexmo, connectSms77 } from './helpers/flows.js'
@@ -46,7 +47,7 @@ describe('connection names', () => {
       name: 'Shop Berlin & Co',
     })
     const support = unescape((await agent.get('/support?q=shop+berlin').expect(200)).text)
-    expect(support).toContain('<td>Shop Berlin & Co</td>')
+    expect(support).toContain('"Account">Shop Berlin & Co</td>')
     expect(support).toContain(email)
   })
 
@@ -96,15 +97,29 @@ describe('connection names', () => {
     )
   })
 
-  it('names a Nexmo account readably instead of by a hash', async () => {
+  it('names a Nexmo account by what Nexmo told us (company, API key) and suggests a name', async () => {
     const { agent } = await signUp(t.app)
     await connectNexmo(agent)
     const page = (await agent.get('/dashboard').expect(200)).text
-    expect(page).toMatch(/<dt>Account<\/dt><dd>Nexmo account ending [0-9a-z]{4}<\/dd>/)
-    expect(page).not.toMatch(/Nexmo account [0-9a-f]{12}/)
+    // Issue 29: what the consent page showed, not "Nexmo account ending 40e1".
+    expect(page).toContain('<dt>Account</dt><dd>Harbourline Logistics Ltd · API key 3f9c2e1a</dd>')
+    expect(page).not.toMatch(/Nexmo account (ending|[0-9a-f]{12})/)
+    expect(page).toContain('give this connection a name you and your support staff will recognise')
     expect(await nameIt(agent, 'nexmo', 'Harbourline')).toContain(
       '<span class="card-name">Harbourline</span>',
     )
-    expect((await agent.get('/support').expect(200)).text).toContain('<td>Harbourline</td>')
+    expect((await agent.get('/support').expect(200)).text).toContain('"Account">Harbourline</td>')
+    expect((await agent.get('/dashboard').expect(200)).text).not.toContain('give this connection a name')
+  })
+
+  it('falls back to the key, then to the id, when Nexmo says less or something odd', () => {
+    expect(nexmoAccountLabel({ api_key: '3f9c2e1a' }, 'x')).toBe('Nexmo API key 3f9c2e1a')
+    expect(nexmoAccountLabel({ api_key: '3f9c2e1a', company: 'Evil\u202Eexe' }, 'x')).toBe(
+      'Nexmo API key 3f9c2e1a',
+    )
+    expect(nexmoAccountLabel({ api_key: '<script>', company: 'Acme' }, 'abcdef123456')).toBe(
+      'Nexmo account ending 3456',
+    )
+    expect(nexmoAccountLabel({}, 'abcdef123456')).toBe('Nexmo account ending 3456')
   })
 })

@@ -244,11 +244,23 @@ describe('signed-in pages in German', () => {
       .expect(303)
     const german = await admin.get('/account').set('Accept-Language', 'en').expect(200)
     expect(htmlLang(german.text)).toBe('de')
-    expect(german.text).toContain('Sprache gespeichert.')
+    expect(german.text).toContain('Sprache und Zeitzone gespeichert.')
     expect(german.text).toContain('<option value="Europe/Berlin" selected>Europe/Berlin</option>')
     const audit = await admin.get('/admin/audit').set('Accept-Language', 'en').expect(200)
     expect(audit.text).toContain('Wann (Europe/Berlin)')
     expect(audit.text).toMatch(/<td[^>]*>\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2}<\/td>/)
+
+    // Issue 29: changing only the time zone says so, not "language saved".
+    token = await csrf(admin, '/account', 'en')
+    await admin
+      .post('/account')
+      .type('form')
+      .send({ _csrf: token, language: 'de', timeZone: 'Europe/London' })
+      .expect(303)
+    const zoneOnly = await admin.get('/account').expect(200)
+    expect(zoneOnly.text).toContain('Zeitzone gespeichert.')
+    expect(zoneOnly.text).not.toContain('Sprache gespeichert')
+    expect(zoneOnly.text).not.toContain('Sprache und Zeitzone')
 
     token = await csrf(admin, '/account', 'en')
     const bad = await admin

@@ -178,7 +178,8 @@ describe('MCP server', () => {
       .poll(async () => (await a.admin.get('/admin/audit')).text, { timeout: 2000 })
       .toContain(`send_sms → ok (connection ${a.ids.nexmo})`)
     const audit = (await a.admin.get('/admin/audit')).text
-    expect(audit).toContain('mcp.call')
+    expect(audit).toContain('Used a tool over MCP')
+    expect(audit).not.toContain('mcp.call')
     expect(audit).not.toContain('private words')
   })
 

@@ -157,8 +157,12 @@ describe('when a connection breaks or comes back', () => {
       expect(delivery.body).not.toContain(secretValue)
 
     await connectSms77(t, agent, ['balance'])
-    expect((await agent.get('/dashboard')).text).toContain('Your sms77 connection works again.')
     await waitFor('the recovery event', async () => ofType('connection.recovered').length === 1)
+    // Issue 29: one flash after a reconnect, the reconnect's own, not a second "works again".
+    const reconnected = (await agent.get('/dashboard')).text
+    expect(reconnected.match(/class="flash[^"]*"/g)).toHaveLength(1)
+    expect(reconnected).toContain('sms77 connected:')
+    expect(reconnected).not.toContain('works again')
     expect(JSON.parse(ofType('connection.recovered')[0]!.body).data).toEqual({
       connection: {
         id: `sms77_${user.id}`,

@@ -324,3 +324,13 @@ describe('members as the indexes store them', () => {
       expect(unpackMember(packMember(odd))).toBe(odd)
   })
 })
+
+describe('search without accents (issue 29)', () => {
+  it('finds “Bäckerei” by “back” and “straße” by “strasse”, and still by the accented words', async () => {
+    const baker = await connect('order@brot-fold.example', 'Bäckerei Müller')
+    await readBalance(baker.ref, 'order@brot-fold.example', 'Bäckerei Müller', 'Hauptstraße Öfen GmbH')
+    for (const q of ['back', 'BÄCK', 'backerei mu', 'muller', 'müll', 'hauptstrasse', 'hauptstraße', 'ofen'])
+      expect((await search(q)).members, q).toEqual([baker.member])
+    expect((await search('backerei mx')).members).toEqual([])
+  })
+})

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
+import { displayText } from '../http/display-text.js'
 import { API_SCOPES, type ApiKeyStore } from '../api-keys/key-store.js'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
@@ -13,7 +14,7 @@ const scopeList = z
   .optional()
   .transform((v) => (v === undefined ? [] : Array.isArray(v) ? [...new Set(v)] : [v]))
 const CreateKeyForm = z.object({
-  name: z.string().trim().min(1, 'admin:apiKeys.nameMissing').max(80),
+  name: displayText(80, { short: 'admin:apiKeys.nameMissing', chars: 'common:validation.displayChars' }, 1),
   scopes: scopeList.refine((s) => s.length > 0, 'admin:apiKeys.scopesMissing'),
 })
 const KeyParam = z.object({ id: z.string().regex(/^[a-f0-9]{16}$/, 'unknown key') })

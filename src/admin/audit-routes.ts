@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { requireUser } from '../auth/current-user.js'
 import { parseInput } from '../http/validate.js'
 import type { AuditLog } from '../audit/audit-log.js'
+import { auditSentenceKey } from '../audit/audit-words.js'
 import { tOf } from '../i18n/localize.js'
 
 const AuditQuery = z.object({
@@ -25,6 +26,8 @@ export function auditRoutes(audit: AuditLog): Router {
       title: tOf(req)('admin:audit.title'),
       entries: page.entries,
       next: page.next,
+      // Each entry as a sentence in the reader's language; exports keep the codes.
+      sentenceKey: auditSentenceKey,
     })
   })
   return r

@@ -1,6 +1,6 @@
 import type { Invitation, InvitationStore } from '../auth/invitation-store.js'
 import { TooManyInvites, type InviteLimiter } from '../auth/invite-limiter.js'
-import type { Role, User, UserStore } from '../auth/user-store.js'
+import { normaliseEmail, type Role, type User, type UserStore } from '../auth/user-store.js'
 import { NotFoundError } from '../errors/app-error.js'
 import type { Mailer } from '../mail/mailer.js'
 import { inviteExistsMail, inviteMail, mailLanguage } from '../mail/messages.js'
@@ -12,6 +12,8 @@ export interface Sent {
   /** Set when the link was not mailed (no SMTP, or the mail failed): the admin passes it on. */
   link?: string
   mailFailed?: boolean
+  /** The role of the pending invitation this one replaced, when it differed (said to the admin). */
+  roleWas?: Role
 }
 
 /** Invitations of the admin's own tenant: send, resend, cancel. */
@@ -39,13 +41,16 @@ export class InvitationAdmin {
    */
   async invite(admin: User, email: string, role: Role): Promise<Sent> {
     await this.count(admin)
+    const pending = await this.deps.invitations.list(admin.tenantId)
+    const replaced = pending.find((i) => i.email === normaliseEmail(email))
     const { invitation, token } = await this.deps.invitations.create({
       tenantId: admin.tenantId,
       email,
       role,
       invitedBy: admin.email,
     })
-    return this.deliver(admin, invitation, token)
+    const sent = await this.deliver(admin, invitation, token)
+    return replaced && replaced.role !== invitation.role ? { ...sent, roleWas: replaced.role } : sent
   }
 
   async resend(admin: User, id: string): Promise<Sent> {

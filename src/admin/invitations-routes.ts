@@ -65,6 +65,17 @@ export function invitationsRoutes({ invitations, record }: InvitationsRoutesDeps
       const sent = await invitations.invite(inviter(req), form.data.email, form.data.role)
       await record(req, 'admin.user_invited', `invited ${sent.invitation.email} as ${sent.invitation.role}`)
       tell(req, sent, false)
+      // Re-inviting replaces the pending invitation: a changed role is said, never silent.
+      if (sent.roleWas)
+        flash(
+          req,
+          'info',
+          t('admin:inviteRole.changed', {
+            email: sent.invitation.email,
+            role: t(`layout.role.${sent.invitation.role}`),
+            was: t(`layout.role.${sent.roleWas}`),
+          }),
+        )
     } catch (err) {
       if (!(err instanceof TooManyInvites)) throw err
       flash(req, 'error', t('admin:notSent', { errors: tooManyInvites(t, err) }))

@@ -37,6 +37,7 @@ export interface AdminDeps {
   providers: ProviderRegistry
   baseUrl: string
   apiKeys: ApiKeyStore
+  webhookAllowPrivate?: boolean
 }
 
 /** Everything under `/admin`, for the tenant's admins only; one router per resource. */

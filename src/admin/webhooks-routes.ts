@@ -9,7 +9,7 @@ import { checkForm } from '../http/validate.js'
 import type { EventLog } from '../events/event-log.js'
 import type { EventPublisher } from '../notifications/event-publisher.js'
 import { generateSecret, parseSecret } from '../notifications/signing-secret.js'
-import { checkWebhookUrl } from '../notifications/ssrf-guard.js'
+import { checkWebhookUrl, reachesPrivateNetwork } from '../notifications/ssrf-guard.js'
 import type { WebhookDeliveries } from '../notifications/webhook-deliveries.js'
 import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { RecordAdminAction } from './audit-trail.js'
@@ -36,6 +36,8 @@ export interface WebhooksRoutesDeps {
   eventLog: EventLog
   record: RecordAdminAction
   page: CredentialsPage
+  /** The operator's WEBHOOK_ALLOW_PRIVATE: without it, a private address is warned about at save time. */
+  webhookAllowPrivate?: boolean
 }
 
 /** The form's fields, then the address's syntax; either failure is one message for the flash. */
@@ -74,12 +76,17 @@ export function webhooksRoutes(deps: WebhooksRoutesDeps): Router {
     const secret = given === '' ? generateSecret() : given
     await webhooks.set(tenantId, form.data.url, secret)
     await record(req, 'admin.webhook_changed', `set webhook URL ${form.data.url}`)
+    // Saved (the admin may be setting up a tunnel), but never silently undeliverable.
+    const unreachable = !deps.webhookAllowPrivate && (await reachesPrivateNetwork(new URL(form.data.url)))
+    const warning = unreachable ? [{ kind: 'error', text: t('admin:webhookPrivate.warning') }] : []
     if (given !== '') {
-      flash(req, 'info', t('admin:webhook.saved'))
+      for (const w of warning) flash(req, 'error', w.text)
+      if (!unreachable) flash(req, 'info', t('admin:webhook.saved'))
       return res.redirect(303, '/admin/credentials')
     }
     res.locals.flash = [
       ...(res.locals.flash ?? []),
+      ...warning,
       { kind: 'info', text: t('admin:webhook.savedGenerated') },
     ]
     await page(req, res, { newSecret: secret })

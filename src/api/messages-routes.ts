@@ -53,10 +53,16 @@ export interface MessagesRoutesDeps {
 
 function idempotencyKeyOf(header: string | undefined): string {
   const key = header?.trim()
-  if (!key || key.length > 255)
+  if (!key)
     throw new AppError(
       'idempotency_key_missing',
       'Send an `Idempotency-Key` header (1 to 255 characters, e.g. a UUID) with every message.',
+      { status: 400 },
+    )
+  if (key.length > 255)
+    throw new AppError(
+      'idempotency_key_too_long',
+      `The \`Idempotency-Key\` header may be at most 255 characters (e.g. a UUID); this one has ${key.length}.`,
       { status: 400 },
     )
   return key

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express'
-import { AppError, type ErrorCode } from '../errors/app-error.js'
+import { AppError, ValidationError, type ErrorCode } from '../errors/app-error.js'
 import { toAppError } from '../http/error-handler.js'
 import type { Logger } from '../logging/logger.js'
 import { routeOf } from '../http/route-of.js'
@@ -15,6 +15,9 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 export const PROBLEMS = {
   validation_failed: { status: 400, title: 'The request is not valid' },
   bad_request: { status: 400, title: 'The request was not understood' },
+  unsupported_media_type: { status: 415, title: 'Send the request body as JSON' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  idempotency_key_too_long: { status: 400, title: 'The Idempotency-Key header is too long' },
   invalid_api_key: { status: 401, title: 'Missing, unknown or revoked API key' },
   insufficient_scope: { status: 403, title: 'The API key lacks the scope this call needs' },
   not_found: { status: 404, title: 'No such resource for this API key' },
@@ -49,7 +52,8 @@ const PROVIDER_CODES = new Set<ErrorCode>([
 function problemOf(err: AppError): ProblemName {
   if (err.code in PROBLEMS) return err.code as ProblemName
   if (PROVIDER_CODES.has(err.code)) return 'provider_problem'
-  if (err.status === 413 || err.status === 415) return 'bad_request'
+  if (err.status === 413) return 'payload_too_large'
+  if (err.status === 415) return 'unsupported_media_type'
   return err.status < 500 ? 'bad_request' : 'internal'
 }
 
@@ -66,6 +70,8 @@ export function sendProblem(res: Response, baseUrl: string, err: AppError): void
       status,
       detail: err.expose ? err.message : PROBLEMS.internal.title,
       code: name,
+      // Each field with its rule and limit, for a client to show or branch on.
+      ...(err instanceof ValidationError && err.fields.length ? { errors: err.fields } : {}),
     }),
   )
 }

@@ -1,4 +1,4 @@
-import express, { Router } from 'express'
+import { Router } from 'express'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { Logger } from '../logging/logger.js'
 import type { RedisClient } from '../redis/client.js'
@@ -13,6 +13,7 @@ import { eventsRoutes, type EventFeed } from './events-routes.js'
 import { IdempotencyStore, type IdempotencyOptions } from './idempotency.js'
 import { messagesRoutes, type MessageSending, type MessagesRoutesDeps } from './messages-routes.js'
 import { apiErrorHandler, apiNotFound } from './problem.js'
+import { jsonBody } from './json-body.js'
 
 export interface ApiDeps {
   baseUrl: string
@@ -47,7 +48,7 @@ export function apiRoutes(deps: ApiDeps): Router {
     next()
   })
   v1.use(authenticate(deps.keys, deps.redis, deps.limits))
-  v1.use(express.json({ limit: '16kb', strict: true }))
+  v1.use(jsonBody())
   v1.use(connectionsRoutes(deps))
   v1.use(eventsRoutes(deps))
   v1.use(messagesRoutes({ ...deps, idempotency: new IdempotencyStore(deps.redis, deps.idempotency) }))

@@ -156,6 +156,22 @@ export const Problem = z.object({
   status: z.number().int(),
   detail: z.string(),
   code: z.string().describe('The last part of `type`, for switch statements.'),
+  errors: z
+    .array(
+      z.object({
+        field: z.string().describe('The field, query parameter or header, e.g. `text` or `limit`.'),
+        rule: z.enum(['required', 'type', 'min', 'max', 'format', 'one_of', 'unknown_field', 'invalid']),
+        limit: z
+          .union([z.number(), z.array(z.string())])
+          .optional()
+          .describe(
+            'The bound of `min`/`max` (characters, items or value), or the allowed values of `one_of`.',
+          ),
+        message: z.string().describe('The same in words, e.g. `text: at most 1520 characters`.'),
+      }),
+    )
+    .optional()
+    .describe('With `validation_failed`: every field that is not right.'),
 })
 apiSchemas.add(Problem, { id: 'Problem' })
 

@@ -3,51 +3,55 @@ import { auditKey } from '../redis/keys.js'
 import { auditHeadKey } from '../redis/data-keys.js'
 import { APPEND, checkChain, entryHash, type ChainCheck } from './audit-chain.js'
 
-export type AuditAction =
-  | 'support.view'
-  | 'support.search'
-  | 'support.refresh'
-  | 'support.export'
-  | 'support.connection_view'
-  | 'support.connection_test'
-  | 'support.reconnect_link_sent'
-  | 'connection.reconnect_link_used'
-  | 'admin.user_added'
-  | 'admin.role_changed'
-  | 'admin.user_removed'
-  | 'admin.user_invited'
-  | 'admin.invitation_cancelled'
-  | 'admin.user_unlocked'
-  | 'admin.credentials_changed'
-  | 'admin.webhook_changed'
-  | 'admin.webhook_removed'
-  | 'admin.webhook_test_sent'
-  | 'admin.webhook_retried'
-  | 'admin.webhook_secret_rotated'
-  | 'admin.webhook_resent'
-  | 'admin.settings_changed'
-  | 'admin.api_key_created'
-  | 'admin.api_key_revoked'
-  | 'admin.shared_disconnected'
-  | 'admin.shared_access_granted'
-  | 'admin.shared_access_removed'
-  | 'admin.shared_limit_changed'
-  | 'api.call'
-  | 'message.sent'
-  | 'shared.tool_used'
-  | 'signin.two_step_enabled'
-  | 'signin.two_step_disabled'
-  | 'signin.two_step_passed'
-  | 'signin.two_step_failed'
-  | 'signin.recovery_code_used'
-  | 'signin.password_refused_sso'
-  | 'signin.sso_settings_changed'
-  | 'signin.sso_signed_in'
-  | 'signin.sso_person_created'
-  | 'signin.sso_refused'
-  | 'signin.session_ended'
-  | 'mcp.call'
-  | 'admin.audit_exported'
+/** Every action the audit log records; each has a sentence for people (audit-words.ts). */
+export const AUDIT_ACTIONS = [
+  'support.view',
+  'support.search',
+  'support.refresh',
+  'support.export',
+  'support.connection_view',
+  'support.connection_test',
+  'support.reconnect_link_sent',
+  'connection.reconnect_link_used',
+  'admin.user_added',
+  'admin.role_changed',
+  'admin.user_removed',
+  'admin.user_invited',
+  'admin.invitation_cancelled',
+  'admin.user_unlocked',
+  'admin.credentials_changed',
+  'admin.webhook_changed',
+  'admin.webhook_removed',
+  'admin.webhook_test_sent',
+  'admin.webhook_retried',
+  'admin.webhook_secret_rotated',
+  'admin.webhook_resent',
+  'admin.settings_changed',
+  'admin.api_key_created',
+  'admin.api_key_revoked',
+  'admin.shared_disconnected',
+  'admin.shared_access_granted',
+  'admin.shared_access_removed',
+  'admin.shared_limit_changed',
+  'api.call',
+  'message.sent',
+  'shared.tool_used',
+  'signin.two_step_enabled',
+  'signin.two_step_disabled',
+  'signin.two_step_passed',
+  'signin.two_step_failed',
+  'signin.recovery_code_used',
+  'signin.password_refused_sso',
+  'signin.sso_settings_changed',
+  'signin.sso_signed_in',
+  'signin.sso_person_created',
+  'signin.sso_refused',
+  'signin.session_ended',
+  'mcp.call',
+  'admin.audit_exported',
+] as const
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number]
 
 export interface AuditEntry {
   id: string

@@ -19,14 +19,39 @@ export const newPassword = z
   .min(10, 'auth:validation.passwordShort')
   .max(200, 'auth:validation.passwordTooLong')
 const ForgotForm = z.object({
-  email: z.string().trim().min(1, 'auth:validation.emailMissing').max(254, 'auth:validation.emailLong'),
+  email: z
+    .string()
+    .trim()
+    .min(1, 'auth:validation.emailMissing')
+    .max(254, 'auth:validation.emailLong')
+    // The address's form only: whether an account has it is never told (issue 29).
+    .pipe(z.email({ message: 'auth:validation.email' })),
 })
 const ResetForm = z.object({ password: newPassword })
-const ChangeForm = z.object({
-  currentPassword: z.string().min(1, 'auth:validation.currentMissing').max(200),
-  newPassword,
-})
+const ChangeForm = z
+  .object({
+    currentPassword: z.string().min(1, 'auth:validation.currentMissing').max(200),
+    newPassword,
+  })
+  // A "new" password that is the current one changes nothing but would end every other session.
+  .refine((f) => f.newPassword !== f.currentPassword, {
+    path: ['newPassword'],
+    message: 'auth:passwordRules.sameAsCurrent',
+  })
 // An empty language means "as my browser asks"; an empty time zone means UTC.
+/** The flash after the settings form: the language, the time zone, or both (issue 29). */
+function preferencesSaved(
+  before: { language?: string; timeZone?: string },
+  after: { language: string; timeZone: string },
+): string {
+  const language = (before.language ?? '') !== after.language
+  const zone = (before.timeZone ?? '') !== after.timeZone
+  if (language && zone) return 'auth:preferences.bothSaved'
+  if (zone) return 'auth:preferences.zoneSaved'
+  if (language) return 'auth:account.saved'
+  return 'auth:preferences.unchanged'
+}
+
 const LanguageForm = z.object({
   language: z.enum(['', ...LANGUAGES], { message: 'auth:validation.language' }),
   timeZone: z
@@ -138,9 +163,9 @@ export function passwordRoutes(deps: PasswordRoutesDeps): Router {
       const form = checkForm(LanguageForm, req.body, tOf(req))
       if (!form.ok) return accountPage(req, res, 400, { errors: form.errors })
       await deps.users.setPreferences(user.tenantId, user.id, form.data)
-      // Said in the language just chosen, which the next page is in.
+      // Said in the language just chosen, which the next page is in, naming what changed.
       const lang = form.data.language || localeOf(req).lang
-      flash(req, 'info', translator(lang)('auth:account.saved'))
+      flash(req, 'info', translator(lang)(preferencesSaved(user, form.data)))
       return res.redirect(303, '/account')
     }
     const form = checkForm(ChangeForm, req.body, tOf(req))

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { TFunction } from 'i18next'
 import { z } from 'zod'
+import { displayText } from '../http/display-text.js'
 import { AppError } from '../errors/app-error.js'
 import { checkForm } from '../http/validate.js'
 import { localeOf, switcherChoice, tOf } from '../i18n/localize.js'
@@ -18,7 +19,11 @@ import type { User } from './user-store.js'
 const email = z.email({ message: 'auth:validation.email' }).max(254, 'auth:validation.emailLong')
 
 const SignupForm = z.object({
-  organization: z.string().trim().min(2, 'auth:signup.orgShort').max(100, 'auth:signup.orgLong'),
+  organization: displayText(
+    100,
+    { short: 'auth:signup.orgShort', long: 'auth:signup.orgLong', chars: 'common:validation.displayChars' },
+    2,
+  ),
   email,
   password: z.string().min(10, 'auth:validation.passwordShort').max(200, 'auth:validation.passwordTooLong'),
 })
@@ -152,7 +157,8 @@ export function authRoutes(deps: {
     if (!attempt.allowed) {
       res.setHeader('Retry-After', String(attempt.retryAfterSec))
       return render(res, 'login', 429, {
-        errors: { form: tooManyMessage(t, attempt.retryAfterSec) },
+        // A reset unlocks the account (password-service): the way in that needs no waiting.
+        errors: { form: `${tooManyMessage(t, attempt.retryAfterSec)} ${t('auth:lockReset.hint')}` },
         values,
       })
     }

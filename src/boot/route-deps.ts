@@ -59,6 +59,7 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
       users: s.users,
     },
     apiKeys: s.apiKeys,
+    webhookAllowPrivate: config.webhookAllowPrivate,
     userAdmin,
     invitations: new InvitationAdmin({ ...base, invitations, limiter: s.people.inviteLimiter }),
     credentials: s.tenantCredentials,

@@ -4,6 +4,7 @@ import { ConfigError, type Config } from '../config/config.js'
 import { loadProcessConfig } from '../config/process.js'
 import { createApp, buildServices } from './app.js'
 import { createLogger, flushLogs, type Logger } from '../logging/logger.js'
+import { devLogStream } from '../logging/dev-stream.js'
 import { connectRedis, createRedis, type RedisClient } from '../redis/client.js'
 import { sandboxStateStore } from '../redis/sandbox-state.js'
 import { createSandbox, type Sandbox } from '../sandbox/index.js'
@@ -20,6 +21,16 @@ function sandboxFor(config: Config, redis: RedisClient, logger: Logger): Sandbox
   return createSandbox(sandboxOptionsFor(config), { store: sandboxStateStore(redis), onError })
 }
 
+/** One line instead of a stack: which port, and how to pick another. */
+export function listenFailure(code: string, host: string, port: number): string {
+  const next = port < 65535 ? port + 1 : 3000
+  const why =
+    code === 'EADDRINUSE'
+      ? 'is already in use (is Switchboard already running?)'
+      : 'may not be opened by this user'
+  return `startup error: port ${port} on ${host} ${why}; stop the other process or choose another port, e.g. PORT=${next} npm run dev`
+}
+
 /** SIGTERM lets refreshes and jobs finish and store for this long (compose gives 30 s). */
 const SHUTDOWN_BOUND_MS = 25_000
 
@@ -34,7 +45,7 @@ export async function start(): Promise<void> {
     for (const line of err.lines) console.error(`config error: ${line}`)
     process.exit(1)
   }
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(config.logLevel, await devLogStream(config.env, process.stdout.isTTY))
   for (const w of config.warnings) logger.warn(w)
   const tracing = config.tracing ? await startTracing(config.tracing) : undefined
   if (config.tracing)
@@ -54,6 +65,11 @@ export async function start(): Promise<void> {
   const deps = { config, redis, logger, sandbox, metrics }
   const services = buildServices(deps)
   const server = http.createServer(createApp(deps, services))
+  server.once('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err
+    console.error(listenFailure(err.code, config.host, config.port))
+    process.exit(1)
+  })
   server.listen(config.port, config.host, () => {
     logger.info({ url: config.baseUrl }, `Switchboard listening on ${config.baseUrl}`)
     // Start-up lines at once (an operator watching the start), not a second later with the batch.

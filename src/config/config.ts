@@ -17,7 +17,7 @@ const SANDBOX_NEXMO_CONSUMER = { key: 'switchboard-sandbox', secret: 'sandbox-co
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number({ message: 'expected a port number' }).int().min(1).max(65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).optional(),
   BASE_URL: httpUrl.optional(),
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, message: 'expected redis:// or rediss:// URL' })
@@ -173,7 +173,9 @@ export function loadConfig(rawEnv: Env = process.env, opts: { devSecretsFile?: s
   return {
     env: e.NODE_ENV,
     port: e.PORT,
-    host: e.HOST,
+    // Outside production only this machine reaches the dev server (its sandbox outbox shows
+    // live reset links); the image sets HOST=0.0.0.0, as a container must listen on all.
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     baseUrl,
     secureCookies: baseUrl.startsWith('https:'),
     redisUrl: e.REDIS_URL,

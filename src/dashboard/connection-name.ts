@@ -1,5 +1,6 @@
 import type { Router } from 'express'
 import { z } from 'zod'
+import { displayText } from '../http/display-text.js'
 import { requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
@@ -10,11 +11,7 @@ import type { ProviderRegistry } from '../providers/registry.js'
 export const MAX_NAME = 60
 
 const NameForm = z.object({
-  name: z
-    .string()
-    .trim()
-    .max(MAX_NAME, 'dashboard:name.long')
-    .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'dashboard:name.chars'),
+  name: displayText(MAX_NAME, { long: 'dashboard:name.long', chars: 'dashboard:name.chars' }),
 })
 
 /**

@@ -33,6 +33,9 @@ export type ErrorCode =
   | 'idempotency_in_progress'
   | 'invalid_phone_number'
   | 'daily_limit_reached'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'idempotency_key_too_long'
 
 export class AppError extends Error {
   readonly status: number
@@ -58,7 +61,17 @@ export class AppError extends Error {
 }
 
 export class ValidationError extends AppError {
-  constructor(message = 'The request was not understood.', cause?: unknown) {
+  constructor(
+    message = 'The request was not understood.',
+    cause?: unknown,
+    /** Each field that is not right, with its rule and limit (the API's problem lists them). */
+    readonly fields: ReadonlyArray<{
+      field: string
+      rule: string
+      limit?: number | string[]
+      message: string
+    }> = [],
+  ) {
     super('validation_failed', message, { status: 400, cause })
   }
 }

@@ -7,6 +7,7 @@ import { localeOf } from '../i18n/localize.js'
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFoundError())
 
 const TITLED = new Set([400, 401, 403, 404, 409, 413, 429, 502, 503])
+const HEADED = new Set(['csrf_failed', 'state_mismatch'])
 
 // What ioredis throws while Redis is away or hung: the command ran out of retries, got no
 // answer within `commandTimeout`, the connection closed under it, or the socket could not
@@ -91,7 +92,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // English keeps each error's own sentence; other languages say what its code means.
     const { lang, t } = localeOf(req)
     const locals = {
-      title: t(`errors.title.${TITLED.has(appErr.status) ? appErr.status : 'other'}`),
+      // A few codes have a heading of their own in plain words ("This form has expired").
+      title: HEADED.has(appErr.code)
+        ? t(`errors.heading.${appErr.code}`)
+        : t(`errors.title.${TITLED.has(appErr.status) ? appErr.status : 'other'}`),
       status: appErr.status,
       message:
         lang === 'en' || !appErr.expose || appErr.localized ? message : t(`errors.message.${appErr.code}`),

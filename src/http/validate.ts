@@ -2,6 +2,7 @@ import type { TFunction } from 'i18next'
 import type { z } from 'zod'
 import { ValidationError } from '../errors/app-error.js'
 import { translator } from '../i18n/catalogue.js'
+import { describeProblems, fieldProblem } from './field-problems.js'
 
 /**
  * Parses untrusted input (a query, a form body) with a schema at the edge; inside, code
@@ -10,8 +11,9 @@ import { translator } from '../i18n/catalogue.js'
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, message?: string): z.infer<S> {
   const result = schema.safeParse(input ?? {})
   if (result.success) return result.data
-  const fields = [...new Set(result.error.issues.map((i) => i.path.join('.') || 'request'))]
-  throw new ValidationError(message ?? `Please check: ${fields.join(', ')}.`, result.error)
+  // Each field with its rule and limit ("limit: at most 100"), said and kept for the API's problem.
+  const fields = result.error.issues.map(fieldProblem)
+  throw new ValidationError(message ?? describeProblems(fields), result.error, fields)
 }
 
 // A schema's own message is a catalogue key (`auth:signup.orgShort`); what a schema leaves

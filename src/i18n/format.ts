@@ -19,8 +19,13 @@ export interface Formatter {
   money(m: Money): string
   /** A price per part, or a sum of them: up to four decimals where the provider gives them. */
   price(m: Money): string
-  /** A profile field, stats value or table cell: text as it is, money formatted (as a price if asked). */
-  value(v: string | Money, as?: 'money' | 'price'): string
+  /**
+   * A profile field, stats value or table cell: text as it is, money formatted (as a price if
+   * asked), an instant (`{at}`, a provider's time) to the minute in the reader's zone.
+   */
+  value(v: string | Money | Instant, as?: 'money' | 'price'): string
+  /** A provider's time: an instant to the second in the reader's zone, or its text as it came. */
+  when(v: number | string | undefined): string
   number(n: number, maxDecimals?: number): string
   /** A count of things: plain digits in English (as pages always showed), grouped elsewhere. */
   count(n: number): string
@@ -32,6 +37,11 @@ export interface Formatter {
   /** A provider's day label (`2026-01-31`) in full, and short for a chart's axis; other labels as they are. */
   day(label: string): string
   shortDay(label: string): string
+}
+
+/** A moment a provider told us about, as epoch ms (providers' table cells carry it so). */
+export interface Instant {
+  at: number
 }
 
 const LOCALES: Record<Language, string> = { en: 'en-GB', de: 'de-DE' }
@@ -69,6 +79,26 @@ const dayFormat = (lang: Language, label: string, opts: Intl.DateTimeFormatOptio
 
 const isUtc = (zone: string) => zone === 'UTC' || zone === 'Etc/UTC'
 
+/** `2026-01-31 12:00:00` as the clock on the wall shows it in `zone`. */
+function isoWallTime(ms: number, zone: string): string {
+  if (isUtc(zone)) return new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+  const parts = Object.fromEntries(
+    dateFormat('en', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  )
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`
+}
+
 /** True for a time zone this runtime knows (an IANA name such as `Europe/Berlin`). */
 export function isTimeZone(zone: unknown): zone is string {
   if (typeof zone !== 'string' || zone.length > 64) return false
@@ -88,17 +118,18 @@ export const TIME_ZONES: readonly string[] = [
 
 export function formatterFor(lang: Language, timeZone?: string): Formatter {
   const zone = timeZone && isTimeZone(timeZone) ? timeZone : 'UTC'
-  const iso = lang === 'en' && isUtc(zone)
+  // English keeps one form in every zone (`2026-01-31 12:00:00`), the chosen zone's wall time.
+  const iso = lang === 'en'
   const when = (ms: number, opts: Intl.DateTimeFormatOptions, isoLength: number) =>
-    iso
-      ? new Date(ms).toISOString().replace('T', ' ').slice(0, isoLength)
-      : dateFormat(lang, { ...opts, timeZone: zone }).format(ms)
+    iso ? isoWallTime(ms, zone).slice(0, isoLength) : dateFormat(lang, { ...opts, timeZone: zone }).format(ms)
   const f: Formatter = {
     lang,
     zone,
     money: (m) => amount(lang, m, 2),
     price: (m) => amount(lang, m, 4),
-    value: (v, as = 'money') => (typeof v === 'string' ? v : as === 'price' ? f.price(v) : f.money(v)),
+    value: (v, as = 'money') =>
+      typeof v === 'string' ? v : 'at' in v ? f.minute(v.at) : as === 'price' ? f.price(v) : f.money(v),
+    when: (v) => (typeof v === 'number' ? f.dateTime(v) : (v ?? '')),
     number: (n, maxDecimals = 2) => numberFormat(lang, { maximumFractionDigits: maxDecimals }).format(n),
     count: (n) => (lang === 'en' ? String(n) : f.number(n, 0)),
     dateTime: (ms) => when(ms, { dateStyle: 'medium', timeStyle: 'medium' }, 19),

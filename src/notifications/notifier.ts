@@ -7,6 +7,7 @@ import type { Logger } from '../logging/logger.js'
 import type { ProviderId } from '../providers/types.js'
 import type { StatusReason } from '../providers/status.js'
 import { eventConnection, type EventPublisher } from './event-publisher.js'
+import { tOf } from '../i18n/localize.js'
 
 /**
  * Tells people when a connection breaks or comes back: a banner on the user's next page,
@@ -37,18 +38,9 @@ export class StatusNotifier {
     reason: StatusReason = 'grant_expired',
   ): Promise<void> {
     if (to !== 'needs_reconnect' && to !== 'connected') return
-    const label = this.deps.labelOf(ref.provider)
-    const text =
-      to === 'needs_reconnect'
-        ? `Your ${label} connection stopped working and needs to be reconnected.`
-        : `Your ${label} connection works again.`
-    const key = noticesKey(ref.tenantId, ref.userId)
-    await this.deps.redis
-      .multi()
-      .rpush(key, JSON.stringify({ kind: to === 'needs_reconnect' ? 'error' : 'info', text }))
-      .ltrim(key, -5, -1)
-      .expire(key, 30 * 86_400)
-      .exec()
+    // A reconnect is the owner's own act, already confirmed by its "connected" flash: a
+    // second "works again" banner on the same page would say the same thing twice.
+    if (from !== 'needs_reconnect') await this.bannerFor(ref, to)
     const user = await this.deps.users.get(ref.tenantId, ref.userId)
     const connection = eventConnection(ref, user?.email)
     if (to === 'needs_reconnect')
@@ -57,6 +49,22 @@ export class StatusNotifier {
         reason,
       })
     else await this.deps.events.publish(ref.tenantId, 'connection.recovered', { connection })
+  }
+
+  /** Kept as a key and the provider's name, said in the reader's language when shown. */
+  private async bannerFor(ref: ConnectionRef, to: 'needs_reconnect' | 'connected'): Promise<void> {
+    const notice = {
+      kind: to === 'needs_reconnect' ? 'error' : 'info',
+      key: to === 'needs_reconnect' ? 'dashboard:notices.broken' : 'dashboard:notices.works',
+      provider: this.deps.labelOf(ref.provider),
+    }
+    const key = noticesKey(ref.tenantId, ref.userId)
+    await this.deps.redis
+      .multi()
+      .rpush(key, JSON.stringify(notice))
+      .ltrim(key, -5, -1)
+      .expire(key, 30 * 86_400)
+      .exec()
   }
 
   /** Fire-and-forget form for event hooks: a notification failure never fails a request. */
@@ -75,8 +83,14 @@ export class StatusNotifier {
       const [[, items]] = ((await this.deps.redis.multi().lrange(key, 0, -1).del(key).exec()) ?? [
         [null, []],
       ]) as [[null, string[]]]
-      if (items.length)
-        res.locals.flash = [...(res.locals.flash ?? []), ...items.map((i) => JSON.parse(i) as unknown)]
+      if (items.length) {
+        const t = tOf(req)
+        const said = items.map((i) => {
+          const n = JSON.parse(i) as { kind: string; text?: string; key?: string; provider?: string }
+          return { kind: n.kind, text: n.key ? t(n.key, { provider: n.provider }) : n.text }
+        })
+        res.locals.flash = [...(res.locals.flash ?? []), ...said]
+      }
       next()
     }
   }

@@ -61,6 +61,24 @@ export function checkWebhookUrl(raw: string): URL {
   return url
 }
 
+/**
+ * At save time, whether deliveries to `url` will be refused: its host is (or resolves within
+ * `timeoutMs` only to) a loopback or private address. A name that cannot be resolved now is
+ * not judged: it may exist by the time an event is sent.
+ */
+export async function reachesPrivateNetwork(url: URL, timeoutMs = 1_500): Promise<boolean> {
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  if (isIP(host)) return isPrivateAddress(host)
+  const answers = await new Promise<LookupAddress[]>((resolve) => {
+    const timer = setTimeout(() => resolve([]), timeoutMs)
+    dnsLookup(host, { all: true }, (err, list) => {
+      clearTimeout(timer)
+      resolve(err ? [] : list)
+    })
+  })
+  return answers.length > 0 && answers.every((a) => isPrivateAddress(a.address))
+}
+
 type LookupCallback = (
   err: NodeJS.ErrnoException | null,
   address: string | LookupAddress[],

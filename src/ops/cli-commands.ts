@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { displayText } from '../http/display-text.js'
 import { ROLES } from '../auth/user-store.js'
 
 /** The operator commands: each one's flags (zod, with messages that name the flag) and help. */
@@ -7,7 +8,15 @@ export const COMMANDS = {
     usage: 'create-tenant --name NAME [--allow-duplicate]',
     help: 'Creates an organisation and prints its slug. Refuses a name another organisation already has (any case) unless --allow-duplicate.',
     flags: z.object({
-      name: z.string().trim().min(2, 'must be 2 to 100 characters').max(100, 'must be 2 to 100 characters'),
+      name: displayText(
+        100,
+        {
+          short: 'must be 2 to 100 characters',
+          long: 'must be 2 to 100 characters',
+          chars: 'must not contain control or direction-changing characters (such as U+202E)',
+        },
+        2,
+      ),
       'allow-duplicate': z.boolean().optional(),
     }),
   },

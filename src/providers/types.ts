@@ -55,10 +55,10 @@ export interface AccountProfile {
   company?: string
 }
 
+export type TableCell = string | Money | { at: number } // money: a price; at: epoch ms
 export type PanelView =
   | { kind: 'stats'; items: Array<{ label: string; value: string | Money }> }
-  /** Money in a table is a price or amount the view formats (up to four decimals). */
-  | { kind: 'table'; columns: string[]; rows: Array<Array<string | Money>>; empty: string; note?: string }
+  | { kind: 'table'; columns: string[]; rows: Array<Array<TableCell>>; empty: string; note?: string }
   | {
       kind: 'chart'
       title: string
@@ -189,7 +189,7 @@ export interface LookupResult {
 export interface DeliveryStatus {
   messageId: string
   status: string
-  at?: string
+  at?: number | string // an instant (epoch ms) when readable, else the provider's text
   to?: string
 }
 

@@ -29,9 +29,24 @@ const ControlCommand = z.object({
     .optional(),
 })
 
-/** JSON control surface so a benchmark or another process can read stats and flip faults. */
+/** A request from this machine: the socket's own peer address, never a forwarded header. */
+export function fromLoopback(address: string | undefined): boolean {
+  if (!address) return false
+  const v4 = address.replace(/^::ffff:/i, '')
+  return address === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)
+}
+
+/**
+ * JSON control surface so a benchmark or another process can read stats and flip faults.
+ * It revokes every token and breaks providers at will, so it answers only on loopback: a
+ * dev server reachable from the local network (HOST=0.0.0.0) does not hand it to the network.
+ */
 export function controlRouter(control: SandboxControl): Router {
   const r = express.Router()
+  r.use((req, res, next) => {
+    if (fromLoopback(req.socket.remoteAddress)) next()
+    else res.status(404).json({ error: 'not_found' })
+  })
   r.get('/', (_req, res) => {
     res.json({ stats: control.stats, faults: control.faults })
   })

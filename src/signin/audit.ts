@@ -1,19 +1,9 @@
 import type { Request } from 'express'
+import type { AuditAction } from '../audit/audit-log.js'
 import type { User } from '../auth/user-store.js'
 
-/** The staff sign-in events the audit log records (each an AuditAction). */
-export type SignInEvent =
-  | 'signin.two_step_enabled'
-  | 'signin.two_step_disabled'
-  | 'signin.two_step_passed'
-  | 'signin.two_step_failed'
-  | 'signin.recovery_code_used'
-  | 'signin.password_refused_sso'
-  | 'signin.sso_settings_changed'
-  | 'signin.sso_signed_in'
-  | 'signin.sso_person_created'
-  | 'signin.sso_refused'
-  | 'signin.session_ended'
+/** The staff sign-in events the audit log records. */
+export type SignInEvent = Extract<AuditAction, `signin.${string}`>
 
 /** Where the events go: the tenant's audit log (structurally; it lives in another room). */
 export interface SignInAuditLog {

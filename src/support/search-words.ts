@@ -22,13 +22,20 @@ export function normaliseText(s: string): string {
   return s.normalize('NFKC').toLowerCase().replace(/\0/g, '').replace(/\s+/g, ' ').trim()
 }
 
-/** The words as stored beside the index (tab-separated), empty ones and repeats dropped. */
+/** `s` without accents ("bäckerei" → "backerei", "straße" → "strasse"), for people who type none. */
+export function foldAccents(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}/gu, '').replace(/ß/g, 'ss').normalize('NFC')
+}
+
+/**
+ * The words as stored beside the index (tab-separated), empty ones and repeats dropped; a
+ * word with accents is also kept without them, so "back" finds "Bäckerei" and "bäck" still
+ * does (as it did in entries stored before folding).
+ */
 export function storedText(words: string[]): string {
   const seen = new Set<string>()
-  return words
-    .map(normaliseText)
-    .filter((w) => w && !seen.has(w) && seen.add(w))
-    .join('\t')
+  const normal = words.map(normaliseText)
+  return [...normal, ...normal.map(foldAccents)].filter((w) => w && !seen.has(w) && seen.add(w)).join('\t')
 }
 
 /** `s` cut to at most `max` UTF-8 bytes, never inside a character. */

@@ -9,6 +9,7 @@ import type { ProviderId } from '../providers/types.js'
 import { SupportIndex, type BalanceEntry } from './support-index.js'
 import { accountWords } from './account-words.js'
 import { PROVIDER_CURRENCY } from '../providers/money.js'
+import { seedHistories } from '../balances/history-seed.js'
 
 const COMPANIES = [
   'Acme',
@@ -27,8 +28,8 @@ const COMPANIES = [
 const SUFFIXES = ['GmbH', 'Ltd', 'Inc', 'AG', 'BV', 'SARL']
 
 /**
- * Fills a tenant with `count` demo users, each with one connection and a recently read
- * balance, written through the stores in pipelined batches. The tokens are placeholders the
+ * Fills a tenant with `count` demo users, each with one connection, a recently read balance
+ * and a week of balance history, written through the stores in pipelined batches. The tokens are placeholders the
  * sandbox does not know: a row's **Refresh** then shows the provider's error beside the
  * last balance.
  */
@@ -60,6 +61,15 @@ export async function seedDemo(
     // The records first: the index's scripts index only existing connections.
     await connections.importMany(demos.map((d) => d.record))
     await index.indexMany(demos.map((d) => d.indexed))
+    // A week of daily reads ending in today's: the console's sparkline and run-out need two.
+    await seedHistories(
+      redis,
+      demos.map((d, k) => ({
+        ref: d.record.ref,
+        currency: PROVIDER_CURRENCY,
+        points: demoHistory(d.indexed.entry, numbers[k]!, now),
+      })),
+    )
     onProgress?.(Math.min(count, start + batch))
   }
   return count
@@ -86,6 +96,23 @@ export async function freshenDemoReads(
       members.map((m, i) => index.recordBalance(refOf(tenantId, m), { ...entries[i], readAt })),
     )
   }
+}
+
+const DAY_MS = 86_400_000
+
+/** Seven days of one read a day ending in the current balance: most fall (a run-out), some rise. */
+export function demoHistory(
+  entry: BalanceEntry,
+  i: number,
+  now: number,
+): Array<{ at: number; amount: number }> {
+  const today = entry.balance?.amount ?? 0
+  const perDay = ((i % 9) - 2) * 0.35
+  return Array.from({ length: 7 }, (_, k) => {
+    const daysAgo = 6 - k
+    const amount = Math.max(0, Math.round((today + perDay * daysAgo) * 100) / 100)
+    return { at: now - daysAgo * DAY_MS, amount: daysAgo === 0 ? today : amount }
+  })
 }
 
 function demoEmail(tenantId: string, i: number): string {

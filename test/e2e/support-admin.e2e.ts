@@ -64,7 +64,7 @@ describe('support console and administration in a real browser', () => {
       await shows(page.getByRole('heading', { name: 'Provider credentials' }))
       await expectAccessible(page, 'admin credentials')
       await page.goto('/admin/audit')
-      await shows(page.getByText('admin.user_added'))
+      await shows(page.getByText('Added a person'))
       await expectAccessible(page, 'admin audit log')
       await page.setViewportSize(PHONE)
       expect(await overflowsSideways(page)).toBe(false)
@@ -103,7 +103,7 @@ describe('support console and administration in a real browser', () => {
       // Support is read-only: the admin pages answer a friendly 403.
       const denied = await page.goto('/admin/users')
       expect(denied?.status()).toBe(403)
-      expect(await page.title()).toMatch(/Forbidden · Switchboard/)
+      expect(await page.title()).toMatch(/No access · Switchboard/)
       await expectAccessible(page, 'error 403')
       await screenshot(page, 'support-admin-2-forbidden')
       expect(problems.messages).toEqual([])

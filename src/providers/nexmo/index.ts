@@ -6,6 +6,7 @@ import { getBalance } from './api.js'
 import { sendSms } from './sms.js'
 import { nexmoError } from './errors.js'
 import { nexmoStatusReason } from './status-reason.js'
+import { nexmoAccountLabel } from './account-label.js'
 import { accountIdFor, parseTokenPair, signedRequest } from './oauth1.js'
 
 export interface NexmoUrls {
@@ -19,9 +20,6 @@ const param = z.string().min(1).max(512)
 const CallbackQuery = z
   .object({ oauth_token: param.optional(), oauth_verifier: param.optional(), denied: param.optional() })
   .refine((q) => q.oauth_token || q.denied, { message: 'oauth_token is required', path: ['oauth_token'] })
-
-/** Nexmo names no account in its token answer: the id's end is enough to tell accounts apart. */
-const readableLabel = (accountId: string) => `Nexmo account ending ${accountId.slice(-4)}`
 
 /**
  * Nexmo / Vonage over OAuth 1.0a three-legged with HMAC-SHA1 (seeds/nexmo-oauth1a.txt).
@@ -78,7 +76,7 @@ export function nexmoProvider(urls: NexmoUrls, http: HttpClient): Provider {
         obtainedAt: Date.now(),
         scopes: [],
         accountId,
-        accountLabel: readableLabel(accountId),
+        accountLabel: nexmoAccountLabel(pair.extras, accountId),
       }
     },
     async refresh() {
@@ -92,7 +90,7 @@ export function nexmoProvider(urls: NexmoUrls, http: HttpClient): Provider {
         label: ctx.grant.accountLabel,
         balance,
         fields: [
-          { label: 'Account', value: readableLabel(ctx.grant.accountId) },
+          { label: 'Account', value: ctx.grant.accountLabel },
           { label: 'Balance', value: balance },
         ],
       }

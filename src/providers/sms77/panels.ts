@@ -8,6 +8,7 @@ import {
   type ToolName,
 } from '../types.js'
 import { sms77Error } from './errors.js'
+import { timeCell } from '../provider-time.js'
 import { callGateway, gatewayJson, type Gateway } from './gateway.js'
 import { SMS77_SCOPES } from './scopes.js'
 import { statusPanel } from './tools.js'
@@ -49,6 +50,16 @@ const price = (v: unknown) =>
   v !== null && v !== '' && Number.isFinite(Number(v))
     ? { amount: Number(v), currency: PROVIDER_CURRENCY }
     : str(v)
+/** Text cut to `max` characters (never inside one), with an ellipsis that says it was cut. */
+export const clip = (text: string, max: number): string => {
+  const chars = [...text]
+  return chars.length <= max
+    ? text
+    : `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`
+}
 const num = (v: unknown) => (Number.isFinite(Number(v)) ? Number(v) : 0)
 
 const LOADERS: Record<string, PanelLoader> = {
@@ -101,7 +112,7 @@ const LOADERS: Record<string, PanelLoader> = {
     })
     const table = rows(data)
       .slice(0, 10)
-      .map((r) => [str(r.timestamp).slice(0, 16), str(r.to), str(r.text).slice(0, 80), price(r.price)])
+      .map((r) => [timeCell(r.timestamp), str(r.to), clip(str(r.text), 80), price(r.price)])
     return {
       kind: 'table',
       columns: ['Sent', 'To', 'Text', 'Price'],
@@ -134,7 +145,7 @@ const LOADERS: Record<string, PanelLoader> = {
       str(h.event_type),
       str(h.target_url),
       str(h.request_method),
-      str(h.created),
+      timeCell(h.created),
     ])
     return {
       kind: 'table',
@@ -149,7 +160,8 @@ const LOADERS: Record<string, PanelLoader> = {
       path: '/subaccounts',
       query: { action: 'read' },
     })
-    const table = rows(data).map((s) => [str(s.username), str(s.company), str(s.balance)])
+    // A balance is money (two decimals, the reader's format), not the provider's text (`125.0000`).
+    const table = rows(data).map((s) => [str(s.username), str(s.company), price(s.balance)])
     return {
       kind: 'table',
       columns: ['Username', 'Company', 'Balance'],

@@ -11,6 +11,7 @@ import type {
   VoiceMessage,
   VoiceResult,
 } from '../types.js'
+import { parseProviderTime } from '../provider-time.js'
 import { readJson, sms77Error } from './errors.js'
 import { callGateway, gatewayJson, type Gateway } from './gateway.js'
 import { answerCode, lookupNumber } from './lookup.js'
@@ -51,7 +52,7 @@ export async function deliveryStatus(
   })
   const lines = res.body.trim().split(/\r?\n/)
   if (ids.length === 1 && lines.length <= 2 && /^[A-Z]{4,20}$/.test(lines[0] ?? ''))
-    return [{ messageId: ids[0]!, status: lines[0]!, at: lines[1] || undefined }]
+    return [{ messageId: ids[0]!, status: lines[0]!, at: atOf(lines[1]) }]
   const data = readJson(res.body)
   const code = answerCode(data)
   if (code) throw sms77Error({ kind: 'refused', action: 'status', code })
@@ -60,9 +61,12 @@ export async function deliveryStatus(
   return rows.data.map((r) => ({
     messageId: r.id,
     status: r.status,
-    at: (r.status_time ?? r.statusTime) || undefined,
+    at: atOf(r.status_time ?? r.statusTime),
   }))
 }
+
+/** A report's time as an instant when it can be read, else as the provider wrote it. */
+const atOf = (raw: string | null | undefined) => (raw ? (parseProviderTime(raw) ?? raw) : undefined)
 
 const Journal = z.array(
   z.object({ id: z.union([z.string(), z.number()]).transform(String), to: z.string().max(40).nullish() }),

@@ -149,9 +149,19 @@ function accessToken(ctx: NexmoContext) {
     ctx.tokens.consumeRequestToken(rt.token)
     const at = ctx.tokens.issueAccessToken(v.consumerKey, rt.accountId)
     ctx.stats.accessTokens++
+    const account = ctx.accounts.get(rt.accountId)
+    // The account the person chose on the consent page, by what that page showed: its API key
+    // and company. Nexmo's own answer here is undocumented [inferred]; the client reads both
+    // only when present (providers/nexmo/account-label.ts).
     sendForm(res, [
       ['oauth_token', at.token],
       ['oauth_token_secret', at.secret],
+      ...(account
+        ? ([
+            ['api_key', account.apiKey],
+            ['company', account.name],
+          ] as [string, string][])
+        : []),
     ])
   }
 }
