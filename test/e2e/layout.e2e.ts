@@ -60,6 +60,7 @@ interface Findings {
  *   lie one above the other (sharing more than 1 px of width) with less than 4 px between them.
  * - keys: visible text like `admin:users.heading` or `layout.role.admin` (a missing label).
  * - codes: visible snake_case words like `csrf_failed` or `admin.user_invited`.
+ * - keys also: a phone table's column name (td::before) that is not the cell's data-label.
  */
 function inspect(): Findings {
   const doc = document.documentElement
@@ -137,6 +138,14 @@ function inspect(): Findings {
       keys.push(`${m[0]} in ${name(parent)}`)
     for (const m of text.matchAll(/\b[a-z][a-z0-9]*(?:\.[a-z0-9]+)*_[a-z0-9_]+\b/g))
       codes.push(`${m[0]} in ${name(parent)}`)
+  }
+  // A phone's stacked table names each cell's column with ::before; a name written into the
+  // CSS cannot follow the page's language (German pages said "Balance"): only data-label can.
+  for (const td of document.querySelectorAll('main td')) {
+    const content = getComputedStyle(td, '::before').content
+    if (content === 'none' || content === 'normal' || hidden(td)) continue
+    if (content !== JSON.stringify(td.getAttribute('data-label') ?? ''))
+      keys.push(`column name ${content} written in CSS, not data-label, in ${name(td)}`)
   }
   return { overflow, overlaps, keys, codes }
 }
