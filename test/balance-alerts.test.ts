@@ -162,6 +162,6 @@ describe('the support console', () => {
     expect(svg).toMatch(/<polyline points="(\d+\.\d,\d+\.\d ){3}\d+\.\d,\d+\.\d"\/>/)
     // About 11 EUR a day from 627 EUR: some 57 days.
     expect(page.text).toMatch(/<span class="runout">runs out in about 5\d days<\/span>/)
-    expect(page.text).toMatch(/<td class="num">627\.36 EUR/)
+    expect(page.text).toMatch(/<td data-label="Balance" class="num">627\.36 EUR/)
   })
 })

@@ -46,7 +46,7 @@ describe('connection names', () => {
       name: 'Shop Berlin & Co',
     })
     const support = unescape((await agent.get('/support?q=shop+berlin').expect(200)).text)
-    expect(support).toContain('<td>Shop Berlin & Co</td>')
+    expect(support).toContain('<td data-label="Account">Shop Berlin & Co</td>')
     expect(support).toContain(email)
   })
 
@@ -105,6 +105,6 @@ describe('connection names', () => {
     expect(await nameIt(agent, 'nexmo', 'Harbourline')).toContain(
       '<span class="card-name">Harbourline</span>',
     )
-    expect((await agent.get('/support').expect(200)).text).toContain('<td>Harbourline</td>')
+    expect((await agent.get('/support').expect(200)).text).toContain('<td data-label="Account">Harbourline</td>')
   })
 })
