@@ -125,7 +125,8 @@ function inspect(): Findings {
     if (!parent || parent.closest('script, style') || hidden(parent)) continue
     // The providers' own words, shown as they gave them: scope names (validate_for_voice),
     // account and subaccount names (acme_inc). The browser's own name (x86_64) on /account.
-    if (parent.closest('.scope-name, .chip, .profile dd, .panel td, .sessions li > span:first-child')) continue
+    if (parent.closest('.scope-name, .chip, .profile dd, .panel td, .sessions li > span:first-child'))
+      continue
     // The API reference documents machine codes (problem types, fields) on purpose.
     if (location.pathname === '/api/docs' && parent.closest('code, pre, #swagger-ui')) continue
     // Issue 29 item 2 (the wording half of this issue, another change): the error page's
@@ -170,8 +171,12 @@ async function check(page: Page, lang: string, path: string, failures: string[])
     expect(res?.status(), `${lang} ${path}`).toBeLessThan(path === '/no-such-page' ? 500 : 400)
     const found = await page.evaluate(inspect)
     const where = `${lang} ${size.width}px ${path}`
-    for (const [kind, list] of Object.entries(found)) for (const f of list) failures.push(`${where} ${kind}: ${f}`)
-    const slug = path.replace(/^\/support\/connections\/.*/, 'support-connection').replace(/^\//, '').replace(/\W+/g, '-')
+    for (const [kind, list] of Object.entries(found))
+      for (const f of list) failures.push(`${where} ${kind}: ${f}`)
+    const slug = path
+      .replace(/^\/support\/connections\/.*/, 'support-connection')
+      .replace(/^\//, '')
+      .replace(/\W+/g, '-')
     await screenshot(page, `layout-${lang}-${size.width}-${slug}`)
   }
 }
