@@ -105,6 +105,8 @@ describe('connection names', () => {
     expect(await nameIt(agent, 'nexmo', 'Harbourline')).toContain(
       '<span class="card-name">Harbourline</span>',
     )
-    expect((await agent.get('/support').expect(200)).text).toContain('<td data-label="Account">Harbourline</td>')
+    expect((await agent.get('/support').expect(200)).text).toContain(
+      '<td data-label="Account">Harbourline</td>',
+    )
   })
 })
