@@ -108,7 +108,9 @@ describe('the support connection page', () => {
     expect(page.text).toContain('needs reconnect')
     expect(page.text).toContain('grant expired')
     // Newest first: needs reconnect (grant expired) after connected.
-    const events = [...page.text.matchAll(/<tr><td>[^<]*<\/td><td>([^<]*)<\/td><\/tr>/g)].map((m) => m[1])
+    const events = [...page.text.matchAll(/<tr><td[^>]*>[^<]*<\/td><td[^>]*>([^<]*)<\/td><\/tr>/g)].map(
+      (m) => m[1],
+    )
     expect(events).toEqual(['needs reconnect: grant expired', 'connected'])
     const record = (await t.services.store.get(o.ref))!
     for (const secret of [record.grant.secrets.accessToken, record.grant.secrets.refreshToken!])
