@@ -5,6 +5,7 @@ import { flash } from '../auth/session.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { ConnectionStore } from '../connections/connection-store.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import type { KeptRead } from '../connections/kept-read.js'
 import { maskNumber, type MessageSender } from '../connections/message-sender.js'
 import { sharedRef } from '../connections/owner.js'
 import type { SharedAccess } from '../connections/shared-access.js'
@@ -18,6 +19,7 @@ import type { RecordAdminAction } from './audit-trail.js'
 export interface SharedConnectionsDeps {
   store: ConnectionStore
   lifecycle: ConnectionLifecycle
+  kept: Pick<KeptRead, 'read'> // the connection's one kept read (balance at most 30 s old)
   sharing: SharedAccess
   sender: MessageSender
   users: UserStore
@@ -112,7 +114,11 @@ export function sharedConnectionsRoutes(deps: SharedConnectionsDeps): Router {
     await deps.sharing.grant(admin.tenantId, provider.id, entry)
     const limit = entry.dailyLimit === null ? 'no daily limit' : `daily limit ${entry.dailyLimit}`
     const send = entry.maySend ? 'may send' : 'may not send'
-    await deps.record(req, 'admin.shared_access_granted', `gave ${person.email} access to the organisation's ${provider.label} (${send}, ${limit})`)
+    await deps.record(
+      req,
+      'admin.shared_access_granted',
+      `gave ${person.email} access to the organisation's ${provider.label} (${send}, ${limit})`,
+    )
     flash(req, 'info', t('admin:shared.granted', { email: person.email, provider: provider.label }))
     res.redirect(303, '/admin/connections')
   })
@@ -124,7 +130,11 @@ export function sharedConnectionsRoutes(deps: SharedConnectionsDeps): Router {
     const [entry] = await deps.sharing.of(tenantId, userId, [provider.id])
     if (!entry || !(await deps.sharing.remove(tenantId, provider.id, userId)))
       throw new NotFoundError('No such access.')
-    await deps.record(req, 'admin.shared_access_removed', `removed ${entry.email}'s access to the organisation's ${provider.label}`)
+    await deps.record(
+      req,
+      'admin.shared_access_removed',
+      `removed ${entry.email}'s access to the organisation's ${provider.label}`,
+    )
     flash(req, 'info', tOf(req)('admin:shared.removed', { email: entry.email, provider: provider.label }))
     res.redirect(303, '/admin/connections')
   })
@@ -137,7 +147,11 @@ export function sharedConnectionsRoutes(deps: SharedConnectionsDeps): Router {
     if (!form.ok) return render(req, res, 400, prefixed(provider, form.errors))
     const limit = form.data.orgLimit ?? null
     await deps.sharing.setLimit(tenantId, provider.id, limit)
-    await deps.record(req, 'admin.shared_limit_changed', `set the organisation's daily limit for ${provider.label} to ${limit ?? 'none'}`)
+    await deps.record(
+      req,
+      'admin.shared_limit_changed',
+      `set the organisation's daily limit for ${provider.label} to ${limit ?? 'none'}`,
+    )
     flash(req, 'info', t('admin:shared.limitSaved', { provider: provider.label }))
     res.redirect(303, '/admin/connections')
   })
@@ -156,7 +170,7 @@ async function balanceOf(
 ): Promise<Money | null> {
   if (status !== 'connected') return null
   try {
-    return await deps.lifecycle.use(ref, (ctx, p) => p.fetchBalance(ctx))
+    return (await deps.kept.read(ref)).profile.balance ?? null
   } catch {
     return null
   }

@@ -19,6 +19,7 @@ import { followUps } from '../connections/follow-ups.js'
 import { credentialSource, type CredentialSource } from '../connections/credentials.js'
 import { buildSharing, type SharingServices } from '../connections/sharing.js'
 import { PanelCache } from '../dashboard/panel-cache.js'
+import { buildBalances, buildKeptRead, type KeptRead } from './kept-read.js'
 import { HttpClient, type ProviderCallObserver } from '../providers/http.js'
 import { ProviderRegistry } from '../providers/registry.js'
 import { sms77Provider } from '../providers/sms77/index.js'
@@ -30,7 +31,7 @@ import { TenantCredentialStore } from '../admin/tenant-credentials.js'
 import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { WebhookDeliveries, DeliveryPolicy } from '../notifications/webhook-deliveries.js'
 import type { StatusNotifier } from '../notifications/notifier.js'
-import { eventConnection, type EventPublisher } from '../notifications/event-publisher.js'
+import type { EventPublisher } from '../notifications/event-publisher.js'
 import type { Announcements } from '../notifications/announcements.js'
 import type { EventLog } from '../events/event-log.js'
 import { buildNotifications } from '../notifications/build.js'
@@ -42,8 +43,7 @@ import { registerConnectionHealth } from '../ops/health-metrics.js'
 import { observeRedis } from '../ops/redis-metrics.js'
 import { createJobsRedis } from '../redis/client.js'
 import { replicaWait } from '../redis/replica-wait.js'
-import { createBalances, type Balances } from '../balances/balances.js'
-import { DEFAULT_LOW_BALANCE } from '../tenants/tenant-store.js'
+import type { Balances } from '../balances/balances.js'
 import { CheckedIndex } from '../connections/checked-index.js'
 import { Keepalive } from '../keepalive/keepalive.js'
 import { buildPeople, type PeopleServices } from './people-services.js'
@@ -81,6 +81,7 @@ export interface Services extends SharingServices {
   tenants: TenantStore
   connections: ConnectionLifecycle
   cache: PanelCache
+  kept: KeptRead // every reader's one kept read of a connection's balance and profile
   store: ConnectionStore
   lock: RefreshLock
   providers: ProviderRegistry
@@ -136,14 +137,7 @@ export function buildServices(deps: AppDeps): Services {
   const { webhooks, webhookQueue, eventLog, events, announcements, notifier } = notifications
   const supportIndex = new SupportIndex(redis, { connections: store, users, tenants })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
-  const balances = createBalances({
-    redis,
-    thresholdOf: async (id) => (await tenants.get(id))?.lowBalanceThreshold ?? DEFAULT_LOW_BALANCE,
-    emailOf: async (ref) => (await users.get(ref.tenantId, ref.userId))?.email,
-    publish: async (ref, type, { balance, threshold, email }) =>
-      events.publish(ref.tenantId, type, { connection: eventConnection(ref, email), balance, threshold }),
-    onError: (err) => deps.logger.warn({ err: (err as Error).message }, 'balance record failed'),
-  })
+  const balances = buildBalances({ redis, tenants, users, events, logger: deps.logger })
   const allProviders = list.map((p) => p.id)
   const connectionHistory = new ConnectionEventLog(redis)
   const follow = followUps({
@@ -154,6 +148,7 @@ export function buildServices(deps: AppDeps): Services {
     unindex: (ref) => supportIndex.removeConnection(ref),
     forgetBalances: (ref) => balances.forget(ref),
     clearPanels: (ref) => cache.clear(ref.tenantId, ref.userId, allProviders),
+    clearKept: (ref) => kept.clear(ref),
   })
   const onListenerFailed: ListenerFailed = (err, change) =>
     deps.logger.error(
@@ -171,8 +166,9 @@ export function buildServices(deps: AppDeps): Services {
     onListenerFailed,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
     afterRotation: replicaWait(config.redis, redis),
-    onBalance: (ref, balance) => balances.record(ref, balance),
+    readKept: (ref, known) => kept.read(ref, { known, fresh: true }), // proves the grant now, kept for all
   })
+  const kept = buildKeptRead({ redis, lifecycle: () => connections, supportIndex, balances })
   const checkedIndex = new CheckedIndex(redis)
   const keepalive = new Keepalive({
     jobs,
@@ -190,6 +186,7 @@ export function buildServices(deps: AppDeps): Services {
     jobs,
     keepalive,
     cache,
+    kept,
     webhooks,
     webhookQueue,
     events,

@@ -1,6 +1,7 @@
 import type { User } from '../auth/user-store.js'
 import type { ConnectionStore } from '../connections/connection-store.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import type { KeptRead } from '../connections/kept-read.js'
 import { ORGANISATION_OWNER, sharedRef } from '../connections/owner.js'
 import type { SharedAccess } from '../connections/shared-access.js'
 import { isAppError } from '../errors/app-error.js'
@@ -35,6 +36,7 @@ export class SharedCards {
       connections: ConnectionLifecycle
       sharing: SharedAccess
       cache: PanelCache
+      kept: Pick<KeptRead, 'read'>
       providers: ProviderRegistry
       organisationName(tenantId: string): Promise<string>
     },
@@ -42,7 +44,11 @@ export class SharedCards {
 
   async cards(user: User): Promise<SharedCardModel[]> {
     const providers = this.deps.providers.all()
-    const access = await this.deps.sharing.of(user.tenantId, user.id, providers.map((p) => p.id))
+    const access = await this.deps.sharing.of(
+      user.tenantId,
+      user.id,
+      providers.map((p) => p.id),
+    )
     const allowed = providers.filter((_, i) => user.role === 'admin' || access[i] !== null)
     if (allowed.length === 0) return []
     const organisation = await this.deps.organisationName(user.tenantId)
@@ -80,11 +86,13 @@ export class SharedCards {
     const cached = await this.deps.cache.getAll(tenantId, ORGANISATION_OWNER, provider)
     if (cached.has(PROFILE)) return { profile: cached.get(PROFILE) as AccountProfile }
     try {
-      const profile = await this.deps.connections.use(ref, (ctx, p) => p.fetchProfile(ctx), record)
+      const { profile } = await this.deps.kept.read(ref, { known: record })
       await this.deps.cache.put(tenantId, ORGANISATION_OWNER, provider, { [PROFILE]: profile })
       return { profile }
     } catch (err) {
-      return { profileError: isAppError(err) && err.expose ? err.message : 'This could not be loaded right now.' }
+      return {
+        profileError: isAppError(err) && err.expose ? err.message : 'This could not be loaded right now.',
+      }
     }
   }
 }

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { RedisClient } from '../redis/client.js'
+import { keptReadKey } from '../redis/keys.js'
+import type { AccountProfile, CallContext, Provider } from '../providers/types.js'
+import type { ConnectionRecord, ConnectionRef } from './record.js'
+import { RefreshLock } from './refresh-lock.js'
+import { BODY, CLEAR, EPOCH, FAILED, HASH_TTL_MS, KEEP_BODY, VALUE, WRITE } from './kept-read-scripts.js'
+
+/** How often one connection may be read fresh on request (DESIGN.md: rate-limited per connection). */
+export const FRESH_EVERY_MS = 10_000
+
+/** A connection's balance and profile as the provider answered it, and when (`readAt`, ms). */
+export interface KeptAnswer {
+  profile: AccountProfile
+  readAt: number
+  /** True when it came from the kept read, false when this call read the provider. */
+  kept: boolean
+  /** The kept read's epoch it belongs to (for `keepBody`). */
+  epoch: string
+}
+
+/** What one Redis round trip finds: the epoch, the read if still fresh, its pre-serialised answer. */
+export interface KeptPeek {
+  epoch: string
+  read?: { profile: AccountProfile; readAt: number }
+  body?: string
+}
+
+export interface KeptReadDeps {
+  redis: RedisClient
+  /** The lifecycle's admitted use of a grant (health, back-off, refresh under the lock). */
+  use<T>(
+    ref: ConnectionRef,
+    call: (ctx: CallContext, p: Provider) => Promise<T>,
+    known?: ConnectionRecord,
+  ): Promise<T>
+  /** Told of each read the provider answered and that was kept (support index, balance history). */
+  onRead?(ref: ConnectionRef, answer: KeptAnswer): Promise<void>
+  /** How long a read is kept (DESIGN.md: a balance at most 30 s old). */
+  ttlMs?: number
+  /** How long a caller waits for another instance's read before reading itself. */
+  waitMs?: number
+  pollMs?: number
+  now?: () => number
+}
+
+export interface ReadOptions {
+  /** Skip what is kept: read the provider now (still one read for all who ask at once). */
+  fresh?: boolean
+  /** A record the caller has just read (saves a read of it). */
+  known?: ConnectionRecord
+}
+
+/**
+ * One kept read per connection for every caller (the dashboard, the API, MCP, the support
+ * console, keep-alive): the provider's answer kept 30 s in Redis beside the connection, one
+ * provider call for all concurrent misses on every instance (a short lock; the others wait
+ * for its answer, bounded, then read themselves), cleared by the lifecycle's changes
+ * (follow-ups.ts) through a new epoch, so a read under way when the connection was
+ * disconnected or reconnected is never kept, and never answered: it is read again.
+ */
+export class KeptRead {
+  private readonly local = new Map<string, Promise<KeptAnswer>>()
+  private readonly lock: RefreshLock
+  private readonly ttlMs: number
+  private readonly waitMs: number
+  private readonly pollMs: number
+  private readonly now: () => number
+
+  constructor(private readonly deps: KeptReadDeps) {
+    this.ttlMs = deps.ttlMs ?? 30_000
+    this.waitMs = deps.waitMs ?? 5_000
+    this.pollMs = deps.pollMs ?? 15
+    this.now = deps.now ?? Date.now
+    // The lock outlives a provider call that hangs to its timeout; its holder releases it.
+    this.lock = new RefreshLock(deps.redis, this.waitMs + 5_000)
+  }
+
+  /** The kept read and its answer, in one round trip; a read older than 30 s is not returned. */
+  async peek(ref: ConnectionRef): Promise<KeptPeek> {
+    const [epoch, value, body] = await this.deps.redis.hmget(keptReadKey(ref), EPOCH, VALUE, BODY)
+    const out: KeptPeek = { epoch: epoch ?? '' }
+    if (!value) return out
+    const v = JSON.parse(value) as { p: AccountProfile; at: number }
+    if (this.now() - v.at >= this.ttlMs) return out
+    out.read = { profile: v.p, readAt: v.at }
+    if (body?.startsWith(`${v.at}\n`)) out.body = body.slice(String(v.at).length + 1)
+    return out
+  }
+
+  /** The connection's balance and profile, at most 30 s old (or read now when `fresh`). */
+  read(ref: ConnectionRef, opts: ReadOptions = {}): Promise<KeptAnswer> {
+    const id = `${keptReadKey(ref)}${opts.fresh ? ':fresh' : ''}`
+    const running = this.local.get(id)
+    if (running) return running
+    const work = this.readShared(ref, opts).finally(() => this.local.delete(id))
+    this.local.set(id, work)
+    return work
+  }
+
+  /** Keeps an answer built from the read of `readAt` while it is still the kept one. */
+  async keepBody(ref: ConnectionRef, epoch: string, readAt: number, body: string): Promise<boolean> {
+    const args = [epoch, String(readAt), body]
+    return (await this.deps.redis.eval(KEEP_BODY, 1, keptReadKey(ref), ...args)) === 1
+  }
+
+  /**
+   * Whether an explicit fresh read (`?fresh=true`, the Refresh button) may go to the provider
+   * now: one per connection per `everyMs`, on every instance. 0 when it may, else the ms to wait.
+   */
+  async mayReadFresh(ref: ConnectionRef, everyMs = FRESH_EVERY_MS): Promise<number> {
+    const key = keptReadKey(ref, ':fresh')
+    if ((await this.deps.redis.set(key, '1', 'PX', everyMs, 'NX')) === 'OK') return 0
+    return Math.max(1, await this.deps.redis.pttl(key))
+  }
+
+  /** Forgets the kept read; reads under way when it is called are neither kept nor answered. */
+  async clear(ref: ConnectionRef): Promise<void> {
+    await this.deps.redis.eval(CLEAR, 1, keptReadKey(ref), randomBytes(8).toString('hex'))
+  }
+
+  private async readShared(ref: ConnectionRef, opts: ReadOptions): Promise<KeptAnswer> {
+    const asked = this.now()
+    let known = opts.known
+    // A clear while reading means the answer may be another account's: read again, once.
+    for (let round = 0; ; round++) {
+      const seen = await this.peek(ref)
+      const { epoch } = seen
+      if (seen.read && (!opts.fresh || seen.read.readAt >= asked)) return { ...seen.read, kept: true, epoch }
+      const lock = await this.lock.tryAcquire(keptReadKey(ref, ':lock'))
+      if (!lock) {
+        const waited = await this.waitForOther(ref, asked, opts.fresh ?? false, epoch)
+        if (waited) return waited
+      }
+      try {
+        const answer = await this.readProvider(ref, seen.epoch, known)
+        if (answer || round > 0) return answer ?? (await this.readProvider(ref, null, undefined))!
+      } catch (err) {
+        if (lock) await this.markFailed(ref)
+        throw err
+      } finally {
+        if (lock) await this.lock.release(lock)
+      }
+      known = undefined
+    }
+  }
+
+  /** Reads at the provider; stores it under `epoch`. Null when a clear came in between. */
+  private async readProvider(
+    ref: ConnectionRef,
+    epoch: string | null,
+    known: ConnectionRecord | undefined,
+  ): Promise<KeptAnswer | null> {
+    const profile = await this.deps.use(ref, (ctx, p) => p.fetchProfile(ctx), known)
+    const answer = { profile, readAt: this.now(), kept: false, epoch: epoch ?? '' }
+    if (epoch === null) return answer
+    const value = JSON.stringify({ p: profile, at: answer.readAt })
+    if ((await this.deps.redis.eval(WRITE, 1, keptReadKey(ref), epoch, value)) !== 1) return null
+    await this.deps.onRead?.(ref, answer)
+    return answer
+  }
+
+  /** Tells those waiting for this read that it failed, so they try (and are refused) themselves. */
+  private async markFailed(ref: ConnectionRef): Promise<void> {
+    const key = keptReadKey(ref)
+    await this.deps.redis.multi().hset(key, FAILED, String(this.now())).pexpire(key, HASH_TTL_MS).exec()
+  }
+
+  /** Waits for the read another caller holds the lock for; undefined when it failed or took too long. */
+  private async waitForOther(
+    ref: ConnectionRef,
+    asked: number,
+    fresh: boolean,
+    epoch: string,
+  ): Promise<KeptAnswer | undefined> {
+    const key = keptReadKey(ref)
+    const until = this.now() + this.waitMs
+    while (this.now() < until) {
+      await sleep(this.pollMs)
+      const [value, failed] = await this.deps.redis.hmget(key, VALUE, FAILED)
+      if (value) {
+        const v = JSON.parse(value) as { p: AccountProfile; at: number }
+        if (this.now() - v.at < this.ttlMs && (!fresh || v.at >= asked))
+          return { profile: v.p, readAt: v.at, kept: true, epoch }
+      }
+      if (failed && Number(failed) >= asked) return undefined
+    }
+    return undefined
+  }
+}
