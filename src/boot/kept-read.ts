@@ -39,9 +39,12 @@ export function buildKeptRead(deps: {
   lifecycle: () => ConnectionLifecycle
   supportIndex: SupportIndex
   balances: Pick<Balances, 'record'>
+  /** The panel cache's TTL: off (0) keeps no provider answer anywhere (tests, the cold benchmark). */
+  ttlSec?: number
 }): KeptRead {
   return new KeptRead({
     redis: deps.redis,
+    ttlMs: Math.min(deps.ttlSec ?? 30, 30) * 1000,
     use: (ref, call, known) => deps.lifecycle().use(ref, call, known),
     onRead: async (ref, { profile, readAt }) => {
       const { balance, company } = profile

@@ -168,7 +168,8 @@ export function buildServices(deps: AppDeps): Services {
     afterRotation: replicaWait(config.redis, redis),
     readKept: (ref, known) => kept.read(ref, { known, fresh: true }), // proves the grant now, kept for all
   })
-  const kept = buildKeptRead({ redis, lifecycle: () => connections, supportIndex, balances })
+  const ttlSec = deps.panelCacheTtlSec
+  const kept = buildKeptRead({ redis, lifecycle: () => connections, supportIndex, balances, ttlSec })
   const checkedIndex = new CheckedIndex(redis)
   const keepalive = new Keepalive({
     jobs,

@@ -181,7 +181,8 @@ export class KeptRead {
       const [value, failed] = await this.deps.redis.hmget(key, VALUE, FAILED)
       if (value) {
         const v = JSON.parse(value) as { p: AccountProfile; at: number }
-        if (this.now() - v.at < this.ttlMs && (!fresh || v.at >= asked))
+        // A read finished after this caller asked answers it, whatever the TTL (even none).
+        if (v.at >= asked || (!fresh && this.now() - v.at < this.ttlMs))
           return { profile: v.p, readAt: v.at, kept: true, epoch }
       }
       if (failed && Number(failed) >= asked) return undefined
