@@ -59,7 +59,7 @@ export async function readConnectionBody(
   }
   const { view, answer } = await readKept(deps, ref, fresh)
   const body = JSON.stringify(view)
-  if (answer) await deps.kept.keepBody(ref, answer.epoch, answer.readAt, body)
+  if (answer) await deps.kept.keepBody(ref, answer, body)
   return body
 }
 

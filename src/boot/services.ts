@@ -148,7 +148,7 @@ export function buildServices(deps: AppDeps): Services {
     unindex: (ref) => supportIndex.removeConnection(ref),
     forgetBalances: (ref) => balances.forget(ref),
     clearPanels: (ref) => cache.clear(ref.tenantId, ref.userId, allProviders),
-    clearKept: (ref) => kept.clear(ref),
+    clearKept: (ref, what) => (what === 'account' ? kept.clear(ref) : kept.restamp(ref)),
   })
   const onListenerFailed: ListenerFailed = (err, change) =>
     deps.logger.error(

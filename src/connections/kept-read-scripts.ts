@@ -1,10 +1,12 @@
 /**
  * The kept read's hash (connections/kept-read.ts), one per connection beside its record:
- * `e` the epoch (a random token every clear sets anew), `v` the last read
- * (`{"p":profile,"at":readAt}`), `b` a pre-serialised answer built from that read
+ * `e` the epoch (a random token every clear of the account sets anew), `s` the stamp (set
+ * anew by every change of what an answer says beside the read: status, name), `v` the last
+ * read (`{"p":profile,"at":readAt}`), `b` a pre-serialised answer built from that read
  * (`<readAt>\n<body>`), `x` when the last read that was tried failed.
  */
 export const EPOCH = 'e'
+export const STAMP = 's'
 export const VALUE = 'v'
 export const BODY = 'b'
 export const FAILED = 'x'
@@ -27,21 +29,29 @@ redis.call('HDEL', KEYS[1], '${BODY}', '${FAILED}')
 redis.call('PEXPIRE', KEYS[1], ${HASH_TTL_MS})
 return 1`
 
-/** A new epoch: what was kept is gone, and reads under way cannot store theirs. ARGV[1]: the epoch. */
+/** A new epoch: what was kept is gone, and reads under way cannot store theirs. ARGV[1]: the token. */
 export const CLEAR = `
-redis.call('HSET', KEYS[1], '${EPOCH}', ARGV[1])
+redis.call('HSET', KEYS[1], '${EPOCH}', ARGV[1], '${STAMP}', ARGV[1])
 redis.call('HDEL', KEYS[1], '${VALUE}', '${BODY}', '${FAILED}')
 redis.call('PEXPIRE', KEYS[1], ${HASH_TTL_MS})
 return 1`
 
+/** A new stamp: the read stays, answers built beside it are gone. ARGV[1]: the token. */
+export const RESTAMP = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], '${STAMP}', ARGV[1])
+redis.call('HDEL', KEYS[1], '${BODY}')
+return 1`
+
 /**
  * Keeps an answer built from the read stored at `readAt`, only while that read is still the
- * one kept under the same epoch. ARGV: epoch, readAt, body. Returns 1 when kept.
+ * one kept under the same epoch and stamp. ARGV: epoch, stamp, readAt, body. Returns 1 when kept.
  */
 export const KEEP_BODY = `
-if (redis.call('HGET', KEYS[1], '${EPOCH}') or '') ~= ARGV[1] then return 0 end
+local marks = redis.call('HMGET', KEYS[1], '${EPOCH}', '${STAMP}')
+if (marks[1] or '') ~= ARGV[1] or (marks[2] or '') ~= ARGV[2] then return 0 end
 local v = redis.call('HGET', KEYS[1], '${VALUE}')
-local tail = '"at":' .. ARGV[2] .. '}'
+local tail = '"at":' .. ARGV[3] .. '}'
 if not v or string.sub(v, -#tail) ~= tail then return 0 end
-redis.call('HSET', KEYS[1], '${BODY}', ARGV[2] .. '\\n' .. ARGV[3])
+redis.call('HSET', KEYS[1], '${BODY}', ARGV[3] .. '\\n' .. ARGV[4])
 return 1`

@@ -5,7 +5,18 @@ import { keptReadKey } from '../redis/keys.js'
 import type { AccountProfile, CallContext, Provider } from '../providers/types.js'
 import type { ConnectionRecord, ConnectionRef } from './record.js'
 import { RefreshLock } from './refresh-lock.js'
-import { BODY, CLEAR, EPOCH, FAILED, HASH_TTL_MS, KEEP_BODY, VALUE, WRITE } from './kept-read-scripts.js'
+import {
+  BODY,
+  CLEAR,
+  EPOCH,
+  FAILED,
+  HASH_TTL_MS,
+  KEEP_BODY,
+  RESTAMP,
+  STAMP,
+  VALUE,
+  WRITE,
+} from './kept-read-scripts.js'
 
 /** How often one connection may be read fresh on request (DESIGN.md: rate-limited per connection). */
 export const FRESH_EVERY_MS = 10_000
@@ -16,13 +27,15 @@ export interface KeptAnswer {
   readAt: number
   /** True when it came from the kept read, false when this call read the provider. */
   kept: boolean
-  /** The kept read's epoch it belongs to (for `keepBody`). */
+  /** The kept read's epoch and stamp it was found under (for `keepBody`). */
   epoch: string
+  stamp: string
 }
 
 /** What one Redis round trip finds: the epoch, the read if still fresh, its pre-serialised answer. */
 export interface KeptPeek {
   epoch: string
+  stamp: string
   read?: { profile: AccountProfile; readAt: number }
   body?: string
 }
@@ -79,8 +92,9 @@ export class KeptRead {
 
   /** The kept read and its answer, in one round trip; a read older than 30 s is not returned. */
   async peek(ref: ConnectionRef): Promise<KeptPeek> {
-    const [epoch, value, body] = await this.deps.redis.hmget(keptReadKey(ref), EPOCH, VALUE, BODY)
-    const out: KeptPeek = { epoch: epoch ?? '' }
+    const key = keptReadKey(ref)
+    const [epoch, stamp, value, body] = await this.deps.redis.hmget(key, EPOCH, STAMP, VALUE, BODY)
+    const out: KeptPeek = { epoch: epoch ?? '', stamp: stamp ?? '' }
     if (!value) return out
     const v = JSON.parse(value) as { p: AccountProfile; at: number }
     if (this.now() - v.at >= this.ttlMs) return out
@@ -100,8 +114,8 @@ export class KeptRead {
   }
 
   /** Keeps an answer built from the read of `readAt` while it is still the kept one. */
-  async keepBody(ref: ConnectionRef, epoch: string, readAt: number, body: string): Promise<boolean> {
-    const args = [epoch, String(readAt), body]
+  async keepBody(ref: ConnectionRef, answer: KeptAnswer, body: string): Promise<boolean> {
+    const args = [answer.epoch, answer.stamp, String(answer.readAt), body]
     return (await this.deps.redis.eval(KEEP_BODY, 1, keptReadKey(ref), ...args)) === 1
   }
 
@@ -115,6 +129,11 @@ export class KeptRead {
     return Math.max(1, await this.deps.redis.pttl(key))
   }
 
+  /** What answers say beside the read changed (status, name): answers built before are dropped. */
+  async restamp(ref: ConnectionRef): Promise<void> {
+    await this.deps.redis.eval(RESTAMP, 1, keptReadKey(ref), randomBytes(8).toString('hex'))
+  }
+
   /** Forgets the kept read; reads under way when it is called are neither kept nor answered. */
   async clear(ref: ConnectionRef): Promise<void> {
     await this.deps.redis.eval(CLEAR, 1, keptReadKey(ref), randomBytes(8).toString('hex'))
@@ -126,15 +145,16 @@ export class KeptRead {
     // A clear while reading means the answer may be another account's: read again, once.
     for (let round = 0; ; round++) {
       const seen = await this.peek(ref)
-      const { epoch } = seen
-      if (seen.read && (!opts.fresh || seen.read.readAt >= asked)) return { ...seen.read, kept: true, epoch }
+      const marks = { epoch: seen.epoch, stamp: seen.stamp }
+      if (seen.read && (!opts.fresh || seen.read.readAt >= asked))
+        return { ...seen.read, kept: true, ...marks }
       const lock = await this.lock.tryAcquire(keptReadKey(ref, ':lock'))
       if (!lock) {
-        const waited = await this.waitForOther(ref, asked, opts.fresh ?? false, epoch)
+        const waited = await this.waitForOther(ref, asked, opts.fresh ?? false, marks)
         if (waited) return waited
       }
       try {
-        const answer = await this.readProvider(ref, seen.epoch, known)
+        const answer = await this.readProvider(ref, marks, known)
         if (answer || round > 0) return answer ?? (await this.readProvider(ref, null, undefined))!
       } catch (err) {
         if (lock) await this.markFailed(ref)
@@ -149,14 +169,14 @@ export class KeptRead {
   /** Reads at the provider; stores it under `epoch`. Null when a clear came in between. */
   private async readProvider(
     ref: ConnectionRef,
-    epoch: string | null,
+    marks: { epoch: string; stamp: string } | null,
     known: ConnectionRecord | undefined,
   ): Promise<KeptAnswer | null> {
     const profile = await this.deps.use(ref, (ctx, p) => p.fetchProfile(ctx), known)
-    const answer = { profile, readAt: this.now(), kept: false, epoch: epoch ?? '' }
-    if (epoch === null) return answer
+    const answer = { profile, readAt: this.now(), kept: false, epoch: '', stamp: '', ...marks }
+    if (marks === null) return answer
     const value = JSON.stringify({ p: profile, at: answer.readAt })
-    if ((await this.deps.redis.eval(WRITE, 1, keptReadKey(ref), epoch, value)) !== 1) return null
+    if ((await this.deps.redis.eval(WRITE, 1, keptReadKey(ref), marks.epoch, value)) !== 1) return null
     await this.deps.onRead?.(ref, answer)
     return answer
   }
@@ -172,7 +192,7 @@ export class KeptRead {
     ref: ConnectionRef,
     asked: number,
     fresh: boolean,
-    epoch: string,
+    marks: { epoch: string; stamp: string },
   ): Promise<KeptAnswer | undefined> {
     const key = keptReadKey(ref)
     const until = this.now() + this.waitMs
@@ -183,7 +203,7 @@ export class KeptRead {
         const v = JSON.parse(value) as { p: AccountProfile; at: number }
         // A read finished after this caller asked answers it, whatever the TTL (even none).
         if (v.at >= asked || (!fresh && this.now() - v.at < this.ttlMs))
-          return { profile: v.p, readAt: v.at, kept: true, epoch }
+          return { profile: v.p, readAt: v.at, kept: true, ...marks }
       }
       if (failed && Number(failed) >= asked) return undefined
     }
