@@ -78,7 +78,7 @@ function checkScope(principal: ApiPrincipal, scope: ApiScope): void {
  */
 export function mcpServer(principal: ApiPrincipal, deps: ToolDeps): McpServer {
   const server = new McpServer({ name: 'switchboard', version: '1.0.0' })
-  const { directory, lifecycle, kept } = deps
+  const { directory, kept } = deps
 
   const run = async (
     tool: string,
