@@ -47,7 +47,7 @@ import type { Balances } from '../balances/balances.js'
 import { CheckedIndex } from '../connections/checked-index.js'
 import { Keepalive } from '../keepalive/keepalive.js'
 import { buildPeople, type PeopleServices } from './people-services.js'
-import { ApiKeyStore } from '../api-keys/key-store.js'
+import { ApiKeyStore, AUTH_CACHE_MS } from '../api-keys/key-store.js'
 import type { ApiDeps } from '../api/routes.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
@@ -210,7 +210,7 @@ export function buildServices(deps: AppDeps): Services {
     sessions,
     balances,
     people: buildPeople({ ...deps, users, sessions }),
-    apiKeys: new ApiKeyStore(redis),
+    apiKeys: new ApiKeyStore(redis, AUTH_CACHE_MS, deps.clock),
     ...buildSharing({ redis, cipher, lifecycle: connections }),
     connectionHistory,
     reconnectLinks: new ReconnectLinks(redis),
