@@ -13,7 +13,16 @@ export interface KeptConnectionDeps {
 }
 
 /** `?fresh=true`: read the provider now (rate-limited per connection) instead of the kept read. */
-export const ReadQuery = z.object({ fresh: z.enum(['true', 'false']).optional() }).passthrough()
+export const ReadQuery = z
+  .object({
+    fresh: z
+      .enum(['true', 'false'])
+      .optional()
+      .describe(
+        '`true` reads the provider now instead of the kept read (at most 30 s old); once per connection per 10 s, else 429 with Retry-After.',
+      ),
+  })
+  .passthrough()
 
 const READ_TTL_MS = 30_000
 // A listing waits this long for connections never read before, so they show a balance at once.
