@@ -97,6 +97,8 @@ describe('the kept read', () => {
       .expect(200)
     expect(readAts).toContain(again.body.balance.readAt)
     expect(meCalls() - before).toBeLessThanOrEqual(2)
+    // The read that held the lock let it go with its write.
+    expect(await t.redis.exists(keptReadKey(o.sms77, ':lock'))).toBe(0)
   })
 
   it('lists the last known balance and company of each connection, never null once read', async () => {
@@ -183,6 +185,7 @@ describe('the kept read', () => {
         expect(a.body.balance).toEqual(known.body.balance)
       }
       expect(meCalls() - before).toBeLessThanOrEqual(2)
+      expect(await t.redis.exists(keptReadKey(o.sms77, ':lock'))).toBe(0)
     } finally {
       t.sandbox.control.setFaults({ apiFails: false, failStatus: 500 })
     }

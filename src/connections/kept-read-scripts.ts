@@ -18,14 +18,28 @@ export const FAILED = 'x'
  */
 export const HASH_TTL_MS = 120_000
 
+/** Releases the read's lock (KEYS[2]) if `token` still holds it. */
+const RELEASE = (token: string) => `
+if ${token} ~= '' and redis.call('GET', KEYS[2]) == ${token} then redis.call('DEL', KEYS[2]) end`
+
 /**
- * Stores a read only if no clear came in between. KEYS[1]: the hash. ARGV: epoch read
- * ('' for none), value. Returns 1 when stored.
+ * Stores a read only if no clear came in between, and releases the lock of the read.
+ * KEYS: the hash, the lock. ARGV: epoch read ('' for none), value, lock token ('' for none).
+ * Returns 1 when stored.
  */
-export const WRITE = `
+export const WRITE = `${RELEASE('ARGV[3]')}
 if (redis.call('HGET', KEYS[1], '${EPOCH}') or '') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], '${VALUE}', ARGV[2])
 redis.call('HDEL', KEYS[1], '${BODY}', '${FAILED}')
+redis.call('PEXPIRE', KEYS[1], ${HASH_TTL_MS})
+return 1`
+
+/**
+ * Tells those waiting for a read that it failed, and releases its lock. KEYS: the hash, the
+ * lock. ARGV: when (ms), lock token.
+ */
+export const FAIL = `${RELEASE('ARGV[2]')}
+redis.call('HSET', KEYS[1], '${FAILED}', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ${HASH_TTL_MS})
 return 1`
 

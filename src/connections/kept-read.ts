@@ -4,13 +4,12 @@ import type { RedisClient } from '../redis/client.js'
 import { keptReadKey } from '../redis/keys.js'
 import type { AccountProfile, CallContext, Provider } from '../providers/types.js'
 import type { ConnectionRecord, ConnectionRef } from './record.js'
-import { RefreshLock } from './refresh-lock.js'
 import {
   BODY,
   CLEAR,
   EPOCH,
   FAILED,
-  HASH_TTL_MS,
+  FAIL,
   KEEP_BODY,
   RESTAMP,
   STAMP,
@@ -75,7 +74,7 @@ export interface ReadOptions {
  */
 export class KeptRead {
   private readonly local = new Map<string, Promise<KeptAnswer>>()
-  private readonly lock: RefreshLock
+  private readonly lockMs: number
   private readonly ttlMs: number
   private readonly waitMs: number
   private readonly pollMs: number
@@ -87,7 +86,7 @@ export class KeptRead {
     this.pollMs = deps.pollMs ?? 15
     this.now = deps.now ?? Date.now
     // The lock outlives a provider call that hangs to its timeout; its holder releases it.
-    this.lock = new RefreshLock(deps.redis, this.waitMs + 5_000)
+    this.lockMs = this.waitMs + 5_000
   }
 
   /** The kept read and its answer, in one round trip; a read older than 30 s is not returned. */
@@ -148,19 +147,20 @@ export class KeptRead {
       const marks = { epoch: seen.epoch, stamp: seen.stamp }
       if (seen.read && (!opts.fresh || seen.read.readAt >= asked))
         return { ...seen.read, kept: true, ...marks }
-      const lock = await this.lock.tryAcquire(keptReadKey(ref, ':lock'))
-      if (!lock) {
+      const token = randomBytes(16).toString('hex')
+      const lock = keptReadKey(ref, ':lock')
+      const locked = (await this.deps.redis.set(lock, token, 'PX', this.lockMs, 'NX')) === 'OK'
+      if (!locked) {
         const waited = await this.waitForOther(ref, asked, opts.fresh ?? false, marks)
         if (waited) return waited
       }
+      const held = locked ? token : ''
       try {
-        const answer = await this.readProvider(ref, marks, known)
-        if (answer || round > 0) return answer ?? (await this.readProvider(ref, null, undefined))!
+        const answer = await this.readProvider(ref, marks, known, held)
+        if (answer || round > 0) return answer ?? (await this.readProvider(ref, null, undefined, ''))!
       } catch (err) {
-        if (lock) await this.markFailed(ref)
+        if (locked) await this.deps.redis.eval(FAIL, 2, keptReadKey(ref), lock, String(this.now()), held)
         throw err
-      } finally {
-        if (lock) await this.lock.release(lock)
       }
       known = undefined
     }
@@ -171,20 +171,16 @@ export class KeptRead {
     ref: ConnectionRef,
     marks: { epoch: string; stamp: string } | null,
     known: ConnectionRecord | undefined,
+    held: string,
   ): Promise<KeptAnswer | null> {
     const profile = await this.deps.use(ref, (ctx, p) => p.fetchProfile(ctx), known)
     const answer = { profile, readAt: this.now(), kept: false, epoch: '', stamp: '', ...marks }
     if (marks === null) return answer
     const value = JSON.stringify({ p: profile, at: answer.readAt })
-    if ((await this.deps.redis.eval(WRITE, 1, keptReadKey(ref), marks.epoch, value)) !== 1) return null
+    const keys = [keptReadKey(ref), keptReadKey(ref, ':lock')]
+    if ((await this.deps.redis.eval(WRITE, 2, ...keys, marks.epoch, value, held)) !== 1) return null
     await this.deps.onRead?.(ref, answer)
     return answer
-  }
-
-  /** Tells those waiting for this read that it failed, so they try (and are refused) themselves. */
-  private async markFailed(ref: ConnectionRef): Promise<void> {
-    const key = keptReadKey(ref)
-    await this.deps.redis.multi().hset(key, FAILED, String(this.now())).pexpire(key, HASH_TTL_MS).exec()
   }
 
   /** Waits for the read another caller holds the lock for; undefined when it failed or took too long. */
