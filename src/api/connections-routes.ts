@@ -82,7 +82,7 @@ export function connectionsRoutes(deps: ConnectionsRoutesDeps): Router {
     const ref = refOfId(principalOf(res).tenantId, String(req.params.id))
     if (!ref) throw notFound()
     // A kept answer exists only for a connection of this tenant: it answers in one round trip.
-    const kept = fresh ? undefined : (await deps.kept.peek(ref)).body
+    const kept = fresh ? undefined : await deps.kept.keptBody(ref)
     if (kept === undefined) await connectionInTenant(deps.directory, res, String(req.params.id))
     checkScope(res, 'read')
     if (fresh) await admitFresh(deps.kept, ref, (s) => res.setHeader('Retry-After', String(s)))

@@ -53,19 +53,16 @@ export async function admitFresh(
 }
 
 /**
- * The answer of `GET /connections/:id` as JSON text (a fresh read admitted by the caller): the kept answer in one Redis round trip
- * when the kept read is fresh and its answer was built already; else the kept read (one
- * provider call for every reader on every instance), its answer kept beside it.
+ * The answer of `GET /connections/:id` as JSON text, when no kept answer was found
+ * (`KeptRead.keptBody`, the route's one round trip) or a fresh read was admitted: the kept
+ * read (one provider call for every reader on every instance), its answer kept beside it
+ * for the next readers.
  */
 export async function readConnectionBody(
   deps: KeptConnectionDeps,
   ref: ApiConnectionRef,
   fresh = false,
 ): Promise<string> {
-  if (!fresh) {
-    const seen = await deps.kept.peek(ref)
-    if (seen.body) return seen.body
-  }
   const { view, answer } = await readKept(deps, ref, fresh)
   const body = JSON.stringify(view)
   if (answer) await deps.kept.keepBody(ref, answer, body)

@@ -31,12 +31,11 @@ export interface KeptAnswer {
   stamp: string
 }
 
-/** What one Redis round trip finds: the epoch, the read if still fresh, its pre-serialised answer. */
+/** What one Redis round trip finds: the epoch and stamp, and the read if still fresh. */
 export interface KeptPeek {
   epoch: string
   stamp: string
   read?: { profile: AccountProfile; readAt: number }
-  body?: string
 }
 
 export interface KeptReadDeps {
@@ -92,14 +91,21 @@ export class KeptRead {
   /** The kept read and its answer, in one round trip; a read older than 30 s is not returned. */
   async peek(ref: ConnectionRef): Promise<KeptPeek> {
     const key = keptReadKey(ref)
-    const [epoch, stamp, value, body] = await this.deps.redis.hmget(key, EPOCH, STAMP, VALUE, BODY)
+    const [epoch, stamp, value] = await this.deps.redis.hmget(key, EPOCH, STAMP, VALUE)
     const out: KeptPeek = { epoch: epoch ?? '', stamp: stamp ?? '' }
     if (!value) return out
     const v = JSON.parse(value) as { p: AccountProfile; at: number }
     if (this.now() - v.at >= this.ttlMs) return out
     out.read = { profile: v.p, readAt: v.at }
-    if (body?.startsWith(`${v.at}\n`)) out.body = body.slice(String(v.at).length + 1)
     return out
+  }
+
+  /** The kept answer alone (one HGET, nothing parsed) while its read is fresh, else undefined. */
+  async keptBody(ref: ConnectionRef): Promise<string | undefined> {
+    const kept = await this.deps.redis.hget(keptReadKey(ref), BODY)
+    const cut = kept?.indexOf('\n') ?? -1
+    if (!kept || cut < 0 || this.now() - Number(kept.slice(0, cut)) >= this.ttlMs) return undefined
+    return kept.slice(cut + 1)
   }
 
   /** The connection's balance and profile, at most 30 s old (or read now when `fresh`). */
