@@ -28,8 +28,14 @@ export interface ChangeFollowers {
  * card shows them; the record's fingerprint retires its kept HTML). */
 const KEEPS_PANELS = new Set<ConnectionChange['kind']>(['refreshed', 'checked', 'degraded', 'message_sent'])
 
-/** Changes after which the kept read is another account's or an old balance (kept-read.ts). */
-const CHANGES_READ = new Set<ConnectionChange['kind']>(['connected', 'disconnected', 'message_sent'])
+/** Changes after which the kept read is another account's, an old balance, or not to be answered
+ * any more (a dead grant answers 409 needs_reconnect, not its last read) (kept-read.ts). */
+const CHANGES_READ = new Set<ConnectionChange['kind']>([
+  'connected',
+  'disconnected',
+  'message_sent',
+  'needs_reconnect',
+])
 /** Changes that leave the read but not the answers built beside it (status, name); a refresh or a
  * keep-alive check changes neither. */
 const KEEPS_ANSWERS = new Set<ConnectionChange['kind']>(['refreshed', 'checked'])
