@@ -135,31 +135,17 @@ export class MessageSender {
     const member = memberOf(ref)
     const cost = sent.result.price
     const m = this.deps.redis.multi()
-    m.xadd(
-      sentMessagesKey(ref.tenantId, member),
-      'MAXLEN',
-      '~',
-      MAX_SENT,
-      '*',
-      ...[
-        ...['at', String(this.now()), 'by', sentByOf(sender), 'kind', sender.kind, 'to', to],
-        ...['parts', String(sent.parts), 'messageId', sent.result.messageId],
-        ...(cost ? ['amount', String(cost.amount), 'currency', cost.currency] : []),
-      ],
-    )
+    m.xadd(sentMessagesKey(ref.tenantId, member), 'MAXLEN', '~', MAX_SENT, '*', ...[
+      ...['at', String(this.now()), 'by', sentByOf(sender), 'kind', sender.kind, 'to', to],
+      ...['parts', String(sent.parts), 'messageId', sent.result.messageId],
+      ...(cost ? ['amount', String(cost.amount), 'currency', cost.currency] : []),
+    ])
     const actorId = sender.kind === 'person' ? sender.userId : `api-key:${sender.keyId}`
     const detail = `sent ${sent.parts} SMS part(s) to ${maskNumber(to)} through ${ref.provider}${isShared(ref) ? ' (shared)' : ''}`
-    m.xadd(
-      auditKey(ref.tenantId),
-      'MAXLEN',
-      '~',
-      10_000,
-      '*',
-      ...[
-        ...['at', String(this.now()), 'actorId', actorId, 'actorEmail', sentByOf(sender)],
-        ...['action', 'message.sent', 'detail', detail, 'accounts', member],
-      ],
-    )
+    m.xadd(auditKey(ref.tenantId), 'MAXLEN', '~', 10_000, '*', ...[
+      ...['at', String(this.now()), 'actorId', actorId, 'actorEmail', sentByOf(sender)],
+      ...['action', 'message.sent', 'detail', detail, 'accounts', member],
+    ])
     // The provider counted otherwise than we did: the day's count follows what was sent.
     if (reserved !== undefined && reserved !== sent.parts) {
       const delta = sent.parts - reserved

@@ -72,10 +72,7 @@ export class SharedAccess {
   /** One person's access per provider (admins are not listed unless granted). */
   async of(tenantId: string, userId: string, providers: ProviderId[]): Promise<(SharedAccessEntry | null)[]> {
     if (providers.length === 0) return []
-    const values = await this.redis.hmget(
-      sharedAccessKey(tenantId),
-      ...providers.map((p) => field(p, userId)),
-    )
+    const values = await this.redis.hmget(sharedAccessKey(tenantId), ...providers.map((p) => field(p, userId)))
     return values.map((v) => (v === null ? null : decodeAccess(userId, v)))
   }
 }

@@ -100,12 +100,7 @@ export function sendSmsRoute(
     if (!to.ok) return fail(t('dashboard:sms.toInvalid', { reason: to.message }))
     const owner = shared ? ORGANISATION_OWNER : user.id
     const ref = { tenantId: user.tenantId, userId: owner, provider: provider.id }
-    const sender = {
-      kind: 'person' as const,
-      userId: user.id,
-      email: user.email,
-      admin: user.role === 'admin',
-    }
+    const sender = { kind: 'person' as const, userId: user.id, email: user.email, admin: user.role === 'admin' }
     try {
       const message = { to: to.number, text: form.data.text, from: form.data.from || undefined }
       const { result, parts, sentBy } = await deps.sender.send(ref, sender, message)
