@@ -114,11 +114,7 @@ export function sharedConnectionsRoutes(deps: SharedConnectionsDeps): Router {
     await deps.sharing.grant(admin.tenantId, provider.id, entry)
     const limit = entry.dailyLimit === null ? 'no daily limit' : `daily limit ${entry.dailyLimit}`
     const send = entry.maySend ? 'may send' : 'may not send'
-    await deps.record(
-      req,
-      'admin.shared_access_granted',
-      `gave ${person.email} access to the organisation's ${provider.label} (${send}, ${limit})`,
-    )
+    await deps.record(req, 'admin.shared_access_granted', `gave ${person.email} access to the organisation's ${provider.label} (${send}, ${limit})`)
     flash(req, 'info', t('admin:shared.granted', { email: person.email, provider: provider.label }))
     res.redirect(303, '/admin/connections')
   })
@@ -130,11 +126,7 @@ export function sharedConnectionsRoutes(deps: SharedConnectionsDeps): Router {
     const [entry] = await deps.sharing.of(tenantId, userId, [provider.id])
     if (!entry || !(await deps.sharing.remove(tenantId, provider.id, userId)))
       throw new NotFoundError('No such access.')
-    await deps.record(
-      req,
-      'admin.shared_access_removed',
-      `removed ${entry.email}'s access to the organisation's ${provider.label}`,
-    )
+    await deps.record(req, 'admin.shared_access_removed', `removed ${entry.email}'s access to the organisation's ${provider.label}`)
     flash(req, 'info', tOf(req)('admin:shared.removed', { email: entry.email, provider: provider.label }))
     res.redirect(303, '/admin/connections')
   })
@@ -147,11 +139,7 @@ export function sharedConnectionsRoutes(deps: SharedConnectionsDeps): Router {
     if (!form.ok) return render(req, res, 400, prefixed(provider, form.errors))
     const limit = form.data.orgLimit ?? null
     await deps.sharing.setLimit(tenantId, provider.id, limit)
-    await deps.record(
-      req,
-      'admin.shared_limit_changed',
-      `set the organisation's daily limit for ${provider.label} to ${limit ?? 'none'}`,
-    )
+    await deps.record(req, 'admin.shared_limit_changed', `set the organisation's daily limit for ${provider.label} to ${limit ?? 'none'}`)
     flash(req, 'info', t('admin:shared.limitSaved', { provider: provider.label }))
     res.redirect(303, '/admin/connections')
   })

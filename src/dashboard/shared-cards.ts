@@ -44,11 +44,7 @@ export class SharedCards {
 
   async cards(user: User): Promise<SharedCardModel[]> {
     const providers = this.deps.providers.all()
-    const access = await this.deps.sharing.of(
-      user.tenantId,
-      user.id,
-      providers.map((p) => p.id),
-    )
+    const access = await this.deps.sharing.of(user.tenantId, user.id, providers.map((p) => p.id))
     const allowed = providers.filter((_, i) => user.role === 'admin' || access[i] !== null)
     if (allowed.length === 0) return []
     const organisation = await this.deps.organisationName(user.tenantId)
@@ -90,9 +86,7 @@ export class SharedCards {
       await this.deps.cache.put(tenantId, ORGANISATION_OWNER, provider, { [PROFILE]: profile })
       return { profile }
     } catch (err) {
-      return {
-        profileError: isAppError(err) && err.expose ? err.message : 'This could not be loaded right now.',
-      }
+      return { profileError: isAppError(err) && err.expose ? err.message : 'This could not be loaded right now.' }
     }
   }
 }
