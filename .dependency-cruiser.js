@@ -110,14 +110,14 @@ export default {
       name: 'api-through-lifecycle',
       comment:
         'The tenant API (src/api/) is a feature room: it uses connections only through the ' +
-        'connection lifecycle and the member format (connections/member.ts; reads come through a ' +
+        'connection lifecycle, its kept read and the member format (connections/member.ts; reads come through a ' +
         'directory wired in src/boot/api-deps.ts), never a provider implementation, the sandbox, ' +
         'or another feature room.',
       severity: 'error',
       from: { path: '^src/api/' },
       to: {
         path: '^src/(connections|sandbox|admin|dashboard|auth)/|^src/providers/(sms77|nexmo)/',
-        pathNot: '^src/connections/(lifecycle|member)\\.ts$',
+        pathNot: '^src/connections/(lifecycle|member|kept-read)\\.ts$',
       },
     },
     {
@@ -129,7 +129,7 @@ export default {
       from: { path: '^src/mcp/' },
       to: {
         path: '^src/(connections|sandbox|admin|dashboard|auth|support|notifications)/|^src/providers/',
-        pathNot: '^src/connections/lifecycle\\.ts$',
+        pathNot: '^src/connections/(lifecycle|kept-read)\\.ts$',
       },
     },
     {

@@ -122,16 +122,28 @@ describe('tenant API: connections', () => {
     await api(t.app, a.key).get('/api/v1/connections?limit=1000').expect(400)
   })
 
-  it('reads one connection’s balance live, through the lifecycle', async () => {
-    // sms77's balance comes with /me.
-    const before = t.sandbox.control.stats.sms77.meCalls
+  it('reads one connection’s balance through its kept read; ?fresh=true reads now, once per 10 s', async () => {
+    // sms77's balance comes with /me; the listing before read it and kept it.
+    const me = () => t.sandbox.control.stats.sms77.meCalls
+    const before = me()
     const res = await api(t.app, a.key).get(`/api/v1/connections/${a.ids.sms77}`).expect(200)
-    expect(t.sandbox.control.stats.sms77.meCalls).toBe(before + 1)
     expect(res.body.balance).toEqual({
       amount: expect.any(Number),
       currency: 'EUR',
       readAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     })
+    expect(Date.now() - Date.parse(res.body.balance.readAt)).toBeLessThan(30_000)
+    const again = await api(t.app, a.key).get(`/api/v1/connections/${a.ids.sms77}`).expect(200)
+    expect(again.body).toEqual(res.body)
+    expect(me()).toBeLessThanOrEqual(before + 1)
+    const read = me()
+    const fresh = await api(t.app, a.key).get(`/api/v1/connections/${a.ids.sms77}?fresh=true`).expect(200)
+    expect(me()).toBe(read + 1)
+    expect(Date.parse(fresh.body.balance.readAt)).toBeGreaterThan(Date.parse(res.body.balance.readAt))
+    const refused = await api(t.app, a.key).get(`/api/v1/connections/${a.ids.sms77}?fresh=true`).expect(429)
+    expect(refused.headers['content-type']).toContain('application/problem+json')
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+    expect(me()).toBe(read + 1)
     await api(t.app, a.key).get('/api/v1/connections/sms77_0123456789abcdef01234567').expect(404)
     await api(t.app, a.key).get('/api/v1/connections/..%2Fadmin').expect(404)
   })

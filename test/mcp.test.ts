@@ -68,9 +68,9 @@ describe('MCP server', () => {
     expect(textOf(result)).not.toMatch(/token|secret/i)
   })
 
-  it('get_balance reads the balance now', async () => {
+  it('get_balance reads the balance through the kept read: at most 30 s old', async () => {
     const client = await connect(a.key)
-    const start = Date.now() - 1000
+    const start = Date.now() - 30_000
     const result = await call(client, 'get_balance', { connection_id: a.ids.sms77 })
     expect(result.isError).toBeFalsy()
     expect(result.structuredContent).toEqual({

@@ -49,6 +49,11 @@ describe('tenant isolation', () => {
     expect(
       await t.services.store.get({ tenantId: user.tenantId, userId: user.id, provider: 'sms77' }),
     ).toBeNull()
-    expect(await t.redis.keys(`${t.prefix}*:conn:${user.id}:*`)).toHaveLength(0)
+    const left = await t.redis.keys(`${t.prefix}*:conn:${user.id}:*`)
+    // Only the kept read's fence stays (connections/kept-read.ts): no read, no token, gone within 2 minutes.
+    expect(left.map((k) => k.replace(/^.*:conn:[^:]+:/, ''))).toEqual(['sms77:kept'])
+    const fence = left[0]!.slice(t.prefix.length)
+    expect(Object.keys(await t.redis.hgetall(fence)).sort()).toEqual(['e', 's'])
+    expect(await t.redis.pttl(fence)).toBeLessThanOrEqual(120_000)
   })
 })

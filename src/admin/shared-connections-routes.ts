@@ -5,6 +5,7 @@ import { flash } from '../auth/session.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { ConnectionStore } from '../connections/connection-store.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import type { KeptRead } from '../connections/kept-read.js'
 import { maskNumber, type MessageSender } from '../connections/message-sender.js'
 import { sharedRef } from '../connections/owner.js'
 import type { SharedAccess } from '../connections/shared-access.js'
@@ -18,6 +19,7 @@ import type { RecordAdminAction } from './audit-trail.js'
 export interface SharedConnectionsDeps {
   store: ConnectionStore
   lifecycle: ConnectionLifecycle
+  kept: Pick<KeptRead, 'read'> // the connection's one kept read (balance at most 30 s old)
   sharing: SharedAccess
   sender: MessageSender
   users: UserStore
@@ -168,7 +170,7 @@ async function balanceOf(
 ): Promise<Money | null> {
   if (status !== 'connected') return null
   try {
-    return await deps.lifecycle.use(ref, (ctx, p) => p.fetchBalance(ctx))
+    return (await deps.kept.read(ref)).profile.balance ?? null
   } catch {
     return null
   }

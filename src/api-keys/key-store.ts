@@ -27,6 +27,13 @@ export interface ApiPrincipal {
 export const API_KEY_PREFIX = 'sbk_'
 // Last-used times are written at most this often per key, so a busy key costs no write per call.
 const TOUCH_EVERY_MS = 60_000
+/**
+ * How long a process trusts a key it authenticated without asking Redis again. A key revoked
+ * on this instance is forgotten here at once; other instances refuse it within this time.
+ */
+export const AUTH_CACHE_MS = 5_000
+// At most this many keys are trusted at once (the oldest goes first).
+const AUTH_CACHE_SIZE = 10_000
 
 /** A random key has 256 bits of entropy: a plain SHA-256 is the right hash (no salt, no stretching). */
 export function hashApiKey(key: string): string {
@@ -36,12 +43,19 @@ export function hashApiKey(key: string): string {
 /**
  * The tenant's API keys. Each is stored twice, by the tenant (for the admin list) and by
  * its hash (so a bearer finds its tenant in one read); revoking deletes the hash entry
- * first, which is the one authentication reads.
+ * first, which is the one authentication reads. A key once read is trusted for
+ * AUTH_CACHE_MS in this process (no Redis read per call); revoking forgets it here at once.
  */
 export class ApiKeyStore {
   private readonly touched = new Map<string, number>()
+  /** Keys authenticated lately, by hash: never an unknown or revoked one. */
+  private readonly trusted = new Map<string, { principal: ApiPrincipal; until: number }>()
 
-  constructor(private readonly redis: RedisClient) {}
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly cacheMs = AUTH_CACHE_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async create(
     tenantId: string,
@@ -82,7 +96,9 @@ export class ApiKeyStore {
     const raw = await this.redis.hget(apiKeysKey(tenantId), keyId)
     if (!raw) return null
     const stored = JSON.parse(raw) as ApiKeyInfo & { hash: string }
+    this.trusted.delete(stored.hash)
     await this.redis.del(apiKeyHashKey(stored.hash))
+    this.trusted.delete(stored.hash)
     await this.redis.multi().hdel(apiKeysKey(tenantId), keyId).hdel(apiKeysUsedKey(tenantId), keyId).exec()
     return stored.name
   }
@@ -90,8 +106,19 @@ export class ApiKeyStore {
   /** The principal behind a presented key, or null for an unknown or revoked one. */
   async authenticate(presented: string): Promise<ApiPrincipal | null> {
     if (!presented.startsWith(API_KEY_PREFIX) || presented.length > 200) return null
-    const raw = await this.redis.get(apiKeyHashKey(hashApiKey(presented)))
-    return raw ? (JSON.parse(raw) as ApiPrincipal) : null
+    const hash = hashApiKey(presented)
+    const now = this.now()
+    const known = this.trusted.get(hash)
+    if (known && now < known.until) return known.principal
+    this.trusted.delete(hash)
+    const raw = await this.redis.get(apiKeyHashKey(hash))
+    if (!raw) return null
+    const principal = JSON.parse(raw) as ApiPrincipal
+    if (this.cacheMs > 0) {
+      if (this.trusted.size >= AUTH_CACHE_SIZE) this.trusted.delete(this.trusted.keys().next().value!)
+      this.trusted.set(hash, { principal, until: now + this.cacheMs })
+    }
+    return principal
   }
 
   /** Records that a key was used (throttled per process). */

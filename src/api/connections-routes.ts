@@ -1,7 +1,6 @@
 import { Router, type Response } from 'express'
 import { z } from 'zod'
-import type { ConnectionLifecycle } from '../connections/lifecycle.js'
-import { AppError, isAppError, ValidationError } from '../errors/app-error.js'
+import { AppError, ValidationError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
 import { checkScope, principalOf, requireScope } from './authenticate.js'
 import {
@@ -12,13 +11,17 @@ import {
   type ConnectionDirectory,
   type ListPosition,
 } from './directory.js'
-import { ConnectionList, ListQuery, Connection as ConnectionSchema, type ConnectionView } from './schemas.js'
-import { isMemberOf, memberOf, refOf } from '../connections/member.js'
+import { ConnectionList, ListQuery, Connection as ConnectionSchema } from './schemas.js'
+import { isMemberOf, refOf } from '../connections/member.js'
+import {
+  admitFresh,
+  readConnectionBody,
+  ReadQuery,
+  withLastReads,
+  type KeptConnectionDeps,
+} from './kept-connection.js'
 
-export interface ConnectionsRoutesDeps {
-  directory: ConnectionDirectory
-  lifecycle: ConnectionLifecycle
-}
+export type ConnectionsRoutesDeps = KeptConnectionDeps
 
 // A filtered page may be short; one request reads at most this many members looking for it.
 const MAX_SCANNED = 1000
@@ -66,26 +69,27 @@ export async function findConnection(
 }
 
 /** `GET /connections` and `GET /connections/:id`, for keys with the `read` scope. */
-export function connectionsRoutes({ directory, lifecycle }: ConnectionsRoutesDeps): Router {
+export function connectionsRoutes(deps: ConnectionsRoutesDeps): Router {
   const r = Router()
 
   r.get('/connections', requireScope('read'), async (req, res) => {
     const query = parseInput(ListQuery, req.query)
-    res.json(await listConnections(directory, principalOf(res).tenantId, query))
+    res.json(await listConnections(deps, principalOf(res).tenantId, query))
   })
 
   r.get('/connections/:id', async (req, res) => {
-    const ref = await connectionInTenant(directory, res, String(req.params.id))
+    const fresh = parseInput(ReadQuery, req.query).fresh === 'true'
+    const ref = refOfId(principalOf(res).tenantId, String(req.params.id))
+    if (!ref) throw notFound()
+    // A kept answer exists only for a connection of this tenant: it answers in one round trip.
+    const kept = fresh ? undefined : await deps.kept.keptBody(ref)
+    if (kept === undefined) await connectionInTenant(deps.directory, res, String(req.params.id))
     checkScope(res, 'read')
-    res.json(await readConnection({ directory, lifecycle }, ref))
+    if (fresh) await admitFresh(deps.kept, ref, (s) => res.setHeader('Retry-After', String(s)))
+    const body = kept ?? (await readConnectionBody(deps, ref, fresh))
+    res.type('application/json').send(body)
   })
   return r
-}
-
-/** A provider that is not answering is no error for a read: the last known data answers. */
-function whileDegraded(err: unknown): null {
-  if (isAppError(err) && err.code === 'provider_unavailable') return null
-  throw err
 }
 
 /**
@@ -93,10 +97,11 @@ function whileDegraded(err: unknown): null {
  * answer of `GET /connections` and of the MCP tool `list_connections`.
  */
 export async function listConnections(
-  directory: ConnectionDirectory,
+  deps: KeptConnectionDeps,
   tenantId: string,
   query: z.infer<typeof ListQuery>,
 ): Promise<z.infer<typeof ConnectionList>> {
+  const { directory } = deps
   let position = decodeCursor(query.cursor)
   const data: z.infer<typeof ConnectionSchema>[] = []
   let scanned = 0
@@ -123,26 +128,7 @@ export async function listConnections(
     scanned += batch.length
   }
   const next = exhausted || !position ? null : await peek(directory, tenantId, position)
-  return ConnectionList.parse({ data, next_cursor: next })
-}
-
-/**
- * One connection of the caller's tenant with its balance read now, through the lifecycle's
- * refresh-safe path: `GET /connections/:id` and the MCP tool `get_balance`.
- */
-export async function readConnection(
-  { directory, lifecycle }: ConnectionsRoutesDeps,
-  ref: ApiConnectionRef,
-): Promise<ConnectionView> {
-  const money = await lifecycle.use(ref, (ctx, provider) => provider.fetchBalance(ctx)).catch(whileDegraded)
-  const [view] = await describe(directory, ref.tenantId, [memberOf(ref)])
-  if (!view) throw notFound()
-  // Degraded: answered at once with the last balance read (its `readAt` says when).
-  const readAt = Date.now()
-  if (money)
-    await directory.remember?.(ref, { balance: money, company: view.account.company ?? undefined, readAt })
-  const balance = money ? { ...money, readAt: new Date(readAt).toISOString() } : view.balance
-  return ConnectionSchema.parse({ ...view, balance })
+  return ConnectionList.parse({ data: await withLastReads(deps, tenantId, data), next_cursor: next })
 }
 
 /** A cursor only when something follows, so the last page says null. */

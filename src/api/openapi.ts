@@ -1,3 +1,4 @@
+import { ReadQuery } from './kept-connection.js'
 import { z } from 'zod'
 import { PROBLEMS, problemType, type ProblemName } from './problem.js'
 import { webhooks } from './openapi-webhooks.js'
@@ -94,8 +95,8 @@ export function openApiDocument(baseUrl: string): Json {
       '/connections/{id}': {
         get: {
           operationId: 'getConnection',
-          summary: 'One connection, its balance read now (scope read)',
-          parameters: [idParam],
+          summary: 'One connection, its balance at most 30 s old (scope read)',
+          parameters: [idParam, ...queryParameters(ReadQuery)],
           responses: {
             '200': { description: 'The connection.', content: json('Connection') },
             ...problems(baseUrl, [

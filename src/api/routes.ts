@@ -1,5 +1,6 @@
 import { Router } from 'express'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import type { KeptRead } from '../connections/kept-read.js'
 import type { Logger } from '../logging/logger.js'
 import type { RedisClient } from '../redis/client.js'
 import type { AuditLog } from '../audit/audit-log.js'
@@ -22,6 +23,8 @@ export interface ApiDeps {
   keys: ApiKeyStore
   directory: ConnectionDirectory
   lifecycle: ConnectionLifecycle
+  /** Every connection's one kept read (balance and profile, 30 s, shared by all instances). */
+  kept: KeptRead
   sending: MessageSending
   audit: AuditLog
   /** The organisation's 30-day event stream. */

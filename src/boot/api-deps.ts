@@ -17,6 +17,7 @@ export function apiDeps(deps: AppDeps, s: Services): ApiDeps {
     logger: deps.logger,
     keys: s.apiKeys,
     lifecycle: s.connections,
+    kept: s.kept,
     sending: {
       send: (ref, sender, message) => s.sender.send(ref, sender, message),
       list: (ref, page) => s.sender.list(ref, page),

@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     store: services.store,
     connections: services.connections,
     cache,
-    balances: services.balances,
+    kept: services.kept,
     panelDeadlineMs: deps.panelDeadlineMs,
   })
   // The most visited page, on a chain of its own: after metrics, logging and headers, only
@@ -196,6 +196,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
       connections: services.connections,
       providers: services.providers,
       cache,
+      kept: services.kept,
       sender: services.sender,
       announceSent: services.announcements.messageSent,
       shared: new SharedCards({

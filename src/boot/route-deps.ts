@@ -16,7 +16,7 @@ export function supportDeps(s: Services, baseUrl: string): SupportDeps {
   return {
     connections: s.store,
     index: s.supportIndex,
-    reader: new BalanceReader(s.connections, s.supportIndex, words, s.balances),
+    reader: new BalanceReader(s.kept, s.supportIndex, words),
     history: s.balances.history,
     audit: s.audit,
     providers: s.providers,
@@ -54,6 +54,7 @@ export function adminDeps(s: Services, config: Config): AdminDeps {
     shared: {
       store: s.store,
       lifecycle: s.connections,
+      kept: s.kept,
       sharing: s.sharing,
       sender: s.sender,
       users: s.users,

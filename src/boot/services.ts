@@ -20,6 +20,7 @@ import { followUps } from '../connections/follow-ups.js'
 import { credentialSource, type CredentialSource } from '../connections/credentials.js'
 import { buildSharing, type SharingServices } from '../connections/sharing.js'
 import { PanelCache } from '../dashboard/panel-cache.js'
+import { buildBalances, buildKeptRead, type KeptRead } from './kept-read.js'
 import { HttpClient, type ProviderCallObserver } from '../providers/http.js'
 import { ProviderRegistry } from '../providers/registry.js'
 import { sms77Provider } from '../providers/sms77/index.js'
@@ -31,7 +32,7 @@ import { TenantCredentialStore } from '../admin/tenant-credentials.js'
 import type { WebhookStore } from '../notifications/webhook-store.js'
 import type { WebhookDeliveries, DeliveryPolicy } from '../notifications/webhook-deliveries.js'
 import type { StatusNotifier } from '../notifications/notifier.js'
-import { eventConnection, type EventPublisher } from '../notifications/event-publisher.js'
+import type { EventPublisher } from '../notifications/event-publisher.js'
 import type { Announcements } from '../notifications/announcements.js'
 import type { EventLog } from '../events/event-log.js'
 import { buildNotifications } from '../notifications/build.js'
@@ -43,12 +44,11 @@ import { registerConnectionHealth } from '../ops/health-metrics.js'
 import { observeRedis } from '../ops/redis-metrics.js'
 import { createJobsRedis } from '../redis/client.js'
 import { replicaWait } from '../redis/replica-wait.js'
-import { createBalances, type Balances } from '../balances/balances.js'
-import { DEFAULT_LOW_BALANCE } from '../tenants/tenant-store.js'
+import type { Balances } from '../balances/balances.js'
 import { CheckedIndex } from '../connections/checked-index.js'
 import { Keepalive } from '../keepalive/keepalive.js'
 import { buildPeople, type PeopleServices } from './people-services.js'
-import { ApiKeyStore } from '../api-keys/key-store.js'
+import { ApiKeyStore, AUTH_CACHE_MS } from '../api-keys/key-store.js'
 import type { ApiDeps } from '../api/routes.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
@@ -82,6 +82,7 @@ export interface Services extends SharingServices {
   tenants: TenantStore
   connections: ConnectionLifecycle
   cache: PanelCache
+  kept: KeptRead // every reader's one kept read of a connection's balance and profile
   store: ConnectionStore
   lock: RefreshLock
   providers: ProviderRegistry
@@ -140,14 +141,7 @@ export function buildServices(deps: AppDeps): Services {
   const { events, announcements, notifier } = notifications
   const supportIndex = new SupportIndex(redis, { connections: store, users, tenants })
   const cache = new PanelCache(redis, deps.panelCacheTtlSec ?? 30)
-  const balances = createBalances({
-    redis,
-    thresholdOf: async (id) => (await tenants.get(id))?.lowBalanceThreshold ?? DEFAULT_LOW_BALANCE,
-    emailOf: async (ref) => (await users.get(ref.tenantId, ref.userId))?.email,
-    publish: async (ref, type, { balance, threshold, email }) =>
-      events.publish(ref.tenantId, type, { connection: eventConnection(ref, email), balance, threshold }),
-    onError: (err) => deps.logger.warn({ err: (err as Error).message }, 'balance record failed'),
-  })
+  const balances = buildBalances({ redis, tenants, users, events, logger: deps.logger })
   const allProviders = list.map((p) => p.id)
   const connectionHistory = new ConnectionEventLog(redis)
   const follow = followUps({
@@ -158,6 +152,7 @@ export function buildServices(deps: AppDeps): Services {
     unindex: (ref) => supportIndex.removeConnection(ref),
     forgetBalances: (ref) => balances.forget(ref),
     clearPanels: (ref) => cache.clear(ref.tenantId, ref.userId, allProviders),
+    clearKept: (ref, what) => (what === 'account' ? kept.clear(ref) : kept.restamp(ref)),
   })
   const onListenerFailed: ListenerFailed = (err, change) =>
     deps.logger.error(
@@ -175,8 +170,10 @@ export function buildServices(deps: AppDeps): Services {
     onListenerFailed,
     onRevokeFailed: (provider, code) => deps.logger.warn({ provider, code }, 'revocation failed'),
     afterRotation: replicaWait(config.redis, redis),
-    onBalance: (ref, balance) => balances.record(ref, balance),
+    readKept: (ref, known) => kept.read(ref, { known, fresh: true }), // proves the grant now, kept for all
   })
+  const ttlSec = deps.panelCacheTtlSec
+  const kept = buildKeptRead({ redis, lifecycle: () => connections, supportIndex, balances, ttlSec })
   const checkedIndex = new CheckedIndex(redis)
   const keepalive = new Keepalive({
     jobs,
@@ -195,6 +192,7 @@ export function buildServices(deps: AppDeps): Services {
     jobs,
     keepalive,
     cache,
+    kept,
     accounts: new AccountService(tenants, users),
     users,
     tenants,
@@ -212,7 +210,7 @@ export function buildServices(deps: AppDeps): Services {
     sessions,
     balances,
     people: buildPeople({ ...deps, users, sessions }),
-    apiKeys: new ApiKeyStore(redis),
+    apiKeys: new ApiKeyStore(redis, AUTH_CACHE_MS, deps.clock),
     ...buildSharing({ redis, ciphers, audit, lifecycle: connections }),
     connectionHistory,
     reconnectLinks: new ReconnectLinks(redis),

@@ -20,11 +20,25 @@ export interface ChangeFollowers {
   forgetBalances(ref: ConnectionRef): Promise<void>
   /** The owner's cached dashboard panels (dashboard/). */
   clearPanels(ref: ConnectionRef): Promise<void>
+  /** The connection's kept read (kept-read.ts): `account` forgets the read, else only answers built from it. */
+  clearKept?(ref: ConnectionRef, what: 'account' | 'answers'): Promise<void>
 }
 
 /** Changes after which the panel cache still holds the connection's last answers (a degraded
  * card shows them; the record's fingerprint retires its kept HTML). */
 const KEEPS_PANELS = new Set<ConnectionChange['kind']>(['refreshed', 'checked', 'degraded', 'message_sent'])
+
+/** Changes after which the kept read is another account's, an old balance, or not to be answered
+ * any more (a dead grant answers 409 needs_reconnect, not its last read) (kept-read.ts). */
+const CHANGES_READ = new Set<ConnectionChange['kind']>([
+  'connected',
+  'disconnected',
+  'message_sent',
+  'needs_reconnect',
+])
+/** Changes that leave the read but not the answers built beside it (status, name); a refresh or a
+ * keep-alive check changes neither. */
+const KEEPS_ANSWERS = new Set<ConnectionChange['kind']>(['refreshed', 'checked'])
 
 /**
  * What follows each change, in this order: it is logged; a status move is announced; a
@@ -40,6 +54,9 @@ export function followUps(f: ChangeFollowers): ConnectionEvents {
 
 async function follow(f: ChangeFollowers, change: ConnectionChange): Promise<void> {
   const { ref } = change
+  // First: a reader after this change (a send, a reconnect, a disconnect) never gets the read before it.
+  if (CHANGES_READ.has(change.kind)) await f.clearKept?.(ref, 'account')
+  else if (!KEEPS_ANSWERS.has(change.kind)) await f.clearKept?.(ref, 'answers')
   await f.log?.(change)
   const move = statusMove(change)
   if (move) f.notify(ref, move.from, move.to, move.reason)

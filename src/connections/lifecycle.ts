@@ -28,6 +28,8 @@ export interface LifecycleDeps {
   afterRotation?: () => Promise<unknown>
   /** Told of every balance the keep-alive check read (balance history and alerts). */
   onBalance?: (ref: ConnectionRef, balance: Money) => void | Promise<void>
+  /** The kept read (kept-read.ts): keep-alive checks through it, which records what it reads itself. */
+  readKept?: (ref: ConnectionRef, known: ConnectionRecord) => Promise<unknown>
 }
 
 /**
@@ -166,8 +168,8 @@ export class ConnectionLifecycle {
         const admission = await this.deps.health.admit(record, provider.label)
         await this.refresh(ref, record.grant.secrets.accessToken, this.lockWaitMs, admission.probe)
       } else {
-        const balance = await this.use(ref, (ctx, p) => p.fetchBalance(ctx), record)
-        await this.deps.onBalance?.(ref, balance)
+        if (this.deps.readKept) await this.deps.readKept(ref, record)
+        else await this.deps.onBalance?.(ref, await this.use(ref, (ctx, p) => p.fetchBalance(ctx), record))
         if (await this.deps.store.markChecked(ref, record.generation))
           await this.events.changed({ kind: 'checked', ref })
       }

@@ -5,7 +5,7 @@ import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AccountProfile, PanelView, Provider, ScopeInfo } from '../providers/types.js'
 import type { StatusReason } from '../providers/status.js'
-import type { Balances } from '../balances/balances.js'
+import type { KeptRead } from '../connections/kept-read.js'
 import type { PanelCache } from './panel-cache.js'
 
 export interface PanelModel {
@@ -83,8 +83,8 @@ export class DashboardService {
       store: ConnectionStore
       connections: ConnectionLifecycle
       cache: PanelCache
-      /** Told of each balance the profile read from the provider (not from the cache). */
-      balances?: Pick<Balances, 'record'>
+      /** The connection's one kept read of its profile and balance (shared with the API and MCP). */
+      kept: Pick<KeptRead, 'read'>
       panelDeadlineMs?: number
     },
   ) {}
@@ -141,7 +141,7 @@ export class DashboardService {
     }
     const defs = provider.panels(record.grant)
     const [profile, ...panels] = await Promise.all([
-      load(PROFILE, () => this.deps.connections.use(ref, (ctx, p) => p.fetchProfile(ctx), record)),
+      load(PROFILE, async () => (await this.deps.kept.read(ref, { known: record })).profile),
       ...defs.map((d) =>
         load(d.id, () =>
           d.offline
@@ -152,8 +152,6 @@ export class DashboardService {
     ])
     const written = await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh, read.generation)
     let generation = Object.keys(fresh).length ? written : read.generation || null
-    const balance = (fresh[PROFILE] as AccountProfile | undefined)?.balance
-    if (balance) await this.deps.balances?.record(ref, balance)
     const results = [profile, ...panels]
     const broken = results.find((r) => isAppError(r.error) && r.error.code === 'needs_reconnect')
     if (broken) {

@@ -2,6 +2,7 @@ import { Router } from 'express'
 import { requireSignedIn, requireUser } from '../auth/current-user.js'
 import { flash } from '../auth/session.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import type { KeptRead } from '../connections/kept-read.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { formatValue } from '../views/format.js'
 import { tOf } from '../i18n/localize.js'
@@ -19,6 +20,7 @@ export function dashboardRoutes(deps: {
   connections: ConnectionLifecycle
   providers: ProviderRegistry
   cache: PanelCache
+  kept: Pick<KeptRead, 'mayReadFresh' | 'clear'>
   sender: MessageSender
   shared: SharedCards
   announceSent?: Parameters<typeof sendSmsRoute>[1]['announceSent']
@@ -44,10 +46,14 @@ export function dashboardRoutes(deps: {
 
   r.post('/dashboard/refresh', async (req, res) => {
     const user = requireUser(req)
-    await deps.cache.clear(
-      user.tenantId,
-      user.id,
-      deps.providers.all().map((p) => p.id),
+    const providers = deps.providers.all().map((p) => p.id)
+    await deps.cache.clear(user.tenantId, user.id, providers)
+    // The balance is read again too, at most once per connection per FRESH_EVERY_MS (every reader shares it).
+    await Promise.all(
+      providers.map(async (provider) => {
+        const ref = { tenantId: user.tenantId, userId: user.id, provider }
+        if ((await deps.kept.mayReadFresh(ref)) === 0) await deps.kept.clear(ref)
+      }),
     )
     flash(req, 'info', tOf(req)('dashboard:refreshed'))
     res.redirect(303, '/dashboard')

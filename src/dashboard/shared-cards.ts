@@ -4,6 +4,7 @@ import type { ConnectionStore } from '../connections/connection-store.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { memberOf } from '../connections/member.js'
 import { maskNumber } from '../connections/message-sender.js'
+import type { KeptRead } from '../connections/kept-read.js'
 import { ORGANISATION_OWNER, sharedRef } from '../connections/owner.js'
 import type { SharedAccess } from '../connections/shared-access.js'
 import { ForbiddenError, isAppError, NotFoundError } from '../errors/app-error.js'
@@ -70,6 +71,7 @@ export class SharedCards {
       connections: ConnectionLifecycle
       sharing: SharedAccess
       cache: PanelCache
+      kept: Pick<KeptRead, 'read'>
       providers: ProviderRegistry
       organisationName(tenantId: string): Promise<string>
       /** Each use of a shared connection's tool is attributed, as each send is. */
@@ -166,7 +168,7 @@ export class SharedCards {
     const cached = await this.deps.cache.getAll(tenantId, ORGANISATION_OWNER, provider)
     if (cached.has(PROFILE)) return { profile: cached.get(PROFILE) as AccountProfile }
     try {
-      const profile = await this.deps.connections.use(ref, (ctx, p) => p.fetchProfile(ctx), record)
+      const { profile } = await this.deps.kept.read(ref, { known: record })
       await this.deps.cache.put(tenantId, ORGANISATION_OWNER, provider, { [PROFILE]: profile })
       return { profile, fresh: true }
     } catch (err) {

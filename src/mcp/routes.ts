@@ -15,6 +15,7 @@ export type McpDeps = Pick<
   | 'keys'
   | 'directory'
   | 'lifecycle'
+  | 'kept'
   | 'audit'
   | 'limits'
   | 'idempotency'

@@ -2,7 +2,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { z } from 'zod'
 import type { ApiPrincipal, ApiScope } from '../api-keys/key-store.js'
-import { findConnection, listConnections, readConnection } from '../api/connections-routes.js'
+import { findConnection, listConnections } from '../api/connections-routes.js'
+import { readConnection } from '../api/kept-connection.js'
 import type { ApiConnectionRef, ConnectionDirectory } from '../api/directory.js'
 import type { IdempotencyStore } from '../api/idempotency.js'
 import { sendMessage, type MessageSending } from '../api/messages-routes.js'
@@ -15,12 +16,14 @@ import {
   type MessageView,
 } from '../api/schemas.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import type { KeptRead } from '../connections/kept-read.js'
 import { AppError } from '../errors/app-error.js'
 import { toAppError } from '../http/error-handler.js'
 
 export interface ToolDeps {
   directory: ConnectionDirectory
   lifecycle: ConnectionLifecycle
+  kept: KeptRead
   idempotency: IdempotencyStore
   /** The one send path (daily limits and who sent it: connections/message-sender.ts). */
   sending: MessageSending
@@ -75,7 +78,7 @@ function checkScope(principal: ApiPrincipal, scope: ApiScope): void {
  */
 export function mcpServer(principal: ApiPrincipal, deps: ToolDeps): McpServer {
   const server = new McpServer({ name: 'switchboard', version: '1.0.0' })
-  const { directory, lifecycle } = deps
+  const { directory, kept } = deps
 
   const run = async (
     tool: string,
@@ -108,7 +111,7 @@ export function mcpServer(principal: ApiPrincipal, deps: ToolDeps): McpServer {
     (args) =>
       run('list_connections', undefined, async () => {
         checkScope(principal, 'read')
-        return listConnections(directory, principal.tenantId, ListQuery.parse(args))
+        return listConnections({ directory, kept }, principal.tenantId, ListQuery.parse(args))
       }),
   )
 
@@ -116,7 +119,7 @@ export function mcpServer(principal: ApiPrincipal, deps: ToolDeps): McpServer {
     'get_balance',
     {
       title: 'Get balance',
-      description: 'The connection’s balance, read at the provider now.',
+      description: 'The connection’s balance, at most 30 s old (`readAt` says when the provider was read).',
       inputSchema: { connection_id: connectionId },
       outputSchema: Balance.shape,
       annotations: { readOnlyHint: true },
@@ -125,7 +128,7 @@ export function mcpServer(principal: ApiPrincipal, deps: ToolDeps): McpServer {
       run('get_balance', connection_id, async () => {
         const ref = await findConnection(directory, principal.tenantId, connection_id)
         checkScope(principal, 'read')
-        const view = await readConnection({ directory, lifecycle }, ref)
+        const view = await readConnection({ directory, kept }, ref)
         return Balance.parse(view.balance)
       }),
   )

@@ -87,6 +87,8 @@ export const KEEPALIVE_OLDEST_KEY = 'keepalive:oldest'
 export const KEEPALIVE_BACKFILLED_KEY = 'keepalive:backfilled:v1'
 /** Beside its connection (same slot), so the refresh can be serialised across instances. */
 export const refreshLockKey = (ref: ConnectionKeyRef) => `${connectionKey(ref)}:refresh-lock`
+/** A connection's kept read (connections/kept-read.ts) and the lock of the one read that fills it. */
+export const keptReadKey = (ref: ConnectionKeyRef, part = '') => `${connectionKey(ref)}:kept${part}`
 /** How many of the tenant's connections each OAuth client (default, tenant versions) issued. */
 export const clientUsageKey = (tenantId: string, provider: string) =>
   tenantKey(tenantId, `client-usage:${provider}`)

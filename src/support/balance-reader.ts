@@ -1,8 +1,7 @@
-import type { ConnectionLifecycle } from '../connections/lifecycle.js'
+import type { KeptRead } from '../connections/kept-read.js'
 import { refOf } from '../connections/member.js'
 import { isAppError } from '../errors/app-error.js'
 import type { ProviderId } from '../providers/types.js'
-import type { Balances } from '../balances/balances.js'
 import { Semaphore } from './semaphore.js'
 import type { SupportIndex, SupportRow } from './support-index.js'
 
@@ -10,19 +9,18 @@ export const BALANCE_TTL_MS = 60_000
 const PER_PROVIDER = 8
 
 /**
- * Reads balances for support rows through the same connection service as the dashboard
- * (so refreshes happen under the same lock), at most 8 at once per provider, and keeps
- * the answer (or the error, beside the last known balance) in the support index.
+ * Reads balances for support rows through the connection's one kept read (shared with the
+ * dashboard and the API), at most 8 at once per provider; the kept read keeps the answer in
+ * the support index, this the error beside the last known balance.
  */
 export class BalanceReader {
   private readonly gates = new Map<ProviderId, Semaphore>()
   private readonly inflight = new Map<string, Promise<void>>()
 
   constructor(
-    private readonly connections: ConnectionLifecycle,
+    private readonly kept: Pick<KeptRead, 'read'>,
     private readonly index: SupportIndex,
     private readonly words: (tenantId: string, member: string) => Promise<string[]>,
-    private readonly balances?: Pick<Balances, 'record'>,
   ) {}
 
   isStale(row: SupportRow, now = Date.now()): boolean {
@@ -37,24 +35,25 @@ export class BalanceReader {
     clearTimeout(timer)
   }
 
-  read(tenantId: string, row: SupportRow): Promise<void> {
-    const key = `${tenantId}:${row.member}`
+  /** `fresh`: support's Refresh reads the provider now (still one read for everyone asking). */
+  read(tenantId: string, row: SupportRow, fresh = false): Promise<void> {
+    const key = `${tenantId}:${row.member}${fresh ? ':fresh' : ''}`
     const running = this.inflight.get(key)
     if (running) return running
     const gate = this.gates.get(row.provider) ?? new Semaphore(PER_PROVIDER)
     this.gates.set(row.provider, gate)
-    const attempt = gate.run(() => this.readOne(tenantId, row)).finally(() => this.inflight.delete(key))
+    const attempt = gate
+      .run(() => this.readOne(tenantId, row, fresh))
+      .finally(() => this.inflight.delete(key))
     this.inflight.set(key, attempt)
     return attempt
   }
 
-  private async readOne(tenantId: string, row: SupportRow): Promise<void> {
+  private async readOne(tenantId: string, row: SupportRow, fresh: boolean): Promise<void> {
     const ref = refOf(tenantId, row.member)
     try {
-      const profile = await this.connections.use(ref, (ctx, p) => p.fetchProfile(ctx))
-      const readAt = Date.now()
-      await this.index.recordBalance(ref, { balance: profile.balance, company: profile.company, readAt })
-      if (profile.balance) await this.balances?.record(ref, profile.balance, readAt)
+      // The kept read records what the provider answered (index and balance history) itself.
+      const { profile } = await this.kept.read(ref, { fresh })
       if (profile.company !== row.entry.company)
         await this.index.indexConnection(ref, [
           ...(await this.words(tenantId, row.member)),

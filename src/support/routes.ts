@@ -118,7 +118,7 @@ export function supportRoutes(deps: SupportDeps): Router {
     if (!row) {
       flash(req, 'error', tOf(req)('support:gone'))
     } else {
-      await deps.reader.read(user.tenantId, row)
+      await deps.reader.read(user.tenantId, row, true)
       await audit(req, 'support.refresh', `refreshed ${row.email} ${row.provider}`, [form.member])
       const [after] = await deps.index.rows(user.tenantId, [form.member])
       const provider = deps.providers.parse(row.provider).label

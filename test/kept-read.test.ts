@@ -1,0 +1,193 @@
+import supertest from 'supertest'
+import type { Express } from 'express'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../src/boot/app.js'
+import type { ConnectionRef } from '../src/connections/connection-store.js'
+import { createLogger } from '../src/logging/logger.js'
+import type { RedisClient } from '../src/redis/client.js'
+import { keptReadKey } from '../src/redis/keys.js'
+import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
+import { pathOf, pressConsent } from './helpers/consent.js'
+import { api, createApiKey } from './helpers/api.js'
+import { connectNexmo, connectSms77 } from './helpers/flows.js'
+import { openRedis } from './helpers/redis.js'
+import { waitFor } from './helpers/redis-server.js'
+
+// Issue 30: one kept read per connection for every caller, on every instance.
+let t: TestApp
+let second: Express
+let secondRedis: RedisClient
+
+interface Owner {
+  agent: Agent
+  key: string
+  sms77: ConnectionRef
+  nexmo: ConnectionRef
+}
+
+beforeAll(async () => {
+  t = await startTestApp({ name: 'kept-read' })
+  // A second instance: its own Redis connection on the same prefix, its own process state.
+  secondRedis = await openRedis(t.prefix)
+  second = createApp({
+    config: t.config,
+    redis: secondRedis,
+    logger: createLogger('silent'),
+    jobs: t.services.jobs,
+  })
+})
+afterEach(() => t.sandbox.control.setFaults({ apiLatencyMs: 0 }))
+afterAll(async () => {
+  await t.close()
+  secondRedis.disconnect()
+})
+
+async function owner(): Promise<Owner> {
+  const { agent, email } = await signUp(t.app)
+  await connectSms77(t, agent, ['balance', 'sms'])
+  await connectNexmo(agent)
+  const key = await createApiKey(agent, 'poller', ['read', 'send'])
+  const userId = (await t.services.users.findForLogin(email))!.user.id
+  const tenantId = (await t.services.users.findForLogin(email))!.user.tenantId
+  return {
+    agent,
+    key,
+    sms77: { tenantId, userId, provider: 'sms77' },
+    nexmo: { tenantId, userId, provider: 'nexmo' },
+  }
+}
+
+/** connectNexmo, its form's token taken from /account (the dashboard would read the provider). */
+async function reconnectNexmo(agent: Agent): Promise<void> {
+  const csrf = await csrfOf(agent, '/account')
+  const res = await agent.post('/connect/nexmo').type('form').send({ _csrf: csrf }).expect(303)
+  const consent = await pressConsent(res.headers.location!, 'Allow')
+  await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
+}
+
+const idOf = (ref: ConnectionRef) => `${ref.provider}_${ref.userId}`
+const meCalls = () => t.sandbox.control.stats.sms77.meCalls
+/** The one read's lock is taken right before the provider is called: the read is under way. */
+const readUnderWay = (ref: ConnectionRef) =>
+  waitFor('the read to be under way', async () => (await t.redis.exists(keptReadKey(ref, ':lock'))) === 1)
+
+describe('the kept read', () => {
+  it('48 parallel API reads of one connection on two instances cost the provider at most 2 reads', async () => {
+    const o = await owner()
+    await t.services.kept.clear(o.sms77)
+    t.sandbox.control.setFaults({ apiLatencyMs: 150 })
+    const before = meCalls()
+    const apps = [t.app, second]
+    const answers = await Promise.all(
+      Array.from({ length: 48 }, (_, i) =>
+        supertest(apps[i % 2]!)
+          .get(`/api/v1/connections/${idOf(o.sms77)}`)
+          .set('Authorization', `Bearer ${o.key}`),
+      ),
+    )
+    expect(answers.map((a) => a.status)).toEqual(Array(48).fill(200))
+    expect(meCalls() - before).toBeGreaterThanOrEqual(1)
+    expect(meCalls() - before).toBeLessThanOrEqual(2)
+    // Every reader got the provider's read time, not its own.
+    const readAts = new Set(answers.map((a) => a.body.balance.readAt))
+    expect(readAts.size).toBeLessThanOrEqual(2)
+    // The next reads within 30 s are kept: no provider call, the same answer on both instances.
+    const again = await api(second, o.key)
+      .get(`/api/v1/connections/${idOf(o.sms77)}`)
+      .expect(200)
+    expect(readAts).toContain(again.body.balance.readAt)
+    expect(meCalls() - before).toBeLessThanOrEqual(2)
+    // The read that held the lock let it go with its write.
+    expect(await t.redis.exists(keptReadKey(o.sms77, ':lock'))).toBe(0)
+  })
+
+  it('lists the last known balance and company of each connection, never null once read', async () => {
+    const o = await owner()
+    const list = await api(t.app, o.key).get('/api/v1/connections').expect(200)
+    const sms77 = list.body.data.find((c: { provider: string }) => c.provider === 'sms77')
+    expect(sms77.account.company).toEqual(expect.any(String))
+    expect(sms77.balance).toEqual({ amount: expect.any(Number), currency: 'EUR', readAt: expect.any(String) })
+    const nexmo = list.body.data.find((c: { provider: string }) => c.provider === 'nexmo')
+    expect(nexmo.balance).toEqual({ amount: expect.any(Number), currency: 'EUR', readAt: expect.any(String) })
+  })
+
+  it('a disconnect while a read is under way: the read answers 404, and nothing is kept', async () => {
+    const o = await owner()
+    await t.services.kept.clear(o.nexmo)
+    t.sandbox.control.setFaults({ apiLatencyMs: 300 })
+    const reading = api(t.app, o.key)
+      .get(`/api/v1/connections/${idOf(o.nexmo)}`)
+      .then((r) => r)
+    await readUnderWay(o.nexmo)
+    expect(await t.services.connections.disconnect(o.nexmo)).toBe(true)
+    expect((await reading).status).toBe(404)
+    expect((await t.services.kept.peek(o.nexmo)).read).toBeUndefined()
+    await api(second, o.key)
+      .get(`/api/v1/connections/${idOf(o.nexmo)}`)
+      .expect(404)
+  })
+
+  it('a reconnect to another account while a read is under way: the read answers the new account', async () => {
+    const o = await owner()
+    const old = (await t.services.store.get(o.nexmo))!.grant.accountId
+    await t.services.kept.clear(o.nexmo)
+    // Slow enough that the whole reconnect flow fits into the read.
+    t.sandbox.control.setFaults({ apiLatencyMs: 2_000 })
+    const reading = t.services.kept.read(o.nexmo)
+    await readUnderWay(o.nexmo)
+    await reconnectNexmo(o.agent)
+    expect(await t.redis.exists(keptReadKey(o.nexmo, ':lock'))).toBe(1)
+    const now = (await t.services.store.get(o.nexmo))!.grant.accountId
+    // The sandbox names each Nexmo grant's account by its token: another account.
+    expect(now).not.toBe(old)
+    expect((await reading).profile.accountId).toBe(now)
+    expect((await t.services.kept.peek(o.nexmo)).read?.profile.accountId).toBe(now)
+  })
+
+  it('a send refreshes the balance: the next read is the provider’s, after the send', async () => {
+    const o = await owner()
+    const id = idOf(o.sms77)
+    const first = await api(t.app, o.key).get(`/api/v1/connections/${id}`).expect(200)
+    await api(second, o.key)
+      .post(`/api/v1/connections/${id}/messages`)
+      .set('Idempotency-Key', 'kept-read-send')
+      .send({ to: '+49 170 1234567', text: 'Hello' })
+      .expect(201)
+    const before = meCalls()
+    const after = await api(t.app, o.key).get(`/api/v1/connections/${id}`).expect(200)
+    expect(meCalls()).toBe(before + 1)
+    expect(after.body.balance.amount).toBeLessThan(first.body.balance.amount)
+    expect(Date.parse(after.body.balance.readAt)).toBeGreaterThan(Date.parse(first.body.balance.readAt))
+    // The dashboard shows the same read: no second provider call.
+    await o.agent.get('/dashboard').expect(200)
+    expect(meCalls()).toBe(before + 1)
+  })
+
+  it('a read that failed is not waited for: the others are answered from the last known data', async () => {
+    const o = await owner()
+    const known = await api(t.app, o.key)
+      .get(`/api/v1/connections/${idOf(o.sms77)}`)
+      .expect(200)
+    await t.services.kept.clear(o.sms77)
+    t.sandbox.control.setFaults({ apiFails: true, failStatus: 503 })
+    try {
+      const before = meCalls()
+      const started = Date.now()
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          api(i % 2 ? second : t.app, o.key).get(`/api/v1/connections/${idOf(o.sms77)}`),
+        ),
+      )
+      expect(Date.now() - started).toBeLessThan(3_000)
+      for (const a of answers) {
+        expect(a.status).toBe(200)
+        expect(a.body.status).toBe('degraded')
+        expect(a.body.balance).toEqual(known.body.balance)
+      }
+      expect(meCalls() - before).toBeLessThanOrEqual(2)
+      expect(await t.redis.exists(keptReadKey(o.sms77, ':lock'))).toBe(0)
+    } finally {
+      t.sandbox.control.setFaults({ apiFails: false, failStatus: 500 })
+    }
+  })
+})
