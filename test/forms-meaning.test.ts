@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { csrfFrom, csrfOf, signUp, startTestApp, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
 import { COMMANDS } from '../src/ops/cli-commands.js'
-import { clip } from '../src/providers/sms77/panels.js'
+import { clip } from '../src/providers/sms77/panel-values.js'
 
 let t: TestApp
 let open: TestApp

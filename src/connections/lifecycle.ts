@@ -1,6 +1,6 @@
 import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
-import type { CallContext, Grant, Money, Provider, SmsMessage, SmsResult } from '../providers/types.js'
+import type { CallContext, Grant, Provider, SmsMessage, SmsResult } from '../providers/types.js'
 import type { ClientRef, ConnectionRecord, ConnectionRef, ConnectionStore } from './connection-store.js'
 import type { CredentialSource } from './credentials.js'
 import { combineEvents, type ConnectionEvents, type ListenerFailed } from './events.js'
@@ -26,8 +26,6 @@ export interface LifecycleDeps {
   /** Logs a failed revocation by its error code only (never a token). */
   onRevokeFailed?: (provider: string, code: string) => void
   afterRotation?: () => Promise<unknown>
-  /** Told of every balance the keep-alive check read (balance history and alerts). */
-  onBalance?: (ref: ConnectionRef, balance: Money) => void | Promise<void>
   /** The kept read (kept-read.ts): keep-alive checks through it, which records what it reads itself. */
   readKept?: (ref: ConnectionRef, known: ConnectionRecord) => Promise<unknown>
 }
@@ -168,8 +166,7 @@ export class ConnectionLifecycle {
         const admission = await this.deps.health.admit(record, provider.label)
         await this.refresh(ref, record.grant.secrets.accessToken, this.lockWaitMs, admission.probe)
       } else {
-        if (this.deps.readKept) await this.deps.readKept(ref, record)
-        else await this.deps.onBalance?.(ref, await this.use(ref, (ctx, p) => p.fetchBalance(ctx), record))
+        await (this.deps.readKept?.(ref, record) ?? this.use(ref, (ctx, p) => p.fetchBalance(ctx), record))
         if (await this.deps.store.markChecked(ref, record.generation))
           await this.events.changed({ kind: 'checked', ref })
       }

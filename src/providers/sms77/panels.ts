@@ -12,6 +12,7 @@ import { timeCell } from '../provider-time.js'
 import { callGateway, gatewayJson, type Gateway } from './gateway.js'
 import { SMS77_SCOPES } from './scopes.js'
 import { statusPanel } from './tools.js'
+import { clip, isoDay, num, price, rows, str } from './panel-values.js'
 
 /** One read-only view per granted scope; each loads and fails on its own. */
 type PanelLoader = (gw: Gateway, ctx: CallContext) => Promise<PanelView>
@@ -30,37 +31,6 @@ export async function loadBalance(gw: Gateway, ctx: CallContext): Promise<Money>
   if (!money) throw sms77Error({ kind: 'unreadable', what: 'balance' })
   return money
 }
-
-function isoDay(d: Date): string {
-  return d.toISOString().slice(0, 10)
-}
-
-function rows(value: unknown, key?: string): Record<string, unknown>[] {
-  const list =
-    key && value && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)[key]
-      : value
-  if (!Array.isArray(list)) throw sms77Error({ kind: 'unreadable', what: 'list' })
-  return list.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object')
-}
-
-const str = (v: unknown) => (v === null || v === undefined ? '' : String(v))
-// A price the provider wrote as text ("0.075") becomes money the view formats; else as it came.
-const price = (v: unknown) =>
-  v !== null && v !== '' && Number.isFinite(Number(v))
-    ? { amount: Number(v), currency: PROVIDER_CURRENCY }
-    : str(v)
-/** Text cut to `max` characters (never inside one), with an ellipsis that says it was cut. */
-export const clip = (text: string, max: number): string => {
-  const chars = [...text]
-  return chars.length <= max
-    ? text
-    : `${chars
-        .slice(0, max - 1)
-        .join('')
-        .trimEnd()}…`
-}
-const num = (v: unknown) => (Number.isFinite(Number(v)) ? Number(v) : 0)
 
 const LOADERS: Record<string, PanelLoader> = {
   async balance(gw, ctx) {
