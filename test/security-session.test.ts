@@ -265,6 +265,11 @@ describe('access that ends takes effect at once', () => {
       .expect(303)
     for (const b of browsers) await b.get('/dashboard').expect(303).expect('location', '/login')
     expect(await t.services.store.get(ref)).toBeNull()
-    expect((await keysUnder(t.prefix)).filter((k) => k.includes(`:conn:${leaver.id}:`))).toEqual([])
+    const left = (await keysUnder(t.prefix)).filter((k) => k.includes(`:conn:${leaver.id}:`))
+    // Only the kept read's fence stays (connections/kept-read.ts): no read, no token, gone within 2 minutes.
+    expect(left.map((k) => k.replace(/^.*:conn:[^:]+:/, ''))).toEqual(['sms77:kept'])
+    const fence = left[0]!
+    expect(Object.keys(await t.redis.hgetall(fence)).sort()).toEqual(['e', 's'])
+    expect(await t.redis.pttl(fence)).toBeLessThanOrEqual(120_000)
   })
 })

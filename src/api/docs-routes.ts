@@ -46,7 +46,8 @@ export function docsRoutes(baseUrl: string): Router {
     res.type('application/json').set('Cache-Control', 'public, max-age=300').send(body)
   })
   r.get('/docs/assets/:file', (req, res, next) => {
-    const type = ASSETS[req.params.file]
+    // An own key only: `__proto__` or `constructor` must not look like a file.
+    const type = Object.hasOwn(ASSETS, req.params.file) ? ASSETS[req.params.file] : undefined
     if (!type) return next()
     res
       .type(type)

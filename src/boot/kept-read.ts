@@ -46,6 +46,7 @@ export function buildKeptRead(deps: {
     redis: deps.redis,
     ttlMs: Math.min(deps.ttlSec ?? 30, 30) * 1000,
     use: (ref, call, known) => deps.lifecycle().use(ref, call, known),
+    track: (work) => deps.lifecycle().inflight.track(work),
     onRead: async (ref, { profile, readAt }) => {
       const { balance, company } = profile
       await deps.supportIndex.recordBalance(ref, { balance, company, readAt })

@@ -54,6 +54,8 @@ export interface KeptReadDeps {
   waitMs?: number
   pollMs?: number
   now?: () => number
+  /** Shutdown waits for reads under way: a read cut off would leave its lock to lapse. */
+  track?<T>(work: Promise<T>): Promise<T>
 }
 
 export interface ReadOptions {
@@ -113,7 +115,8 @@ export class KeptRead {
     const id = `${keptReadKey(ref)}${opts.fresh ? ':fresh' : ''}`
     const running = this.local.get(id)
     if (running) return running
-    const work = this.readShared(ref, opts).finally(() => this.local.delete(id))
+    const reading = this.readShared(ref, opts)
+    const work = (this.deps.track?.(reading) ?? reading).finally(() => this.local.delete(id))
     this.local.set(id, work)
     return work
   }
