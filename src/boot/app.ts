@@ -210,7 +210,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   )
   app.use(supportRoutes(supportDeps(services, config.baseUrl)))
   app.use(dataLifecycleRoutes({ ...services, redis, logger, baseUrl: config.baseUrl }))
-  app.use(adminRoutes(adminDeps(services, config)))
+  app.use(adminRoutes({ ...adminDeps(services, config), ssoRule: signin.ssoRule }))
 
   app.use(notFound)
   app.use(errorHandler(logger))
