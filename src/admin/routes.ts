@@ -18,6 +18,7 @@ import type { TenantCredentialStore } from './tenant-credentials.js'
 import type { UserAdmin } from './user-admin.js'
 import { usersRoutes } from './users-routes.js'
 import type { InvitationAdmin } from './invitation-admin.js'
+import type { SsoRule } from '../auth/sso-rule.js'
 import { invitationsRoutes } from './invitations-routes.js'
 import { webhooksRoutes } from './webhooks-routes.js'
 import { sharedConnectionsRoutes, type SharedConnectionsDeps } from './shared-connections-routes.js'
@@ -38,6 +39,8 @@ export interface AdminDeps {
   baseUrl: string
   apiKeys: ApiKeyStore
   webhookAllowPrivate?: boolean
+  /** Required single sign-on: no password is set for those people (admins excepted). */
+  ssoRule?: SsoRule
 }
 
 /** Everything under `/admin`, for the tenant's admins only; one router per resource. */

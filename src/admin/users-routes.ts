@@ -8,6 +8,7 @@ import { TooManyInvites } from '../auth/invite-limiter.js'
 import { tooManyInvites } from './invitations-routes.js'
 import { AppError } from '../errors/app-error.js'
 import { checkForm, parseInput } from '../http/validate.js'
+import { ssoOnly, type SsoRule } from '../auth/sso-rule.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
 import type { RecordAdminAction } from './audit-trail.js'
 import type { InvitationAdmin } from './invitation-admin.js'
@@ -35,10 +36,11 @@ export interface UsersRoutesDeps {
   invitations: InvitationAdmin
   tenants: TenantStore
   record: RecordAdminAction
+  ssoRule?: SsoRule
 }
 
 /** `/admin/users`: the tenant's people, their roles, adding, unlocking and removing them. */
-export function usersRoutes({ userAdmin, invitations, tenants, record }: UsersRoutesDeps): Router {
+export function usersRoutes({ userAdmin, invitations, tenants, record, ssoRule }: UsersRoutesDeps): Router {
   const r = Router()
   const renderUsers = async (req: Request, res: Response, status = 200, extra: object = {}) => {
     const { tenantId } = requireUser(req)
@@ -58,6 +60,8 @@ export function usersRoutes({ userAdmin, invitations, tenants, record }: UsersRo
       pageSize: PAGE_SIZE,
       pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
       invitations: await invitations.list(tenantId),
+      // Said beside Add user: a password is no way in for these people (admins excepted).
+      ssoDomains: (await ssoRule?.requiredDomains?.(tenantId)) ?? [],
       roles: ROLES,
       errors: {},
       values: {},
@@ -72,6 +76,14 @@ export function usersRoutes({ userAdmin, invitations, tenants, record }: UsersRo
     const form = checkForm(AddUserForm, req.body, t)
     const values = { email: req.body?.email, role: req.body?.role }
     if (!form.ok) return renderUsers(req, res, 400, { errors: form.errors, values })
+    // Required single sign-on: such a password could never be used, so none is set; an
+    // invitation brings them in with the role, through single sign-on.
+    if (await ssoOnly(ssoRule, { ...form.data, tenantId: requireUser(req).tenantId })) {
+      const password = t('admin:ssoPassword.refused', {
+        domain: form.data.email.split('@').pop()!.toLowerCase(),
+      })
+      return renderUsers(req, res, 400, { errors: { password }, values })
+    }
     try {
       const user = await userAdmin.add(requireUser(req), form.data)
       await record(req, 'admin.user_added', `added ${user.email} as ${user.role}`)

@@ -9,6 +9,8 @@ export interface SsoRule {
   requiredBy(email: string): Promise<string | null>
   /** Records in that organisation's audit log a password way in the rule closed. */
   refused?(who: { tenantId: string; email: string; id?: string }, way: ClosedWay, ip: string): Promise<void>
+  /** The email domains this organisation requires single sign-on for (none when it does not). */
+  requiredDomains?(tenantId: string): Promise<string[]>
 }
 
 /** The password ways in besides /login (the sign-in gate records that one itself). */

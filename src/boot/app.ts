@@ -34,6 +34,7 @@ import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
 import { apiRoutes } from '../api/routes.js'
 import { apiDeps } from './api-deps.js'
+import { pageWithPerson } from './page-person.js'
 import { mcpRoutes } from '../mcp/routes.js'
 import { languageRoutes, localize, preferPerson } from '../i18n/localize.js'
 import { staffSignIn } from '../signin/index.js'
@@ -103,8 +104,9 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   // Before the sandbox's own routes: the outbox is the app's, shown in the sandbox's room.
   if (services.people.outbox) app.use(outboxRoutes(services.people.outbox))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
-  // The tenant API before sessions and CSRF: keys, not cookies.
+  // The tenant API before sessions and CSRF: keys, not cookies (its docs page is a page).
   const api = apiDeps(deps, services)
+  app.get('/api/docs', pageWithPerson({ session, users: services.users, exposeToken: csrf.exposeToken }))
   app.use('/api', apiRoutes(api))
   app.use('/mcp', mcpRoutes(api))
 
@@ -208,7 +210,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   )
   app.use(supportRoutes(supportDeps(services, config.baseUrl)))
   app.use(dataLifecycleRoutes({ ...services, redis, logger, baseUrl: config.baseUrl }))
-  app.use(adminRoutes(adminDeps(services, config)))
+  app.use(adminRoutes({ ...adminDeps(services, config), ssoRule: signin.ssoRule }))
 
   app.use(notFound)
   app.use(errorHandler(logger))

@@ -34,3 +34,12 @@ export function csrfProtection(): {
     },
   }
 }
+
+/**
+ * For a page an anonymous visitor reads without a form (`/api/docs`): no CSRF token is made,
+ * so no session is stored for them. A signed-in person's page keeps its token (Log out).
+ */
+export const noTokenForAnonymous: RequestHandler = (_req, res, next) => {
+  if (!res.locals.user) res.locals.csrfToken = ''
+  next()
+}

@@ -101,6 +101,10 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
       const tenantId = domainOf(email) ? await sso.tenantForEmail(email) : null
       return tenantId && (await sso.get(tenantId))?.required ? tenantId : null
     },
+    requiredDomains: async (tenantId) => {
+      const settings = await sso.get(tenantId)
+      return settings?.required ? settings.domains : []
+    },
     refused: (who, way, ip) =>
       deps.audit.record(who.tenantId, {
         actorId: who.id ?? '',
