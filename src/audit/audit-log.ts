@@ -47,6 +47,8 @@ export const AUDIT_ACTIONS = [
   'signin.sso_person_created',
   'signin.sso_refused',
   'signin.session_ended',
+  'signin.sso_reauth_refused',
+  'account.deleted',
   'mcp.call',
   'admin.audit_exported',
 ] as const

@@ -209,7 +209,7 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     }),
   )
   app.use(supportRoutes(supportDeps(services, config.baseUrl)))
-  app.use(dataLifecycleRoutes({ ...services, redis, logger, baseUrl: config.baseUrl }))
+  app.use(dataLifecycleRoutes({ ...services, redis, logger, baseUrl: config.baseUrl, reauth: signin.reauth }))
   app.use(adminRoutes({ ...adminDeps(services, config), ssoRule: signin.ssoRule }))
 
   app.use(notFound)

@@ -1,20 +1,15 @@
 import { Router, type Request } from 'express'
 import { z } from 'zod'
 import { requireSignedIn, requireUser } from '../auth/current-user.js'
-import { flash, regenerate } from '../auth/session.js'
+import { flash } from '../auth/session.js'
 import { verifyPassword } from '../auth/passwords.js'
-import type { SessionIndex } from '../auth/session-index.js'
-import type { UserStore } from '../auth/user-store.js'
 import type { LoginLimiter } from '../auth/login-limiter.js'
-import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import { localeOf } from '../i18n/localize.js'
 import type { EmailChange } from './email-change.js'
 import { myData, type MyDataDeps } from './my-data.js'
+import { deleteAccount, ssoDeletionRoutes, type AccountDeletionDeps } from './account-deletion.js'
 
-export interface AccountDataDeps extends MyDataDeps {
-  users: UserStore
-  sessions: SessionIndex
-  connections: ConnectionLifecycle
+export interface AccountDataDeps extends MyDataDeps, AccountDeletionDeps {
   emailChange: EmailChange
   people: { limiter: LoginLimiter }
 }
@@ -86,28 +81,18 @@ export function accountDataRoutes(deps: AccountDataDeps): Router {
   r.post('/account/delete', requireSignedIn, async (req, res) => {
     const user = requireUser(req)
     const { t } = localeOf(req)
+    // Required single sign-on accepts no password: such a person confirms at the identity provider.
+    if ((await deps.reauth?.way(user)) === 'sso') {
+      flash(req, 'error', t('data:reauth.passwordClosed'))
+      return res.redirect(303, '/account')
+    }
     const form = PasswordForm.safeParse(req.body)
     if (!form.success || !(await passwordOk(req, form.data.currentPassword))) {
       flash(req, 'error', t('data:account.passwordWrong'))
       return res.redirect(303, '/account')
     }
-    if (user.role === 'admin') {
-      const people = await deps.users.list(user.tenantId, 0, 100_000)
-      if (!people.some((p) => p.role === 'admin' && p.id !== user.id)) {
-        flash(req, 'error', t('data:account.lastAdmin'))
-        return res.redirect(303, '/account')
-      }
-    }
-    await deps.connections.removeUser(user.tenantId, user.id)
-    await deps.users.remove(user)
-    await deps.sessions.removeAll(user.tenantId, user.id)
-    await regenerate(req)
-    res.locals.user = undefined
-    res.status(200).render('message', {
-      title: t('data:account.deletedHeading'),
-      heading: t('data:account.deletedHeading'),
-      text: t('data:account.deletedText'),
-    })
+    await deleteAccount(deps, req, res, user, 'password')
   })
+  r.use(ssoDeletionRoutes(deps))
   return r
 }

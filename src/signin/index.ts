@@ -18,6 +18,8 @@ import { TwoStepStore } from './two-step-store.js'
 import { twoStepRoutes } from './two-step-routes.js'
 import { SsoClient } from './sso-client.js'
 import { allowIssuersInFormAction, ssoRoutes, type SsoRoutesDeps } from './sso-routes.js'
+import { ssoReauth } from './sso-reauth.js'
+import type { Reauth } from '../auth/reauth.js'
 import { domainOf, SsoStore } from './sso-store.js'
 
 export { confineHalfSignedIn } from './pending.js'
@@ -48,6 +50,8 @@ export interface StaffSignIn {
   router: Router
   twoStep: TwoStepStore
   sso: SsoStore
+  /** Single sign-on re-authentication, for steps that cannot be undone (Delete my account). */
+  reauth: Reauth
 }
 
 /** Two-step codes (and, with it, the /account sessions list) for staff sign-in. */
@@ -57,18 +61,32 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
   const people = new PersonSessions(deps.redis, deps.sessions)
   const audit = auditOf(deps.audit)
   const signInDeps = { accounts: deps.accounts, sessions: deps.sessions }
+  const sso = new SsoStore(deps.redis, box)
+  const client = new SsoClient(deps.now)
+  const onFailure = (reason: string, cause: unknown) =>
+    deps.logger?.warn({ reason, ...whyOf(cause) }, 'single sign-on refused')
+  const { reauth, router: reauthRouter } = ssoReauth({
+    store: sso,
+    client,
+    audit,
+    baseUrl: deps.baseUrl,
+    now: deps.now ?? Date.now,
+    onFailure,
+  })
   const router = Router()
   // /account shows two-step and the person's sessions beside what passwordRoutes renders.
   router.use('/account', requireSignedIn, async (req, res, next) => {
     if (req.path !== '/') return next()
     const user = requireUser(req)
-    const [on, recoveryLeft, activeSessions] = await Promise.all([
+    const [on, recoveryLeft, activeSessions, confirmWay] = await Promise.all([
       twoStep.isEnabled(user.tenantId, user.id),
       twoStep.recoveryCodesLeft(user.tenantId, user.id),
       people.list(user.tenantId, user.id, req.sessionID),
+      reauth.way(user),
     ])
     res.locals.twoStep = { on, recoveryLeft }
     res.locals.activeSessions = activeSessions
+    res.locals.confirmWay = confirmWay
     next()
   })
   router.use(
@@ -82,18 +100,19 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
       issuer: 'Switchboard',
     }),
   )
-  const sso = new SsoStore(deps.redis, box)
+  // Before the sign-in callback: a re-authentication's callback comes to the same redirect URI.
+  router.use(reauthRouter)
   router.use(
     ssoRoutes({
       ...signInDeps,
       store: sso,
-      client: new SsoClient(deps.now),
+      client,
       users: deps.users,
       people,
       audit,
       baseUrl: deps.baseUrl,
       sandboxDefaults: deps.sandboxSso,
-      onFailure: (reason, cause) => deps.logger?.warn({ reason, ...whyOf(cause) }, 'single sign-on refused'),
+      onFailure,
     }),
   )
   const ssoRule: SsoRule = {
@@ -122,6 +141,7 @@ export function staffSignIn(deps: StaffSignInDeps): StaffSignIn {
     router,
     twoStep,
     sso,
+    reauth,
   }
 }
 

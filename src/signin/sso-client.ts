@@ -20,6 +20,8 @@ export interface SsoIdentity {
   email?: string
   emailVerified: boolean
   name?: string
+  /** When the person last signed in at the provider (seconds), if the ID token says. */
+  authTime?: number
 }
 
 /** Why a callback failed, in words the failure page can say (never the provider's text). */
@@ -74,7 +76,7 @@ export class SsoClient {
 
   async start(
     c: SsoClientConfig,
-    opts: { redirectUri: string; loginHint: string },
+    opts: { redirectUri: string; loginHint: string; fresh?: boolean },
   ): Promise<{ url: URL; checks: SsoChecks }> {
     const config = await this.discover(c)
     const checks = {
@@ -91,6 +93,8 @@ export class SsoClient {
       state: checks.state,
       nonce: checks.nonce,
       login_hint: opts.loginHint,
+      // A re-authentication: the provider must ask again and say when (auth_time).
+      ...(opts.fresh ? { prompt: 'login', max_age: '0' } : {}),
     })
     return { url, checks }
   }
@@ -124,6 +128,7 @@ export class SsoClient {
       verified = info.email_verified === true
       name ??= info.name
     }
-    return { sub: claims.sub, email, emailVerified: verified, name }
+    const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : undefined
+    return { sub: claims.sub, email, emailVerified: verified, name, authTime }
   }
 }

@@ -157,16 +157,16 @@ function failed(req: Request, res: Response, status: number, reason: string): vo
   })
 }
 
-function sameText(a: string, b: string): boolean {
+export function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a)
   const y = Buffer.from(b)
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-/** The /login form's redirect to an issuer is checked against that page's form-action. */
+/** The /login and /account forms' redirect to an issuer is checked against that page's form-action. */
 export function allowIssuersInFormAction(store: SsoStore): RequestHandler {
   return async (req, res, next) => {
-    if (!req.path.startsWith('/login')) return next()
+    if (!req.path.startsWith('/login') && req.path !== '/account') return next()
     const origins = await store.issuerOrigins()
     const csp = res.getHeader('Content-Security-Policy')
     if (origins.length && typeof csp === 'string')

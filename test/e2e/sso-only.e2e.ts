@@ -47,6 +47,16 @@ describe('required single sign-on in a browser (issue 23)', () => {
         await p.getByRole('button', { name: 'Continue' }).click()
         await p.waitForURL('**/support')
         await shows(p.getByText('grace@sso.sandbox.test'))
+        // No password to give: Delete my account is confirmed at the identity provider (issue 27).
+        await p.goto('/account')
+        expect(await p.locator('#delete-current-password').count()).toBe(0)
+        await p.getByRole('button', { name: 'Confirm with single sign-on' }).click()
+        await p.waitForURL('**/sandbox/idp/interaction/**')
+        await p.getByLabel(/Grace Hopper/).check()
+        await p.getByRole('button', { name: 'Continue' }).click()
+        await shows(p.getByRole('heading', { name: 'Account deleted' }))
+        await p.goto('/dashboard')
+        await p.waitForURL('**/login')
         expect(problems.messages).toEqual([])
       } finally {
         await context.close()
