@@ -100,6 +100,20 @@ describe('Delete organisation', () => {
     const revokedBefore = t.sandbox.control.sms77Revocations().length
     const bKeys = (await keysOf(b.tenantId)).sort()
     expect((await keysOf(a.tenantId)).length).toBeGreaterThan(5)
+    // Keys outside its slot that would otherwise lapse on their own: a reconnect link (72 h)
+    // and a connect flow begun but not finished (10 min).
+    const admin = (await t.services.users.findForLogin(a.email))!.user
+    await t.services.reconnectLinks.create(
+      { tenantId: a.tenantId, userId: admin.id, provider: 'sms77' },
+      admin.id,
+    )
+    await a.agent
+      .post('/connect/sms77')
+      .type('form')
+      .send({ _csrf: await csrfOf(a.agent), scope: 'balance' })
+      .expect(303)
+    const lapsing = async () => (await keysUnder(t.prefix)).filter((k) => /^(reconnect|flow):/.test(k))
+    expect(await lapsing()).toHaveLength(2)
     const res = await a.agent
       .post('/admin/settings/delete-organisation')
       .type('form')
@@ -107,6 +121,7 @@ describe('Delete organisation', () => {
       .expect(200)
     expect(res.text).toContain('Organisation deleted')
     expect(await keysOf(a.tenantId)).toEqual([])
+    expect(await lapsing()).toEqual([])
     const revocations = t.sandbox.control.sms77Revocations().slice(revokedBefore)
     expect(revocations.map((r) => r.outcome)).toEqual(['revoked'])
     expect(await t.redis.get(`email:${a.email}`)).toBeNull()

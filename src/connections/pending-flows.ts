@@ -4,6 +4,7 @@ import { pendingFlowKey } from '../redis/keys.js'
 import type { ProviderId } from '../providers/types.js'
 import type { TokenCipher } from '../crypto/token-cipher.js'
 import type { ClientRef } from './connection-store.js'
+import { noteGlobalKey } from './global-trail.js'
 
 /** A started connect flow, waiting for the provider to send the browser back. */
 export interface PendingFlow {
@@ -55,6 +56,7 @@ export class PendingFlowStore {
       pendingSecret: flow.pendingSecret ? this.cipher.encrypt(flow.pendingSecret, key) : undefined,
     }
     await this.redis.set(key, JSON.stringify(stored), 'EX', PENDING_FLOW_TTL_SEC)
+    await noteGlobalKey(this.redis, flow.tenantId, key, PENDING_FLOW_TTL_SEC)
   }
 
   /** Takes the flow (it can never be taken again) if it exists and belongs to this session. */

@@ -2,6 +2,7 @@ import { digestOf, LINK_TOKEN, newLinkToken } from '../auth/link-token.js'
 import type { RedisClient } from '../redis/client.js'
 import { reconnectLinkKey } from '../redis/keys.js'
 import type { ConnectionRef } from './record.js'
+import { noteGlobalKey } from './global-trail.js'
 
 /** A reconnect link lives 72 hours (DESIGN.md "Reconnect links"). */
 export const RECONNECT_LINK_TTL_SEC = 72 * 3600
@@ -30,6 +31,7 @@ export class ReconnectLinks {
     const { token, digest } = newLinkToken()
     const link = { ref, sentBy, createdAt: Date.now() }
     await this.redis.set(reconnectLinkKey(digest), JSON.stringify(link), 'EX', this.ttlSec)
+    await noteGlobalKey(this.redis, ref.tenantId, reconnectLinkKey(digest), this.ttlSec)
     return token
   }
 

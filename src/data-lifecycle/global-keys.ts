@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/client.js'
+import { globalTrailOf } from '../connections/global-trail.js'
 import {
   apiKeyHashKey,
   apiKeysKey,
@@ -15,7 +16,8 @@ import {
 
 /**
  * The keys outside the organisation's slot that name it or its people: emails, API key
- * hashes, invitation and reset links, single sign-on domains, per-email sign-in counters.
+ * hashes, invitation, reset and reconnect links, connect flows, single sign-on domains,
+ * per-email sign-in counters.
  * Read before anything is deleted (they are found through the organisation's own keys).
  */
 export async function globalKeysOf(
@@ -23,7 +25,7 @@ export async function globalKeysOf(
   tenantId: string,
   people: { id: string; email: string }[],
 ): Promise<string[]> {
-  const keys: string[] = []
+  const keys: string[] = await globalTrailOf(redis, tenantId)
   for (const { id, email } of people) {
     keys.push(emailKey(email), loginGenerationKey(email))
     keys.push(`${rateLimitKeyPrefix('login-acct')}:${email}`, `${rateLimitKeyPrefix('forgot-acct')}:${email}`)

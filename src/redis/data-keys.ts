@@ -25,3 +25,8 @@ export const tenantDeletionKey = (tenantId: string) => `deletion:${tenantId}`
 export const emailChangeKey = (tokenDigest: string) => `email-change:${tokenDigest}`
 /** The SHA-256 (canonical JSON) of the organisation's newest audit entry and its id: the chain's head. */
 export const auditHeadKey = (tenantId: string) => tenantKey(tenantId, 'audit-head')
+/**
+ * The organisation's global keys that expire on their own (reconnect links, connect flows),
+ * a sorted set of key name by expiry (epoch ms), so deleting the organisation finds them.
+ */
+export const globalTrailKey = (tenantId: string) => tenantKey(tenantId, 'global-trail')
