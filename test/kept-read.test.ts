@@ -163,6 +163,14 @@ describe('the kept read', () => {
     expect(meCalls()).toBe(before + 1)
   })
 
+  it('support finds an account by the company any caller read, before support opened it', async () => {
+    const o = await owner()
+    const search = (q: string) =>
+      t.services.supportIndex.page(o.sms77.tenantId, { search: q, sort: 'recent', offset: 0, limit: 10 })
+    // Connecting read the account (the dashboard after the consent page); support never opened.
+    expect((await search('Acme Inc')).members).toEqual([`${o.sms77.userId}:sms77`])
+  })
+
   it('a read that failed is not waited for: the others are answered from the last known data', async () => {
     const o = await owner()
     const known = await api(t.app, o.key)

@@ -49,7 +49,7 @@ export function buildKeptRead(deps: {
     track: (work) => deps.lifecycle().inflight.track(work),
     onRead: async (ref, { profile, readAt }) => {
       const { balance, company } = profile
-      await deps.supportIndex.recordBalance(ref, { balance, company, readAt })
+      await deps.supportIndex.recordRead(ref, { balance, company, readAt })
       if (balance) await deps.balances.record(ref, balance, readAt)
     },
   })

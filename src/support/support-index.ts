@@ -96,6 +96,18 @@ export class SupportIndex {
     await this.redis.eval(...this.readArgs(FORGET_READ, ref))
   }
 
+  /**
+   * Keeps a provider's read. A company read for the first time (or changed) re-indexes the
+   * account's words, so support finds it by its company whichever caller read it.
+   */
+  async recordRead(ref: ConnectionRef, entry: BalanceEntry): Promise<void> {
+    const [before] = await this.entries(ref.tenantId, [memberOf(ref)])
+    await this.recordBalance(ref, entry)
+    if (before?.company === entry.company) return
+    const record = await this.records.connections.get(ref).catch(() => null)
+    if (record) await this.indexAccount(ref, { accountLabel: record.grant.accountLabel, name: record.name })
+  }
+
   /** Keeps a read (or its error beside the last balance) while the connection exists. */
   async recordBalance(ref: ConnectionRef, entry: BalanceEntry): Promise<void> {
     await this.redis.eval(...this.readArgs(RECORD_READ, ref, encodeEntry(entry)))
