@@ -72,8 +72,18 @@ function decode(body: string): Exported[] {
   })
 }
 
-async function exported(): Promise<Exported[]> {
+/**
+ * What the collector received, once `until` holds. A flush exports only the spans still
+ * buffered: a span the processor's timer already took may still be on its way (slowly, on a
+ * busy machine), so the test waits for the delivery itself (bounded).
+ */
+async function exported(until: (all: Exported[]) => boolean = () => true): Promise<Exported[]> {
   await tracing.flush()
+  await waitFor(
+    'the spans at the collector',
+    async () => until(received) || (await tracing.flush(), false),
+    10_000,
+  )
   return received
 }
 
@@ -172,7 +182,9 @@ describe('one dashboard load that refreshes a token', () => {
     expect(t.sandbox.control.stats.sms77.refreshes).toBe(refreshesBefore + 1)
     const after = (await t.services.store.get(ref))!.grant
 
-    const spans = (await exported()).filter((e) => e.span.traceId === traceId)
+    const spans = (
+      await exported((all) => all.some((e) => e.span.traceId === traceId && e.span.kind === SERVER))
+    ).filter((e) => e.span.traceId === traceId)
     expect(spans.every((e) => e.service === 'switchboard')).toBe(true)
     const servers = spans.filter((e) => e.span.kind === SERVER)
     expect(servers.map((e) => e.span.name)).toEqual(['GET /dashboard'])
@@ -235,7 +247,9 @@ describe('jobs and webhooks', () => {
     const sent = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/.exec(String(hit.headers.traceparent))
     expect(sent).not.toBeNull()
 
-    const all = await exported()
+    const all = await exported((all) =>
+      [traceId, sent![1]].every((id) => all.some((e) => e.span.traceId === id)),
+    )
     const request = all.find((e) => e.span.traceId === traceId && e.span.kind === SERVER)!
     expect(request.span.name).toBe('POST /admin/webhook/test')
     const job = all.find((e) => e.span.kind === CONSUMER && e.span.traceId === sent![1])!
@@ -274,7 +288,8 @@ describe('the scrubbing span processor', () => {
       },
       async () => undefined,
     )
-    const span = (await exported()).find((e) => e.span.name === `scrub ${marker}`)!
+    const named = (e: Exported) => e.span.name === `scrub ${marker}`
+    const span = (await exported((all) => all.some(named))).find(named)!
     expect(span.attrs).toEqual({ 'http.route': '/connect/:provider', 'switchboard.provider': 'nexmo' })
   })
 
