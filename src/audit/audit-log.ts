@@ -71,10 +71,29 @@ const MAX_ENTRIES = 10_000
 
 /** A capped Redis stream per tenant: who did what, when, to which accounts. */
 export class AuditLog {
+  private readonly tails = new Map<string, Promise<void>>()
+
   constructor(private readonly redis: RedisClient) {}
 
+  /**
+   * Appends the entry to the organisation's chain, one append at a time per organisation on
+   * this instance: parallel appends (an API client's burst) would only race for the chain's
+   * head and retry. Other instances may still race; the append script keeps the chain whole.
+   */
+  record(tenantId: string, e: Omit<AuditEntry, 'id' | 'at' | 'prev'>, at = Date.now()): Promise<void> {
+    const mine = (this.tails.get(tenantId) ?? Promise.resolve()).then(() => this.append(tenantId, e, at))
+    const tail = mine.catch(() => undefined)
+    this.tails.set(tenantId, tail)
+    void tail.then(() => this.tails.get(tenantId) === tail && this.tails.delete(tenantId))
+    return mine
+  }
+
   /** Appends the entry to the organisation's chain (audit-chain.ts), retrying while others append. */
-  async record(tenantId: string, e: Omit<AuditEntry, 'id' | 'at' | 'prev'>, at = Date.now()): Promise<void> {
+  private async append(
+    tenantId: string,
+    e: Omit<AuditEntry, 'id' | 'at' | 'prev'>,
+    at: number,
+  ): Promise<void> {
     const keys = [auditKey(tenantId), auditHeadKey(tenantId)]
     for (let attempt = 0; attempt < 50; attempt++) {
       const prev = (await this.redis.hget(keys[1]!, 'hash')) ?? ''
