@@ -2,7 +2,7 @@ import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BASE_URL, csrfFrom, csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
-import { signInAtIdp, startIdp, type RunningIdp } from './helpers/oidc-idp.js'
+import { signInAtIdp, startIdp, type RunningIdp, saveSso } from './helpers/oidc-idp.js'
 
 /** Issue 27: Delete my account confirmed by single sign-on re-authentication, for people without a password. */
 const CLIENT = {
@@ -22,20 +22,13 @@ beforeAll(async () => {
   idp = await startIdp({ clients: [CLIENT], people: ['boss', 'ada', 'eve', 'sam', 'tom'].map(person) })
   t = await startTestApp({ name: 'account-delete-sso', deps: { clock: () => now } })
   admin = await signUp(t.app, 'Acme Reauth', `boss@${A}`)
-  const page = await admin.agent.get('/admin/sso').expect(200)
-  await admin.agent
-    .post('/admin/sso')
-    .type('form')
-    .send({
-      _csrf: csrfFrom(page.text),
-      issuer: idp.issuer,
-      clientId: CLIENT.clientId,
-      clientSecret: CLIENT.clientSecret,
-      domains: A,
-      defaultRole: 'member',
-      required: '1',
-    })
-    .expect(303)
+  await saveSso(admin.agent, {
+    issuer: idp.issuer,
+    clientId: CLIENT.clientId,
+    clientSecret: CLIENT.clientSecret,
+    domains: A,
+    required: true,
+  })
 })
 afterAll(async () => {
   await t.close()

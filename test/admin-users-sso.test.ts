@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BASE_URL, csrfFrom, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
-import { startIdp, type RunningIdp } from './helpers/oidc-idp.js'
+import { startIdp, type RunningIdp, saveSso } from './helpers/oidc-idp.js'
 
 const CLIENT = {
   clientId: 'switchboard-users',
@@ -23,20 +23,13 @@ beforeAll(async () => {
   t = await startTestApp({ name: 'admin-users-sso' })
   admin = (await signUp(t.app, 'Acme Users SSO', `boss@${D}`)).agent
   tenantId = (await t.services.users.findForLogin(`boss@${D}`))!.user.tenantId
-  const page = await admin.get('/admin/sso').expect(200)
-  await admin
-    .post('/admin/sso')
-    .type('form')
-    .send({
-      _csrf: csrfFrom(page.text),
-      issuer: idp.issuer,
-      clientId: CLIENT.clientId,
-      clientSecret: CLIENT.clientSecret,
-      domains: D,
-      defaultRole: 'member',
-      required: '1',
-    })
-    .expect(303)
+  await saveSso(admin, {
+    issuer: idp.issuer,
+    clientId: CLIENT.clientId,
+    clientSecret: CLIENT.clientSecret,
+    domains: D,
+    required: true,
+  })
 })
 afterAll(async () => {
   await t.close()

@@ -3,7 +3,7 @@ import supertest from 'supertest'
 import { fetch } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BASE_URL, csrfFrom, signUp, startTestApp, type TestApp } from './helpers/app.js'
-import { signInAtIdp, startIdp, type RunningIdp } from './helpers/oidc-idp.js'
+import { signInAtIdp, startIdp, type RunningIdp, saveSso } from './helpers/oidc-idp.js'
 
 // Real ID tokens from a real oidc-provider on loopback reach /sso/callback, and our own
 // validation (openid-client, then the app's checks) refuses them: the identity provider is
@@ -50,19 +50,12 @@ beforeAll(async () => {
   })
   t = await startTestApp({ name: 'signin-sso-tokens' })
   const admin = await signUp(t.app, 'Tokens SSO', `boss@${D}`)
-  const page = await admin.agent.get('/admin/sso').expect(200)
-  await admin.agent
-    .post('/admin/sso')
-    .type('form')
-    .send({
-      _csrf: csrfFrom(page.text),
-      issuer: idp.issuer,
-      clientId: CLIENT.clientId,
-      clientSecret: CLIENT.clientSecret,
-      domains: D,
-      defaultRole: 'member',
-    })
-    .expect(303)
+  await saveSso(admin.agent, {
+    issuer: idp.issuer,
+    clientId: CLIENT.clientId,
+    clientSecret: CLIENT.clientSecret,
+    domains: D,
+  })
 })
 afterAll(async () => {
   await t?.close()

@@ -1,7 +1,7 @@
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BASE_URL, csrfFrom, csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
-import { signInAtIdp, startIdp, type RunningIdp } from './helpers/oidc-idp.js'
+import { signInAtIdp, startIdp, type RunningIdp, saveSso } from './helpers/oidc-idp.js'
 import { linkIn, startSmtpSink } from './helpers/smtp-sink.js'
 import { secretFrom, totpAt } from './helpers/totp.js'
 
@@ -101,20 +101,13 @@ beforeAll(async () => {
     .expect(303)
   expect((await forgot(`mia@${D}`)).status).toBe(200)
   earlyResetLink = linkIn(await sink.mailTo(`mia@${D}`), '/reset/')
-  const page = await admin.agent.get('/admin/sso').expect(200)
-  await admin.agent
-    .post('/admin/sso')
-    .type('form')
-    .send({
-      _csrf: csrfFrom(page.text),
-      issuer: idp.issuer,
-      clientId: CLIENT.clientId,
-      clientSecret: CLIENT.clientSecret,
-      domains: D,
-      defaultRole: 'member',
-      required: '1',
-    })
-    .expect(303)
+  await saveSso(admin.agent, {
+    issuer: idp.issuer,
+    clientId: CLIENT.clientId,
+    clientSecret: CLIENT.clientSecret,
+    domains: D,
+    required: true,
+  })
   // Saving single sign-on ended the admin's other sessions; this one stays.
   await admin.agent.get('/admin/sso').expect(200)
 })

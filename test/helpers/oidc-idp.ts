@@ -78,3 +78,18 @@ export async function signInAtIdp(authorizationUrl: string, personId: string): P
   }
   throw new Error('too many redirects at the identity provider')
 }
+
+/** Saves an organisation's single sign-on on /admin/sso as its admin would (the form's CSRF token first). */
+export async function saveSso(
+  admin: import('supertest').Agent,
+  settings: { issuer: string; clientId: string; clientSecret: string; domains: string; required?: boolean },
+): Promise<void> {
+  const page = await admin.get('/admin/sso').expect(200)
+  const { required, ...rest } = settings
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!
+  await admin
+    .post('/admin/sso')
+    .type('form')
+    .send({ _csrf: csrf, ...rest, defaultRole: 'member', ...(required ? { required: '1' } : {}) })
+    .expect(303)
+}
