@@ -102,6 +102,27 @@ describe('the kept read', () => {
     expect(await t.redis.exists(keptReadKey(o.sms77, ':lock'))).toBe(0)
   })
 
+  it('the dashboard’s Balance panel is the kept read’s balance: one /me, no /balance, the API’s amount', async () => {
+    const o = await owner()
+    await t.services.kept.clear(o.sms77)
+    await t.services.cache.clear(o.sms77.tenantId, o.sms77.userId, ['sms77'])
+    const balanceCalls = () => t.sandbox.control.stats.sms77.apiCalls.balance ?? 0
+    const [me, balance] = [meCalls(), balanceCalls()]
+    const page = await o.agent.get('/dashboard').expect(200)
+    expect(meCalls() - me).toBe(1)
+    expect(balanceCalls() - balance).toBe(0)
+    const panel = /aria-labelledby="panel-sms77-balance card-sms77">[\s\S]*?<\/section>/.exec(page.text)![0]
+    expect(panel).not.toContain('role="alert"')
+    // The API answers from the same kept read: no provider call, and the amount the panel shows.
+    const read = await api(t.app, o.key)
+      .get(`/api/v1/connections/${idOf(o.sms77)}`)
+      .expect(200)
+    expect(meCalls() - me).toBe(1)
+    const { amount, currency } = read.body.balance as { amount: number; currency: string }
+    const shown = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    expect(panel).toContain(`${shown.format(amount)} ${currency}`)
+  })
+
   it('lists the last known balance and company of each connection, never null once read', async () => {
     const o = await owner()
     const list = await api(t.app, o.key).get('/api/v1/connections').expect(200)

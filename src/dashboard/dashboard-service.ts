@@ -3,7 +3,7 @@ import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store.js'
 import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
-import type { AccountProfile, PanelView, Provider, ScopeInfo } from '../providers/types.js'
+import type { AccountProfile, PanelDef, PanelView, Provider, ScopeInfo } from '../providers/types.js'
 import type { StatusReason } from '../providers/status.js'
 import type { KeptRead } from '../connections/kept-read.js'
 import type { PanelCache } from './panel-cache.js'
@@ -47,6 +47,8 @@ export type CardModel =
 export interface BuiltCard {
   card: CardModel
   generation: string | null
+  /** What follows the card's provider read (kept-read.ts `settled`): the page is answered after it. */
+  settled?: Promise<void>
 }
 export const ANY_GENERATION = '*'
 
@@ -94,7 +96,9 @@ export class DashboardService {
   }
 
   async cards(user: User): Promise<CardModel[]> {
-    return (await this.build(user)).map((b) => b.card)
+    const built = await this.build(user)
+    await Promise.all(built.map((b) => b.settled))
+    return built.map((b) => b.card)
   }
 
   /** Every card, with what the page cache needs to know of where its content came from. */
@@ -140,15 +144,24 @@ export class DashboardService {
       }
     }
     const defs = provider.panels(record.grant)
+    let settled: Promise<void> | undefined
+    const readProfile = async () => {
+      const answer = await this.deps.kept.read(ref, { known: record, early: true })
+      settled = answer.settled
+      return answer.profile
+    }
+    const profileRead = load(PROFILE, readProfile)
+    const loadPanel = async (d: PanelDef): Promise<PanelView> => {
+      const fromProfile = d.fromProfile && (await profileRead)
+      if (fromProfile?.error) throw fromProfile.error
+      const view = fromProfile && d.fromProfile!(fromProfile.value!)
+      if (view) return view
+      if (d.offline) return d.load({ credentials: NO_CREDENTIALS, grant: record.grant })
+      return this.deps.connections.use(ref, (ctx) => d.load(ctx), record)
+    }
     const [profile, ...panels] = await Promise.all([
-      load(PROFILE, async () => (await this.deps.kept.read(ref, { known: record })).profile),
-      ...defs.map((d) =>
-        load(d.id, () =>
-          d.offline
-            ? d.load({ credentials: NO_CREDENTIALS, grant: record.grant })
-            : this.deps.connections.use(ref, (ctx) => d.load(ctx), record),
-        ),
-      ),
+      profileRead,
+      ...defs.map((d) => load(d.id, () => loadPanel(d))),
     ])
     const written = await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh, read.generation)
     let generation = Object.keys(fresh).length ? written : read.generation || null
@@ -164,7 +177,7 @@ export class DashboardService {
         accountLabel: record.grant.accountLabel,
         name: record.name,
       }
-      return { card, generation: null }
+      return { card, generation: null, settled }
     }
     if (results.some((r) => r.error !== undefined)) generation = null
     const unavailable = results.some((r) => isAppError(r.error) && r.error.code === 'provider_unavailable')
@@ -184,7 +197,7 @@ export class DashboardService {
         error: panels[i]!.error ? describe(panels[i]!.error) : undefined,
       })),
     }
-    return { card, generation }
+    return { card, generation, settled }
   }
 }
 

@@ -80,6 +80,7 @@ export interface PanelDef {
   offline?: boolean // built without calling the provider (a form): shown even while it is down
   tool?: ToolName // the tool its form uses: how a shared card finds the forms a person may use
   load(ctx: CallContext): Promise<PanelView>
+  fromProfile?(profile: AccountProfile): PanelView | undefined // from the kept read instead, unless undefined
 }
 
 /** What a provider call needs: credentials and the (already fresh) grant. */
@@ -96,8 +97,7 @@ export interface SmsMessage {
 
 export interface SmsResult {
   messageId: string
-  /** The total of all parts. */
-  price?: Money
+  price?: Money // the total of all parts
   /** How many SMS the text was sent as, when the provider says. */
   parts?: number
   encoding?: 'gsm' | 'ucs2'

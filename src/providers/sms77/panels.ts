@@ -32,9 +32,12 @@ export async function loadBalance(gw: Gateway, ctx: CallContext): Promise<Money>
   return money
 }
 
+const balanceStats = ({ balance }: { balance?: Money }): PanelView | undefined =>
+  balance && { kind: 'stats', items: [{ label: 'Balance', value: balance }] }
+
 const LOADERS: Record<string, PanelLoader> = {
   async balance(gw, ctx) {
-    return { kind: 'stats', items: [{ label: 'Balance', value: await loadBalance(gw, ctx) }] }
+    return balanceStats({ balance: await loadBalance(gw, ctx) })!
   },
   async analytics(gw, ctx) {
     const end = new Date()
@@ -176,6 +179,9 @@ export function sms77Panels(gw: Gateway, scopes: string[]): PanelDef[] {
   return SMS77_SCOPES.filter((s) => scopes.includes(s.name)).map((s) => {
     const loader = LOADERS[s.name]
     const title = TITLES[s.name] ?? s.meaning
+    if (s.name === 'balance')
+      // /me carries the balance on every grant (PROVIDERS.md §1): the panel shows the kept read's.
+      return { id: s.name, title, scope: s.name, load: (ctx) => loader!(gw, ctx), fromProfile: balanceStats }
     if (loader) return { id: s.name, title, scope: s.name, load: (ctx) => loader(gw, ctx) }
     if (s.name === 'sms')
       return {
