@@ -49,8 +49,11 @@ export function buildKeptRead(deps: {
     track: (work) => deps.lifecycle().inflight.track(work),
     onRead: async (ref, { profile, readAt }) => {
       const { balance, company } = profile
-      await deps.supportIndex.recordRead(ref, { balance, company, readAt })
-      if (balance) await deps.balances.record(ref, balance, readAt)
+      // Apart from each other, and the first reader of a cold page waits for both.
+      await Promise.all([
+        deps.supportIndex.recordRead(ref, { balance, company, readAt }),
+        balance && deps.balances.record(ref, balance, readAt),
+      ])
     },
   })
 }

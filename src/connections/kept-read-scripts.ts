@@ -69,3 +69,22 @@ local tail = '"at":' .. ARGV[3] .. '}'
 if not v or string.sub(v, -#tail) ~= tail then return 0 end
 redis.call('HSET', KEYS[1], '${BODY}', ARGV[3] .. '\\n' .. ARGV[4])
 return 1`
+
+/**
+ * A reader's first round trip: the marks and the read if it answers this reader, else the
+ * lock, so a miss starts the provider call one round trip sooner. KEYS: the hash, the lock.
+ * ARGV: now (ms), TTL (ms), '1' for a fresh read, asked (ms; a fresh read is answered only by
+ * a read finished after it), lock token, lock ms. Returns epoch, stamp, the read ('' when it
+ * does not answer), 1 when this reader took the lock.
+ */
+export const PEEK_OR_LOCK = `
+local found = redis.call('HMGET', KEYS[1], '${EPOCH}', '${STAMP}', '${VALUE}')
+local epoch, stamp, v = found[1] or '', found[2] or '', found[3]
+local at = v and tonumber(string.match(v, '"at":(%d+)}$'))
+if at then
+  local answers
+  if ARGV[3] == '1' then answers = at >= tonumber(ARGV[4]) else answers = tonumber(ARGV[1]) - at < tonumber(ARGV[2]) end
+  if answers then return {epoch, stamp, v, 0} end
+end
+local locked = redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[6], 'NX')
+return {epoch, stamp, '', locked and 1 or 0}`

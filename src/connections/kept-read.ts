@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { RedisClient } from '../redis/client.js'
 import { keptReadKey } from '../redis/keys.js'
-import type { AccountProfile, CallContext, Provider } from '../providers/types.js'
+import type { AccountProfile } from '../providers/types.js'
 import type { ConnectionRecord, ConnectionRef } from './record.js'
+import type { KeptAnswer, KeptPeek, KeptReadDeps, Reading, ReadOptions } from './kept-read-types.js'
+
+export type { KeptAnswer, KeptPeek, KeptReadDeps, ReadOptions } from './kept-read-types.js'
 import {
   BODY,
   CLEAR,
@@ -11,6 +13,7 @@ import {
   FAILED,
   FAIL,
   KEEP_BODY,
+  PEEK_OR_LOCK,
   RESTAMP,
   STAMP,
   VALUE,
@@ -19,51 +22,6 @@ import {
 
 /** How often one connection may be read fresh on request (DESIGN.md: rate-limited per connection). */
 export const FRESH_EVERY_MS = 10_000
-
-/** A connection's balance and profile as the provider answered it, and when (`readAt`, ms). */
-export interface KeptAnswer {
-  profile: AccountProfile
-  readAt: number
-  /** True when it came from the kept read, false when this call read the provider. */
-  kept: boolean
-  /** The kept read's epoch and stamp it was found under (for `keepBody`). */
-  epoch: string
-  stamp: string
-}
-
-/** What one Redis round trip finds: the epoch and stamp, and the read if still fresh. */
-export interface KeptPeek {
-  epoch: string
-  stamp: string
-  read?: { profile: AccountProfile; readAt: number }
-}
-
-export interface KeptReadDeps {
-  redis: RedisClient
-  /** The lifecycle's admitted use of a grant (health, back-off, refresh under the lock). */
-  use<T>(
-    ref: ConnectionRef,
-    call: (ctx: CallContext, p: Provider) => Promise<T>,
-    known?: ConnectionRecord,
-  ): Promise<T>
-  /** Told of each read the provider answered and that was kept (support index, balance history). */
-  onRead?(ref: ConnectionRef, answer: KeptAnswer): Promise<void>
-  /** How long a read is kept (DESIGN.md: a balance at most 30 s old). */
-  ttlMs?: number
-  /** How long a caller waits for another instance's read before reading itself. */
-  waitMs?: number
-  pollMs?: number
-  now?: () => number
-  /** Shutdown waits for reads under way: a read cut off would leave its lock to lapse. */
-  track?<T>(work: Promise<T>): Promise<T>
-}
-
-export interface ReadOptions {
-  /** Skip what is kept: read the provider now (still one read for all who ask at once). */
-  fresh?: boolean
-  /** A record the caller has just read (saves a read of it). */
-  known?: ConnectionRecord
-}
 
 /**
  * One kept read per connection for every caller (the dashboard, the API, MCP, the support
@@ -74,7 +32,7 @@ export interface ReadOptions {
  * disconnected or reconnected is never kept, and never answered: it is read again.
  */
 export class KeptRead {
-  private readonly local = new Map<string, Promise<KeptAnswer>>()
+  private readonly local = new Map<string, Promise<Reading>>()
   private readonly lockMs: number
   private readonly ttlMs: number
   private readonly waitMs: number
@@ -111,7 +69,16 @@ export class KeptRead {
   }
 
   /** The connection's balance and profile, at most 30 s old (or read now when `fresh`). */
-  read(ref: ConnectionRef, opts: ReadOptions = {}): Promise<KeptAnswer> {
+  async read(ref: ConnectionRef, opts: ReadOptions = {}): Promise<KeptAnswer> {
+    const { followUp, ...answer } = await this.readOnce(ref, opts)
+    if (!followUp) return answer
+    if (opts.early) return { ...answer, settled: followUp.catch(() => undefined) }
+    await followUp
+    return answer
+  }
+
+  /** One read per connection in this process for all who ask at once. */
+  private readOnce(ref: ConnectionRef, opts: ReadOptions): Promise<Reading> {
     const id = `${keptReadKey(ref)}${opts.fresh ? ':fresh' : ''}`
     const running = this.local.get(id)
     if (running) return running
@@ -147,18 +114,27 @@ export class KeptRead {
     await this.deps.redis.eval(CLEAR, 1, keptReadKey(ref), randomBytes(8).toString('hex'))
   }
 
-  private async readShared(ref: ConnectionRef, opts: ReadOptions): Promise<KeptAnswer> {
+  private async readShared(ref: ConnectionRef, opts: ReadOptions): Promise<Reading> {
     const asked = this.now()
     let known = opts.known
     // A clear while reading means the answer may be another account's: read again, once.
     for (let round = 0; ; round++) {
-      const seen = await this.peek(ref)
-      const marks = { epoch: seen.epoch, stamp: seen.stamp }
-      if (seen.read && (!opts.fresh || seen.read.readAt >= asked))
-        return { ...seen.read, kept: true, ...marks }
       const token = randomBytes(16).toString('hex')
       const lock = keptReadKey(ref, ':lock')
-      const locked = (await this.deps.redis.set(lock, token, 'PX', this.lockMs, 'NX')) === 'OK'
+      const args = [this.now(), this.ttlMs, opts.fresh ? '1' : '0', asked, token, this.lockMs].map(String)
+      const [epoch, stamp, value, took] = (await this.deps.redis.eval(
+        PEEK_OR_LOCK,
+        2,
+        keptReadKey(ref),
+        lock,
+        ...args,
+      )) as [string, string, string, number]
+      const marks = { epoch, stamp }
+      if (value) {
+        const v = JSON.parse(value) as { p: AccountProfile; at: number }
+        return { profile: v.p, readAt: v.at, kept: true, ...marks }
+      }
+      const locked = took === 1
       if (!locked) {
         const waited = await this.waitForOther(ref, asked, opts.fresh ?? false, marks)
         if (waited) return waited
@@ -181,15 +157,17 @@ export class KeptRead {
     marks: { epoch: string; stamp: string } | null,
     known: ConnectionRecord | undefined,
     held: string,
-  ): Promise<KeptAnswer | null> {
+  ): Promise<Reading | null> {
     const profile = await this.deps.use(ref, (ctx, p) => p.fetchProfile(ctx), known)
     const answer = { profile, readAt: this.now(), kept: false, epoch: '', stamp: '', ...marks }
     if (marks === null) return answer
     const value = JSON.stringify({ p: profile, at: answer.readAt })
     const keys = [keptReadKey(ref), keptReadKey(ref, ':lock')]
     if ((await this.deps.redis.eval(WRITE, 2, ...keys, marks.epoch, value, held)) !== 1) return null
-    await this.deps.onRead?.(ref, answer)
-    return answer
+    if (!this.deps.onRead) return answer
+    const followUp = this.deps.onRead(ref, answer)
+    void (this.deps.track?.(followUp) ?? followUp).catch(() => undefined)
+    return { ...answer, followUp }
   }
 
   /** Waits for the read another caller holds the lock for; undefined when it failed or took too long. */

@@ -8,7 +8,7 @@ import type { User } from '../auth/user-store.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { formatValue } from '../views/format.js'
 import { chartGeometry } from './chart.js'
-import { ANY_GENERATION, type CardModel, type DashboardService } from './dashboard-service.js'
+import { ANY_GENERATION, type BuiltCard, type CardModel, type DashboardService } from './dashboard-service.js'
 import type { PageCache, PageFacts } from './page-cache.js'
 import type { PanelCache } from './panel-cache.js'
 import { renderCard, renderPage, type CardHtml, type PageLocals } from './page-render.js'
@@ -110,6 +110,8 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
 
     const built = await deps.dashboard.build(user)
     const htmls = await Promise.all(built.map((b) => renderCard(locals, b.card, viewCache)))
+    // Rendered while the provider reads' follow-ups were being stored; answered once they are.
+    await Promise.all(built.map((b) => b.settled))
     const parts = split(
       renderPage(
         locals,
@@ -117,7 +119,9 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
         viewCache,
       ),
     )
-    if (built.some((b) => b.generation !== null)) {
+    // Worth a second read only if it can keep something: a card with a cache state, or the page.
+    const keepable = (b: BuiltCard) => b.generation !== null && b.generation !== ANY_GENERATION
+    if (built.some(keepable) || built.every((b) => b.generation !== null)) {
       // Read again: a card may be kept only if nothing it shows changed while it was built
       // (a record read in between is then the one both reads saw).
       const after = await deps.state.read(tenantId, userId, ids)
