@@ -57,6 +57,52 @@ const fixed = new Map<Language, TFunction>()
 /** The `t` of one language. */
 export function translator(lang: Language): TFunction {
   let t = fixed.get(lang)
-  if (!t) fixed.set(lang, (t = i18n.getFixedT(lang)))
+  if (!t) fixed.set(lang, (t = remembering(lang, i18n.getFixedT(lang))))
   return t
+}
+
+/**
+ * A page asks for hundreds of plain labels (no values to put in), and i18next resolves each
+ * one anew (namespaces, fallbacks, plurals, post-processing): the catalogues never change
+ * after start-up, so a plain label's text is kept per language once found. Calls with
+ * options, and keys not in the catalogue (still reported as missing each time), go to i18next.
+ */
+function remembering(lang: Language, t: TFunction): TFunction {
+  const known = new Map<string, string>()
+  const remembered = (key: unknown, ...rest: unknown[]): unknown => {
+    if (rest.length > 0 || typeof key !== 'string')
+      return (t as unknown as (...a: unknown[]) => unknown)(key, ...rest)
+    const hit = known.get(key)
+    if (hit !== undefined) return hit
+    const text = t(key)
+    if (typeof text === 'string' && i18n.exists(key, { lng: lang })) known.set(key, text)
+    return text
+  }
+  return remembered as unknown as TFunction
+}
+
+const PHRASE = { ns: 'providers', keySeparator: false, nsSeparator: false } as const
+const phraseBooks = new Map<Language, (phrase: string) => string>()
+
+/**
+ * Providers describe their panels in English (providers/ knows no reader); the `providers`
+ * catalogue maps each phrase, keyed by itself, to the reader's language. Data from the
+ * provider (names, numbers) is not in it and shows as it is. A table asks for its column
+ * names once per cell, so a phrase the catalogue has is kept per language once found.
+ */
+export function phraseTranslator(lang: Language): (phrase: string) => string {
+  let book = phraseBooks.get(lang)
+  if (book) return book
+  const t = translator(lang)
+  const known = new Map<string, string>()
+  book = (phrase) => {
+    if (!phrase) return phrase
+    const hit = known.get(phrase)
+    if (hit !== undefined) return hit
+    const text = t(phrase, { ...PHRASE, defaultValue: phrase })
+    if (i18n.exists(phrase, { ...PHRASE, lng: lang })) known.set(phrase, text)
+    return text
+  }
+  phraseBooks.set(lang, book)
+  return book
 }

@@ -6,6 +6,7 @@ import {
   isLanguage,
   LANGUAGE_NAMES,
   LANGUAGES,
+  phraseTranslator,
   translator,
   type Language,
 } from './catalogue.js'
@@ -48,7 +49,7 @@ export function switcherChoice(req: Request): Language | undefined {
 
 function apply(req: Request, res: Parameters<RequestHandler>[1], lang: Language, timeZone?: string): void {
   const t = translator(lang)
-  const locale: Locale = { lang, t, fmt: formatterFor(lang, timeZone), tp: phraseTranslator(t) }
+  const locale: Locale = { lang, t, fmt: formatterFor(lang, timeZone), tp: phraseTranslator(lang) }
   ;(req as WithLocale)[LOCALE] = locale
   Object.assign(res.locals, locale, {
     languages: LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] })),
@@ -100,17 +101,12 @@ export function localeOf(req: Request): Locale {
   const found = (req as WithLocale)[LOCALE]
   if (found) return found
   const t = translator(DEFAULT_LANGUAGE)
-  return { lang: DEFAULT_LANGUAGE, t, fmt: formatterFor(DEFAULT_LANGUAGE), tp: phraseTranslator(t) }
-}
-
-/**
- * Providers describe their panels in English (providers/ knows no reader); the `providers`
- * catalogue maps each phrase, keyed by itself, to the reader's language. Data from the
- * provider (names, numbers) is not in it and shows as it is.
- */
-function phraseTranslator(t: TFunction): (phrase: string) => string {
-  return (phrase) =>
-    phrase && t(phrase, { ns: 'providers', keySeparator: false, nsSeparator: false, defaultValue: phrase })
+  return {
+    lang: DEFAULT_LANGUAGE,
+    t,
+    fmt: formatterFor(DEFAULT_LANGUAGE),
+    tp: phraseTranslator(DEFAULT_LANGUAGE),
+  }
 }
 
 /** The request's `t`, for flash and validation messages in route handlers. */
