@@ -3,18 +3,22 @@ import type { SandboxStats } from '../src/sandbox/types.js'
 import type { PhaseMedians } from './lib/phases.js'
 import { meanOf, type TimingTotals } from './lib/timings.js'
 import type { BenchContext } from './lib/context.js'
-import { load } from './lib/load.js'
+import { load, percentile, run, summarize, type RawRun } from './lib/load.js'
 import { round, type BenchOutcome } from './lib/report.js'
 
 const LATENCY_MS = 20
 const CONNECTIONS = 1
-const DURATION_SEC = 8
+const ROUNDS = 6
+const ROUND_SEC = 2
+const WARMUP_SEC = 4
 
 /**
  * 2. The dashboard with the panel cache off and every sandbox API answer 20 ms late: with
- * the profile and seven panels loaded in parallel the page should cost about one upstream
+ * the profile and six more panels loaded in parallel the page should cost about one upstream
  * round trip. The round trip itself (GET /me with the user's token, straight at the
- * sandbox) is measured in the same run, at the same concurrency.
+ * sandbox) is measured in the same run, at the same concurrency, in alternating rounds
+ * (so other work on the machine falls on both alike); the figure judged is the median of
+ * the rounds' p50 ratios.
  */
 export async function dashboardCold(ctx: BenchContext): Promise<BenchOutcome> {
   const user = await ctx.dashboardUser()
@@ -30,28 +34,41 @@ export async function dashboardCold(ctx: BenchContext): Promise<BenchOutcome> {
     await load({
       url: ctx.cold.origin + '/dashboard',
       connections: CONNECTIONS,
-      durationSec: 2,
+      durationSec: WARMUP_SEC,
       headers: { cookie: user.cookie },
     })
-    const upstream = await load({
-      url: me,
-      connections: CONNECTIONS,
-      durationSec: DURATION_SEC,
-      headers: bearer,
-    })
+    const target = {
+      upstream: { url: me, connections: CONNECTIONS, headers: bearer },
+      page: {
+        url: ctx.cold.origin + '/dashboard',
+        connections: CONNECTIONS,
+        headers: { cookie: user.cookie },
+        server: ctx.cold,
+        verify: (status: number, _h: unknown, body: string) =>
+          status === 200 && !body.includes('role="alert"'),
+      },
+    }
     const before = upstreamCalls(await ctx.sandboxStats())
     await ctx.cold.command('upstream')
     await ctx.cold.command('phases')
     await ctx.sandbox.command('served')
-    const page = await load({
-      url: ctx.cold.origin + '/dashboard',
-      connections: CONNECTIONS,
-      durationSec: DURATION_SEC,
-      headers: { cookie: user.cookie },
-      server: ctx.cold,
-      verify: (status, _h, body) => status === 200 && !body.includes('role="alert"'),
-    })
-    const callsPerPage = (upstreamCalls(await ctx.sandboxStats()) - before) / page.requests
+    const runs: Record<keyof typeof target, RawRun[]> = { upstream: [], page: [] }
+    const roundRatios: number[] = []
+    const p50 = (r: RawRun) =>
+      percentile(
+        [...r.latencies].sort((a, b) => a - b),
+        0.5,
+      )
+    for (let i = 0; i < ROUNDS; i++) {
+      const order = i % 2 === 0 ? (['upstream', 'page'] as const) : (['page', 'upstream'] as const)
+      for (const name of order) runs[name].push(await run({ ...target[name], durationSec: ROUND_SEC }))
+      roundRatios.push(p50(runs.page[i]!) / p50(runs.upstream[i]!))
+    }
+    const upstream = summarize(runs.upstream)
+    const page = summarize(runs.page)
+    // The direct GET /me rounds are sandbox calls too.
+    const callsPerPage =
+      (upstreamCalls(await ctx.sandboxStats()) - before - upstream.requests) / page.requests
     // Per endpoint: how long the app waited for it, and how long the sandbox took to answer.
     const waited = await ctx.cold.command<Record<string, TimingTotals>>('upstream')
     const served = await ctx.sandbox.command<Record<string, TimingTotals>>('served')
@@ -64,7 +81,8 @@ export async function dashboardCold(ctx: BenchContext): Promise<BenchOutcome> {
     )
     if (upstream.failures || page.failures)
       throw new Error(`failures: /me ${upstream.failures}, dashboard ${page.failures}`)
-    const ratio = page.p50Ms / upstream.p50Ms
+    const sorted = [...roundRatios].sort((a, b) => a - b)
+    const ratio = (sorted[(ROUNDS >> 1) - 1]! + sorted[ROUNDS >> 1]!) / 2
     return {
       rows: [
         {
@@ -78,7 +96,7 @@ export async function dashboardCold(ctx: BenchContext): Promise<BenchOutcome> {
           rps: page.rps,
           p50: page.p50Ms,
           p99: page.p99Ms,
-          figure: `${round(callsPerPage, 1)} calls/page, ratio ${round(ratio, 2)}; app ${round(phases.beforeCallsMs + phases.afterCallsMs)} ms + slowest call ${round(phases.slowestCallMs)} ms`,
+          figure: `${round(callsPerPage, 1)} calls/page, ratio ${round(ratio, 2)} (median of ${ROUNDS} rounds: ${roundRatios.map((r) => round(r, 2)).join(' ')}; pooled ${round(page.p50Ms / upstream.p50Ms, 2)}); app ${round(phases.beforeCallsMs + phases.afterCallsMs)} ms + slowest call ${round(phases.slowestCallMs)} ms`,
           target: 'ratio <= 1.5',
           met: ratio <= 1.5,
         },
@@ -86,7 +104,9 @@ export async function dashboardCold(ctx: BenchContext): Promise<BenchOutcome> {
       data: {
         apiLatencyMs: LATENCY_MS,
         connections: CONNECTIONS,
-        durationSec: DURATION_SEC,
+        rounds: ROUNDS,
+        roundSec: ROUND_SEC,
+        roundRatios: roundRatios.map((r) => round(r, 3)),
         upstream,
         dashboard: page,
         ratio,
