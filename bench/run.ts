@@ -3,11 +3,12 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { apiRead } from './api-read.js'
 import { callback } from './callback.js'
+import { dashboardBusy } from './dashboard-busy.js'
 import { dashboardCold } from './dashboard-cold.js'
 import { dashboardWarm } from './dashboard-warm.js'
 import { startContext, type BenchContext } from './lib/context.js'
 import type { MemorySnapshot } from './lib/ipc.js'
-import { machine, round, table, type BenchOutcome, type Row } from './lib/report.js'
+import { machine, mib, round, table, type BenchOutcome, type Row } from './lib/report.js'
 import { memory } from './memory.js'
 import { refreshStorm } from './refresh-storm.js'
 import { support } from './support.js'
@@ -24,6 +25,7 @@ import { tracingCost } from './tracing.js'
 const BENCHES: Record<string, (ctx: BenchContext, idle: MemorySnapshot) => Promise<BenchOutcome>> = {
   warm: dashboardWarm,
   cold: dashboardCold,
+  busy: dashboardBusy,
   callback,
   storm: refreshStorm,
   support,
@@ -53,6 +55,7 @@ process.once('SIGINT', () => void shutdown().finally(() => process.exit(130)))
 
 const rows: Row[] = []
 const results: Record<string, unknown> = {}
+const rssTrail: string[] = []
 let failed = false
 try {
   const redisVersion = /redis_version:(\S+)/.exec(await ctx.raw.info('server'))?.[1] ?? 'unknown'
@@ -63,7 +66,10 @@ try {
     try {
       const outcome = await BENCHES[name]!(ctx, idle)
       rows.push(...outcome.rows)
-      results[name] = { seconds: round((performance.now() - t) / 1000), ...outcome.data }
+      // Where the app's memory grows: its RSS after a full GC at the end of each benchmark.
+      const appAfter = await ctx.app.command<MemorySnapshot>('memory')
+      results[name] = { seconds: round((performance.now() - t) / 1000), ...outcome.data, appAfter }
+      rssTrail.push(`${name} ${mib(appAfter.rss)}`)
     } catch (err) {
       failed = true
       console.error(`${name} failed: ${(err as Error).stack ?? String(err)}`)
@@ -73,7 +79,9 @@ try {
     console.log(`${name} done in ${round((performance.now() - t) / 1000)} s`)
   }
   const totalSec = round((performance.now() - started) / 1000)
-  console.log(`\n${table(rows)}\n\ntotal ${totalSec} s`)
+  console.log(
+    `\n${table(rows)}\n\napp RSS (MiB) at start ${mib(idle.rss)}, after ${rssTrail.join(', ')}\ntotal ${totalSec} s`,
+  )
   const out = {
     finishedAt: new Date().toISOString(),
     totalSec,

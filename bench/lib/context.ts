@@ -4,6 +4,7 @@ import { TokenCipher } from '../../src/crypto/token-cipher.js'
 import { TenantCiphers } from '../../src/crypto/tenant-ciphers.js'
 import { createRedis } from '../../src/redis/client.js'
 import type { SandboxStats } from '../../src/sandbox/types.js'
+import { imageMallocEnv } from './image-env.js'
 import { startChild, type ServerChild } from './children.js'
 import { connectSms77, PANEL_SCOPES, signUp, type User } from './flows.js'
 import { benchPrefix, dropPrefix, rawRedis, REDIS_URL } from './redis.js'
@@ -70,6 +71,8 @@ export async function startContext(opts: { cpuProfDir?: string }): Promise<Bench
       SANDBOX: '0',
       // Request logs at info, as in production (BENCH_LOG_LEVEL changes it for experiments).
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      // glibc's heap settings of the image (BENCH_IMAGE_MALLOC=0 runs without, for a comparison).
+      ...(process.env.BENCH_IMAGE_MALLOC === '0' ? {} : imageMallocEnv()),
     }
     const cpuProfDir = opts.cpuProfDir
     const app = await startChild('app', 'app.ts', { env: { ...env, BENCH_PANEL_TTL: '30' }, cpuProfDir })

@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { writeHeapSnapshot } from 'node:v8'
+
 /**
  * The small protocol between bench/run.ts and the server children it forks: a child says
  * `ready` with its port, then answers named commands (memory, timings) over the IPC channel.
@@ -29,6 +33,20 @@ export interface MemorySnapshot {
   heapUsed: number
   external: number
   arrayBuffers: number
+  /** Of rss: anonymous memory (heaps: V8's and malloc's) and file-backed (code, libraries). */
+  rssAnon?: number
+  rssFile?: number
+}
+
+/** RssAnon and RssFile of /proc/self/status, bytes (Linux only). */
+function rssParts(): { rssAnon?: number; rssFile?: number } {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8')
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024
+    return { rssAnon: kb('RssAnon'), rssFile: kb('RssFile') }
+  } catch {
+    return {}
+  }
 }
 
 /** Memory after a full GC when the child runs with --expose-gc (the parent always asks for it). */
@@ -36,7 +54,7 @@ export function memoryAfterGc(): MemorySnapshot {
   const gc = (globalThis as { gc?: () => void }).gc
   gc?.()
   const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage()
-  return { rss, heapTotal, heapUsed, external, arrayBuffers }
+  return { rss, heapTotal, heapUsed, external, arrayBuffers, ...rssParts() }
 }
 
 /** CPU time this process has used, µs (user + system). */
@@ -50,7 +68,13 @@ export function cpuMicros(): number {
  * child's own) until told to stop.
  */
 export function serveParent(port: number, own: Handlers, close: () => Promise<void>): void {
-  const handlers: Handlers = { memory: memoryAfterGc, cpu: cpuMicros, ...own }
+  const handlers: Handlers = {
+    memory: memoryAfterGc,
+    cpu: cpuMicros,
+    // A heap snapshot in the OS's temp folder (hundreds of MB); its path goes to the parent.
+    heapSnapshot: () => writeHeapSnapshot(`${tmpdir()}/sb-bench-${process.pid}-${Date.now()}.heapsnapshot`),
+    ...own,
+  }
   const send = process.send?.bind(process)
   if (!send) throw new Error('bench servers are forked by bench/run.ts (they need its IPC channel)')
   process.on('message', (msg: CommandMessage) => {
