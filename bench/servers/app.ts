@@ -56,10 +56,17 @@ const deps: AppDeps = {
 }
 const services = buildServices(deps)
 server.on('request', createApp(deps, services))
+// The background bench's instance runs the jobs (keep-alive sweeps, webhook deliveries) as main.ts does.
+const jobs = process.env.BENCH_JOBS === '1'
+if (jobs) {
+  services.jobs.start()
+  await services.jobs.scheduled()
+}
 
 serveParent(port, { upstream: () => upstream.take(), phases: () => phases.take() }, async () => {
   server.close()
   server.closeAllConnections()
+  if (jobs) await services.jobs.close(2_000)
   await services.lock.releaseAll()
   await tracing?.shutdown().catch(() => undefined)
   await redis.quit().catch(() => redis.disconnect())
