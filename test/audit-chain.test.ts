@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { AuditLog } from '../src/audit/audit-log.js'
 import { signUp, startTestApp, type TestApp } from './helpers/app.js'
 import { REDIS_URL } from './helpers/redis.js'
@@ -72,6 +72,25 @@ describe('the audit chain', () => {
         Array.from({ length: raw[i]![1].length / 2 }, (_, k) => [raw[i]![1][2 * k]!, raw[i]![1][2 * k + 1]!]),
       )
     expect(prevs[1]).toBe(entryHash(fields(0)))
+  })
+
+  it('writes a burst of entries in few appends, in the order they came, holding none back', async () => {
+    const tenantId = `burst-${randomBytes(3).toString('hex')}`
+    const log = new AuditLog(t.redis)
+    const evals = vi.spyOn(t.redis, 'eval')
+    try {
+      // An API client's burst: 500 calls audited at once on one instance.
+      await Promise.all(Array.from({ length: 500 }, (_, i) => log.record(tenantId, entry(i))))
+      // Each append takes what arrived while the one before was written (one at a time each).
+      expect(evals.mock.calls.length).toBeLessThanOrEqual(10)
+    } finally {
+      evals.mockRestore()
+    }
+    expect(await log.verify(tenantId)).toEqual({ ok: true, entries: 500 })
+    const raw = await t.redis.xrange(auditKey(tenantId), '-', '+')
+    expect(raw.map(([, f]) => f[f.indexOf('detail') + 1])).toEqual(
+      Array.from({ length: 500 }, (_, i) => `change number ${i}`),
+    )
   })
 
   it('names the entry changed by hand, also from the CLI', async () => {

@@ -41,16 +41,25 @@ export function recordCalls({ audit, logger, observe }: CallRecordDeps): Request
       if (!principal || route === 'unmatched') return
       const id = /^\/v1\/connections\/([^/]+)/.exec(path)?.[1]
       const ref = id && res.statusCode !== 404 ? refOfId(principal.tenantId, id) : null
-      void audit
-        .record(principal.tenantId, {
-          actorId: `api-key:${principal.keyId}`,
-          actorEmail: `API key “${principal.name}”`,
-          action: 'api.call',
-          detail: `${method} ${route} → ${res.statusCode}${id ? ` (connection ${id.slice(0, 80)})` : ''}`,
-          accounts: ref ? [memberOf(ref)] : [],
-        })
-        .catch((err: unknown) => logger.warn({ err }, 'api call not audited'))
+      const entry = {
+        actorId: `api-key:${principal.keyId}`,
+        actorEmail: `API key “${principal.name}”`,
+        action: 'api.call' as const,
+        detail: `${method} ${route} → ${res.statusCode}${id ? ` (connection ${id.slice(0, 80)})` : ''}`,
+        accounts: ref ? [memberOf(ref)] : [],
+      }
+      auditCall(audit, logger, principal.tenantId, entry)
     })
     next()
   }
 }
+
+/**
+ * Outside the request's closures on purpose: what waits for the audit append must not hold
+ * the request and response (a burst of calls would keep thousands of them alive).
+ */
+function auditCall(audit: AuditLog, logger: Logger, tenantId: string, entry: AuditCall): void {
+  audit.record(tenantId, entry).catch((err: unknown) => logger.warn({ err }, 'api call not audited'))
+}
+
+type AuditCall = Parameters<AuditLog['record']>[1]

@@ -17,14 +17,21 @@ export function entryHash(fields: Record<string, string>): string {
 }
 
 /**
- * Appends an entry only if the head is still `ARGV[1]` (the hash its `prev` names), then
- * moves the head: parallel writers cannot fork the chain, a loser reads the head again.
- * KEYS: stream, head. ARGV: expected head, the entry's hash, MAXLEN, field/value pairs.
+ * Appends entries, each chained to the one before, only if the head is still `ARGV[1]` (the
+ * hash the first one's `prev` names), then moves the head to the last: parallel writers
+ * cannot fork the chain, a loser reads the head again. KEYS: stream, head. ARGV: expected head, MAXLEN, then per
+ * entry its hash, its number of field/value arguments and those.
  */
-export const APPEND = `local head = redis.call('HGET', KEYS[2], 'hash') or ''
+export const APPEND_MANY = `local head = redis.call('HGET', KEYS[2], 'hash') or ''
 if head ~= ARGV[1] then return false end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4))
-redis.call('HSET', KEYS[2], 'hash', ARGV[2], 'id', id)
+local i, id, hash = 3, nil, nil
+while i <= #ARGV do
+  hash = ARGV[i]
+  local last = i + 1 + tonumber(ARGV[i + 1])
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, i + 2, last))
+  i = last + 1
+end
+redis.call('HSET', KEYS[2], 'hash', hash, 'id', id)
 return id`
 
 export type ChainCheck = { ok: true; entries: number } | { ok: false; id: string; at: number; action: string }

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/client.js'
 import { auditKey } from '../redis/keys.js'
 import { auditHeadKey } from '../redis/data-keys.js'
-import { APPEND, checkChain, entryHash, type ChainCheck } from './audit-chain.js'
+import { APPEND_MANY, checkChain, entryHash, type ChainCheck } from './audit-chain.js'
 
 /** Every action the audit log records; each has a sentence for people (audit-words.ts). */
 export const AUDIT_ACTIONS = [
@@ -68,46 +68,83 @@ export interface AuditEntry {
 }
 
 const MAX_ENTRIES = 10_000
+/** At most this many entries in one append. */
+const BATCH = 200
+
+interface Waiting {
+  fields: Record<string, string>
+  resolve(): void
+  reject(err: unknown): void
+}
+
+/** The stored fields of an entry, `prev` aside (set when its place in the chain is known). */
+function storedFields(e: Omit<AuditEntry, 'id' | 'at' | 'prev'>, at: number): Record<string, string> {
+  return {
+    at: String(at),
+    actorId: e.actorId,
+    actorEmail: e.actorEmail,
+    action: e.action,
+    detail: e.detail.slice(0, 500),
+    accounts: e.accounts.slice(0, 200).join(','),
+  }
+}
 
 /** A capped Redis stream per tenant: who did what, when, to which accounts. */
 export class AuditLog {
-  private readonly tails = new Map<string, Promise<void>>()
+  /** Entries waiting for this instance's append to their organisation's chain. */
+  private readonly waiting = new Map<string, Waiting[]>()
 
   constructor(private readonly redis: RedisClient) {}
 
   /**
-   * Appends the entry to the organisation's chain, one append at a time per organisation on
-   * this instance: parallel appends (an API client's burst) would only race for the chain's
-   * head and retry. Other instances may still race; the append script keeps the chain whole.
+   * Appends the entry to the organisation's chain. One append at a time per organisation on
+   * this instance (parallel ones would only race for the chain's head and retry), and the
+   * entries that arrive meanwhile go together in the next one: an API client's burst is
+   * written as fast as it comes, never queued in memory. Other instances may still race; the
+   * append script keeps the chain whole.
    */
   record(tenantId: string, e: Omit<AuditEntry, 'id' | 'at' | 'prev'>, at = Date.now()): Promise<void> {
-    const mine = (this.tails.get(tenantId) ?? Promise.resolve()).then(() => this.append(tenantId, e, at))
-    const tail = mine.catch(() => undefined)
-    this.tails.set(tenantId, tail)
-    void tail.then(() => this.tails.get(tenantId) === tail && this.tails.delete(tenantId))
-    return mine
+    return new Promise<void>((resolve, reject) => {
+      const queue = this.waiting.get(tenantId)
+      const entry = { fields: storedFields(e, at), resolve, reject }
+      if (queue) return void queue.push(entry)
+      this.waiting.set(tenantId, [entry])
+      void this.drain(tenantId)
+    })
   }
 
-  /** Appends the entry to the organisation's chain (audit-chain.ts), retrying while others append. */
-  private async append(
-    tenantId: string,
-    e: Omit<AuditEntry, 'id' | 'at' | 'prev'>,
-    at: number,
-  ): Promise<void> {
+  /** Writes what waits for this organisation, a batch at a time, until nothing does. */
+  private async drain(tenantId: string): Promise<void> {
+    for (;;) {
+      const queue = this.waiting.get(tenantId)!
+      const batch = queue.splice(0, BATCH)
+      if (batch.length === 0) return void this.waiting.delete(tenantId)
+      try {
+        await this.append(
+          tenantId,
+          batch.map((b) => b.fields),
+        )
+        for (const b of batch) b.resolve()
+      } catch (err) {
+        for (const b of batch) b.reject(err)
+      }
+    }
+  }
+
+  /** Appends entries, in order, to the organisation's chain (audit-chain.ts), retrying while others append. */
+  private async append(tenantId: string, entries: Array<Record<string, string>>): Promise<void> {
     const keys = [auditKey(tenantId), auditHeadKey(tenantId)]
     for (let attempt = 0; attempt < 50; attempt++) {
-      const prev = (await this.redis.hget(keys[1]!, 'hash')) ?? ''
-      const fields: Record<string, string> = {
-        at: String(at),
-        actorId: e.actorId,
-        actorEmail: e.actorEmail,
-        action: e.action,
-        detail: e.detail.slice(0, 500),
-        accounts: e.accounts.slice(0, 200).join(','),
-        prev,
+      const head = (await this.redis.hget(keys[1]!, 'hash')) ?? ''
+      const args = [head, String(MAX_ENTRIES)]
+      let prev = head
+      for (const e of entries) {
+        const fields = { ...e, prev }
+        prev = entryHash(fields)
+        const pairs = Object.entries(fields).flat()
+        args.push(prev, String(pairs.length), ...pairs)
       }
-      const args = [prev, entryHash(fields), String(MAX_ENTRIES), ...Object.entries(fields).flat()]
-      if (await this.redis.eval(APPEND, 2, ...keys, ...args)) return
+      if (await this.redis.eval(APPEND_MANY, 2, ...keys, ...args)) return
     }
     throw new Error('audit entry not appended: the chain kept moving')
   }
