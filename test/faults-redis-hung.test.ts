@@ -3,6 +3,9 @@ import supertest from 'supertest'
 import { createRedis } from '../src/redis/client.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { freePort, startRedisServer, waitFor, type RedisServer } from './helpers/redis-server.js'
+import { api, createApiKey } from './helpers/api.js'
+import { connectSms77 } from './helpers/flows.js'
+import { keptReadKey } from '../src/redis/keys.js'
 
 /**
  * Redis that hangs: the process is stopped (SIGSTOP), so connections stay open and no answer
@@ -122,5 +125,50 @@ describe('Redis that stops answering', () => {
     })
     const back = await agent.get('/dashboard').timeout(LIMIT_MS).expect(200)
     expect(back.text).toContain(email)
+  }, 90_000)
+
+  it('a kept read under way when Redis stops: answered within 10 s, and read again once Redis runs', async () => {
+    await connectSms77(t, agent, ['balance'])
+    const key = await createApiKey(agent, 'poller', ['read'])
+    const { user } = (await t.services.users.findForLogin(email))!
+    const ref = { tenantId: user.tenantId, userId: user.id, provider: 'sms77' as const }
+    const path = `/api/v1/connections/sms77_${user.id}`
+    await t.services.kept.clear(ref)
+    t.sandbox.control.setFaults({ apiLatencyMs: 1_000 })
+    try {
+      const reading = timed(() =>
+        api(t.app, key)
+          .get(path)
+          .timeout(LIMIT_MS + 5_000),
+      )
+      await waitFor(
+        'the read to hold its lock',
+        async () => (await t.redis.exists(keptReadKey(ref, ':lock'))) === 1,
+      )
+      // The provider answers while Redis is stopped: the read can be neither kept nor released.
+      signal('SIGSTOP')
+      const during = await reading
+      expect(during.ms).toBeLessThan(LIMIT_MS)
+      expect(during.res.status).toBe(503)
+    } finally {
+      if (stopped) signal('SIGCONT')
+      t.sandbox.control.setFaults({ apiLatencyMs: 0 })
+    }
+    await waitFor('/readyz to answer 200 again', async () => {
+      return (await supertest(t.app).get('/readyz').timeout(5_000)).status === 200
+    })
+    // The lock the stopped read left behind is waited out (bounded), then read anew.
+    const after = await timed(() =>
+      api(t.app, key)
+        .get(path)
+        .timeout(LIMIT_MS + 5_000),
+    )
+    expect(after.res.status).toBe(200)
+    expect(after.ms).toBeLessThan(LIMIT_MS)
+    expect(after.res.body.balance).toEqual({
+      amount: expect.any(Number),
+      currency: 'EUR',
+      readAt: expect.any(String),
+    })
   }, 90_000)
 })
