@@ -4,7 +4,7 @@ import { pool } from './lib/browser.js'
 import { startChild } from './lib/children.js'
 import type { BenchContext } from './lib/context.js'
 import { connectSms77, signUp } from './lib/flows.js'
-import { load, run, summarize, type RawRun } from './lib/load.js'
+import { alternatingRounds, load, median, summarize } from './lib/load.js'
 import { round, type BenchOutcome } from './lib/report.js'
 
 const CONNECTIONS = 8
@@ -75,21 +75,20 @@ export async function dashboardBusy(ctx: BenchContext): Promise<BenchOutcome> {
     await load({ ...targets.bare, durationSec: WARMUP_SEC })
     await load({ ...targets.switchboard, durationSec: WARMUP_SEC })
     const [checksBefore, deliveriesBefore] = [(await ctx.sandboxStats()).sms77.refreshes, deliveries]
-    const runs: Record<keyof typeof targets, RawRun[]> = { bare: [], switchboard: [] }
-    const roundRatios: number[] = []
-    for (let i = 0; i < ROUNDS; i++) {
-      const order = i % 2 === 0 ? (['bare', 'switchboard'] as const) : (['switchboard', 'bare'] as const)
-      for (const name of order) runs[name].push(await run({ ...targets[name], durationSec: ROUND_SEC }))
-      const rps = (r: RawRun) => r.latencies.length / r.durationSec
-      roundRatios.push(rps(runs.switchboard[i]!) / rps(runs.bare[i]!))
-    }
+    const rounds = await alternatingRounds({
+      base: targets.bare,
+      measured: targets.switchboard,
+      rounds: ROUNDS,
+      roundSec: ROUND_SEC,
+    })
+    const roundRatios = rounds.ratios
     const seconds = ROUNDS * 2 * ROUND_SEC
     const checks = ((await ctx.sandboxStats()).sms77.refreshes - checksBefore) / seconds
     const attempts = (deliveries - deliveriesBefore) / seconds
-    const base = summarize(runs.bare)
-    const app = summarize(runs.switchboard)
+    const base = summarize(rounds.base)
+    const app = summarize(rounds.measured)
     if (base.failures || app.failures) throw new Error(`failures: bare ${base.failures}, app ${app.failures}`)
-    const ratio = [...roundRatios].sort((a, b) => a - b)[ROUNDS >> 1]!
+    const ratio = median(roundRatios)
     const cpuRatio = (base.cpuUsPerRequest ?? 0) / (app.cpuUsPerRequest ?? 1)
     const background = `${round(checks, 1)} keep-alive refreshes/s, ${round(attempts, 1)} failing webhook deliveries/s`
     return {

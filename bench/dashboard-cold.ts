@@ -3,7 +3,7 @@ import type { SandboxStats } from '../src/sandbox/types.js'
 import type { PhaseMedians } from './lib/phases.js'
 import { meanOf, type TimingTotals } from './lib/timings.js'
 import type { BenchContext } from './lib/context.js'
-import { load, percentile, run, summarize, type RawRun } from './lib/load.js'
+import { alternatingRounds, load, median, p50Of, summarize } from './lib/load.js'
 import { round, type BenchOutcome } from './lib/report.js'
 
 const LATENCY_MS = 20
@@ -52,20 +52,13 @@ export async function dashboardCold(ctx: BenchContext): Promise<BenchOutcome> {
     await ctx.cold.command('upstream')
     await ctx.cold.command('phases')
     await ctx.sandbox.command('served')
-    const runs: Record<keyof typeof target, RawRun[]> = { upstream: [], page: [] }
-    const roundRatios: number[] = []
-    const p50 = (r: RawRun) =>
-      percentile(
-        [...r.latencies].sort((a, b) => a - b),
-        0.5,
-      )
-    for (let i = 0; i < ROUNDS; i++) {
-      const order = i % 2 === 0 ? (['upstream', 'page'] as const) : (['page', 'upstream'] as const)
-      for (const name of order) runs[name].push(await run({ ...target[name], durationSec: ROUND_SEC }))
-      roundRatios.push(p50(runs.page[i]!) / p50(runs.upstream[i]!))
-    }
-    const upstream = summarize(runs.upstream)
-    const page = summarize(runs.page)
+    const rounds = await alternatingRounds(
+      { base: target.upstream, measured: target.page, rounds: ROUNDS, roundSec: ROUND_SEC },
+      (page, upstream) => p50Of(page) / p50Of(upstream),
+    )
+    const roundRatios = rounds.ratios
+    const upstream = summarize(rounds.base)
+    const page = summarize(rounds.measured)
     // The direct GET /me rounds are sandbox calls too.
     const callsPerPage =
       (upstreamCalls(await ctx.sandboxStats()) - before - upstream.requests) / page.requests
@@ -81,8 +74,7 @@ export async function dashboardCold(ctx: BenchContext): Promise<BenchOutcome> {
     )
     if (upstream.failures || page.failures)
       throw new Error(`failures: /me ${upstream.failures}, dashboard ${page.failures}`)
-    const sorted = [...roundRatios].sort((a, b) => a - b)
-    const ratio = (sorted[(ROUNDS >> 1) - 1]! + sorted[ROUNDS >> 1]!) / 2
+    const ratio = median(roundRatios)
     return {
       rows: [
         {

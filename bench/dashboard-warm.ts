@@ -1,7 +1,7 @@
 import { Browser } from './lib/browser.js'
 import { startChild } from './lib/children.js'
 import type { BenchContext } from './lib/context.js'
-import { load, run, summarize, type LoadResult, type RawRun } from './lib/load.js'
+import { alternatingRounds, load, median, summarize, type LoadResult } from './lib/load.js'
 import { round, type BenchOutcome } from './lib/report.js'
 
 const CONNECTIONS = 8
@@ -51,24 +51,20 @@ export async function dashboardWarm(ctx: BenchContext): Promise<BenchOutcome> {
     }
     await load({ ...targets.baseline, durationSec: WARMUP_SEC })
     await load({ ...targets.switchboard, durationSec: WARMUP_SEC })
-    const runs: Record<keyof typeof targets, RawRun[]> = { baseline: [], switchboard: [] }
-    const roundRatios: number[] = []
-    for (let i = 0; i < ROUNDS; i++) {
-      const order =
-        i % 2 === 0 ? (['baseline', 'switchboard'] as const) : (['switchboard', 'baseline'] as const)
-      for (const name of order) runs[name].push(await run({ ...targets[name], durationSec: ROUND_SEC }))
-      const rps = (r: RawRun) => r.latencies.length / r.durationSec
-      roundRatios.push(rps(runs.switchboard[i]!) / rps(runs.baseline[i]!))
-    }
-    const base = summarize(runs.baseline)
-    const app = summarize(runs.switchboard)
+    const rounds = await alternatingRounds({
+      base: targets.baseline,
+      measured: targets.switchboard,
+      rounds: ROUNDS,
+      roundSec: ROUND_SEC,
+    })
+    const roundRatios = rounds.ratios
+    const base = summarize(rounds.base)
+    const app = summarize(rounds.measured)
     if (base.failures || app.failures)
       throw new Error(`failures: baseline ${base.failures}, app ${app.failures}`)
 
     const pooledRatio = app.rps / base.rps
-    const sorted = [...roundRatios].sort((a, b) => a - b)
-    const mid = sorted.length >> 1
-    const ratio = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+    const ratio = median(roundRatios)
     // The same comparison by server CPU time per request: less sensitive to other load on the machine.
     const cpuRatio = (base.cpuUsPerRequest ?? 0) / (app.cpuUsPerRequest ?? 1)
     const line = (name: string, r: LoadResult) => ({ bench: name, rps: r.rps, p50: r.p50Ms, p99: r.p99Ms })

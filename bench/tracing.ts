@@ -2,7 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startChild } from './lib/children.js'
 import type { BenchContext } from './lib/context.js'
-import { load, run, summarize, type RawRun } from './lib/load.js'
+import { alternatingRounds, load, median, summarize } from './lib/load.js'
 import { round, type BenchOutcome } from './lib/report.js'
 
 const CONNECTIONS = 8
@@ -44,19 +44,17 @@ export async function tracingCost(ctx: BenchContext): Promise<BenchOutcome> {
     if (first.status !== 200) throw new Error(`the traced app answered ${first.status}`)
     await load({ ...targets.off, durationSec: WARMUP_SEC })
     await load({ ...targets.on, durationSec: WARMUP_SEC })
-    const runs: Record<'off' | 'on', RawRun[]> = { off: [], on: [] }
-    const ratios: number[] = []
-    for (let i = 0; i < ROUNDS; i++) {
-      const order = i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)
-      for (const name of order) runs[name].push(await run({ ...targets[name], durationSec: ROUND_SEC }))
-      const rps = (r: RawRun) => r.latencies.length / r.durationSec
-      ratios.push(rps(runs.on[i]!) / rps(runs.off[i]!))
-    }
-    const off = summarize(runs.off)
-    const on = summarize(runs.on)
+    const rounds = await alternatingRounds({
+      base: targets.off,
+      measured: targets.on,
+      rounds: ROUNDS,
+      roundSec: ROUND_SEC,
+    })
+    const ratios = rounds.ratios
+    const off = summarize(rounds.base)
+    const on = summarize(rounds.measured)
     if (off.failures || on.failures) throw new Error(`failures: off ${off.failures}, on ${on.failures}`)
-    const sorted = [...ratios].sort((a, b) => a - b)
-    const ratio = sorted[sorted.length >> 1]!
+    const ratio = median(ratios)
     if (batches === 0) throw new Error('the traced app exported nothing')
     return {
       rows: [

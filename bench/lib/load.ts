@@ -74,6 +74,40 @@ export function summarize(runs: RawRun[]): LoadResult {
   }
 }
 
+/** Requests per second of one run. */
+export const rpsOf = (r: RawRun) => r.latencies.length / r.durationSec
+
+/** p50 latency of one run, ms. */
+export const p50Of = (r: RawRun) =>
+  percentile(
+    [...r.latencies].sort((a, b) => a - b),
+    0.5,
+  )
+
+/** The median (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/**
+ * Two loads in alternating rounds (base first, then measured first, …), so that other work
+ * on the machine falls on both alike; `ratioOf` compares each round's pair.
+ */
+export async function alternatingRounds(
+  spec: { base: LoadSpec; measured: LoadSpec; rounds: number; roundSec: number },
+  ratioOf: (measured: RawRun, base: RawRun) => number = (m, b) => rpsOf(m) / rpsOf(b),
+): Promise<{ base: RawRun[]; measured: RawRun[]; ratios: number[] }> {
+  const out = { base: [] as RawRun[], measured: [] as RawRun[], ratios: [] as number[] }
+  for (let i = 0; i < spec.rounds; i++) {
+    const order = i % 2 === 0 ? (['base', 'measured'] as const) : (['measured', 'base'] as const)
+    for (const name of order) out[name].push(await run({ ...spec[name], durationSec: spec.roundSec }))
+    out.ratios.push(ratioOf(out.measured[i]!, out.base[i]!))
+  }
+  return out
+}
+
 export async function load(spec: LoadSpec): Promise<LoadResult> {
   return summarize([await run(spec)])
 }
