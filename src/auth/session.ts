@@ -21,6 +21,8 @@ declare module 'express-session' {
 
 export const SESSION_COOKIE = 'sb.sid'
 const EIGHT_HOURS_MS = 8 * 60 * 60 * 1000
+/** A session's sliding lifetime in Redis, reset by every read. */
+export const SESSION_TTL_SEC = EIGHT_HOURS_MS / 1000
 
 /**
  * connect-redis whose sliding expiry rides with the read: the EXPIRE is sent in the same
@@ -51,7 +53,7 @@ export function sessionMiddleware(opts: {
 }): RequestHandler {
   return session({
     name: SESSION_COOKIE,
-    store: new TouchOnReadStore(opts.redis, EIGHT_HOURS_MS / 1000),
+    store: new TouchOnReadStore(opts.redis, SESSION_TTL_SEC),
     secret: opts.secret,
     resave: false,
     saveUninitialized: false,

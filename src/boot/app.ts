@@ -20,18 +20,15 @@ import { PendingFlowStore } from '../connections/pending-flows.js'
 import { connectRoutes } from '../connections/routes.js'
 import { reconnectRoutes } from '../connections/reconnect-routes.js'
 import { memberOf } from '../connections/member.js'
-import { DashboardService } from '../dashboard/dashboard-service.js'
 import { SharedCards } from '../dashboard/shared-cards.js'
 import { dashboardRoutes } from '../dashboard/routes.js'
-import { PageCache } from '../dashboard/page-cache.js'
-import { PageStateReader } from '../dashboard/page-state.js'
-import { warmDashboard } from '../dashboard/warm-route.js'
 import { healthRoutes } from '../ops/health.js'
 import { supportRoutes } from '../support/routes.js'
 import { adminRoutes } from '../admin/routes.js'
 import { dataLifecycleRoutes } from '../data-lifecycle/index.js'
 import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
+import { dashboardChain } from './dashboard-chain.js'
 import { apiRoutes } from '../api/routes.js'
 import { apiDeps } from './api-deps.js'
 import { pageWithPerson } from './page-person.js'
@@ -67,30 +64,12 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   const session = sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies })
   const csrf = csrfProtection()
   const cache = services.cache
-  const dashboard = new DashboardService({
-    providers: services.providers,
-    store: services.store,
-    connections: services.connections,
-    cache,
-    kept: services.kept,
-    panelDeadlineMs: deps.panelDeadlineMs,
-  })
-  // The most visited page, on a chain of its own: after metrics, logging and headers, only
-  // what it uses (no body parser, no routers it is not in); anything it does not answer
-  // itself goes on down the full chain below.
-  const pages = new PageCache()
+  // The most visited page, on a chain of its own: after metrics, logging and headers, a kept
+  // page at its door (before the session middleware), else only what the page uses (no body
+  // parser, no routers it is not in); anything else goes on down the full chain below.
+  const { dashboard, pages, door, warm } = dashboardChain(deps, services, csrf)
   app.set('dashboard pages', pages) // for tests that look inside
-  const warm = warmDashboard({
-    state: new PageStateReader(redis),
-    pages,
-    cache,
-    dashboard,
-    providers: services.providers,
-    csrfToken: csrf.token,
-    exposeToken: csrf.exposeToken,
-    secret: config.sessionSecret,
-  })
-  app.get('/dashboard', noStore, rejectNonUtf8Query, localize, session, warm)
+  app.get('/dashboard', noStore, door, rejectNonUtf8Query, localize, session, warm)
 
   app.use('/public', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }))
   // Browsers ask for /favicon.ico on pages that name no icon (the sandbox's consent pages).

@@ -9,19 +9,41 @@ import type { ProviderRegistry } from '../providers/registry.js'
 import { formatValue } from '../views/format.js'
 import { chartGeometry } from './chart.js'
 import { ANY_GENERATION, type BuiltCard, type CardModel, type DashboardService } from './dashboard-service.js'
-import type { PageCache, PageFacts } from './page-cache.js'
+import { personKey, type PageCache, type PageFacts } from './page-cache.js'
 import type { PanelCache } from './panel-cache.js'
 import { renderCard, renderPage, type CardHtml, type PageLocals } from './page-render.js'
-import { versionsOf, type PageStateReader } from './page-state.js'
+import { versionsOf, type PageState, type PageStateReader } from './page-state.js'
 
 /**
  * What the session holds for the next page only (a message, a form as typed, a tool's
  * answer, the ticks of a denied connect): such a page takes the normal chain, which shows
  * and removes it, and is never kept. A new one-shot key belongs here too.
  */
-const ONCE = ['flash', 'smsDraft', 'toolOutcome', 'askedScopes'] as const
+export const ONCE = ['flash', 'smsDraft', 'toolOutcome', 'askedScopes'] as const
 
 const pending = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null)
+
+/** True when the session holds something for the next page only (see ONCE). */
+export const holdsOnce = (s: Partial<Record<(typeof ONCE)[number], unknown>>) =>
+  ONCE.some((k) => pending(s[k]))
+
+const READ = Symbol('page state read')
+type WithState = Request & { [READ]?: { tenantId: string; userId: string; state: PageState } }
+
+/** Hands the page state read at the door to the warm route, which then need not read it again. */
+export function handOver(req: Request, tenantId: string, userId: string, state: PageState): void {
+  ;(req as WithState)[READ] = { tenantId, userId, state }
+}
+
+/** The state read earlier in this request for this person, if any. */
+function handedOver(req: Request, tenantId: string, userId: string): PageState | undefined {
+  const read = (req as WithState)[READ]
+  return read?.tenantId === tenantId && read.userId === userId ? read.state : undefined
+}
+
+/** A kept page's key: the person and the variant of its text (language, time zone). */
+export const pageKey = (tenantId: string, userId: string, lang: string, timeZone: string | undefined) =>
+  `${personKey(tenantId, userId)}\n${lang}|${timeZone ?? ''}`
 
 export interface WarmDashboardDeps {
   state: PageStateReader
@@ -57,10 +79,10 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
     const s = req.session
     // The page as linked (a query could only ever make another page to keep).
     if (req.originalUrl !== '/dashboard') return next()
-    if (!s?.userId || !s.tenantId || ONCE.some((k) => pending(s[k]))) return next()
+    if (!s?.userId || !s.tenantId || holdsOnce(s)) return next()
     const { tenantId, userId } = s
     const ids = providers().map((p) => p.id)
-    const state = await deps.state.read(tenantId, userId, ids)
+    const state = handedOver(req, tenantId, userId) ?? (await deps.state.read(tenantId, userId, ids))
     const user = state.user
     // A removed user, or a session older than the person's last password reset or change,
     // goes the normal way: the session is ended and the browser sent to /login.
@@ -74,7 +96,7 @@ export function warmDashboard(deps: WarmDashboardDeps): RequestHandler {
 
     // The page's variant: everything besides the state that changes its text (language, time zone).
     const language = `${lang}|${state.timeZone ?? ''}`
-    const key = `${tenantId}\n${userId}\n${language}`
+    const key = pageKey(tenantId, userId, lang, state.timeZone)
     const facts: PageFacts = { role: user.role, email: user.email, versions: versionsOf(state.cards) }
     const kept = deps.pages.take(key, facts)
     if (kept) return send(res, kept, deps.csrfToken(req))
@@ -169,7 +191,7 @@ function pageLocals(req: Request, res: Response, user: User, csrfToken: string, 
 }
 
 /** One buffer, one write: the page with this session's token; no ETag (a per-session page). */
-function send(res: Response, parts: Buffer[], token: string): void {
+export function send(res: Response, parts: Buffer[], token: string): void {
   const tokenBytes = Buffer.from(/^[\w-]*$/.test(token) ? token : ejs.escapeXML(token))
   const chunks: Buffer[] = []
   parts.forEach((p, i) => (i ? chunks.push(tokenBytes, p) : chunks.push(p)))

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Request, RequestHandler } from 'express'
+import type { Request, RequestHandler, Response } from 'express'
 import { requestLoggerOf, type Logger } from '../logging/logger.js'
 import { harmlessQuery, routeOf } from './route-of.js'
 
@@ -32,12 +32,13 @@ export function requestLog(appLogger: Logger): RequestHandler {
     const start = performance.now()
     res.once('close', () => {
       const status = res.statusCode
-      const session = (req as Request).session
+      // A page answered without the session middleware (a kept dashboard) names its user.
+      const person = (req as Request).session ?? personOf(res as Response)
       const line = {
         req: { id, method: req.method, path: routeOf(req as Request), query: harmlessQuery(req as Request) },
         res: { statusCode: status },
-        userId: session?.userId,
-        tenantId: session?.tenantId,
+        userId: person?.userId,
+        tenantId: person?.tenantId,
         responseTime: Math.round(performance.now() - start),
       }
       if (!res.writableFinished) log.info(line, 'request aborted')
@@ -45,6 +46,11 @@ export function requestLog(appLogger: Logger): RequestHandler {
     })
     next()
   }
+}
+
+function personOf(res: Response): { userId?: string; tenantId?: string } | undefined {
+  const user = res.locals?.user as { id?: string; tenantId?: string } | undefined
+  return user && { userId: user.id, tenantId: user.tenantId }
 }
 
 function pathOf(url: string): string {
