@@ -9,6 +9,9 @@ import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SessionPeek } from '../src/auth/session-peek.js'
 import { userKey } from '../src/redis/keys.js'
+import { PageCache, personKey } from '../src/dashboard/page-cache.js'
+import { PageStateReader } from '../src/dashboard/page-state.js'
+import { pageKey } from '../src/dashboard/warm-route.js'
 import { csrfFrom, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
 
@@ -157,5 +160,33 @@ describe('the rolling cookie of a session read without express-session', () => {
     expect(setCookie(proxied.headers)).toMatch(
       /^sb\.sid=s%3Aabc\.def; Path=\/; Expires=[^;]+ GMT; HttpOnly; Secure; SameSite=Lax$/,
     )
+  })
+})
+
+describe('what the door reads', () => {
+  it('reads nothing for a person with no page kept, and hands what it read to the warm route', async () => {
+    const u = await warmUser()
+    const pages = t.app.get('dashboard pages') as PageCache
+    const person = personKey(u.user.tenantId, u.user.id)
+    expect(pages.holdsAny(person)).toBe(true)
+    const peek = vi.spyOn(SessionPeek.prototype, 'read')
+    const state = vi.spyOn(PageStateReader.prototype, 'read')
+    try {
+      // A role change: the door reads session and state, the kept page no longer matches, and
+      // the warm route assembles the page from its kept cards with the state the door read.
+      await t.services.users.setRole(u.user.tenantId, u.user.id, 'member')
+      const changed = await u.agent.get('/dashboard').expect(200)
+      expect(changed.text).toContain('<span class="role badge">member</span>')
+      expect([peek.mock.calls.length, state.mock.calls.length]).toEqual([1, 1])
+      peek.mockClear()
+      state.mockClear()
+      pages.drop(pageKey(u.user.tenantId, u.user.id, 'en', undefined))
+      expect(pages.holdsAny(person)).toBe(false)
+      await u.agent.get('/dashboard').expect(200)
+      expect(peek).not.toHaveBeenCalled()
+    } finally {
+      peek.mockRestore()
+      state.mockRestore()
+    }
   })
 })
