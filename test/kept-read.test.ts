@@ -1,6 +1,8 @@
 import supertest from 'supertest'
 import type { Express } from 'express'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { RateLimiterRedis } from 'rate-limiter-flexible'
+import { KeptRead } from '../src/connections/kept-read.js'
 import { createApp } from '../src/boot/app.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { createLogger } from '../src/logging/logger.js'
@@ -218,5 +220,51 @@ describe('the kept read', () => {
     } finally {
       t.sandbox.control.setFaults({ apiFails: false, failStatus: 500 })
     }
+  })
+})
+
+describe('a kept API answer in one round trip', () => {
+  it('reads the kept answer beside the rate limit, and still refuses by scope and by limit', async () => {
+    const o = await owner()
+    const path = `/api/v1/connections/${idOf(o.sms77)}`
+    await api(t.app, o.key).get(path).expect(200) // a kept answer now exists
+    const order: string[] = []
+    const [keptBody, consume] = [KeptRead.prototype.keptBody, RateLimiterRedis.prototype.consume]
+    const bodySpy = vi.spyOn(KeptRead.prototype, 'keptBody').mockImplementation(function (
+      this: KeptRead,
+      ref,
+    ) {
+      order.push('kept body sent')
+      return keptBody.call(this, ref)
+    })
+    const limitSpy = vi.spyOn(RateLimiterRedis.prototype, 'consume').mockImplementation(async function (
+      this: RateLimiterRedis,
+      ...args
+    ) {
+      order.push('limit sent')
+      const taken = await consume.apply(this, args)
+      order.push('limit answered')
+      return taken
+    })
+    try {
+      const res = await api(t.app, o.key).get(path).expect(200)
+      expect(res.body.id).toBe(idOf(o.sms77))
+      // Both sent before the limit's answer came back: one round trip for the call.
+      expect(order.indexOf('kept body sent')).toBeGreaterThanOrEqual(0)
+      expect(order.indexOf('kept body sent')).toBeLessThan(order.indexOf('limit answered'))
+      expect(bodySpy).toHaveBeenCalledTimes(1)
+    } finally {
+      bodySpy.mockRestore()
+      limitSpy.mockRestore()
+    }
+    // Read early or not, a key without `read` is refused, and a key over its limit too.
+    const sendOnly = await createApiKey(o.agent, 'sender', ['send'])
+    await api(t.app, sendOnly).get(path).expect(403)
+    const once = await createApiKey(o.agent, 'once', ['read'])
+    const deps = { config: t.config, redis: t.redis, logger: createLogger('silent') }
+    const limited = createApp({ ...deps, api: { limits: { points: 1, durationSec: 60 } } }, t.services)
+    await api(limited, once).get(path).expect(200)
+    const refused = await api(limited, once).get(path).expect(429)
+    expect(refused.body.balance).toBeUndefined()
   })
 })

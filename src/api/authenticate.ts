@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from 'express'
+import type { Request, RequestHandler, Response } from 'express'
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import { AppError } from '../errors/app-error.js'
 import type { RedisClient } from '../redis/client.js'
@@ -28,11 +28,35 @@ const invalidKey = () =>
   new AppError('invalid_api_key', 'Send a valid API key as `Authorization: Bearer <key>`.', { status: 401 })
 
 /**
+ * A read the route will make for this call, started beside the rate limit's own so both go
+ * in one round trip; it must change nothing (a refused call discards it). `key` names what
+ * was read, so a route uses it only for exactly that.
+ */
+export type EarlyRead = (
+  req: Request,
+  principal: ApiPrincipal,
+) => { key: string; read: Promise<unknown> } | undefined
+
+const EARLY = Symbol('early read')
+type WithEarly = Response & { [EARLY]?: { key: string; read: Promise<unknown> } }
+
+/** What `EarlyRead` started for `key`, if it did (the route reads it itself otherwise). */
+export function earlyRead<T>(res: Response, key: string): Promise<T> | undefined {
+  const early = (res as WithEarly)[EARLY]
+  return early?.key === key ? (early.read as Promise<T>) : undefined
+}
+
+/**
  * `Authorization: Bearer <key>` → the key's tenant, name and scopes; then the key's own
  * rate limit. A missing, unknown or revoked key is 401 alike, so a caller learns nothing
  * about which keys exist.
  */
-export function authenticate(keys: ApiKeyStore, redis: RedisClient, limits = DEFAULT_API_LIMITS) {
+export function authenticate(
+  keys: ApiKeyStore,
+  redis: RedisClient,
+  limits = DEFAULT_API_LIMITS,
+  early?: EarlyRead,
+) {
   const limiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: API_RATE_LIMIT_PREFIX,
@@ -44,6 +68,12 @@ export function authenticate(keys: ApiKeyStore, redis: RedisClient, limits = DEF
     const principal = presented ? await keys.authenticate(presented) : null
     if (!principal) throw invalidKey()
     res.locals.apiPrincipal = principal
+    const started = early?.(req, principal)
+    if (started) {
+      // Settled here either way: a refused call leaves no unhandled rejection behind.
+      started.read.catch(() => undefined)
+      ;(res as WithEarly)[EARLY] = started
+    }
     try {
       const taken = await limiter.consume(principal.keyId)
       res.setHeader('RateLimit-Limit', String(limits.points))

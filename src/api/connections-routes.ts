@@ -2,7 +2,7 @@ import { Router, type Response } from 'express'
 import { z } from 'zod'
 import { AppError, ValidationError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
-import { checkScope, principalOf, requireScope } from './authenticate.js'
+import { checkScope, earlyRead, principalOf, requireScope, type EarlyRead } from './authenticate.js'
 import {
   connectionIdOf,
   describe,
@@ -68,6 +68,28 @@ export async function findConnection(
   return ref
 }
 
+const keptBodyOf = (ref: ApiConnectionRef) => `kept body ${ref.tenantId} ${ref.userId} ${ref.provider}`
+const ONE_CONNECTION = /^\/connections\/([^/]+)\/?$/
+
+/**
+ * For `authenticate`: a plain `GET /connections/:id` reads the kept answer beside the rate
+ * limit (one round trip for the whole call); a fresh read or any other call reads nothing.
+ */
+export function keptBodyEarly(kept: Pick<KeptConnectionDeps['kept'], 'keptBody'>): EarlyRead {
+  return (req, principal) => {
+    const raw = req.method === 'GET' ? ONE_CONNECTION.exec(req.path)?.[1] : undefined
+    if (!raw || req.query.fresh !== undefined) return undefined
+    let id: string
+    try {
+      id = decodeURIComponent(raw)
+    } catch {
+      return undefined
+    }
+    const ref = refOfId(principal.tenantId, id)
+    return ref ? { key: keptBodyOf(ref), read: kept.keptBody(ref) } : undefined
+  }
+}
+
 /** `GET /connections` and `GET /connections/:id`, for keys with the `read` scope. */
 export function connectionsRoutes(deps: ConnectionsRoutesDeps): Router {
   const r = Router()
@@ -81,9 +103,13 @@ export function connectionsRoutes(deps: ConnectionsRoutesDeps): Router {
     const fresh = parseInput(ReadQuery, req.query).fresh === 'true'
     const ref = refOfId(principalOf(res).tenantId, String(req.params.id))
     if (!ref) throw notFound()
-    // A kept answer exists only for a connection of this tenant: it answers in one round trip.
-    const kept = fresh ? undefined : await deps.kept.keptBody(ref)
-    if (kept === undefined) await connectionInTenant(deps.directory, res, String(req.params.id))
+    // A kept answer exists only for a connection of this tenant: it answers in one round trip,
+    // the one the rate limit takes when authenticate started it (keptBodyEarly).
+    const id = String(req.params.id)
+    const kept = fresh
+      ? undefined
+      : await (earlyRead<string | undefined>(res, keptBodyOf(ref)) ?? deps.kept.keptBody(ref))
+    if (kept === undefined) await connectionInTenant(deps.directory, res, id)
     checkScope(res, 'read')
     if (fresh) await admitFresh(deps.kept, ref, (s) => res.setHeader('Retry-After', String(s)))
     const body = kept ?? (await readConnectionBody(deps, ref, fresh))

@@ -7,7 +7,7 @@ import type { AuditLog } from '../audit/audit-log.js'
 import type { ApiKeyStore } from '../api-keys/key-store.js'
 import { authenticate, type ApiLimits } from './authenticate.js'
 import { recordCalls } from './call-record.js'
-import { connectionsRoutes } from './connections-routes.js'
+import { connectionsRoutes, keptBodyEarly } from './connections-routes.js'
 import type { ConnectionDirectory } from './directory.js'
 import { docsRoutes } from './docs-routes.js'
 import { eventsRoutes, type EventFeed } from './events-routes.js'
@@ -50,7 +50,7 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.setHeader('Cache-Control', 'no-store')
     next()
   })
-  v1.use(authenticate(deps.keys, deps.redis, deps.limits))
+  v1.use(authenticate(deps.keys, deps.redis, deps.limits, keptBodyEarly(deps.kept)))
   v1.use(jsonBody())
   v1.use(connectionsRoutes(deps))
   v1.use(eventsRoutes(deps))

@@ -76,6 +76,14 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   app.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(`${PUBLIC_DIR}/favicon.svg`))
   // Everything below may depend on a session: never kept by a cache, bfcache included.
   app.use(noStore)
+  // The tenant API before sessions and CSRF: keys, not cookies; and before the pages' own
+  // layers (language, health, metrics, sandbox), which no JSON answer uses. Its docs page is
+  // a page, in the reader's language.
+  const api = apiDeps(deps, services)
+  const docsPage = pageWithPerson({ session, users: services.users, exposeToken: csrf.exposeToken })
+  app.get('/api/docs', localize, docsPage)
+  app.use('/api', apiRoutes(api))
+  app.use('/mcp', mcpRoutes(api))
   app.use(healthRoutes(redis))
   // Before everything that renders a page, the outbox and error pages included.
   app.use(localize, languageRoutes({ secure: config.secureCookies }))
@@ -83,11 +91,6 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   // Before the sandbox's own routes: the outbox is the app's, shown in the sandbox's room.
   if (services.people.outbox) app.use(outboxRoutes(services.people.outbox))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.router)
-  // The tenant API before sessions and CSRF: keys, not cookies (its docs page is a page).
-  const api = apiDeps(deps, services)
-  app.get('/api/docs', pageWithPerson({ session, users: services.users, exposeToken: csrf.exposeToken }))
-  app.use('/api', apiRoutes(api))
-  app.use('/mcp', mcpRoutes(api))
 
   app.use(rejectNonUtf8Query)
   app.use(express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 100, verify: verifyUtf8Body }))
