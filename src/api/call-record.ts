@@ -32,7 +32,8 @@ export interface CallRecordDeps {
  */
 export function recordCalls({ audit, logger, observe }: CallRecordDeps): RequestHandler {
   return (req, res, next) => {
-    const path = req.path
+    // Under /api, wherever this is mounted (the API's router, or a route's own chain).
+    const path = `${req.baseUrl}${req.path}`.replace(/^\/api(?=\/|$)/i, '')
     const method = req.method
     res.once('finish', () => {
       const route = apiRoutePattern(path)

@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express'
+import { Router, type RequestHandler, type Response } from 'express'
 import { z } from 'zod'
 import { AppError, ValidationError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
@@ -69,37 +69,25 @@ export async function findConnection(
 }
 
 const keptBodyOf = (ref: ApiConnectionRef) => `kept body ${ref.tenantId} ${ref.userId} ${ref.provider}`
-const ONE_CONNECTION = /^\/connections\/([^/]+)\/?$/
-
 /**
- * For `authenticate`: a plain `GET /connections/:id` reads the kept answer beside the rate
- * limit (one round trip for the whole call); a fresh read or any other call reads nothing.
+ * For `authenticate` on the chain of `GET /connections/:id`: a plain read takes the kept
+ * answer beside the rate limit (one round trip for the whole call); a fresh read reads nothing.
  */
 export function keptBodyEarly(kept: Pick<KeptConnectionDeps['kept'], 'keptBody'>): EarlyRead {
   return (req, principal) => {
-    const raw = req.method === 'GET' ? ONE_CONNECTION.exec(req.path)?.[1] : undefined
-    if (!raw || req.query.fresh !== undefined) return undefined
-    let id: string
-    try {
-      id = decodeURIComponent(raw)
-    } catch {
-      return undefined
-    }
+    const id = req.params.id
+    if (typeof id !== 'string' || req.query.fresh !== undefined) return undefined
     const ref = refOfId(principal.tenantId, id)
     return ref ? { key: keptBodyOf(ref), read: kept.keptBody(ref) } : undefined
   }
 }
 
-/** `GET /connections` and `GET /connections/:id`, for keys with the `read` scope. */
-export function connectionsRoutes(deps: ConnectionsRoutesDeps): Router {
-  const r = Router()
-
-  r.get('/connections', requireScope('read'), async (req, res) => {
-    const query = parseInput(ListQuery, req.query)
-    res.json(await listConnections(deps, principalOf(res).tenantId, query))
-  })
-
-  r.get('/connections/:id', async (req, res) => {
+/**
+ * `GET /api/v1/connections/:id`, for keys with the `read` scope: the most called read, on a
+ * chain of its own (api/routes.ts `oneConnectionChain`).
+ */
+export function readOneConnection(deps: ConnectionsRoutesDeps): RequestHandler {
+  return async (req, res) => {
     const fresh = parseInput(ReadQuery, req.query).fresh === 'true'
     const ref = refOfId(principalOf(res).tenantId, String(req.params.id))
     if (!ref) throw notFound()
@@ -114,7 +102,18 @@ export function connectionsRoutes(deps: ConnectionsRoutesDeps): Router {
     if (fresh) await admitFresh(deps.kept, ref, (s) => res.setHeader('Retry-After', String(s)))
     const body = kept ?? (await readConnectionBody(deps, ref, fresh))
     res.type('application/json').send(body)
+  }
+}
+
+/** `GET /connections`, for keys with the `read` scope. */
+export function connectionsRoutes(deps: ConnectionsRoutesDeps): Router {
+  const r = Router()
+
+  r.get('/connections', requireScope('read'), async (req, res) => {
+    const query = parseInput(ListQuery, req.query)
+    res.json(await listConnections(deps, principalOf(res).tenantId, query))
   })
+
   return r
 }
 

@@ -1,4 +1,4 @@
-import { Router } from 'express'
+import { Router, type RequestHandler } from 'express'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { KeptRead } from '../connections/kept-read.js'
 import type { Logger } from '../logging/logger.js'
@@ -7,7 +7,8 @@ import type { AuditLog } from '../audit/audit-log.js'
 import type { ApiKeyStore } from '../api-keys/key-store.js'
 import { authenticate, type ApiLimits } from './authenticate.js'
 import { recordCalls } from './call-record.js'
-import { connectionsRoutes, keptBodyEarly } from './connections-routes.js'
+import { connectionsRoutes, keptBodyEarly, readOneConnection } from './connections-routes.js'
+import { noStore } from '../http/no-store.js'
 import type { ConnectionDirectory } from './directory.js'
 import { docsRoutes } from './docs-routes.js'
 import { eventsRoutes, type EventFeed } from './events-routes.js'
@@ -46,11 +47,8 @@ export function apiRoutes(deps: ApiDeps): Router {
   r.use(recordCalls({ audit: deps.audit, logger: deps.logger, observe: deps.observe }))
   r.use(docsRoutes(deps.baseUrl))
   const v1 = Router()
-  v1.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store')
-    next()
-  })
-  v1.use(authenticate(deps.keys, deps.redis, deps.limits, keptBodyEarly(deps.kept)))
+  v1.use(noStore)
+  v1.use(authenticate(deps.keys, deps.redis, deps.limits))
   v1.use(jsonBody())
   v1.use(connectionsRoutes(deps))
   v1.use(eventsRoutes(deps))
@@ -59,4 +57,23 @@ export function apiRoutes(deps: ApiDeps): Router {
   r.use(apiNotFound)
   r.use(apiErrorHandler(deps.baseUrl, deps.logger))
   return r
+}
+
+/** The path of the most called read, which has a chain of its own. */
+export const ONE_CONNECTION_PATH = '/api/v1/connections/:id'
+
+/**
+ * `GET /api/v1/connections/:id` on one flat chain, mounted at the top of the app (like the
+ * dashboard's): the same steps as any API call (recorded, no-store, key and rate limit,
+ * problem+json errors), without passing the routers of every other route on the way; and
+ * the kept answer is read beside the rate limit.
+ */
+export function oneConnectionChain(deps: ApiDeps): RequestHandler[] {
+  return [
+    recordCalls({ audit: deps.audit, logger: deps.logger, observe: deps.observe }),
+    noStore,
+    authenticate(deps.keys, deps.redis, deps.limits, keptBodyEarly(deps.kept)),
+    readOneConnection(deps),
+    apiErrorHandler(deps.baseUrl, deps.logger),
+  ] as RequestHandler[]
 }

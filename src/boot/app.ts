@@ -29,7 +29,7 @@ import { dataLifecycleRoutes } from '../data-lifecycle/index.js'
 import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
 import { dashboardChain } from './dashboard-chain.js'
-import { apiRoutes } from '../api/routes.js'
+import { apiRoutes, oneConnectionChain, ONE_CONNECTION_PATH } from '../api/routes.js'
 import { apiDeps } from './api-deps.js'
 import { pageWithPerson } from './page-person.js'
 import { mcpRoutes } from '../mcp/routes.js'
@@ -61,6 +61,10 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     }),
   )
 
+  // The most called API read, on a chain of its own (its routes' other steps are the same).
+  const api = apiDeps(deps, services)
+  app.get(ONE_CONNECTION_PATH, oneConnectionChain(api))
+
   const session = sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies })
   const csrf = csrfProtection()
   const cache = services.cache
@@ -79,7 +83,6 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   // The tenant API before sessions and CSRF: keys, not cookies; and before the pages' own
   // layers (language, health, metrics, sandbox), which no JSON answer uses. Its docs page is
   // a page, in the reader's language.
-  const api = apiDeps(deps, services)
   const docsPage = pageWithPerson({ session, users: services.users, exposeToken: csrf.exposeToken })
   app.get('/api/docs', localize, docsPage)
   app.use('/api', apiRoutes(api))
