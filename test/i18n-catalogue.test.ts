@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { LANGUAGES, loadResources } from '../src/i18n/catalogue.js'
+import { LANGUAGES, loadResources, missingKeys, plainTranslator, translator } from '../src/i18n/catalogue.js'
 
 // Issue 18: a key missing in either language, or asked for and in neither, fails here,
 // before any page can show a raw key.
@@ -125,5 +125,36 @@ describe('translation catalogues (issue 18)', () => {
       }
     }
     expect(leftovers).toEqual([])
+  })
+})
+
+describe('texts with values, kept per language', () => {
+  it('fills in every text with values exactly as i18next does, in both languages', () => {
+    // Values that would show a second interpolation or nesting if anything ran twice.
+    const tricky = ['Anna <b>&amp; "Co"</b>', '{{other}}', '$t(common:appName)', '1.234,56 €']
+    let compared = 0
+    for (const lang of LANGUAGES) {
+      const [kept, plain] = [translator(lang), plainTranslator(lang)]
+      for (const [ns, tree] of Object.entries(resources[lang] ?? {})) {
+        if (ns === 'providers') continue // keyed by English phrases, with their own separators
+        for (const p of paths(tree)) {
+          const text = at(tree, p)
+          if (typeof text !== 'string' || !text.includes('{{')) continue
+          const key = `${ns}:${p.join('.').replace(PLURAL, '')}`
+          const names = [...text.matchAll(/\{\{\s*(\w+)/g)].map((m) => m[1]!).filter((n) => n !== 'count')
+          for (const [i, value] of tricky.entries()) {
+            const values: Record<string, string | number> = Object.fromEntries(names.map((n) => [n, value]))
+            if (PLURAL.test(p.join('.'))) values.count = i + 1
+            expect(kept(key, values), `${lang} ${key}`).toBe(plain(key, values))
+            compared++
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(100)
+    // A key the catalogue lacks is still reported as missing, with values too.
+    missingKeys.clear()
+    expect(translator('de')('dashboard:no.such.key', { name: 'x' })).toBe('no.such.key')
+    expect([...missingKeys]).toEqual(['de:dashboard:no.such.key'])
   })
 })

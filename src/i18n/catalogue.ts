@@ -1,4 +1,4 @@
-import { createInstance, type Resource, type TFunction } from 'i18next'
+import { createInstance, type InterpolationOptions, type Resource, type TFunction } from 'i18next'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { LOCALES_DIR } from '../config/paths.js'
@@ -64,14 +64,34 @@ export function translator(lang: Language): TFunction {
 /**
  * A page asks for hundreds of plain labels (no values to put in), and i18next resolves each
  * one anew (namespaces, fallbacks, plurals, post-processing): the catalogues never change
- * after start-up, so a plain label's text is kept per language once found. Calls with
- * options, and keys not in the catalogue (still reported as missing each time), go to i18next.
+ * after start-up, so a plain label's text is kept per language once found. A label with
+ * values (a chart's title per bar) keeps its template once found and has i18next's own
+ * interpolator fill it in, as `t` would after resolving it. Calls with options that change
+ * which text is meant (a count's plural, a context, a default…), texts that nest others,
+ * and keys not in the catalogue (still reported as missing each time) go to i18next.
  */
 function remembering(lang: Language, t: TFunction): TFunction {
   const known = new Map<string, string>()
+  const templates = new Map<string, string | null>()
+  const full = t as unknown as (...a: unknown[]) => unknown
+  const templateOf = (key: string): string | null => {
+    let template = templates.get(key)
+    if (template !== undefined) return template
+    const raw = full(key, { skipInterpolation: true })
+    const plain = typeof raw === 'string' && i18n.exists(key, { lng: lang }) && !raw.includes('$t(')
+    templates.set(key, (template = plain ? raw : null))
+    return template
+  }
   const remembered = (key: unknown, ...rest: unknown[]): unknown => {
-    if (rest.length > 0 || typeof key !== 'string')
-      return (t as unknown as (...a: unknown[]) => unknown)(key, ...rest)
+    if (typeof key !== 'string') return full(key, ...rest)
+    if (rest.length > 0) {
+      const values = rest.length === 1 ? plainValues(rest[0]) : undefined
+      const template = values && templateOf(key)
+      if (!template) return full(key, ...rest)
+      // The options i18next hands its interpolator: the values, and the language.
+      const options = { ...values, lng: lang } as InterpolationOptions
+      return i18n.services.interpolator.interpolate(template, values, lang, options)
+    }
     const hit = known.get(key)
     if (hit !== undefined) return hit
     const text = t(key)
@@ -79,6 +99,23 @@ function remembering(lang: Language, t: TFunction): TFunction {
     return text
   }
   return remembered as unknown as TFunction
+}
+
+/** Options of i18next's `t` that choose or shape the text rather than fill it in. */
+const CHOOSING =
+  /^(count|context|ordinal|defaultValue.*|ns|lngs?|fallbackLng|returnObjects|returnDetails|joinArrays|postProcess|interpolation|replace|skip.*|keySeparator|nsSeparator|nest)$/
+
+/** Values to put in (strings and numbers only), or undefined when the options do more. */
+function plainValues(options: unknown): Record<string, string | number> | undefined {
+  if (!options || typeof options !== 'object' || Array.isArray(options)) return undefined
+  for (const [name, value] of Object.entries(options))
+    if (CHOOSING.test(name) || (typeof value !== 'string' && typeof value !== 'number')) return undefined
+  return options as Record<string, string | number>
+}
+
+/** i18next's own `t` of one language, nothing kept: what the kept texts are tested against. */
+export function plainTranslator(lang: Language): TFunction {
+  return i18n.getFixedT(lang)
 }
 
 const PHRASE = { ns: 'providers', keySeparator: false, nsSeparator: false } as const
