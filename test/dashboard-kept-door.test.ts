@@ -9,9 +9,10 @@ import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SessionPeek } from '../src/auth/session-peek.js'
 import { userKey } from '../src/redis/keys.js'
-import { PageCache, personKey } from '../src/dashboard/page-cache.js'
+import type { PageCache } from '../src/dashboard/page-cache.js'
+import RedisStore from 'connect-redis'
 import { PageStateReader } from '../src/dashboard/page-state.js'
-import { pageKey } from '../src/dashboard/warm-route.js'
+import { pageKey } from '../src/dashboard/page-server.js'
 import { csrfFrom, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
 
@@ -31,6 +32,8 @@ async function warmUser() {
   return { ...u, user, cookie }
 }
 
+const sms77Card = (html: string) =>
+  /<section class="card provider" aria-labelledby="card-sms77">[\s\S]*?<\/section>/.exec(html)![0]
 const setCookie = (h: Record<string, unknown>) => (h['set-cookie'] as string[] | undefined)?.[0] ?? ''
 const sidOf = (cookie: string) =>
   decodeURIComponent(cookie.slice('sb.sid='.length))
@@ -163,30 +166,49 @@ describe('the rolling cookie of a session read without express-session', () => {
   })
 })
 
-describe('what the door reads', () => {
-  it('reads nothing for a person with no page kept, and hands what it read to the warm route', async () => {
+describe('what the door builds', () => {
+  it('builds a page it could not take from memory without the session middleware, from the state it read', async () => {
     const u = await warmUser()
     const pages = t.app.get('dashboard pages') as PageCache
-    const person = personKey(u.user.tenantId, u.user.id)
-    expect(pages.holdsAny(person)).toBe(true)
     const peek = vi.spyOn(SessionPeek.prototype, 'read')
     const state = vi.spyOn(PageStateReader.prototype, 'read')
+    const store = vi.spyOn(RedisStore.prototype, 'get')
     try {
-      // A role change: the door reads session and state, the kept page no longer matches, and
-      // the warm route assembles the page from its kept cards with the state the door read.
+      // A role change: the kept page no longer matches; the door assembles the page from its
+      // kept cards with the state it read (one read of each), express-session never asked.
       await t.services.users.setRole(u.user.tenantId, u.user.id, 'member')
-      const changed = await u.agent.get('/dashboard').expect(200)
-      expect(changed.text).toContain('<span class="role badge">member</span>')
-      expect([peek.mock.calls.length, state.mock.calls.length]).toEqual([1, 1])
-      peek.mockClear()
-      state.mockClear()
+      const changed = await viaDoor(u.agent)
+      expect(changed.door).toBe(true)
+      expect(changed.res.text).toContain('<span class="role badge">member</span>')
+      expect([peek.mock.calls.length, state.mock.calls.length, store.mock.calls.length]).toEqual([1, 1, 0])
+      // Nothing kept at all (another instance, a restart): built at the door as well.
       pages.drop(pageKey(u.user.tenantId, u.user.id, 'en', undefined))
-      expect(pages.holdsAny(person)).toBe(false)
-      await u.agent.get('/dashboard').expect(200)
-      expect(peek).not.toHaveBeenCalled()
+      await t.services.cache.clear(u.user.tenantId, u.user.id, ['sms77'])
+      const built = await viaDoor(u.agent)
+      expect(built.door).toBe(true)
+      expect(sms77Card(built.res.text)).toContain('connected')
+      expect(csrfFrom(built.res.text)).toBe(csrfFrom(changed.res.text))
+      expect(store).not.toHaveBeenCalled()
     } finally {
       peek.mockRestore()
       state.mockRestore()
+      store.mockRestore()
     }
+  })
+
+  it('leaves a session without a CSRF token to the session middleware, which makes and stores one', async () => {
+    const u = await warmUser()
+    const key = `sess:${sidOf(u.cookie)}`
+    const { csrfToken: _dropped, ...stored } = JSON.parse((await t.redis.get(key))!) as Record<
+      string,
+      unknown
+    >
+    await t.redis.set(key, JSON.stringify(stored), 'KEEPTTL')
+    const first = await viaDoor(supertest(t.app), u.cookie)
+    expect([first.door, first.res.status]).toEqual([false, 200])
+    const made = (JSON.parse((await t.redis.get(key))!) as { csrfToken?: string }).csrfToken
+    expect(made).toBeTruthy()
+    expect(csrfFrom(first.res.text)).toBe(made)
+    expect((await viaDoor(supertest(t.app), u.cookie)).door).toBe(true)
   })
 })

@@ -6,8 +6,7 @@
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../src/boot/app.js'
-import { PageCache, personKey } from '../src/dashboard/page-cache.js'
-import { pageKey } from '../src/dashboard/warm-route.js'
+import { PageCache } from '../src/dashboard/page-cache.js'
 import { createLogger } from '../src/logging/logger.js'
 import { userKey } from '../src/redis/keys.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
@@ -259,28 +258,3 @@ describe('the page cache’s byte bound', () => {
   })
 })
 
-describe('which people have pages kept', () => {
-  it('knows a person has a page until their last page is dropped, taken stale or evicted', () => {
-    const cache = new PageCache(40 * 1024)
-    const facts = { role: 'member', email: 'a@example.test', versions: 'sms77=none:' }
-    const page = [Buffer.alloc(10_000, 'a')]
-    const [anna, ben] = [personKey('t1', 'anna'), personKey('t1', 'ben')]
-    cache.keep(pageKey('t1', 'anna', 'en', undefined), facts, page)
-    cache.keep(pageKey('t1', 'anna', 'de', 'Europe/Berlin'), facts, page)
-    expect([cache.holdsAny(anna), cache.holdsAny(ben), cache.holdsAny(personKey('t2', 'anna'))]).toEqual([
-      true,
-      false,
-      false,
-    ])
-    cache.drop(pageKey('t1', 'anna', 'en', undefined))
-    expect(cache.holdsAny(anna)).toBe(true) // the German page is still kept
-    expect(
-      cache.take(pageKey('t1', 'anna', 'de', 'Europe/Berlin'), { ...facts, versions: 'x' }),
-    ).toBeUndefined()
-    expect(cache.holdsAny(anna)).toBe(false)
-    cache.keep(pageKey('t1', 'anna', 'en', undefined), facts, page)
-    for (let i = 0; i < 4; i++) cache.keep(pageKey('t1', `other-${i}`, 'en', undefined), facts, page)
-    expect(cache.holdsAny(anna)).toBe(false) // the least recently used, evicted
-    expect(cache.holdsAny(personKey('t1', 'other-3'))).toBe(true)
-  })
-})

@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js'
 import { DashboardService } from '../dashboard/dashboard-service.js'
 import { keptPageDoor } from '../dashboard/kept-page-door.js'
 import { PageCache } from '../dashboard/page-cache.js'
+import { pageServer } from '../dashboard/page-server.js'
 import { PageStateReader } from '../dashboard/page-state.js'
 import { warmDashboard } from '../dashboard/warm-route.js'
 import type { csrfProtection } from '../http/csrf.js'
@@ -13,13 +14,13 @@ import type { Services } from './services.js'
 export interface DashboardChain {
   dashboard: DashboardService
   pages: PageCache
-  /** A kept page, answered before the session middleware. */
+  /** The page answered before the session middleware, when the session allows. */
   door: RequestHandler
-  /** The page from the session's state: kept, assembled from kept cards, or built. */
+  /** The page after the session middleware, for what the door left. */
   warm: RequestHandler
 }
 
-/** The dashboard's service and the two handlers of its own chain, sharing one page cache. */
+/** The dashboard's service and the two handlers of its own chain, sharing one page server. */
 export function dashboardChain(
   deps: { config: Config; redis: RedisClient; panelDeadlineMs?: number },
   services: Services,
@@ -36,21 +37,27 @@ export function dashboardChain(
   })
   const pages = new PageCache()
   const state = new PageStateReader(redis)
-  const door = keptPageDoor({
-    sessions: new SessionPeek(redis, config.sessionSecret),
-    state,
-    pages,
-    providers: services.providers,
-  })
-  const warm = warmDashboard({
+  const { providers } = services
+  const serve = pageServer({
     state,
     pages,
     cache: services.cache,
     dashboard,
-    providers: services.providers,
+    providers,
+    secret: config.sessionSecret,
+  })
+  const door = keptPageDoor({
+    sessions: new SessionPeek(redis, config.sessionSecret),
+    state,
+    providers,
+    serve,
+  })
+  const warm = warmDashboard({
+    state,
+    providers,
+    serve,
     csrfToken: csrf.token,
     exposeToken: csrf.exposeToken,
-    secret: config.sessionSecret,
   })
   return { dashboard, pages, door, warm }
 }

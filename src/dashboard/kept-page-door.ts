@@ -1,37 +1,35 @@
 import type { Request, RequestHandler, Response } from 'express'
 import { setCurrentUser } from '../auth/current-user.js'
-import { sessionIsCurrent } from '../auth/session.js'
-import type { SessionPeek, SessionRecord, SignedSession } from '../auth/session-peek.js'
-import { localize, personLanguage } from '../i18n/localize.js'
+import type { SessionPeek, SignedSession } from '../auth/session-peek.js'
+import { localize } from '../i18n/localize.js'
 import type { ProviderRegistry } from '../providers/registry.js'
-import { personKey, type PageCache } from './page-cache.js'
-import { versionsOf, type PageState, type PageStateReader } from './page-state.js'
-import { handOver, holdsOnce, pageKey, send } from './warm-route.js'
+import type { PageRequest } from './page-server.js'
+import type { PageStateReader } from './page-state.js'
+import { handOver, holdsOnce, pagePerson } from './warm-route.js'
 
 export interface KeptPageDoorDeps {
   sessions: SessionPeek
   state: PageStateReader
-  pages: PageCache
   providers: ProviderRegistry
+  /** Answers a checked person's page (page-server.ts). */
+  serve: (req: Request, res: Response, page: PageRequest) => Promise<void>
 }
 
 /**
- * GET /dashboard answered with the page this process keeps, before the session middleware:
- * the most visited answer, and the one that most often has nothing new to say. The session
- * is read as express-session reads it (never written: a page that would change it is not
- * kept), and for a cookie seen before it goes in one round trip with the person's page
- * state. The page is sent only when every fact the warm route checks holds; in any other
- * case, or for a cookie not seen before, the request goes on (next()) to the warm route.
+ * GET /dashboard answered before the session middleware: the most visited page, and one
+ * that never changes the session when it holds nothing for the next page. The session is
+ * read as express-session reads it (never written), and for a cookie seen before it goes in
+ * one round trip with the person's page state. The page (kept, assembled or built) is
+ * answered only when every fact the warm route checks holds and the session has its CSRF
+ * token; in any other case the request goes on (next()) to the session middleware and the
+ * warm route, which takes the state already read.
  */
 export function keptPageDoor(deps: KeptPageDoorDeps): RequestHandler {
   return (req, res, next) => {
     if (req.originalUrl !== '/dashboard') return next()
     const session = deps.sessions.cookieOf(req)
     if (!session) return next()
-    // Nothing kept for the person this cookie held: the warm route builds the page.
-    const who = session.last
-    if (who && !deps.pages.holdsAny(personKey(who.tenantId, who.userId))) return next()
-    answerKept(deps, req, res, session).then(
+    answer(deps, req, res, session).then(
       (sent) => sent || next(),
       // Redis away or hung: the error page, in the reader's language like every other page
       // (not read again by the chain, which would wait as long a second time).
@@ -59,7 +57,7 @@ async function readBoth(deps: KeptPageDoorDeps, session: SignedSession) {
   return { record, state: await deps.state.read(found.tenantId, found.userId, ids), who: found }
 }
 
-async function answerKept(
+async function answer(
   deps: KeptPageDoorDeps,
   req: Request,
   res: Response,
@@ -70,31 +68,17 @@ async function answerKept(
   const { record, state, who } = read
   // Read for this person now: the warm route uses it if the door does not answer.
   handOver(req, who.tenantId, who.userId, state)
-  if (holdsOnce(record) || typeof record.csrfToken !== 'string') return false
-  const page = keptPage(deps.pages, req, record, state, who)
-  if (!page) return false
-  setCurrentUser(req, res, state.user!)
-  res.setHeader('Content-Language', page.lang)
-  // What localize says for every page: the answer depends on these two.
+  const token = record.csrfToken
+  if (holdsOnce(record) || typeof token !== 'string') return false
+  const user = pagePerson(record, state)
+  if (!user) return false
+  setCurrentUser(req, res, user)
+  // What the session, CSRF and locale middleware give every page: the token for an error
+  // page, the answer's dependence on language and cookie, the rolled session cookie.
+  res.locals.csrfToken = token
   res.vary('Accept-Language')
   res.vary('Cookie')
   deps.sessions.roll(req, res, session, record)
-  send(res, page.parts, record.csrfToken)
+  await deps.serve(req, res, { ...who, user, state, token: () => token })
   return true
-}
-
-/** The kept page for this state, when the warm route would serve it as kept. */
-function keptPage(
-  pages: PageCache,
-  req: Request,
-  record: SessionRecord,
-  state: PageState,
-  who: { tenantId: string; userId: string },
-): { parts: Buffer[]; lang: string } | undefined {
-  const user = state.user
-  if (!user || !sessionIsCurrent(record, user) || state.hasNotices || state.showsShared) return undefined
-  const lang = personLanguage(req, state.language)
-  const key = pageKey(who.tenantId, who.userId, lang, state.timeZone)
-  const parts = pages.take(key, { role: user.role, email: user.email, versions: versionsOf(state.cards) })
-  return parts && { parts, lang }
 }

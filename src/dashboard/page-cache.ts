@@ -26,8 +26,6 @@ export const PAGE_CACHE_BYTES = 32 * 1024 * 1024
  */
 export class PageCache {
   private readonly pages = new Map<string, Entry>()
-  /** How many pages each person has here (a key's part before its variant). */
-  private readonly people = new Map<string, number>()
   private used = 0
 
   constructor(readonly maxBytes = PAGE_CACHE_BYTES) {}
@@ -40,19 +38,14 @@ export class PageCache {
     return this.pages.size
   }
 
-  /** Whether any page of this person (`personKey`) is kept: else there is nothing to take. */
-  holdsAny(person: string): boolean {
-    return this.people.has(person)
-  }
-
   take(key: string, facts: PageFacts): Buffer[] | undefined {
     const page = this.pages.get(key)
     if (!page) return undefined
+    this.pages.delete(key)
     if (page.role !== facts.role || page.email !== facts.email || page.versions !== facts.versions) {
-      this.drop(key)
+      this.used -= page.bytes
       return undefined
     }
-    this.pages.delete(key)
     this.pages.set(key, page) // most recently used last
     return page.parts
   }
@@ -62,14 +55,13 @@ export class PageCache {
     const bytes =
       parts.reduce((n, p) => n + p.length, 0) + key.length + facts.versions.length + OVERHEAD_BYTES
     if (bytes > this.maxBytes) return
-    for (const oldest of this.pages.keys()) {
+    for (const [oldest, page] of this.pages) {
       if (this.used + bytes <= this.maxBytes) break
-      this.drop(oldest)
+      this.pages.delete(oldest)
+      this.used -= page.bytes
     }
     this.pages.set(key, { ...facts, parts, bytes })
     this.used += bytes
-    const person = personOf(key)
-    this.people.set(person, (this.people.get(person) ?? 0) + 1)
   }
 
   drop(key: string): void {
@@ -77,13 +69,5 @@ export class PageCache {
     if (!page) return
     this.pages.delete(key)
     this.used -= page.bytes
-    const person = personOf(key)
-    const left = (this.people.get(person) ?? 1) - 1
-    if (left > 0) this.people.set(person, left)
-    else this.people.delete(person)
   }
 }
-
-/** The person part of a page key (see `pageKey`). */
-export const personKey = (tenantId: string, userId: string) => `${tenantId}\n${userId}`
-const personOf = (key: string) => key.slice(0, key.indexOf('\n', key.indexOf('\n') + 1))
