@@ -68,9 +68,9 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
   const session = sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies })
   const csrf = csrfProtection()
   const cache = services.cache
-  // The most visited page, on a chain of its own: after metrics, logging and headers, a kept
-  // page at its door (before the session middleware), else only what the page uses (no body
-  // parser, no routers it is not in); anything else goes on down the full chain below.
+  // The most visited page, on a chain of its own: after metrics, logging and headers, the page
+  // at its door for a clean session (before the session middleware), else only what the page
+  // uses (no body parser, no routers it is not in); anything else goes on down the chain below.
   const { dashboard, pages, door, warm } = dashboardChain(deps, services, csrf)
   app.set('dashboard pages', pages) // for tests that look inside
   app.get('/dashboard', noStore, door, rejectNonUtf8Query, localize, session, warm)
