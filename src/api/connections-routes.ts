@@ -89,11 +89,11 @@ export function keptBodyEarly(kept: Pick<KeptConnectionDeps['kept'], 'keptBody'>
 export function readOneConnection(deps: ConnectionsRoutesDeps): RequestHandler {
   return async (req, res) => {
     const fresh = parseInput(ReadQuery, req.query).fresh === 'true'
-    const ref = refOfId(principalOf(res).tenantId, String(req.params.id))
+    const id = String(req.params.id)
+    const ref = refOfId(principalOf(res).tenantId, id)
     if (!ref) throw notFound()
     // A kept answer exists only for a connection of this tenant: it answers in one round trip,
     // the one the rate limit takes when authenticate started it (keptBodyEarly).
-    const id = String(req.params.id)
     const kept = fresh
       ? undefined
       : await (earlyRead<string | undefined>(res, keptBodyOf(ref)) ?? deps.kept.keptBody(ref))
