@@ -57,7 +57,7 @@ export async function startContext(opts: { cpuProfDir?: string }): Promise<Bench
     raw.disconnect()
   }
   try {
-    const sandbox = await startChild('sandbox', 'sandbox.ts', { env: shared })
+    const sandbox = await startChild('sandbox', 'sandbox.ts', { env: shared, cpuProfDir: opts.cpuProfDir })
     children.push(sandbox)
     const base = `${sandbox.origin}/sandbox`
     const env = {

@@ -23,6 +23,8 @@ export interface AccountState {
 export class AccountStore {
   private readonly accounts
   private readonly counters
+  /** Whether changes are written anywhere (memory alone holds them when not). */
+  private readonly persisted: boolean
   /** What was last written per account, so a read-only call writes nothing. */
   private readonly written = new Map<number, string>()
 
@@ -30,12 +32,16 @@ export class AccountStore {
     private readonly anchor: Date = new Date(),
     state = new KeptState(),
   ) {
+    this.persisted = state.store !== undefined
     this.accounts = state.map<number, AccountState>('sms77:accounts', true)
     this.counters = state.map<'message' | 'object', number>('sms77:counters')
   }
 
   /** Keeps the account's state after a call that may have changed it (written only when it did). */
   keep(account: AccountState): void {
+    // In memory alone the account is the object the call changed: nothing to write, so the
+    // emulator does not serialise every account after every call (tests, benchmarks).
+    if (!this.persisted) return
     const userId = account.profile.userId
     const json = JSON.stringify(account)
     if (this.written.get(userId) === json) return

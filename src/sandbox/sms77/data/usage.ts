@@ -49,9 +49,24 @@ function cell(date: string, account: string, label: string, country: string, exp
   return { date, account, label, country, sms, voice, hlr, mnp, inbound, usage }
 }
 
+/** Days generated per demo account, kept (the same numbers every time): a chart asks for 30 at once. */
+const generated = new WeakMap<AccountState['profile'], Map<string, readonly UsageRecord[]>>()
+/** A sandbox asked for every day there is keeps at most this many per account. */
+const KEPT_DAYS = 1_000
+
 /** Generated history of one day: the same numbers every time for the same account and day. */
-export function seededUsage(state: AccountState, date: string): UsageRecord[] {
-  const { profile } = state
+export function seededUsage(state: AccountState, date: string): readonly UsageRecord[] {
+  let days = generated.get(state.profile)
+  if (!days) generated.set(state.profile, (days = new Map()))
+  const kept = days.get(date)
+  if (kept) return kept
+  if (days.size >= KEPT_DAYS) days.clear()
+  const made = Object.freeze(generateDay(state.profile, date).map((r) => Object.freeze(r)))
+  days.set(date, made)
+  return made
+}
+
+function generateDay(profile: AccountState['profile'], date: string): UsageRecord[] {
   const day = new Date(`${date}T00:00:00Z`).getUTCDay()
   const weekday = day === 0 || day === 6 ? 0.45 : 1
   const rand = seededRandom(`day:${profile.userId}:${date}`)
