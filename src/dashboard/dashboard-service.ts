@@ -3,54 +3,16 @@ import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store.js'
 import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
-import type { AccountProfile, PanelDef, PanelView, Provider, ScopeInfo } from '../providers/types.js'
-import type { StatusReason } from '../providers/status.js'
+import type { AccountProfile, PanelDef, PanelView, Provider } from '../providers/types.js'
 import type { KeptRead } from '../connections/kept-read.js'
 import type { PanelCache } from './panel-cache.js'
-
-export interface PanelModel {
-  id: string
-  title: string
-  view?: PanelView
-  error?: string
-}
-
-export type CardModel =
-  | { provider: Provider; state: 'disconnected'; scopes: ScopeInfo[] }
-  | {
-      provider: Provider
-      state: 'needs_reconnect'
-      reason?: StatusReason
-      grantedScopes: string[]
-      accountLabel: string
-      name?: string
-    }
-  | {
-      provider: Provider
-      state: 'connected'
-      /** The provider is not answering (DESIGN.md `degraded`): what is shown is what was last read. */
-      degraded?: boolean
-      profile?: AccountProfile
-      profileError?: string
-      panels: PanelModel[]
-      grantedScopes: string[]
-      accountLabel: string
-      name?: string
-    }
-  | { provider: Provider; state: 'broken'; reason: string }
-
-/**
- * A card with the panel cache generation its content was built from: a generation, ANY when
- * the content does not come from the cache (not connected, needs reconnect), or null when the
- * card must not be kept (an error, an answer that did not come from one cache state).
- */
-export interface BuiltCard {
-  card: CardModel
-  generation: string | null
-  /** What follows the card's provider read (kept-read.ts `settled`): the page is answered after it. */
-  settled?: Promise<void>
-}
-export const ANY_GENERATION = '*'
+import {
+  ANY_GENERATION,
+  type BuiltCard,
+  type CardModel,
+  type PanelModel,
+  type PanelRenderer,
+} from './card-model.js'
 
 const PROFILE = '__profile'
 /** What an offline panel (a form) is handed: it calls nobody, so it needs no client credentials. */
@@ -103,10 +65,15 @@ export class DashboardService {
 
   /** Every card, with what the page cache needs to know of where its content came from. */
   build(user: User): Promise<BuiltCard[]> {
-    return Promise.all(this.deps.providers.all().map((p) => this.card(user, p)))
+    return Promise.all(this.buildEach(user))
   }
 
-  private async card(user: User, provider: Provider): Promise<BuiltCard> {
+  /** Each card on its own, in the providers' order, every panel rendered as it arrives when asked. */
+  buildEach(user: User, render?: PanelRenderer): Promise<BuiltCard>[] {
+    return this.deps.providers.all().map((p) => this.card(user, p, render))
+  }
+
+  private async card(user: User, provider: Provider, render?: PanelRenderer): Promise<BuiltCard> {
     const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
     let record: ConnectionRecord | null
     try {
@@ -125,10 +92,15 @@ export class DashboardService {
     }
     if (record.status === 'needs_reconnect')
       return any({ ...base, state: 'needs_reconnect', reason: record.statusReason })
-    return this.connectedCard(user, provider, record)
+    return this.connectedCard(user, provider, record, render)
   }
 
-  private async connectedCard(user: User, provider: Provider, record: ConnectionRecord): Promise<BuiltCard> {
+  private async connectedCard(
+    user: User,
+    provider: Provider,
+    record: ConnectionRecord,
+    render?: PanelRenderer,
+  ): Promise<BuiltCard> {
     const ref = record.ref
     const read = await this.deps.cache.read(user.tenantId, user.id, provider.id)
     const cached = read.entries
@@ -159,9 +131,14 @@ export class DashboardService {
       if (d.offline) return d.load({ credentials: NO_CREDENTIALS, grant: record.grant })
       return this.deps.connections.use(ref, (ctx) => d.load(ctx), record)
     }
+    const modelOf = (d: PanelDef, r: { value?: unknown; error?: unknown }): PanelModel => {
+      const view = r.value as PanelView | undefined
+      const panel = { id: d.id, title: d.title, view, error: r.error ? describe(r.error) : undefined }
+      return render ? { ...panel, html: render(provider, panel) } : panel
+    }
     const [profile, ...panels] = await Promise.all([
       profileRead,
-      ...defs.map((d) => load(d.id, () => loadPanel(d))),
+      ...defs.map((d) => load(d.id, () => loadPanel(d)).then((r) => ({ ...r, model: modelOf(d, r) }))),
     ])
     const written = await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh, read.generation)
     let generation = Object.keys(fresh).length ? written : read.generation || null
@@ -190,12 +167,7 @@ export class DashboardService {
       name: record.name,
       profile: profile.value as AccountProfile | undefined,
       profileError: profile.error ? describe(profile.error) : undefined,
-      panels: defs.map((d, i) => ({
-        id: d.id,
-        title: d.title,
-        view: panels[i]!.value as PanelView | undefined,
-        error: panels[i]!.error ? describe(panels[i]!.error) : undefined,
-      })),
+      panels: panels.map((p) => p.model),
     }
     return { card, generation, settled }
   }

@@ -1,10 +1,12 @@
 import path from 'node:path'
 import ejs from 'ejs'
 import { VIEWS_DIR } from '../config/paths.js'
-import type { CardModel } from './dashboard-service.js'
+import type { Provider } from '../providers/types.js'
+import type { CardModel, PanelModel } from './card-model.js'
 
 const PAGE = path.join(VIEWS_DIR, 'dashboard.ejs')
 const CARD = path.join(VIEWS_DIR, 'partials', 'card.ejs')
+const PANEL = path.join(VIEWS_DIR, 'partials', 'panel.ejs')
 
 /** Everything the dashboard's templates read besides the cards. */
 export type PageLocals = Record<string, unknown>
@@ -15,33 +17,59 @@ export interface CardHtml {
   html: string
 }
 
-/** A card rendered alone: the same template and data as the page's own include of it. */
-export function renderCard(locals: PageLocals, card: CardModel, cache: boolean): Promise<string> {
-  return ejs.renderFile(CARD, { ...locals, card }, { cache })
+/**
+ * A panel rendered alone, as soon as its answer arrives: the same template and data as the
+ * card's include of it (the card's locals, the panel and its provider).
+ */
+export function renderPanel(
+  locals: PageLocals,
+  provider: Provider,
+  panel: PanelModel,
+  cache: boolean,
+): string {
+  return template(PANEL, {}, cache)({ ...locals, panel, p: provider })
+}
+
+/**
+ * A card rendered alone: the same template and data as the page's own include of it. When
+ * every panel was rendered as it arrived, the card's include of the panel partial is
+ * answered with that HTML.
+ */
+export function renderCard(locals: PageLocals, card: CardModel, cache: boolean): string {
+  const rendered = card.state === 'connected' && card.panels.every((p) => p.html !== undefined)
+  return template(CARD, rendered ? { [PANEL]: '<%- panel.html %>' } : {}, cache)({ ...locals, card })
 }
 
 /**
  * The page from HTML its cards already have: the views stay as they are, and the page's
- * include of the card partial is answered with the card's HTML. Compiled once here (in
- * production) and never put in EJS's own cache, so the normal render of the page never
- * meets this version of it.
+ * include of the card partial is answered with the card's HTML.
  */
 export function renderPage(locals: PageLocals, cards: CardHtml[], cache: boolean): string {
-  const page = cache ? (compiled ??= compilePage(true)) : compilePage(false)
+  const page = template(PAGE, { [CARD]: '<%- card.keptHtml %>' }, cache)
   return page({ ...locals, cards: cards.map((c) => ({ ...c.card, keptHtml: c.html })) })
 }
 
-let compiled: ejs.TemplateFunction | undefined
+const compiled = new Map<string, ejs.TemplateFunction>()
 
-function compilePage(cache: boolean): ejs.TemplateFunction {
-  return ejs.compile(String(ejs.fileLoader(PAGE)), {
-    filename: PAGE,
+/**
+ * A view whose includes of the partials in `standIns` are answered by the stand-in template
+ * instead. Compiled once per variant (in production); a stand-in is cached under its own
+ * name, so the normal render of a view never meets the stand-in version of a partial.
+ */
+function template(file: string, standIns: Record<string, string>, cache: boolean): ejs.TemplateFunction {
+  const variant = `${file}#${Object.keys(standIns).join('#')}`
+  const kept = cache ? compiled.get(variant) : undefined
+  if (kept) return kept
+  const fn = ejs.compile(String(ejs.fileLoader(file)), {
+    filename: file,
     cache,
     // Both a file name and a template (EJS reads both; its types allow one): the file name
-    // keeps the stand-in out of the cache entry of the real card partial.
+    // keeps the stand-in out of the cache entry of the real partial.
     includer: (_name, resolved) =>
-      (resolved === CARD
-        ? { filename: `${CARD}#kept`, template: '<%- card.keptHtml %>' }
+      (resolved in standIns
+        ? { filename: `${resolved}#kept`, template: standIns[resolved] }
         : { filename: resolved }) as ejs.IncluderResult,
   }) as ejs.TemplateFunction
+  if (cache) compiled.set(variant, fn)
+  return fn
 }

@@ -6,10 +6,11 @@ import type { User } from '../auth/user-store.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { formatValue } from '../views/format.js'
 import { chartGeometry } from './chart.js'
-import { ANY_GENERATION, type BuiltCard, type CardModel, type DashboardService } from './dashboard-service.js'
+import { ANY_GENERATION, type BuiltCard, type CardModel, type PanelRenderer } from './card-model.js'
+import type { DashboardService } from './dashboard-service.js'
 import type { PageCache, PageFacts } from './page-cache.js'
 import type { PanelCache } from './panel-cache.js'
-import { renderCard, renderPage, type CardHtml, type PageLocals } from './page-render.js'
+import { renderCard, renderPage, renderPanel, type CardHtml, type PageLocals } from './page-render.js'
 import { versionsOf, type PageState, type PageStateReader } from './page-state.js'
 
 export interface PageServerDeps {
@@ -75,7 +76,7 @@ export function pageServer(
       const k = keptCards[i]
       if (c.fingerprint === 'none') {
         const card: CardModel = { provider, state: 'disconnected', scopes: provider.scopes }
-        cards.push({ card, html: await renderCard(locals, card, viewCache) })
+        cards.push({ card, html: renderCard(locals, card, viewCache) })
       } else if (k && k.generation === c.generation && k.fingerprint === c.fingerprint) {
         const card: CardModel = {
           provider,
@@ -94,8 +95,17 @@ export function pageServer(
       return send(res, parts, page.token())
     }
 
-    const built = await deps.dashboard.build(user)
-    const htmls = await Promise.all(built.map((b) => renderCard(locals, b.card, viewCache)))
+    // Each panel rendered as its answer arrives and each card as its last panel does, so what
+    // is left after the slowest provider call is that panel, its card and the page.
+    const panel: PanelRenderer = (provider, model) => renderPanel(locals, provider, model, viewCache)
+    const rendered = await Promise.all(
+      deps.dashboard.buildEach(user, panel).map(async (card) => {
+        const b = await card
+        return { b, html: renderCard(locals, b.card, viewCache) }
+      }),
+    )
+    const built = rendered.map((r) => r.b)
+    const htmls = rendered.map((r) => r.html)
     // Rendered while the provider reads' follow-ups were being stored; answered once they are.
     await Promise.all(built.map((b) => b.settled))
     const parts = split(
