@@ -49,8 +49,11 @@ export interface KeptReadDeps {
 export interface ReadOptions {
   /** Skip what is kept: read the provider now (still one read for all who ask at once). */
   fresh?: boolean
-  /** A record the caller has just read (saves a read of it). */
-  known?: ConnectionRecord
+  /**
+   * A record the caller has just read (saves a read of it), or is reading: the kept read's
+   * first round trip then goes out beside it, and the record is awaited only for a provider call.
+   */
+  known?: ConnectionRecord | Promise<ConnectionRecord | null>
   /** Answer once the read is kept, before its follow-up is done (see `KeptAnswer.settled`). */
   early?: boolean
 }

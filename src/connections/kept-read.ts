@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { keptReadKey } from '../redis/keys.js'
 import type { AccountProfile } from '../providers/types.js'
-import type { ConnectionRecord, ConnectionRef } from './record.js'
+import type { ConnectionRef } from './record.js'
 import type { KeptAnswer, KeptPeek, KeptReadDeps, Reading, ReadOptions } from './kept-read-types.js'
 
 export type { KeptAnswer, KeptPeek, KeptReadDeps, ReadOptions } from './kept-read-types.js'
@@ -155,10 +155,11 @@ export class KeptRead {
   private async readProvider(
     ref: ConnectionRef,
     marks: { epoch: string; stamp: string } | null,
-    known: ConnectionRecord | undefined,
+    known: ReadOptions['known'],
     held: string,
   ): Promise<Reading | null> {
-    const profile = await this.deps.use(ref, (ctx, p) => p.fetchProfile(ctx), known)
+    const record = (await known) ?? undefined
+    const profile = await this.deps.use(ref, (ctx, p) => p.fetchProfile(ctx), record)
     const answer = { profile, readAt: this.now(), kept: false, epoch: '', stamp: '', ...marks }
     if (marks === null) return answer
     const value = JSON.stringify({ p: profile, at: answer.readAt })

@@ -1,10 +1,11 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { User } from '../auth/user-store.js'
 import type { ConnectionLifecycle } from '../connections/lifecycle.js'
 import type { ConnectionRecord, ConnectionStore } from '../connections/connection-store.js'
 import { AppError, isAppError } from '../errors/app-error.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import type { AccountProfile, PanelDef, PanelView, Provider } from '../providers/types.js'
-import type { KeptRead } from '../connections/kept-read.js'
+import type { KeptAnswer, KeptRead } from '../connections/kept-read.js'
 import type { PanelCache } from './panel-cache.js'
 import {
   ANY_GENERATION,
@@ -13,6 +14,17 @@ import {
   type PanelModel,
   type PanelRenderer,
 } from './card-model.js'
+
+/** How a page asks for its cards. */
+export interface BuildOptions {
+  /** Renders each panel the moment its answer arrives. */
+  render?: PanelRenderer
+  /**
+   * Whether the page's state says the provider's connection exists (page-state.ts): its
+   * profile's kept read then starts at once, beside the read of its record.
+   */
+  present?: (provider: string) => boolean
+}
 
 const PROFILE = '__profile'
 /** What an offline panel (a form) is handed: it calls nobody, so it needs no client credentials. */
@@ -68,16 +80,24 @@ export class DashboardService {
     return Promise.all(this.buildEach(user))
   }
 
-  /** Each card on its own, in the providers' order, every panel rendered as it arrives when asked. */
-  buildEach(user: User, render?: PanelRenderer): Promise<BuiltCard>[] {
-    return this.deps.providers.all().map((p) => this.card(user, p, render))
+  /** Each card on its own, in the providers' order. */
+  buildEach(user: User, opts: BuildOptions = {}): Promise<BuiltCard>[] {
+    return this.deps.providers.all().map((p) => this.card(user, p, opts))
   }
 
-  private async card(user: User, provider: Provider, render?: PanelRenderer): Promise<BuiltCard> {
+  private async card(user: User, provider: Provider, opts: BuildOptions): Promise<BuiltCard> {
     const ref = { tenantId: user.tenantId, userId: user.id, provider: provider.id }
+    const reading = this.deps.store.get(ref)
+    // The profile's kept read starts beside the record's read: on a miss its provider call is
+    // the first to leave, and what follows its answer overlaps the panels' calls. (A record
+    // found needing reconnect fails this read, as any read of it would: nothing is kept.)
+    const early = opts.present?.(provider.id)
+      ? this.deps.kept.read(ref, { known: reading, early: true })
+      : undefined
+    early?.catch(() => undefined)
     let record: ConnectionRecord | null
     try {
-      record = await this.deps.store.get(ref)
+      record = await reading
     } catch (err) {
       const reason = isAppError(err) && err.expose ? err.message : 'This connection could not be read.'
       return { card: { provider, state: 'broken', reason }, generation: null }
@@ -92,14 +112,14 @@ export class DashboardService {
     }
     if (record.status === 'needs_reconnect')
       return any({ ...base, state: 'needs_reconnect', reason: record.statusReason })
-    return this.connectedCard(user, provider, record, render)
+    return this.connectedCard(user, provider, record, { render: opts.render, early })
   }
 
   private async connectedCard(
     user: User,
     provider: Provider,
     record: ConnectionRecord,
-    render?: PanelRenderer,
+    { render, early }: { render?: PanelRenderer; early?: Promise<KeptAnswer> },
   ): Promise<BuiltCard> {
     const ref = record.ref
     const read = await this.deps.cache.read(user.tenantId, user.id, provider.id)
@@ -118,7 +138,7 @@ export class DashboardService {
     const defs = provider.panels(record.grant)
     let settled: Promise<void> | undefined
     const readProfile = async () => {
-      const answer = await this.deps.kept.read(ref, { known: record, early: true })
+      const answer = await (early ?? this.deps.kept.read(ref, { known: record, early: true }))
       settled = answer.settled
       return answer.profile
     }
@@ -138,7 +158,13 @@ export class DashboardService {
     }
     const [profile, ...panels] = await Promise.all([
       profileRead,
-      ...defs.map((d) => load(d.id, () => loadPanel(d)).then((r) => ({ ...r, model: modelOf(d, r) }))),
+      ...defs.map(async (d) => {
+        const r = await load(d.id, () => loadPanel(d))
+        // Rendered after the I/O that is ready by then (other answers, the profile's Redis
+        // replies): CPU work waits its turn behind round trips, which then overlap it.
+        if (render) await nextTurn()
+        return { ...r, model: modelOf(d, r) }
+      }),
     ])
     const written = await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh, read.generation)
     let generation = Object.keys(fresh).length ? written : read.generation || null

@@ -97,9 +97,10 @@ export function pageServer(
 
     // Each panel rendered as its answer arrives and each card as its last panel does, so what
     // is left after the slowest provider call is that panel, its card and the page.
-    const panel: PanelRenderer = (provider, model) => renderPanel(locals, provider, model, viewCache)
+    const render: PanelRenderer = (provider, model) => renderPanel(locals, provider, model, viewCache)
+    const present = new Set(state.cards.filter((c) => c.fingerprint !== 'none').map((c) => c.provider))
     const rendered = await Promise.all(
-      deps.dashboard.buildEach(user, panel).map(async (card) => {
+      deps.dashboard.buildEach(user, { render, present: (id) => present.has(id) }).map(async (card) => {
         const b = await card
         return { b, html: renderCard(locals, b.card, viewCache) }
       }),

@@ -1,19 +1,22 @@
 /**
- * A page that is built (nothing kept) renders each panel the moment its answer arrives, so
- * what is left after the slowest provider call is that panel, its card and the page; and the
- * page put together from those pieces is the page the templates render whole.
+ * A page that is built (nothing kept): each panel is rendered the moment its answer arrives,
+ * so what is left after the slowest provider call is that panel, its card and the page, and
+ * the page put together from those pieces is the page the templates render whole. The
+ * profile's kept read starts beside the record's read when the page's state says the
+ * connection exists, so its provider call is the first to leave.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PanelModel } from '../src/dashboard/card-model.js'
 import { DashboardService } from '../src/dashboard/dashboard-service.js'
 import type { Provider } from '../src/providers/types.js'
+import { keptReadKey } from '../src/redis/keys.js'
 import { csrfFrom, signUp, startTestApp, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
 
 let t: TestApp
 beforeAll(async () => {
   // Nothing kept: every page is built from the provider's answers.
-  t = await startTestApp({ name: 'panel-render', deps: { panelCacheTtlSec: 0 } })
+  t = await startTestApp({ name: 'built-page', deps: { panelCacheTtlSec: 0 } })
 })
 afterAll(() => t.close())
 
@@ -55,7 +58,7 @@ describe('a built dashboard', () => {
         rendered.push({ id: panel.id, at: performance.now() })
         return `<p>${panel.id}</p>`
       }
-      const cards = await Promise.all(dashboard.buildEach(u.user, render))
+      const cards = await Promise.all(dashboard.buildEach(u.user, { render }))
       const sms77 = cards.find((c) => c.card.provider.id === 'sms77')!.card
       if (sms77.state !== 'connected') throw new Error(`sms77 card is ${sms77.state}`)
       // Every panel carries the HTML rendered for it.
@@ -70,5 +73,39 @@ describe('a built dashboard', () => {
       stop()
       t.sandbox.control.setFaults({ apiLatencyMs: 0 })
     }
+  })
+
+  it('sends the profile read first when the state says the connection exists', async () => {
+    const u = await connectedUser()
+    const dashboard = new DashboardService(t.services)
+    const starts: { path: string; at: number }[] = []
+    const off = t.services.http.observe((_p, url, _o, seconds) =>
+      starts.push({ path: new URL(url).pathname, at: performance.now() - seconds * 1000 }),
+    )
+    try {
+      await Promise.all(dashboard.buildEach(u.user, { present: (id) => id === 'sms77' }))
+      expect(starts.length).toBeGreaterThan(2)
+      const first = starts.reduce((a, b) => (b.at < a.at ? b : a))
+      expect(first.path).toMatch(/\/oauth\/me$/)
+    } finally {
+      off()
+    }
+  })
+
+  it('a connection gone between the state and the record: its card is not connected, nothing called, nothing held', async () => {
+    const u = await signUp(t.app)
+    const user = (await t.services.users.findForLogin(u.email))!.user
+    const ref = { tenantId: user.tenantId, userId: user.id, provider: 'sms77' as const }
+    const me = t.sandbox.control.stats.sms77.meCalls
+    const dashboard = new DashboardService(t.services)
+    // The state said it exists (a disconnect came after it): the early read finds no record.
+    const cards = await Promise.all(dashboard.buildEach(user, { present: () => true }))
+    expect(cards.find((c) => c.card.provider.id === 'sms77')!.card.state).toBe('disconnected')
+    // The early read gives up its lock (it fails on the missing record, out of the page's way).
+    for (let i = 0; i < 100 && (await t.redis.exists(keptReadKey(ref, ':lock'))); i++)
+      await new Promise((r) => setTimeout(r, 10))
+    expect(await t.redis.exists(keptReadKey(ref, ':lock'))).toBe(0)
+    expect((await t.services.kept.peek(ref)).read).toBeUndefined()
+    expect(t.sandbox.control.stats.sms77.meCalls).toBe(me)
   })
 })
