@@ -170,6 +170,9 @@ describe('the kept read', () => {
   it('a send refreshes the balance: the next read is the provider’s, after the send', async () => {
     const o = await owner()
     const id = idOf(o.sms77)
+    // The owner's page is kept (and its panels cached) before the send.
+    await o.agent.get('/dashboard').expect(200)
+    await o.agent.get('/dashboard').expect(200)
     const first = await api(t.app, o.key).get(`/api/v1/connections/${id}`).expect(200)
     await api(second, o.key)
       .post(`/api/v1/connections/${id}/messages`)
@@ -181,9 +184,16 @@ describe('the kept read', () => {
     expect(meCalls()).toBe(before + 1)
     expect(after.body.balance.amount).toBeLessThan(first.body.balance.amount)
     expect(Date.parse(after.body.balance.readAt)).toBeGreaterThan(Date.parse(first.body.balance.readAt))
-    // The dashboard shows the same read: no second provider call.
-    await o.agent.get('/dashboard').expect(200)
+    // The dashboard shows the same read: no second provider call, and not the balance of
+    // before the send, though its page was kept before it.
+    const page = await o.agent.get('/dashboard').expect(200)
     expect(meCalls()).toBe(before + 1)
+    const shown =
+      /aria-labelledby="panel-sms77-balance card-sms77">[\s\S]*?<p class="stat-big">([^<]*)</.exec(
+        page.text,
+      )![1]
+    const two = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+    expect(shown).toBe(`${two.format(after.body.balance.amount)} EUR`)
   })
 
   it('support finds an account by the company any caller read, before support opened it', async () => {

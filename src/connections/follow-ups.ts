@@ -25,8 +25,9 @@ export interface ChangeFollowers {
 }
 
 /** Changes after which the panel cache still holds the connection's last answers (a degraded
- * card shows them; the record's fingerprint retires its kept HTML). */
-const KEEPS_PANELS = new Set<ConnectionChange['kind']>(['refreshed', 'checked', 'degraded', 'message_sent'])
+ * card shows them; the record's fingerprint retires its kept HTML). Not a send: the balance
+ * and the journal it changed are answers the owner's page must not show from before it. */
+const KEEPS_PANELS = new Set<ConnectionChange['kind']>(['refreshed', 'checked', 'degraded'])
 
 /** Changes after which the kept read is another account's, an old balance, or not to be answered
  * any more (a dead grant answers 409 needs_reconnect, not its last read) (kept-read.ts). */
@@ -44,8 +45,8 @@ const KEEPS_ANSWERS = new Set<ConnectionChange['kind']>(['refreshed', 'checked']
  * What follows each change, in this order: it is logged; a status move is announced; a
  * connect or a rename is indexed under its names, a disconnect leaves the index and the
  * balance history (so does a reconnect to another account: its balances are not this
- * one's); every change but a refresh, a keep-alive check, a failure or a send clears the
- * owner's panels, so the next page shows it. Awaited by the lifecycle, so a page after it
+ * one's); every change but a refresh, a keep-alive check or a failure clears the owner's
+ * panels, so the next page shows it. Awaited by the lifecycle, so a page after it
  * sees them in step.
  */
 export function followUps(f: ChangeFollowers): ConnectionEvents {
