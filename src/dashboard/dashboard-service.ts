@@ -24,6 +24,8 @@ export interface BuildOptions {
    * profile's kept read then starts at once, beside the read of its record.
    */
   present?: (provider: string) => boolean
+  /** Called when a card's provider calls have been made: what the page can do before their answers. */
+  waiting?: () => void
 }
 
 const PROFILE = '__profile'
@@ -112,14 +114,14 @@ export class DashboardService {
     }
     if (record.status === 'needs_reconnect')
       return any({ ...base, state: 'needs_reconnect', reason: record.statusReason })
-    return this.connectedCard(user, provider, record, { render: opts.render, early })
+    return this.connectedCard(user, provider, record, { ...opts, early })
   }
 
   private async connectedCard(
     user: User,
     provider: Provider,
     record: ConnectionRecord,
-    { render, early }: { render?: PanelRenderer; early?: Promise<KeptAnswer> },
+    { render, early, waiting }: BuildOptions & { early?: Promise<KeptAnswer> },
   ): Promise<BuiltCard> {
     const ref = record.ref
     const read = await this.deps.cache.read(user.tenantId, user.id, provider.id)
@@ -156,7 +158,7 @@ export class DashboardService {
       const panel = { id: d.id, title: d.title, view, error: r.error ? describe(r.error) : undefined }
       return render ? { ...panel, html: render(provider, panel) } : panel
     }
-    const [profile, ...panels] = await Promise.all([
+    const loading = Promise.all([
       profileRead,
       ...defs.map(async (d) => {
         const r = await load(d.id, () => loadPanel(d))
@@ -166,6 +168,8 @@ export class DashboardService {
         return { ...r, model: modelOf(d, r) }
       }),
     ])
+    waiting?.()
+    const [profile, ...panels] = await loading
     const written = await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh, read.generation)
     let generation = Object.keys(fresh).length ? written : read.generation || null
     const results = [profile, ...panels]

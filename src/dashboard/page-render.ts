@@ -49,6 +49,20 @@ export function renderPage(locals: PageLocals, cards: CardHtml[], cache: boolean
   return page({ ...locals, cards: cards.map((c) => ({ ...c.card, keptHtml: c.html })) })
 }
 
+/**
+ * The page around its cards, with `slots[i]` where card i goes (fillShell puts them in): what
+ * renderPage gives when not every card is disconnected (the page's only question of them).
+ */
+export function renderShell(locals: PageLocals, slots: string[], cache: boolean): string {
+  const page = template(PAGE, { [CARD]: '<%- card.keptHtml %>' }, cache)
+  return page({ ...locals, cards: slots.map((slot) => ({ state: 'connected', keptHtml: slot })) })
+}
+
+/** The shell with each card's HTML in its slot. */
+export function fillShell(shell: string, slots: string[], htmls: string[]): string {
+  return slots.reduce((page, slot, i) => page.replace(slot, () => htmls[i]!), shell)
+}
+
 const compiled = new Map<string, ejs.TemplateFunction>()
 
 /**

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express'
 import ejs from 'ejs'
 import { applyPreferences } from '../i18n/localize.js'
 import type { User } from '../auth/user-store.js'
+import { afterRequestsWritten } from '../providers/http.js'
 import type { ProviderRegistry } from '../providers/registry.js'
 import { formatValue } from '../views/format.js'
 import { chartGeometry } from './chart.js'
@@ -10,7 +11,15 @@ import { ANY_GENERATION, type BuiltCard, type CardModel, type PanelRenderer } fr
 import type { DashboardService } from './dashboard-service.js'
 import type { PageCache, PageFacts } from './page-cache.js'
 import type { PanelCache } from './panel-cache.js'
-import { renderCard, renderPage, renderPanel, type CardHtml, type PageLocals } from './page-render.js'
+import {
+  fillShell,
+  renderCard,
+  renderPage,
+  renderPanel,
+  renderShell,
+  type CardHtml,
+  type PageLocals,
+} from './page-render.js'
 import { versionsOf, type PageState, type PageStateReader } from './page-state.js'
 
 export interface PageServerDeps {
@@ -51,6 +60,7 @@ export function pageServer(
   // provider answer or account label can contain it.
   const digest = createHmac('sha256', deps.secret).update('dashboard csrf placeholder').digest('hex')
   const placeholder = `csrf-placeholder-${digest.slice(0, 32)}`
+  const slot = `card-slot-${digest.slice(32)}`
   const providers = () => deps.providers.all()
 
   return async (req, res, page) => {
@@ -95,13 +105,23 @@ export function pageServer(
       return send(res, parts, page.token())
     }
 
-    // Each panel rendered as its answer arrives and each card as its last panel does, so what
-    // is left after the slowest provider call is that panel, its card and the page.
+    // Each panel rendered as its answer arrives and each card as its last panel does; what
+    // needs no answer (the page around the cards, a card that called nobody) is rendered
+    // while the answers are awaited, once the calls have left. What is left after the
+    // slowest provider call is that panel, its card and putting the page together.
     const render: PanelRenderer = (provider, model) => renderPanel(locals, provider, model, viewCache)
     const present = new Set(state.cards.filter((c) => c.fingerprint !== 'none').map((c) => c.provider))
+    const slots = ids.map((_, i) => `${slot}[${i}]`)
+    let shell: Promise<string> | undefined
+    const waiting = () => {
+      shell ??= afterRequestsWritten().then(() => renderShell(locals, slots, viewCache))
+      shell.catch(() => undefined)
+    }
+    const options = { render, present: (id: string) => present.has(id), waiting }
     const rendered = await Promise.all(
-      deps.dashboard.buildEach(user, { render, present: (id) => present.has(id) }).map(async (card) => {
+      deps.dashboard.buildEach(user, options).map(async (card) => {
         const b = await card
+        if (b.card.state !== 'connected') await afterRequestsWritten()
         return { b, html: renderCard(locals, b.card, viewCache) }
       }),
     )
@@ -109,13 +129,15 @@ export function pageServer(
     const htmls = rendered.map((r) => r.html)
     // Rendered while the provider reads' follow-ups were being stored; answered once they are.
     await Promise.all(built.map((b) => b.settled))
-    const parts = split(
-      renderPage(
-        locals,
-        built.map((b, i) => ({ card: b.card, html: htmls[i]! })),
-        viewCache,
-      ),
-    )
+    const html =
+      shell && !built.every((b) => b.card.state === 'disconnected')
+        ? fillShell(await shell, slots, htmls)
+        : renderPage(
+            locals,
+            built.map((b, i) => ({ card: b.card, html: htmls[i]! })),
+            viewCache,
+          )
+    const parts = split(html)
     // Worth a second read only if it can keep something: a card with a cache state, or the page.
     const keepable = (b: BuiltCard) => b.generation !== null && b.generation !== ANY_GENERATION
     if (built.some(keepable) || built.every((b) => b.generation !== null)) {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Agent, request, type Dispatcher } from 'undici'
 import type { ProviderId } from './types.js'
 import { withSpan } from '../tracing/spans.js'
@@ -41,6 +42,17 @@ export class TransportError extends Error {
     super(message, options)
     this.name = 'TransportError'
   }
+}
+
+/**
+ * Resolves once the provider calls made before it have been written. undici writes a request
+ * on a kept-alive socket in the check phase after it was made (a setImmediate: bytes the
+ * server sent on the idle socket are read first), so CPU work started now would run ahead of
+ * them; one turn more comes after them. For work that can wait for the answers anyway.
+ */
+export async function afterRequestsWritten(): Promise<void> {
+  await nextTurn()
+  await nextTurn()
 }
 
 export interface HttpClientOptions {
