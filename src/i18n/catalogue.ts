@@ -2,6 +2,7 @@ import { createInstance, type InterpolationOptions, type Resource, type TFunctio
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { LOCALES_DIR } from '../config/paths.js'
+import { plainTemplate, type Filler } from './plain-template.js'
 
 /** The languages every page, message and mail exists in (issue 18); English is the default. */
 export const LANGUAGES = ['en', 'de'] as const
@@ -65,21 +66,22 @@ export function translator(lang: Language): TFunction {
  * A page asks for hundreds of plain labels (no values to put in), and i18next resolves each
  * one anew (namespaces, fallbacks, plurals, post-processing): the catalogues never change
  * after start-up, so a plain label's text is kept per language once found. A label with
- * values (a chart's title per bar) keeps its template once found and has i18next's own
- * interpolator fill it in, as `t` would after resolving it. Calls with options that change
+ * values (a chart's title per bar) keeps its template once found, split into its pieces
+ * when its placeholders are plain (plain-template.ts), else filled by i18next's own
+ * interpolator, as `t` would after resolving it. Calls with options that change
  * which text is meant (a count's plural, a context, a default…), texts that nest others,
  * and keys not in the catalogue (still reported as missing each time) go to i18next.
  */
 function remembering(lang: Language, t: TFunction): TFunction {
   const known = new Map<string, string>()
-  const templates = new Map<string, string | null>()
+  const templates = new Map<string, { text: string; fill: Filler | null } | null>()
   const full = t as unknown as (...a: unknown[]) => unknown
-  const templateOf = (key: string): string | null => {
+  const templateOf = (key: string) => {
     let template = templates.get(key)
     if (template !== undefined) return template
     const raw = full(key, { skipInterpolation: true })
     const plain = typeof raw === 'string' && i18n.exists(key, { lng: lang }) && !raw.includes('$t(')
-    templates.set(key, (template = plain ? raw : null))
+    templates.set(key, (template = plain ? { text: raw, fill: plainTemplate(raw) } : null))
     return template
   }
   const remembered = (key: unknown, ...rest: unknown[]): unknown => {
@@ -88,9 +90,11 @@ function remembering(lang: Language, t: TFunction): TFunction {
       const values = rest.length === 1 ? plainValues(rest[0]) : undefined
       const template = values && templateOf(key)
       if (!template) return full(key, ...rest)
+      const filled = template.fill?.(values)
+      if (filled !== undefined) return filled
       // The options i18next hands its interpolator: the values, and the language.
       const options = { ...values, lng: lang } as InterpolationOptions
-      return i18n.services.interpolator.interpolate(template, values, lang, options)
+      return i18n.services.interpolator.interpolate(template.text, values, lang, options)
     }
     const hit = known.get(key)
     if (hit !== undefined) return hit
