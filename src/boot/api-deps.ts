@@ -33,7 +33,7 @@ export function apiDeps(deps: AppDeps, s: Services): ApiDeps {
       emails: (tenantId, userIds) => s.users.emails(tenantId, userIds),
       isShared,
       entries: (tenantId, members) => s.supportIndex.entries(tenantId, members),
-      remember: (ref, read) => s.supportIndex.recordBalance(ref, read),
+      remember: async (ref, read) => void (await s.supportIndex.recordBalance(ref, read)),
     },
     observe: deps.metrics ? (route, status) => deps.metrics?.observeApiCall(route, status) : undefined,
     ...deps.api,

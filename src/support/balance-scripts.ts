@@ -20,17 +20,18 @@ end
 /**
  * Records a read (ARGV: packed member, the read as stored, the plain member, '1' to keep a
  * read already stored) while the connection exists, moving the member in the balance order;
- * an empty read only makes sure the member is listed (a connect). Returns 0 when the
- * connection is gone.
+ * an empty read only makes sure the member is listed (a connect). Returns the read stored
+ * before (from before the pages too; '' when none), or nil when the connection is gone.
  */
 export const RECORD_READ = `${PAGES}${KEY_OF}
-if redis.call('EXISTS', KEYS[5]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[5]) == 0 then return false end
 local packed, read, plain = ARGV[1], ARGV[2], ARGV[3]
 local before = redis.call('HGET', KEYS[2], packed)
+local was = before or redis.call('HGET', KEYS[4], plain) or ''
 if ARGV[4] == '1' and before then read = before end
 if read == '' then
   if not before then add('b!\\0' .. packed) end
-  return 1
+  return was
 end
 local from, to = keyOf(before), keyOf(read)
 if from ~= to then remove('b' .. from .. '\\0' .. packed) end
@@ -38,7 +39,7 @@ add('b' .. to .. '\\0' .. packed)
 redis.call('HSET', KEYS[2], packed, read)
 redis.call('ZREM', KEYS[3], plain)
 redis.call('HDEL', KEYS[4], plain)
-return 1`
+return was`
 
 /** Forgets a member's read and its place in the balance order. ARGV: packed member, '', plain member. */
 export const FORGET_READ = `${PAGES}${KEY_OF}

@@ -101,16 +101,18 @@ export class SupportIndex {
    * account's words, so support finds it by its company whichever caller read it.
    */
   async recordRead(ref: ConnectionRef, entry: BalanceEntry): Promise<void> {
-    const [before] = await this.entries(ref.tenantId, [memberOf(ref)])
-    await this.recordBalance(ref, entry)
-    if (before?.company === entry.company) return
+    const before = await this.recordBalance(ref, entry)
+    if (before === null || decodeEntry(before).company === entry.company) return
     const record = await this.records.connections.get(ref).catch(() => null)
     if (record) await this.indexAccount(ref, { accountLabel: record.grant.accountLabel, name: record.name })
   }
 
-  /** Keeps a read (or its error beside the last balance) while the connection exists. */
-  async recordBalance(ref: ConnectionRef, entry: BalanceEntry): Promise<void> {
-    await this.redis.eval(...this.readArgs(RECORD_READ, ref, encodeEntry(entry)))
+  /**
+   * Keeps a read (or its error beside the last balance) while the connection exists, in one
+   * round trip; gives the read stored before ('' when none), or null when the connection is gone.
+   */
+  async recordBalance(ref: ConnectionRef, entry: BalanceEntry): Promise<string | null> {
+    return (await this.redis.eval(...this.readArgs(RECORD_READ, ref, encodeEntry(entry)))) as string | null
   }
 
   async entries(tenantId: string, members: string[]): Promise<BalanceEntry[]> {
