@@ -147,12 +147,29 @@ describe('texts with values, kept per language', () => {
             const values: Record<string, string | number> = Object.fromEntries(names.map((n) => [n, value]))
             if (PLURAL.test(p.join('.'))) values.count = i + 1
             expect(kept(key, values), `${lang} ${key}`).toBe(plain(key, values))
+            // A default only matters for a key the catalogue lacks.
+            const withDefault = { ...values, defaultValue: 'Default {{other}}' }
+            expect(kept(key, withDefault), `${lang} ${key} with a default`).toBe(plain(key, withDefault))
             compared++
           }
         }
       }
     }
     expect(compared).toBeGreaterThan(100)
+    // Every count a plural text can get (0 has forms of its own in i18next), and a plain
+    // text asked with a default (the scopes' meanings).
+    for (const lang of LANGUAGES) {
+      const [kept, plain] = [translator(lang), plainTranslator(lang)]
+      for (const count of [0, 1, 2, 1.5, -1, 21, 1e6]) {
+        const values = { messages: '3', cost: '1 €', count }
+        expect(kept('dashboard:chart.summary', values), `${lang} ${count}`).toBe(
+          plain('dashboard:chart.summary', values),
+        )
+      }
+      const scope = { defaultValue: 'Meaning from the provider' }
+      expect(kept('dashboard:scopes.analytics', scope)).toBe(plain('dashboard:scopes.analytics', scope))
+      expect(kept('dashboard:scopes.nonesuch', scope)).toBe(plain('dashboard:scopes.nonesuch', scope))
+    }
     // A value holding a placeholder of its own text: i18next replaces the first match in the
     // whole string, not the one it found; the kept texts leave that case to it.
     for (const lang of LANGUAGES) {

@@ -68,9 +68,11 @@ export function translator(lang: Language): TFunction {
  * after start-up, so a plain label's text is kept per language once found. A label with
  * values (a chart's title per bar) keeps its template once found, split into its pieces
  * when its placeholders are plain (plain-template.ts), else filled by i18next's own
- * interpolator, as `t` would after resolving it. Calls with options that change
- * which text is meant (a count's plural, a context, a default…), texts that nest others,
- * and keys not in the catalogue (still reported as missing each time) go to i18next.
+ * interpolator, as `t` would after resolving it. A count picks its plural form as i18next
+ * does (its plural resolver's suffix), when this language has that form itself; a default
+ * only matters for a key not in the catalogue. Other options that change which text is
+ * meant (a count of 0, a context, an ordinal…), texts that nest others, and keys not in the
+ * catalogue (still reported as missing each time) go to i18next.
  */
 function remembering(lang: Language, t: TFunction): TFunction {
   const known = new Map<string, string>()
@@ -84,12 +86,28 @@ function remembering(lang: Language, t: TFunction): TFunction {
     templates.set(key, (template = plain ? { text: raw, fill: plainTemplate(raw) } : null))
     return template
   }
+  const forms = new Map<string, string | null>()
+  /** The key of the text a count picks, or null when i18next must pick it. */
+  const formOf = (key: string, count: number | undefined): string | null => {
+    if (count === undefined) return key
+    // With 0, i18next looks for a `_zero` form first.
+    if (count === 0) return null
+    const form = `${key}${i18n.services.pluralResolver.getSuffix(lang, count, {})}`
+    let found = forms.get(form)
+    if (found !== undefined) return found
+    // i18next tries every form of this language before any of the fallback's.
+    found = i18n.exists(form, { lngs: [lang] }) ? form : null
+    forms.set(form, found)
+    return found
+  }
   const remembered = (key: unknown, ...rest: unknown[]): unknown => {
     if (typeof key !== 'string') return full(key, ...rest)
     if (rest.length > 0) {
-      const values = rest.length === 1 ? plainValues(rest[0]) : undefined
-      const template = values && templateOf(key)
+      const asked = rest.length === 1 ? fillingOnly(rest[0]) : undefined
+      const form = asked && formOf(key, asked.count)
+      const template = form && templateOf(form)
       if (!template) return full(key, ...rest)
+      const values = asked.values
       const filled = template.fill?.(values)
       if (filled !== undefined) return filled
       // The options i18next hands its interpolator: the values, and the language.
@@ -109,12 +127,21 @@ function remembering(lang: Language, t: TFunction): TFunction {
 const CHOOSING =
   /^(count|context|ordinal|defaultValue.*|ns|lngs?|fallbackLng|returnObjects|returnDetails|joinArrays|postProcess|interpolation|replace|skip.*|keySeparator|nsSeparator|nest)$/
 
-/** Values to put in (strings and numbers only), or undefined when the options do more. */
-function plainValues(options: unknown): Record<string, string | number> | undefined {
+/**
+ * Values to put in (strings and numbers only), with a count and a plain default, or
+ * undefined when the options do more. Every option is also a value, as in i18next.
+ */
+function fillingOnly(
+  options: unknown,
+): { values: Record<string, string | number>; count?: number } | undefined {
   if (!options || typeof options !== 'object' || Array.isArray(options)) return undefined
-  for (const [name, value] of Object.entries(options))
-    if (CHOOSING.test(name) || (typeof value !== 'string' && typeof value !== 'number')) return undefined
-  return options as Record<string, string | number>
+  let count: number | undefined
+  for (const [name, value] of Object.entries(options)) {
+    if (name === 'count' && typeof value === 'number' && Number.isFinite(value)) count = value
+    else if (name === 'defaultValue' && typeof value === 'string') continue
+    else if (CHOOSING.test(name) || (typeof value !== 'string' && typeof value !== 'number')) return undefined
+  }
+  return { values: options as Record<string, string | number>, count }
 }
 
 /** i18next's own `t` of one language, nothing kept: what the kept texts are tested against. */

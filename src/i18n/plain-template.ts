@@ -4,8 +4,8 @@ export type Filler = (values: Record<string, string | number>) => string | undef
 const PLACEHOLDER = /\{\{([^{}]*)\}\}/
 
 /**
- * A text whose placeholders are all plain (`{{name}}`), split once into its pieces, so that
- * filling it in is joining strings: i18next's interpolator runs two regular expressions
+ * A text whose placeholders are all plain (`{{name}}`; a text without any is itself), split
+ * once into its pieces, so that filling it in is joining strings: i18next's interpolator runs two regular expressions
  * and a string replace per value, per call, and a chart asks for one such text per bar.
  * Null for a text that holds anything else (a format, a nested key, an unescaped value, a
  * path): i18next fills those. The filler gives up (undefined) on a missing value, and on a
@@ -26,7 +26,7 @@ export function plainTemplate(text: string): Filler | null {
       names.push(name)
     }
   }
-  if (names.length === 0) return null
+  if (names.length === 0) return () => text
   return (values) => {
     let out = literals[0]!
     for (const [i, name] of names.entries()) {
