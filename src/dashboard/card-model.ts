@@ -38,6 +38,9 @@ export type CardModel =
     }
   | { provider: Provider; state: 'broken'; reason: string }
 
+/** What a connected card shows of its connection's record alone. */
+export type CardRecordFacts = Pick<Extract<CardModel, { state: 'connected' }>, 'grantedScopes' | 'name'>
+
 /**
  * A card with the panel cache generation its content was built from: a generation, ANY when
  * the content does not come from the cache (not connected, needs reconnect), or null when the

@@ -10,6 +10,7 @@ import type { PanelCache } from './panel-cache.js'
 import {
   ANY_GENERATION,
   type BuiltCard,
+  type CardRecordFacts,
   type CardModel,
   type PanelModel,
   type PanelRenderer,
@@ -25,7 +26,7 @@ export interface BuildOptions {
    */
   present?: (provider: string) => boolean
   /** Called when a card's provider calls have been made: what the page can do before their answers. */
-  waiting?: () => void
+  waiting?: (provider: Provider, card: CardRecordFacts) => void
 }
 
 const PROFILE = '__profile'
@@ -168,7 +169,7 @@ export class DashboardService {
         return { ...r, model: modelOf(d, r) }
       }),
     ])
-    waiting?.()
+    waiting?.(provider, { grantedScopes: record.grant.scopes, name: record.name })
     const [profile, ...panels] = await loading
     const written = await this.deps.cache.put(user.tenantId, user.id, provider.id, fresh, read.generation)
     let generation = Object.keys(fresh).length ? written : read.generation || null

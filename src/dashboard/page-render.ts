@@ -2,11 +2,12 @@ import path from 'node:path'
 import ejs from 'ejs'
 import { VIEWS_DIR } from '../config/paths.js'
 import type { Provider } from '../providers/types.js'
-import type { CardModel, PanelModel } from './card-model.js'
+import type { CardModel, CardRecordFacts, PanelModel } from './card-model.js'
 
 const PAGE = path.join(VIEWS_DIR, 'dashboard.ejs')
 const CARD = path.join(VIEWS_DIR, 'partials', 'card.ejs')
 const PANEL = path.join(VIEWS_DIR, 'partials', 'panel.ejs')
+const TAIL = path.join(VIEWS_DIR, 'partials', 'card-tail.ejs')
 
 /** Everything the dashboard's templates read besides the cards. */
 export type PageLocals = Record<string, unknown>
@@ -35,9 +36,27 @@ export function renderPanel(
  * every panel was rendered as it arrived, the card's include of the panel partial is
  * answered with that HTML.
  */
-export function renderCard(locals: PageLocals, card: CardModel, cache: boolean): string {
-  const rendered = card.state === 'connected' && card.panels.every((p) => p.html !== undefined)
-  return template(CARD, rendered ? { [PANEL]: '<%- panel.html %>' } : {}, cache)({ ...locals, card })
+export function renderCard(locals: PageLocals, card: CardModel, cache: boolean, tail?: string): string {
+  const connected = card.state === 'connected'
+  const standIns: Record<string, string> = {}
+  if (connected && card.panels.every((p) => p.html !== undefined)) standIns[PANEL] = '<%- panel.html %>'
+  if (connected && tail !== undefined) standIns[TAIL] = '<%- keptTail %>'
+  return template(CARD, standIns, cache)({ ...locals, card, keptTail: tail })
+}
+
+/**
+ * A connected card's tail (asking for more scopes, its name, disconnecting), rendered as the
+ * card's include of it renders it: it shows only what the connection's record holds, so it
+ * can be rendered before any answer. A built page asks for no scopes (its locals have no
+ * `askedScopes`), so nothing in it is opened for that.
+ */
+export function renderCardTail(
+  locals: PageLocals,
+  provider: Provider,
+  card: CardRecordFacts,
+  cache: boolean,
+): string {
+  return template(TAIL, {}, cache)({ ...locals, p: provider, card, asked: null })
 }
 
 /**

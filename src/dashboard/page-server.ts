@@ -5,15 +5,23 @@ import { applyPreferences } from '../i18n/localize.js'
 import type { User } from '../auth/user-store.js'
 import { afterRequestsWritten } from '../providers/http.js'
 import type { ProviderRegistry } from '../providers/registry.js'
+import type { Provider } from '../providers/types.js'
 import { formatValue } from '../views/format.js'
 import { chartGeometry } from './chart.js'
-import { ANY_GENERATION, type BuiltCard, type CardModel, type PanelRenderer } from './card-model.js'
+import {
+  ANY_GENERATION,
+  type BuiltCard,
+  type CardModel,
+  type CardRecordFacts,
+  type PanelRenderer,
+} from './card-model.js'
 import type { DashboardService } from './dashboard-service.js'
 import type { PageCache, PageFacts } from './page-cache.js'
 import type { PanelCache } from './panel-cache.js'
 import {
   fillShell,
   renderCard,
+  renderCardTail,
   renderPage,
   renderPanel,
   renderShell,
@@ -113,16 +121,20 @@ export function pageServer(
     const present = new Set(state.cards.filter((c) => c.fingerprint !== 'none').map((c) => c.provider))
     const slots = ids.map((_, i) => `${slot}[${i}]`)
     let shell: Promise<string> | undefined
-    const waiting = () => {
+    const tails = new Map<string, Promise<string>>()
+    const waiting = (provider: Provider, card: CardRecordFacts) => {
       shell ??= afterRequestsWritten().then(() => renderShell(locals, slots, viewCache))
-      shell.catch(() => undefined)
+      const tail = afterRequestsWritten().then(() => renderCardTail(locals, provider, card, viewCache))
+      for (const p of [shell, tail]) p.catch(() => undefined)
+      tails.set(provider.id, tail)
     }
     const options = { render, present: (id: string) => present.has(id), waiting }
     const rendered = await Promise.all(
       deps.dashboard.buildEach(user, options).map(async (card) => {
         const b = await card
         if (b.card.state !== 'connected') await afterRequestsWritten()
-        return { b, html: renderCard(locals, b.card, viewCache) }
+        const tail = b.card.state === 'connected' ? await tails.get(b.card.provider.id) : undefined
+        return { b, html: renderCard(locals, b.card, viewCache, tail) }
       }),
     )
     const built = rendered.map((r) => r.b)
