@@ -11,7 +11,7 @@ import { DashboardService } from '../src/dashboard/dashboard-service.js'
 import type { Provider } from '../src/providers/types.js'
 import { keptReadKey } from '../src/redis/keys.js'
 import { csrfFrom, signUp, startTestApp, type TestApp } from './helpers/app.js'
-import { connectSms77 } from './helpers/flows.js'
+import { connectNexmo, connectSms77 } from './helpers/flows.js'
 
 let t: TestApp
 beforeAll(async () => {
@@ -42,6 +42,21 @@ describe('a built dashboard', () => {
     // Every kind of panel is on it, so each was rendered alone and put in its card.
     for (const kind of ['class="chart"', '<table>', 'class="send-sms"', 'class="stat-big"'])
       expect(built.text).toContain(kind)
+    expect(built.text).toBe(whole.text)
+  })
+
+  it('puts both cards in their own places when both providers are connected', async () => {
+    // Each connected card's tail is rendered from its own record while the answers are
+    // awaited, and the page around them before either card is done.
+    const u = await connectedUser()
+    await connectNexmo(u.agent)
+    await u.agent.get('/dashboard').expect(200)
+    const whole = await u.agent.get('/dashboard?from=mail').expect(200)
+    const built = await u.agent.get('/dashboard').expect(200)
+    expect(built.text.match(/action="\/disconnect\/(sms77|nexmo)"/g)).toEqual([
+      'action="/disconnect/sms77"',
+      'action="/disconnect/nexmo"',
+    ])
     expect(built.text).toBe(whole.text)
   })
 
