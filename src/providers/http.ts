@@ -179,6 +179,19 @@ function toTransportError(err: unknown): TransportError {
  * with id-like segments (numbers, long hex or base64-ish tokens) replaced by `:id`.
  */
 export function providerEndpoint(endpoint: string): string {
+  let label = endpointLabels.get(endpoint)
+  if (label === undefined) {
+    // Parsing a URL and testing each segment costs more than the call's other bookkeeping,
+    // and every call is labelled twice (its span, its metric): a page asks for the same few.
+    if (endpointLabels.size >= 1_000) endpointLabels.clear()
+    endpointLabels.set(endpoint, (label = labelOf(endpoint)))
+  }
+  return label
+}
+
+const endpointLabels = new Map<string, string>()
+
+function labelOf(endpoint: string): string {
   let path = endpoint
   if (/^https?:\/\//i.test(endpoint)) {
     try {
