@@ -24,7 +24,10 @@ export async function sharedSend(ctx: BenchContext): Promise<BenchOutcome> {
   const admin = await signUp(ctx.app.origin, 'shared')
   await connectSms77(admin, ['balance', 'sms'])
   await admin.readCsrf('/admin/connections')
-  const begun = await admin.post('/admin/connections/sms77/connect', { _csrf: admin.csrf, scope: ['balance', 'sms'] })
+  const begun = await admin.post('/admin/connections/sms77/connect', {
+    _csrf: admin.csrf,
+    scope: ['balance', 'sms'],
+  })
   const consent = await pressConsent(begun.location, 'Allow')
   const done = await admin.get(pathOf(consent.location))
   if (done.location !== '/admin/connections') throw new Error(`shared connect answered ${done.status}`)
@@ -58,7 +61,10 @@ export async function sharedSend(ctx: BenchContext): Promise<BenchOutcome> {
     const extra = org - own
     return {
       rows: [
-        { bench: '9 send: personal connection', figure: `${own} Redis round trips per send (most of ${SENDS})` },
+        {
+          bench: '9 send: personal connection',
+          figure: `${own} Redis round trips per send (most of ${SENDS})`,
+        },
         {
           bench: '9 send: shared connection',
           figure: `${org} Redis round trips per send, ${extra} more than personal`,

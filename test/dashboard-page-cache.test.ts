@@ -257,4 +257,3 @@ describe('the page cache’s byte bound', () => {
     expect(cache.take('page-19', facts)).toBeUndefined() // a mismatch drops it
   })
 })
-

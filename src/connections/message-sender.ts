@@ -140,11 +140,18 @@ export class MessageSender {
     const member = memberOf(ref)
     const cost = sent.result.price
     const m = this.deps.redis.multi()
-    m.xadd(sentMessagesKey(ref.tenantId, member), 'MAXLEN', '~', MAX_SENT, '*', ...[
-      ...['at', String(this.now()), 'by', sentByOf(sender), 'kind', sender.kind, 'to', to],
-      ...['parts', String(sent.parts), 'messageId', sent.result.messageId],
-      ...(cost ? ['amount', String(cost.amount), 'currency', cost.currency] : []),
-    ])
+    m.xadd(
+      sentMessagesKey(ref.tenantId, member),
+      'MAXLEN',
+      '~',
+      MAX_SENT,
+      '*',
+      ...[
+        ...['at', String(this.now()), 'by', sentByOf(sender), 'kind', sender.kind, 'to', to],
+        ...['parts', String(sent.parts), 'messageId', sent.result.messageId],
+        ...(cost ? ['amount', String(cost.amount), 'currency', cost.currency] : []),
+      ],
+    )
     // The provider counted otherwise than we did: the day's count follows what was sent.
     if (reserved !== undefined && reserved !== sent.parts) {
       const delta = sent.parts - reserved

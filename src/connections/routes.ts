@@ -177,7 +177,11 @@ async function finishConnect(
     pendingSecret: flow.pendingSecret,
     requestedScopes: flow.scopes,
   })
-  const ref = { tenantId: user.tenantId, userId: shared ? ORGANISATION_OWNER : user.id, provider: provider.id }
+  const ref = {
+    tenantId: user.tenantId,
+    userId: shared ? ORGANISATION_OWNER : user.id,
+    provider: provider.id,
+  }
   await deps.lifecycle.connect(ref, grant, client, user.id)
   if (flow.reconnectLink && (await deps.links?.useUp(flow.reconnectLink)))
     await deps.onReconnectLinkUsed?.(ref, user)
