@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../src/boot/app.js'
 import { PageCache } from '../src/dashboard/page-cache.js'
 import { createLogger } from '../src/logging/logger.js'
-import { userKey } from '../src/redis/keys.js'
+import { panelCacheKey, userKey } from '../src/redis/keys.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { csrfFrom, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
@@ -233,6 +233,28 @@ describe('card HTML kept beside the panel cache', () => {
     expect(kept).toEqual({ ...card, generation: newer })
     await cache.clear(tenantId, userId, ['sms77'])
     expect(await cache.keptCards(tenantId, userId, ['sms77'], 'en')).toEqual([undefined])
+  })
+})
+
+describe('a page seen again after its panel cache lapsed', () => {
+  it('reads neither the empty cache nor kept cards before its calls, and keeps what it built', async () => {
+    const u = await connectedUser()
+    await warm(u.agent)
+    // The answers lapse after 30 s (Refresh empties the cache the same way).
+    await t.redis.del(panelCacheKey(u.ref.tenantId, u.ref.userId, 'sms77'))
+    const read = vi.spyOn(t.services.cache, 'read')
+    const kept = vi.spyOn(t.services.cache, 'keptCards')
+    try {
+      const built = await load(u.agent)
+      expect(built.rendered).toBe(true)
+      expect(read).not.toHaveBeenCalled()
+      expect(kept).not.toHaveBeenCalled()
+    } finally {
+      read.mockRestore()
+      kept.mockRestore()
+    }
+    // What it built was kept as usual: the next reload is answered from it.
+    expect((await load(u.agent)).rendered).toBe(false)
   })
 })
 

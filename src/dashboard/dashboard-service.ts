@@ -25,6 +25,12 @@ export interface BuildOptions {
    * profile's kept read then starts at once, beside the read of its record.
    */
   present?: (provider: string) => boolean
+  /**
+   * The panel cache's generation the page's state saw for a provider ('' when empty): an
+   * empty cache is then not read again before the calls (a cache filled meanwhile only
+   * means this build's answers are not kept, panel-cache.ts `put`).
+   */
+  cacheGeneration?: (provider: string) => string | undefined
   /** Called when a card's provider calls have been made: what the page can do before their answers. */
   waiting?: (provider: Provider, card: CardRecordFacts) => void
 }
@@ -122,10 +128,13 @@ export class DashboardService {
     user: User,
     provider: Provider,
     record: ConnectionRecord,
-    { render, early, waiting }: BuildOptions & { early?: Promise<KeptAnswer> },
+    { render, early, waiting, cacheGeneration }: BuildOptions & { early?: Promise<KeptAnswer> },
   ): Promise<BuiltCard> {
     const ref = record.ref
-    const read = await this.deps.cache.read(user.tenantId, user.id, provider.id)
+    const read =
+      cacheGeneration?.(provider.id) === ''
+        ? { entries: new Map<string, unknown>(), generation: '' }
+        : await this.deps.cache.read(user.tenantId, user.id, provider.id)
     const cached = read.entries
     const fresh: Record<string, unknown> = {}
     const load = async <T>(id: string, fn: () => Promise<T>): Promise<{ value?: T; error?: unknown }> => {

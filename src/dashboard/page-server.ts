@@ -87,25 +87,29 @@ export function pageServer(
     const viewCache = req.app.enabled('view cache') as boolean
     const locals = pageLocals(req, res, user, placeholder, t('dashboard:title'))
     const split = (html: string) => html.split(placeholder).map((p) => Buffer.from(p))
-    const keptCards = await deps.cache.keptCards(tenantId, userId, ids, language)
+    // A connected card whose panel cache is empty is built, and the page with it: nothing kept
+    // can serve it, so no kept card is read (a page seen again after 30 s is such a page).
+    const builds = state.cards.some((c) => c.fingerprint !== 'none' && c.generation === '')
+    const keptCards = builds ? [] : await deps.cache.keptCards(tenantId, userId, ids, language)
     const cards: CardHtml[] = []
-    for (const [i, provider] of providers().entries()) {
-      const c = state.cards[i]!
-      const k = keptCards[i]
-      if (c.fingerprint === 'none') {
-        const card: CardModel = { provider, state: 'disconnected', scopes: provider.scopes }
-        cards.push({ card, html: renderCard(locals, card, viewCache) })
-      } else if (k && k.generation === c.generation && k.fingerprint === c.fingerprint) {
-        const card: CardModel = {
-          provider,
-          state: 'connected',
-          panels: [],
-          grantedScopes: [],
-          accountLabel: '',
-        }
-        cards.push({ card, html: k.html })
-      } else break
-    }
+    if (!builds)
+      for (const [i, provider] of providers().entries()) {
+        const c = state.cards[i]!
+        const k = keptCards[i]
+        if (c.fingerprint === 'none') {
+          const card: CardModel = { provider, state: 'disconnected', scopes: provider.scopes }
+          cards.push({ card, html: renderCard(locals, card, viewCache) })
+        } else if (k && k.generation === c.generation && k.fingerprint === c.fingerprint) {
+          const card: CardModel = {
+            provider,
+            state: 'connected',
+            panels: [],
+            grantedScopes: [],
+            accountLabel: '',
+          }
+          cards.push({ card, html: k.html })
+        } else break
+      }
     if (cards.length === ids.length) {
       // Every card as kept for exactly the state just read: the page shows that state.
       const parts = split(renderPage(locals, cards, viewCache))
@@ -128,7 +132,8 @@ export function pageServer(
       for (const p of [shell, tail]) p.catch(() => undefined)
       tails.set(provider.id, tail)
     }
-    const options = { render, present: (id: string) => present.has(id), waiting }
+    const cacheGeneration = (id: string) => state.cards.find((c) => c.provider === id)?.generation
+    const options = { render, present: (id: string) => present.has(id), waiting, cacheGeneration }
     const rendered = await Promise.all(
       deps.dashboard.buildEach(user, options).map(async (card) => {
         const b = await card
