@@ -148,6 +148,20 @@ describe('tenant API: connections', () => {
     await api(t.app, a.key).get('/api/v1/connections/..%2Fadmin').expect(404)
   })
 
+  it('answers one connection as JSON with its length, never kept and without an ETag; HEAD without the body', async () => {
+    const path = `/api/v1/connections/${a.ids.sms77}`
+    const res = await api(t.app, a.key).get(path).expect(200)
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text))
+    expect(res.headers['cache-control']).toBe('no-store')
+    expect(res.headers.etag).toBeUndefined()
+    expect(res.headers['ratelimit-remaining']).toMatch(/^\d+$/)
+    expect(res.body.id).toBe(a.ids.sms77)
+    const head = await api(t.app, a.key).head(path).expect(200)
+    expect(head.headers['content-length']).toBe(res.headers['content-length'])
+    expect(head.text ?? '').toBe('')
+  })
+
   it('answers 404 problem+json for an unknown API route', async () => {
     const res = await api(t.app, a.key).get('/api/v1/nothing').expect(404)
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)

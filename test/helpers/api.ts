@@ -43,6 +43,7 @@ export function api(app: Express, key?: string) {
   const client = supertest(app)
   return {
     get: (path: string) => auth(client.get(path)),
+    head: (path: string) => auth(client.head(path)),
     post: (path: string) => auth(client.post(path)),
   }
 }
