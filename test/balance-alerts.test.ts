@@ -130,6 +130,39 @@ describe('low-balance alerts', () => {
     }
     expect((await deliveredSince(from)).map((e) => e.type)).toEqual(['balance.low'])
   })
+
+  it('keeps a read in the history before its low-balance check is done; the check still fires', async () => {
+    const from = received.length
+    let release!: (threshold: number) => void
+    const threshold = new Promise<number>((resolve) => (release = resolve))
+    const held = createBalances({
+      redis: t.redis,
+      thresholdOf: () => threshold,
+      emailOf: async () => memberEmail,
+      publish: (r, type, { balance, threshold: limit }) =>
+        t.services.events.publish(r.tenantId, type, {
+          connection: {
+            id: 'x',
+            provider: r.provider,
+            owner: { type: 'user', email: null },
+            user: { email: null },
+          },
+          balance,
+          threshold: limit,
+        }),
+    })
+    // The balance is low since the test before: 50 is a recovery, once the threshold is known.
+    const { kept, checked } = held.keep(ref, eur(50))
+    let done = false
+    void checked.then(() => (done = true))
+    await kept
+    expect((await t.services.balances.history.series(ref)).points.at(-1)?.amount).toBe(50)
+    await new Promise((r) => setImmediate(r))
+    expect(done).toBe(false)
+    release(5)
+    await checked
+    expect((await deliveredSince(from)).map((e) => e.type)).toEqual(['balance.recovered'])
+  })
 })
 
 describe('every balance read is kept', () => {

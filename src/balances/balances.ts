@@ -17,11 +17,22 @@ export class Balances {
   ) {}
 
   async record(ref: ConnectionRef, money: Money, at = Date.now()): Promise<void> {
-    if (!Number.isFinite(money.amount)) return
-    await Promise.all([
-      this.history.record(ref, money, at).catch(this.onError),
-      this.alerts.observe(ref, money, at).catch(this.onError),
-    ])
+    const { kept, checked } = this.keep(ref, money, at)
+    await Promise.all([kept, checked])
+  }
+
+  /**
+   * The same in two parts, for a reader who waits only for what people see next: `kept`
+   * once the history holds the read, `checked` once the low-balance check (a threshold
+   * read and a flip, round trips after the history's) is done. Neither rejects.
+   */
+  keep(ref: ConnectionRef, money: Money, at = Date.now()): { kept: Promise<void>; checked: Promise<void> } {
+    const done = Promise.resolve()
+    if (!Number.isFinite(money.amount)) return { kept: done, checked: done }
+    return {
+      kept: this.history.record(ref, money, at).then(() => undefined, this.onError),
+      checked: this.alerts.observe(ref, money, at).then(() => undefined, this.onError),
+    }
   }
 
   /** A disconnected connection's history and alert state go with it. */

@@ -38,7 +38,7 @@ export function buildKeptRead(deps: {
   redis: RedisClient
   lifecycle: () => ConnectionLifecycle
   supportIndex: SupportIndex
-  balances: Pick<Balances, 'record'>
+  balances: Pick<Balances, 'keep'>
   /** The panel cache's TTL: off (0) keeps no provider answer anywhere (tests, the cold benchmark). */
   ttlSec?: number
 }): KeptRead {
@@ -49,11 +49,11 @@ export function buildKeptRead(deps: {
     track: (work) => deps.lifecycle().inflight.track(work),
     onRead: async (ref, { profile, readAt }) => {
       const { balance, company } = profile
-      // Apart from each other, and the first reader of a cold page waits for both.
-      await Promise.all([
-        deps.supportIndex.recordRead(ref, { balance, company, readAt }),
-        balance && deps.balances.record(ref, balance, readAt),
-      ])
+      const balances = balance && deps.balances.keep(ref, balance, readAt)
+      // The first reader of a cold page waits for what the console and the chart show next;
+      // the low-balance check goes on without it (tracked, so a shutdown still waits for it).
+      if (balances) void deps.lifecycle().inflight.track(balances.checked)
+      await Promise.all([deps.supportIndex.recordRead(ref, { balance, company, readAt }), balances?.kept])
     },
   })
 }
