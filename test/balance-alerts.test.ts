@@ -2,6 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBalances } from '../src/balances/balances.js'
+import type { RedisClient } from '../src/redis/client.js'
 import type { ConnectionRef } from '../src/connections/record.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectNexmo, connectSms77 } from './helpers/flows.js'
@@ -30,6 +31,26 @@ async function deliveredSince(from: number) {
     return Object.values(c).every((n) => n === 0)
   })
   return received.slice(from)
+}
+
+/** Another instance's balances (its own Redis client, its own threshold), publishing to this tenant's events. */
+function balancesOf(redis: RedisClient, thresholdOf: () => Promise<number>) {
+  return createBalances({
+    redis,
+    thresholdOf,
+    emailOf: async () => memberEmail,
+    publish: (r, type, { balance, threshold }) =>
+      t.services.events.publish(r.tenantId, type, {
+        connection: {
+          id: 'x',
+          provider: r.provider,
+          owner: { type: 'user', email: null },
+          user: { email: null },
+        },
+        balance,
+        threshold,
+      }),
+  })
 }
 
 beforeAll(async () => {
@@ -108,22 +129,7 @@ describe('low-balance alerts', () => {
     const from = received.length
     const otherRedis = await openRedis(t.prefix)
     try {
-      const other = createBalances({
-        redis: otherRedis,
-        thresholdOf: async () => 5,
-        emailOf: async () => memberEmail,
-        publish: (r, type, { balance, threshold }) =>
-          t.services.events.publish(r.tenantId, type, {
-            connection: {
-              id: 'x',
-              provider: r.provider,
-              owner: { type: 'user', email: null },
-              user: { email: null },
-            },
-            balance,
-            threshold,
-          }),
-      })
+      const other = balancesOf(otherRedis, async () => 5)
       await Promise.all([t.services.balances.record(ref, eur(1)), other.record(ref, eur(1))])
     } finally {
       otherRedis.disconnect()
@@ -135,22 +141,7 @@ describe('low-balance alerts', () => {
     const from = received.length
     let release!: (threshold: number) => void
     const threshold = new Promise<number>((resolve) => (release = resolve))
-    const held = createBalances({
-      redis: t.redis,
-      thresholdOf: () => threshold,
-      emailOf: async () => memberEmail,
-      publish: (r, type, { balance, threshold: limit }) =>
-        t.services.events.publish(r.tenantId, type, {
-          connection: {
-            id: 'x',
-            provider: r.provider,
-            owner: { type: 'user', email: null },
-            user: { email: null },
-          },
-          balance,
-          threshold: limit,
-        }),
-    })
+    const held = balancesOf(t.redis, () => threshold)
     // The balance is low since the test before: 50 is a recovery, once the threshold is known.
     const { kept, checked } = held.keep(ref, eur(50))
     let done = false
