@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBalances } from '../src/balances/balances.js'
 import type { RedisClient } from '../src/redis/client.js'
+import { buildKeptRead } from '../src/boot/kept-read.js'
+import { memberOf } from '../src/connections/member.js'
 import type { ConnectionRef } from '../src/connections/record.js'
 import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { connectNexmo, connectSms77 } from './helpers/flows.js'
@@ -153,6 +155,29 @@ describe('low-balance alerts', () => {
     release(5)
     await checked
     expect((await deliveredSince(from)).map((e) => e.type)).toEqual(['balance.recovered'])
+  })
+})
+
+describe('a read’s follow-ups', () => {
+  it('answer a reader before the low-balance check, which a shutdown still waits for', async () => {
+    let release!: (threshold: number) => void
+    const threshold = new Promise<number>((resolve) => (release = resolve))
+    const lifecycle = t.services.connections
+    const kept = buildKeptRead({
+      redis: t.redis,
+      lifecycle: () => lifecycle,
+      supportIndex: t.services.supportIndex,
+      balances: balancesOf(t.redis, () => threshold),
+      ttlSec: 0,
+    })
+    const answer = await kept.read(ref, { fresh: true })
+    expect(answer.profile.balance?.currency).toBe('EUR')
+    const [shown] = await t.services.supportIndex.entries(ref.tenantId, [memberOf(ref)])
+    expect(shown?.balance?.amount).toBe(answer.profile.balance?.amount)
+    // What the console shows is written; the check is still held, and SIGTERM's drain waits for it.
+    expect(await lifecycle.inflight.drain(50)).toBe(false)
+    release(5)
+    expect(await lifecycle.inflight.drain(2_000)).toBe(true)
   })
 })
 
