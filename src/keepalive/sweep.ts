@@ -31,6 +31,17 @@ export interface SweepResult {
 }
 
 const PAGE = 500
+/**
+ * Tenants read at once: their reads share round trips (auto-pipelining) and their jobs one
+ * addBulk per queue, where one tenant after another cost two round trips each (with a
+ * 2 s period and 40 tenants, 160 a second, most of an idle sweep's work).
+ */
+const TENANTS_AT_ONCE = 32
+
+interface TenantDue {
+  due: CheckedEntry[]
+  oldest: CheckedEntry | null
+}
 
 /**
  * One sweep for the whole deployment: every tenant's connections last checked longer
@@ -40,30 +51,50 @@ const PAGE = 500
 export async function sweep(deps: SweepDeps, now = Date.now()): Promise<SweepResult> {
   const backfilled = await deps.index.backfillOnce()
   const result: SweepResult = { tenants: 0, due: 0, enqueued: 0, backfilled, oldest: null }
-  for await (const tenantId of deps.index.tenants()) {
-    result.tenants++
-    // Read all due entries first: jobs running meanwhile move entries out of the range,
-    // which would shift later pages.
-    const due: CheckedEntry[] = []
-    for (let offset = 0; ; offset += PAGE) {
-      const page = await deps.index.due(tenantId, now - deps.plan.dueAfterMs, offset, PAGE)
-      due.push(...page)
-      if (page.length < PAGE) break
-    }
+  const before = now - deps.plan.dueAfterMs
+  for await (const tenantIds of inBatches(deps.index.tenants(), TENANTS_AT_ONCE)) {
+    const read = await Promise.all(tenantIds.map((tenantId) => readTenant(deps.index, tenantId, before)))
+    const due = tenantIds.flatMap((tenantId, i) => read[i]!.due.map((entry) => ({ tenantId, ...entry })))
+    result.tenants += tenantIds.length
     result.due += due.length
-    for (let i = 0; i < due.length; i += PAGE)
-      result.enqueued += await enqueue(deps, tenantId, due.slice(i, i + PAGE))
-    const oldest = await deps.index.oldest(tenantId)
-    if (oldest && (result.oldest === null || oldest.checkedAt < result.oldest))
-      result.oldest = oldest.checkedAt
+    for (let i = 0; i < due.length; i += PAGE) result.enqueued += await enqueue(deps, due.slice(i, i + PAGE))
+    for (const { oldest } of read)
+      if (oldest && (result.oldest === null || oldest.checkedAt < result.oldest))
+        result.oldest = oldest.checkedAt
   }
   await deps.index.recordOldest(result.oldest)
   return result
 }
 
-async function enqueue(deps: SweepDeps, tenantId: string, entries: CheckedEntry[]): Promise<number> {
+/**
+ * A tenant's due entries, all read before any is queued: jobs running meanwhile move
+ * entries out of the range, which would shift later pages. The oldest is the first due
+ * entry (they come oldest first), read apart only when none is due.
+ */
+async function readTenant(index: CheckedIndex, tenantId: string, before: number): Promise<TenantDue> {
+  const due: CheckedEntry[] = []
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await index.due(tenantId, before, offset, PAGE)
+    due.push(...page)
+    if (page.length < PAGE) break
+  }
+  return { due, oldest: due[0] ?? (await index.oldest(tenantId)) }
+}
+
+async function* inBatches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = []
+  for await (const item of items) {
+    batch.push(item)
+    if (batch.length < size) continue
+    yield batch
+    batch = []
+  }
+  if (batch.length > 0) yield batch
+}
+
+async function enqueue(deps: SweepDeps, entries: (CheckedEntry & { tenantId: string })[]): Promise<number> {
   const byProvider = new Map<Queue, Parameters<Queue['addBulk']>[0]>()
-  for (const { member, checkedAt } of entries) {
+  for (const { tenantId, member, checkedAt } of entries) {
     const ref = refOf(tenantId, member)
     const queue = deps.queueFor(ref.provider)
     if (!queue) continue
