@@ -40,6 +40,17 @@ describe('one formatter for times (issue 29)', () => {
     expect(formatterFor('de').money({ amount: 1234.5, currency: 'EUR' })).toBe('1.234,50\u00a0€')
   })
 
+  it('makes each language and zone’s formatter once (every page asks for one), frozen, a zone it does not know read as UTC', () => {
+    expect(formatterFor('de', 'Europe/Berlin')).toBe(formatterFor('de', 'Europe/Berlin'))
+    expect(formatterFor('de', 'Europe/Berlin')).not.toBe(formatterFor('de', 'Europe/Paris'))
+    expect(formatterFor('de', 'Europe/Berlin')).not.toBe(formatterFor('en', 'Europe/Berlin'))
+    expect(Object.isFrozen(formatterFor('en'))).toBe(true)
+    const unknown = formatterFor('en', 'Mars/Olympus_Mons')
+    expect(unknown).toBe(formatterFor('en', 'Mars/Olympus_Mons'))
+    expect(unknown.zone).toBe('UTC')
+    expect(unknown.dateTime(AT)).toBe('2026-12-04 14:48:24')
+  })
+
   it('shows the journal and the delivery reports in the reader’s language, never as raw provider strings', async () => {
     const { agent } = await signUp(t.app)
     await connectSms77(t, agent, ['journal', 'status', 'balance'])

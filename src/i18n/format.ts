@@ -116,7 +116,25 @@ export const TIME_ZONES: readonly string[] = [
   ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC'),
 ]
 
+/**
+ * Pure in (language, zone), and every page asks for one: each pair's is made once (its
+ * closures, and the zone's check, which builds an Intl object), up to every zone this
+ * runtime knows in both languages; past that an unusual zone gets its own each time.
+ */
+const formatters = new Map<string, Formatter>()
+const MAX_FORMATTERS = 2 * (TIME_ZONES.length + 64)
+
 export function formatterFor(lang: Language, timeZone?: string): Formatter {
+  const key = `${lang}|${timeZone ?? ''}`
+  let f = formatters.get(key)
+  if (!f) {
+    f = Object.freeze(buildFormatter(lang, timeZone))
+    if (formatters.size < MAX_FORMATTERS) formatters.set(key, f)
+  }
+  return f
+}
+
+function buildFormatter(lang: Language, timeZone?: string): Formatter {
   const zone = timeZone && isTimeZone(timeZone) ? timeZone : 'UTC'
   // English keeps one form in every zone (`2026-01-31 12:00:00`), the chosen zone's wall time.
   const iso = lang === 'en'

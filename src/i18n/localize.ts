@@ -47,13 +47,14 @@ export function switcherChoice(req: Request): Language | undefined {
   return isLanguage(lang) ? lang : undefined
 }
 
+/** The footer switcher's choices, the same for every page. */
+const SWITCHER = Object.freeze(LANGUAGES.map((code) => Object.freeze({ code, name: LANGUAGE_NAMES[code] })))
+
 function apply(req: Request, res: Parameters<RequestHandler>[1], lang: Language, timeZone?: string): void {
   const t = translator(lang)
   const locale: Locale = { lang, t, fmt: formatterFor(lang, timeZone), tp: phraseTranslator(lang) }
   ;(req as WithLocale)[LOCALE] = locale
-  Object.assign(res.locals, locale, {
-    languages: LANGUAGES.map((code) => ({ code, name: LANGUAGE_NAMES[code] })),
-  })
+  Object.assign(res.locals, locale, { languages: SWITCHER })
   res.locals.pagePath = req.originalUrl
   res.setHeader('Content-Language', lang)
 }
