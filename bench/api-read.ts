@@ -9,8 +9,8 @@ const ROUND_SEC = 3
 
 /**
  * 7. The tenant API's reads, `GET /api/v1/connections/:id` (the connection's kept read,
- * bearer key, no session) and the listing `GET /api/v1/connections`, against the same
- * person's warm /dashboard, in alternating rounds so other work on the machine falls on all
+ * bearer key, no session) and the listing `GET /api/v1/connections` (its kept answer, rebuilt
+ * when something it shows changes), against the same person's warm /dashboard, in alternating rounds so other work on the machine falls on all
  * alike; the figure is the median of the rounds' ratios. The provider's /me calls during
  * the API rounds show what the reads cost upstream (issue 30: one per connection per 30 s,
  * not one per read).
@@ -91,7 +91,9 @@ export async function apiRead(ctx: BenchContext): Promise<BenchOutcome> {
       },
       {
         ...line('7 api read: GET /api/v1/connections', listResult),
-        figure: `last known reads, ratio to dashboard ${round(listRatio, 2)} (${rounds(listRatios)})`,
+        figure: `kept listing, ratio to dashboard ${round(listRatio, 2)} (${rounds(listRatios)})`,
+        target: '≥ 1.0×',
+        met: listRatio >= 1,
       },
     ],
     data: {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
-import { apiKeyHashKey, apiKeysKey, apiKeysUsedKey } from '../redis/keys.js'
+import { apiKeyHashKey, apiKeysKey, apiKeysUsedKey } from '../redis/tenant-api.js'
 
 export const API_SCOPES = ['read', 'send'] as const
 export type ApiScope = (typeof API_SCOPES)[number]

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express'
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible'
 import { AppError } from '../errors/app-error.js'
 import type { RedisClient } from '../redis/client.js'
-import { API_RATE_LIMIT_PREFIX } from '../redis/keys.js'
+import { API_RATE_LIMIT_PREFIX } from '../redis/tenant-api.js'
 import type { ApiKeyStore, ApiPrincipal, ApiScope } from '../api-keys/key-store.js'
 
 export interface ApiLimits {

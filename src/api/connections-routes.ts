@@ -1,8 +1,8 @@
-import { Router, type RequestHandler, type Response } from 'express'
+import type { RequestHandler, Response } from 'express'
 import { z } from 'zod'
 import { AppError, ValidationError } from '../errors/app-error.js'
 import { parseInput } from '../http/validate.js'
-import { checkScope, earlyRead, principalOf, requireScope, type EarlyRead } from './authenticate.js'
+import { checkScope, earlyRead, principalOf, type EarlyRead } from './authenticate.js'
 import {
   connectionIdOf,
   describe,
@@ -20,6 +20,7 @@ import {
   withLastReads,
   type KeptConnectionDeps,
 } from './kept-connection.js'
+import { sendJsonText } from './json-text.js'
 
 export type ConnectionsRoutesDeps = KeptConnectionDeps
 
@@ -103,31 +104,6 @@ export function readOneConnection(deps: ConnectionsRoutesDeps): RequestHandler {
     const body = kept ?? (await readConnectionBody(deps, ref, fresh))
     sendJsonText(res, body)
   }
-}
-
-/**
- * The answer in one write, past express's `res.send`: the ETag it would work out (a SHA-1
- * of every body) is no use on a `no-store` answer, which no client keeps to revalidate, and
- * was a seventh of this read's CPU. A HEAD request gets the headers only (node drops the body).
- */
-function sendJsonText(res: Response, body: string): void {
-  const bytes = Buffer.from(body)
-  res.statusCode = 200
-  res.setHeader('Content-Type', 'application/json; charset=utf-8')
-  res.setHeader('Content-Length', bytes.length)
-  res.end(bytes)
-}
-
-/** `GET /connections`, for keys with the `read` scope. */
-export function connectionsRoutes(deps: ConnectionsRoutesDeps): Router {
-  const r = Router()
-
-  r.get('/connections', requireScope('read'), async (req, res) => {
-    const query = parseInput(ListQuery, req.query)
-    res.json(await listConnections(deps, principalOf(res).tenantId, query))
-  })
-
-  return r
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AppError } from '../errors/app-error.js'
 import type { RedisClient } from '../redis/client.js'
-import { organisationIdempotencyKey } from '../redis/keys.js'
+import { organisationIdempotencyKey } from '../redis/tenant-api.js'
 
 export interface StoredAnswer {
   status: number

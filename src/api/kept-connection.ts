@@ -127,3 +127,17 @@ export async function withLastReads(
   const byId = new Map(fresh.map((v) => [v.id, v]))
   return views.map((v) => byId.get(v.id) ?? v)
 }
+
+/**
+ * Until when a listing of these views shows no balance `withLastReads` would read again
+ * (each younger than 30 s); undefined when one is older or has none yet.
+ */
+export function listedFreshUntil(views: ConnectionView[], now = Date.now()): number | undefined {
+  let until = now + READ_TTL_MS
+  for (const v of views) {
+    if (v.status === 'needs_reconnect') continue
+    if (!v.balance) return undefined
+    until = Math.min(until, Date.parse(v.balance.readAt) + READ_TTL_MS)
+  }
+  return until > now ? until : undefined
+}

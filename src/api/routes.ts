@@ -7,7 +7,9 @@ import type { AuditLog } from '../audit/audit-log.js'
 import type { ApiKeyStore } from '../api-keys/key-store.js'
 import { authenticate, type ApiLimits } from './authenticate.js'
 import { recordCalls } from './call-record.js'
-import { connectionsRoutes, keptBodyEarly, readOneConnection } from './connections-routes.js'
+import { keptBodyEarly, readOneConnection } from './connections-routes.js'
+import type { KeptListings } from './kept-listing.js'
+import { keptListingEarly, listTenantConnections } from './listing-route.js'
 import { noStore } from '../http/no-store.js'
 import type { ConnectionDirectory } from './directory.js'
 import { docsRoutes } from './docs-routes.js'
@@ -26,6 +28,8 @@ export interface ApiDeps {
   lifecycle: ConnectionLifecycle
   /** Every connection's one kept read (balance and profile, 30 s, shared by all instances). */
   kept: KeptRead
+  /** The listing's kept answers (kept-listing.ts). */
+  listings: KeptListings
   sending: MessageSending
   audit: AuditLog
   /** The organisation's 30-day event stream. */
@@ -50,7 +54,6 @@ export function apiRoutes(deps: ApiDeps): Router {
   v1.use(noStore)
   v1.use(authenticate(deps.keys, deps.redis, deps.limits))
   v1.use(jsonBody())
-  v1.use(connectionsRoutes(deps))
   v1.use(eventsRoutes(deps))
   v1.use(messagesRoutes({ ...deps, idempotency: new IdempotencyStore(deps.redis, deps.idempotency) }))
   r.use('/v1', v1)
@@ -59,8 +62,9 @@ export function apiRoutes(deps: ApiDeps): Router {
   return r
 }
 
-/** The path of the most called read, which has a chain of its own. */
+/** The paths of the most called reads, each on a chain of its own. */
 export const ONE_CONNECTION_PATH = '/api/v1/connections/:id'
+export const LISTING_PATH = '/api/v1/connections'
 
 /**
  * `GET /api/v1/connections/:id` on one flat chain, mounted at the top of the app (like the
@@ -74,6 +78,17 @@ export function oneConnectionChain(deps: ApiDeps): RequestHandler[] {
     noStore,
     authenticate(deps.keys, deps.redis, deps.limits, keptBodyEarly(deps.kept)),
     readOneConnection(deps),
+    apiErrorHandler(deps.baseUrl, deps.logger),
+  ] as RequestHandler[]
+}
+
+/** `GET /api/v1/connections` on a chain of its own, alike: its kept answer read beside the rate limit. */
+export function listingChain(deps: ApiDeps): RequestHandler[] {
+  return [
+    recordCalls({ audit: deps.audit, logger: deps.logger, observe: deps.observe }),
+    noStore,
+    authenticate(deps.keys, deps.redis, deps.limits, keptListingEarly(deps.listings)),
+    listTenantConnections(deps),
     apiErrorHandler(deps.baseUrl, deps.logger),
   ] as RequestHandler[]
 }

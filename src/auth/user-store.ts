@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { RedisClient } from '../redis/client.js'
 import { hmgetEach } from '../redis/read-many.js'
 import { emailKey, tenantUsersKey, userKey } from '../redis/keys.js'
+import { listingVersionKey } from '../redis/tenant-api.js'
 import { AppError } from '../errors/app-error.js'
 import {
   fromHash,
@@ -176,7 +177,12 @@ export class UserStore {
     const next = normaliseEmail(email)
     const claimed = await this.redis.set(emailKey(next), `${user.tenantId}:${user.id}`, 'NX')
     if (claimed !== 'OK') return false
-    await this.redis.hset(userKey(user.tenantId, user.id), 'email', next)
+    await this.redis
+      .multi()
+      .hset(userKey(user.tenantId, user.id), 'email', next)
+      // The API listing shows each connection's owner by email (api/kept-listing.ts).
+      .incr(listingVersionKey(user.tenantId))
+      .exec()
     await this.redis.del(emailKey(user.email))
     return true
   }
@@ -186,6 +192,7 @@ export class UserStore {
       .multi()
       .del(userKey(user.tenantId, user.id))
       .zrem(tenantUsersKey(user.tenantId), user.id)
+      .incr(listingVersionKey(user.tenantId))
       .exec()
     await this.redis.del(emailKey(user.email))
   }

@@ -18,6 +18,7 @@ export function apiDeps(deps: AppDeps, s: Services): ApiDeps {
     keys: s.apiKeys,
     lifecycle: s.connections,
     kept: s.kept,
+    listings: s.listings,
     sending: {
       send: (ref, sender, message) => s.sender.send(ref, sender, message),
       list: (ref, page) => s.sender.list(ref, page),

@@ -29,7 +29,13 @@ import { dataLifecycleRoutes } from '../data-lifecycle/index.js'
 import { buildServices, type AppDeps } from './services.js'
 import { adminDeps, supportDeps } from './route-deps.js'
 import { dashboardChain } from './dashboard-chain.js'
-import { apiRoutes, oneConnectionChain, ONE_CONNECTION_PATH } from '../api/routes.js'
+import {
+  apiRoutes,
+  listingChain,
+  LISTING_PATH,
+  oneConnectionChain,
+  ONE_CONNECTION_PATH,
+} from '../api/routes.js'
 import { apiDeps } from './api-deps.js'
 import { pageWithPerson } from './page-person.js'
 import { mcpRoutes } from '../mcp/routes.js'
@@ -61,9 +67,10 @@ export function createApp(deps: AppDeps, services = buildServices(deps)): Expres
     }),
   )
 
-  // The most called API read, on a chain of its own (its routes' other steps are the same).
+  // The most called API reads, on chains of their own (their routes' other steps are the same).
   const api = apiDeps(deps, services)
   app.get(ONE_CONNECTION_PATH, oneConnectionChain(api))
+  app.get(LISTING_PATH, listingChain(api))
 
   const session = sessionMiddleware({ redis, secret: config.sessionSecret, secure: config.secureCookies })
   const csrf = csrfProtection()

@@ -15,7 +15,7 @@ import { ConnectionHealth, type HealthTimings } from '../connections/health.js'
 import { HealthCounts } from '../connections/health-counts.js'
 import { ConnectionEventLog } from '../connections/event-log.js'
 import { ReconnectLinks } from '../connections/reconnect-links.js'
-import { combineEvents, type ConnectionEvents, type ListenerFailed } from '../connections/events.js'
+import { combineEvents, logListenerFailure, type ConnectionEvents } from '../connections/events.js'
 import { followUps } from '../connections/follow-ups.js'
 import { credentialSource, type CredentialSource } from '../connections/credentials.js'
 import { buildSharing, type SharingServices } from '../connections/sharing.js'
@@ -50,6 +50,7 @@ import { Keepalive } from '../keepalive/keepalive.js'
 import { buildPeople, type PeopleServices } from './people-services.js'
 import { ApiKeyStore, AUTH_CACHE_MS } from '../api-keys/key-store.js'
 import type { ApiDeps } from '../api/routes.js'
+import { KeptListings } from '../api/kept-listing.js'
 
 /** What the app is made of, built once per process (or per test) from its dependencies. */
 export interface AppDeps {
@@ -83,6 +84,7 @@ export interface Services extends SharingServices {
   connections: ConnectionLifecycle
   cache: PanelCache
   kept: KeptRead // every reader's one kept read of a connection's balance and profile
+  listings: KeptListings // the API listing's kept answers, retired by every change it shows
   store: ConnectionStore
   lock: RefreshLock
   providers: ProviderRegistry
@@ -144,6 +146,7 @@ export function buildServices(deps: AppDeps): Services {
   const balances = buildBalances({ redis, tenants, users, events, logger: deps.logger })
   const allProviders = list.map((p) => p.id)
   const connectionHistory = new ConnectionEventLog(redis)
+  const listings = new KeptListings(redis)
   const follow = followUps({
     log: (c) => connectionHistory.follow(c),
     notify: (ref, from, to, reason) => notifier.emit(ref, from, to, reason),
@@ -153,12 +156,9 @@ export function buildServices(deps: AppDeps): Services {
     forgetBalances: (ref) => balances.forget(ref),
     clearPanels: (ref) => cache.clear(ref.tenantId, ref.userId, allProviders),
     clearKept: (ref, what) => (what === 'account' ? kept.clear(ref) : kept.restamp(ref)),
+    listingChanged: (ref) => listings.changed(ref.tenantId),
   })
-  const onListenerFailed: ListenerFailed = (err, change) =>
-    deps.logger.error(
-      { err: (err as Error)?.message, change: change.kind, provider: change.ref.provider },
-      'connection change listener failed',
-    )
+  const onListenerFailed = logListenerFailure(deps.logger)
   const connectionEvents = combineEvents([deps.metrics?.events, deps.events, follow], onListenerFailed)
   const connections = new ConnectionLifecycle({
     store,
@@ -193,6 +193,7 @@ export function buildServices(deps: AppDeps): Services {
     keepalive,
     cache,
     kept,
+    listings,
     accounts: new AccountService(tenants, users),
     users,
     tenants,

@@ -1,5 +1,6 @@
 import type { ConnectionRef, ConnectionStatus } from './connection-store.js'
 import type { StatusReason } from '../providers/status.js'
+import type { Logger } from '../logging/logger.js'
 
 /**
  * Every change the lifecycle service makes to a connection, announced once. Banners,
@@ -55,6 +56,15 @@ export function statusMove(
 
 /** Told of a listener that failed on a change: the failure is logged, never dropped. */
 export type ListenerFailed = (err: unknown, change: ConnectionChange) => void
+
+/** A listener's failure as an operator's error line: which change, which provider, why. */
+export const logListenerFailure =
+  (logger: Logger): ListenerFailed =>
+  (err, change) =>
+    logger.error(
+      { err: (err as Error)?.message, change: change.kind, provider: change.ref.provider },
+      'connection change listener failed',
+    )
 
 /**
  * Calls every observer that has the hook; one failing listener never stops the others,

@@ -22,6 +22,8 @@ export interface ChangeFollowers {
   clearPanels(ref: ConnectionRef): Promise<void>
   /** The connection's kept read (kept-read.ts): `account` forgets the read, else only answers built from it. */
   clearKept?(ref: ConnectionRef, what: 'account' | 'answers'): Promise<void>
+  /** The tenant's kept API listings (api/): after the change and its follow-ups are written. */
+  listingChanged?(ref: ConnectionRef): Promise<void>
 }
 
 /** Changes after which the panel cache still holds the connection's last answers (a degraded
@@ -46,8 +48,8 @@ const KEEPS_ANSWERS = new Set<ConnectionChange['kind']>(['refreshed', 'checked']
  * connect or a rename is indexed under its names, a disconnect leaves the index and the
  * balance history (so does a reconnect to another account: its balances are not this
  * one's); every change but a refresh, a keep-alive check or a failure clears the owner's
- * panels, so the next page shows it. Awaited by the lifecycle, so a page after it
- * sees them in step.
+ * panels, so the next page shows it; every change but a refresh or a check retires the
+ * tenant's kept listings. Awaited by the lifecycle, so a page after it sees them in step.
  */
 export function followUps(f: ChangeFollowers): ConnectionEvents {
   return { changed: (change) => follow(f, change) }
@@ -66,4 +68,7 @@ async function follow(f: ChangeFollowers, change: ConnectionChange): Promise<voi
   if (change.kind === 'disconnected') await Promise.all([f.unindex(ref), f.forgetBalances(ref)])
   if (change.kind === 'connected' && change.accountChanged) await f.forgetBalances(ref)
   if (!KEEPS_PANELS.has(change.kind)) await f.clearPanels(ref)
+  // Last, after every write a listing shows (status, names, the index's last read): one built
+  // in between is never kept. The same changes as the kept answers' beside the read.
+  if (!KEEPS_ANSWERS.has(change.kind)) await f.listingChanged?.(ref)
 }

@@ -1,8 +1,6 @@
 import type { RedisClient } from '../redis/client.js'
 import { globalTrailOf } from '../connections/global-trail.js'
 import {
-  apiKeyHashKey,
-  apiKeysKey,
   emailKey,
   inviteTokenKey,
   loginGenerationKey,
@@ -13,6 +11,7 @@ import {
   tenantInvitesKey,
   userResetKey,
 } from '../redis/keys.js'
+import { apiKeyHashKey, apiKeysKey } from '../redis/tenant-api.js'
 
 /**
  * The keys outside the organisation's slot that name it or its people: emails, API key

@@ -160,23 +160,6 @@ export const supportReadKey = (tenantId: string, member: string) =>
   tenantKey(tenantId, `support:read:${member.slice(0, 2)}`)
 export const auditKey = (tenantId: string) => tenantKey(tenantId, 'audit')
 
-// Tenant API.
-
-/** The tenant's API keys (id → JSON: name, scopes, created, hash; never the key itself). */
-export const apiKeysKey = (tenantId: string) => tenantKey(tenantId, 'api-keys')
-/** When each of the tenant's API keys was last used (id → epoch ms). */
-export const apiKeysUsedKey = (tenantId: string) => tenantKey(tenantId, 'api-keys-used')
-/** Global: a key's SHA-256 (hex) → who it belongs to; a bearer finds its tenant in one read. */
-export const apiKeyHashKey = (sha256Hex: string) => `apikey:${sha256Hex}`
-/** Global: rate-limiter-flexible's prefix for the per-key API limit; it appends `:<key id>`. */
-export const API_RATE_LIMIT_PREFIX = 'rl:api-key'
-/** Before idempotency per organisation: one Idempotency-Key of one API key (expired within 24 h). */
-export const idempotencyKey = (tenantId: string, apiKeyId: string, keyDigest: string) =>
-  tenantKey(tenantId, `idem:${apiKeyId}:${keyDigest}`)
-/** One Idempotency-Key (its digest) of the organisation, any of its API keys or MCP: the first answer, 24 h. */
-export const organisationIdempotencyKey = (tenantId: string, keyDigest: string) =>
-  tenantKey(tenantId, `idem-org:${keyDigest}`)
-
 // Staff sign-in: two-step codes and single sign-on (issue 23).
 
 /** A person's two-step sign-in: the sealed TOTP secret, when it was turned on, the last step used. */

@@ -7,6 +7,7 @@ import {
   supportReadKey as readKey,
   supportWordsKey as wordsKey,
 } from '../redis/keys.js'
+import { listingVersionKey } from '../redis/tenant-api.js'
 import type { UserStore } from '../auth/user-store.js'
 import type { TenantStore } from '../tenants/tenant-store.js'
 import { type ConnectionRef, type ConnectionStore } from '../connections/connection-store.js'
@@ -88,6 +89,7 @@ export class SupportIndex {
     if (items.length === 0) return
     const p = this.redis.pipeline()
     for (const { ref, entry } of items) p.eval(...this.readArgs(RECORD_READ, ref, encodeEntry(entry)))
+    p.incr(listingVersionKey(items[0]!.ref.tenantId))
     await Promise.all([p.exec(), this.words.setMany(items)])
   }
 
@@ -112,7 +114,14 @@ export class SupportIndex {
    * round trip; gives the read stored before ('' when none), or null when the connection is gone.
    */
   async recordBalance(ref: ConnectionRef, entry: BalanceEntry): Promise<string | null> {
-    return (await this.redis.eval(...this.readArgs(RECORD_READ, ref, encodeEntry(entry)))) as string | null
+    const [[failed, before]] = (await this.redis
+      .pipeline()
+      .eval(...this.readArgs(RECORD_READ, ref, encodeEntry(entry)))
+      // After the write, in the same round trip: the API listing shows the last read.
+      .incr(listingVersionKey(ref.tenantId))
+      .exec()) as [[Error | null, string | null]]
+    if (failed) throw failed
+    return before
   }
 
   async entries(tenantId: string, members: string[]): Promise<BalanceEntry[]> {
