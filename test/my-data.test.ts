@@ -2,6 +2,10 @@ import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { csrfFrom, csrfOf, signUp, startTestApp, uniqueEmail, type TestApp } from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
+import { api, createApiKey } from './helpers/api.js'
+import { waitFor } from './helpers/redis-server.js'
+import { keptReadKey } from '../src/redis/keys.js'
+import { BODY } from '../src/connections/kept-read-scripts.js'
 import { startSmtpSink } from './helpers/smtp-sink.js'
 
 /** Issue 27: a person's own data on /account: download it, change the email, delete the account. */
@@ -115,6 +119,44 @@ describe("a person's own data", () => {
       .type('form')
       .send({ _csrf: csrfFrom(page.text) })
       .expect(404)
+  })
+
+  it('finds a connection under the new email after the change, in the console and the API', async () => {
+    const s = await signUp(t.app, 'Moved Org')
+    await connectSms77(t, s.agent)
+    const key = await createApiKey(s.agent, 'poller', ['read'])
+    const { user } = (await t.services.users.findForLogin(s.email))!
+    const id = `sms77_${user.id}`
+    // Kept answers of one connection and of the listing, from before the change.
+    const read = async () => (await api(t.app, key).get(`/api/v1/connections/${id}`).expect(200)).body
+    expect((await read()).user.email).toBe(s.email)
+    await waitFor(
+      'the kept answer',
+      async () =>
+        (await t.redis.hget(keptReadKey({ ...user, userId: user.id, provider: 'sms77' }), BODY)) !== null,
+    )
+    const next = uniqueEmail('moved-conn')
+    await s.agent
+      .post('/account/email')
+      .type('form')
+      .send({ _csrf: await csrfOf(s.agent, '/account'), newEmail: next, currentPassword: s.password })
+      .expect(303)
+    const path = new URL(
+      /https?:\/\/\S+\/account\/email\/confirm\/\S+/.exec((await sink.mailTo(next)).text)![0],
+    ).pathname
+    const page = await s.agent.get(path).expect(200)
+    await s.agent
+      .post(path)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303)
+    expect((await read()).user.email).toBe(next)
+    const list = await api(t.app, key).get('/api/v1/connections').expect(200)
+    expect(list.body.data.map((c: { user: { email: string } }) => c.user.email)).toEqual([next])
+    const support = await s.agent.get(`/support?q=${encodeURIComponent(next)}`).expect(200)
+    expect(support.text).toContain(`href="/support/connections/${id}">${next}</a>`)
+    const old = await s.agent.get(`/support?q=${encodeURIComponent(s.email)}`).expect(200)
+    expect(old.text).not.toContain(`/support/connections/${id}`)
   })
 
   it("refuses the organisation's last admin, and deletes a member with their connections", async () => {

@@ -5,8 +5,21 @@ import { normaliseEmail, type User, type UserStore } from '../auth/user-store.js
 import type { Mailer, MailMessage } from '../mail/mailer.js'
 import { mailLanguage } from '../mail/messages.js'
 import { translator, type Language } from '../i18n/catalogue.js'
+import type { ConnectionRef, ConnectionStore } from '../connections/connection-store.js'
+import { PROVIDER_IDS } from '../providers/types.js'
 
 const LINK_TTL_SEC = 24 * 3600
+
+/** What shows a person's email beside their connections, to be told when it changes. */
+export interface EmailShownBy {
+  store: Pick<ConnectionStore, 'get'>
+  /** The support console finds a connection by its owner's email (support/). */
+  supportIndex: {
+    indexAccount(ref: ConnectionRef, account: { accountLabel: string; name?: string }): Promise<void>
+  }
+  /** The connection's kept API answers carry the owner's email (connections/kept-read.ts). */
+  kept: { restamp(ref: ConnectionRef): Promise<void> }
+}
 
 /**
  * Changing a person's email: a link to the new address confirms it (the change happens only
@@ -14,7 +27,12 @@ const LINK_TTL_SEC = 24 * 3600
  */
 export class EmailChange {
   constructor(
-    private readonly deps: { redis: RedisClient; users: UserStore; mailer: Mailer; baseUrl: string },
+    private readonly deps: EmailShownBy & {
+      redis: RedisClient
+      users: UserStore
+      mailer: Mailer
+      baseUrl: string
+    },
   ) {}
 
   /** Mails the confirmation link; 'taken' when an account has the address already. */
@@ -51,7 +69,23 @@ export class EmailChange {
     const user = await this.deps.users.get(p.tenantId, p.userId)
     // The account changed its email meanwhile (another link): this one is stale.
     if (!user || user.email !== p.from) return undefined
-    return (await this.deps.users.changeEmail(user, p.email)) ? p.email : undefined
+    if (!(await this.deps.users.changeEmail(user, p.email))) return undefined
+    await this.followMove(user)
+    return p.email
+  }
+
+  /** The person's own connections: indexed under the new email, their kept answers retired. */
+  private async followMove(user: User): Promise<void> {
+    const { store, supportIndex, kept } = this.deps
+    const follow = async (ref: ConnectionRef) => {
+      const record = await store.get(ref)
+      if (!record) return
+      await supportIndex.indexAccount(ref, { accountLabel: record.grant.accountLabel, name: record.name })
+      await kept.restamp(ref)
+    }
+    await Promise.all(
+      PROVIDER_IDS.map((provider) => follow({ tenantId: user.tenantId, userId: user.id, provider })),
+    )
   }
 }
 

@@ -3,12 +3,13 @@ import type { TenantStore } from '../tenants/tenant-store.js'
 import type { Mailer } from '../mail/mailer.js'
 import type { LoginLimiter } from '../auth/login-limiter.js'
 import { accountDataRoutes, type AccountDataDeps } from './account-routes.js'
-import { EmailChange } from './email-change.js'
+import { EmailChange, type EmailShownBy } from './email-change.js'
 import { auditExportRoutes } from './audit-export-routes.js'
 import { deleteOrganisationRoutes } from './delete-org-routes.js'
 import { TenantDeletion, type TenantDeletionDeps } from './tenant-deletion.js'
 
 export type DataLifecycleDeps = TenantDeletionDeps &
+  EmailShownBy &
   Omit<AccountDataDeps, 'emailChange'> & {
     tenants: TenantStore
     people: { mailer: Mailer; limiter: LoginLimiter }
