@@ -41,6 +41,7 @@ describe('connection change listeners', () => {
       unindex: async () => void calls.push('unindex'),
       forgetBalances: async () => void calls.push('forget balances'),
       clearPanels: async () => void calls.push('clear panels'),
+      listingChanged: async () => void calls.push('listing changed'),
     })
     const changes: ConnectionChange[] = [
       { kind: 'connected', ref, from: 'needs_reconnect', accountLabel: 'acct', name: 'Shop' },
@@ -59,17 +60,38 @@ describe('connection change listeners', () => {
       'announce connected',
       'index acct Shop',
       'clear panels',
+      'listing changed',
       '— refreshed',
       '— checked',
       '— needs_reconnect',
       'notify connected→needs_reconnect (grant_expired)',
       'clear panels',
+      'listing changed',
       '— disconnected',
       'announce disconnected',
       'unindex',
       'forget balances',
       'clear panels',
+      'listing changed',
     ])
+  })
+
+  it('retires the kept listings last, even when a follow-up before it failed', async () => {
+    const calls: string[] = []
+    const events = followUps({
+      notify: () => undefined,
+      announce: () => undefined,
+      index: async () => {
+        throw new Error('index down')
+      },
+      unindex: async () => undefined,
+      forgetBalances: async () => undefined,
+      clearPanels: async () => void calls.push('clear panels'),
+      listingChanged: async () => void calls.push('listing changed'),
+    })
+    const renamed: ConnectionChange = { kind: 'renamed', ref, accountLabel: 'acct', name: 'Shop' }
+    await expect(events.changed!(renamed)).rejects.toThrow('index down')
+    expect(calls).toEqual(['listing changed'])
   })
 })
 

@@ -57,6 +57,25 @@ export function followUps(f: ChangeFollowers): ConnectionEvents {
 
 async function follow(f: ChangeFollowers, change: ConnectionChange): Promise<void> {
   const { ref } = change
+  const retiresListings = !KEEPS_ANSWERS.has(change.kind)
+  try {
+    await followInOrder(f, change)
+  } catch (err) {
+    // A listing built in between is never kept, even when a follow-up failed.
+    if (retiresListings) await f.listingChanged?.(ref)
+    throw err
+  }
+  // Last, side by side (one round trip): the panels, and the listings, after every write a
+  // listing shows (status, names, the index's last read). The same changes as the kept
+  // answers' beside the read.
+  await Promise.all([
+    KEEPS_PANELS.has(change.kind) ? undefined : f.clearPanels(ref),
+    retiresListings ? f.listingChanged?.(ref) : undefined,
+  ])
+}
+
+async function followInOrder(f: ChangeFollowers, change: ConnectionChange): Promise<void> {
+  const { ref } = change
   // First: a reader after this change (a send, a reconnect, a disconnect) never gets the read before it.
   if (CHANGES_READ.has(change.kind)) await f.clearKept?.(ref, 'account')
   else if (!KEEPS_ANSWERS.has(change.kind)) await f.clearKept?.(ref, 'answers')
@@ -67,8 +86,4 @@ async function follow(f: ChangeFollowers, change: ConnectionChange): Promise<voi
   if (change.kind === 'connected' || change.kind === 'renamed') await f.index(ref, change)
   if (change.kind === 'disconnected') await Promise.all([f.unindex(ref), f.forgetBalances(ref)])
   if (change.kind === 'connected' && change.accountChanged) await f.forgetBalances(ref)
-  if (!KEEPS_PANELS.has(change.kind)) await f.clearPanels(ref)
-  // Last, after every write a listing shows (status, names, the index's last read): one built
-  // in between is never kept. The same changes as the kept answers' beside the read.
-  if (!KEEPS_ANSWERS.has(change.kind)) await f.listingChanged?.(ref)
 }
