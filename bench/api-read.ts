@@ -8,10 +8,11 @@ const ROUNDS = 6
 const ROUND_SEC = 3
 
 /**
- * 7. The tenant API's reads, `GET /api/v1/connections/:id` (the connection's kept read,
- * bearer key, no session) and the listing `GET /api/v1/connections` (its kept answer, rebuilt
- * when something it shows changes), against the same person's warm /dashboard, in alternating rounds so other work on the machine falls on all
- * alike; the figure is the median of the rounds' ratios. The provider's /me calls during
+ * 7. The tenant API's reads: `GET /api/v1/connections/:id` (the connection's kept read,
+ * bearer key, no session), the listing `GET /api/v1/connections` (its kept answer, rebuilt
+ * when something it shows changes) and MCP's get_balance (a JSON-RPC tools/call, as an
+ * agent polls). Each against the same person's warm /dashboard, in alternating rounds so
+ * other work on the machine falls on all alike; the figure is the median of the rounds' ratios. The provider's /me calls during
  * the API rounds show what the reads cost upstream (issue 30: one per connection per 30 s,
  * not one per read).
  */
@@ -26,6 +27,8 @@ export async function apiRead(ctx: BenchContext): Promise<BenchOutcome> {
   const id = ((await list.json()) as { data: Array<{ id: string }> }).data[0]?.id
   if (!id) throw new Error(`no connection listed (HTTP ${list.status})`)
 
+  // An agent's poll: MCP's get_balance (JSON-RPC over Streamable HTTP, a server per request).
+  const getBalance = { name: 'get_balance', arguments: { connection_id: id } }
   const targets = {
     dashboard: {
       url: `${ctx.app.origin}/dashboard`,
@@ -45,17 +48,30 @@ export async function apiRead(ctx: BenchContext): Promise<BenchOutcome> {
       headers: auth,
       server: ctx.app,
     },
+    mcp: {
+      url: `${ctx.app.origin}/mcp`,
+      method: 'POST' as const,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: getBalance }),
+      connections: CONNECTIONS,
+      headers: { ...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      server: ctx.app,
+      // A tool's failure is an HTTP 200 too: only a balance counts.
+      verify: (status: number, _h: unknown, body: string) => status === 200 && body.includes('"readAt"'),
+    },
   }
   await load({ ...targets.dashboard, durationSec: WARMUP_SEC })
   await load({ ...targets.api, durationSec: WARMUP_SEC })
-  const runs: Record<keyof typeof targets, RawRun[]> = { dashboard: [], api: [], list: [] }
+  const runs: Record<keyof typeof targets, RawRun[]> = { dashboard: [], api: [], list: [], mcp: [] }
   let meCalls = 0
   let apiSec = 0
   const ratios: number[] = []
   const listRatios: number[] = []
+  const mcpRatios: number[] = []
   for (let i = 0; i < ROUNDS; i++) {
     const order =
-      i % 2 === 0 ? (['dashboard', 'api', 'list'] as const) : (['list', 'api', 'dashboard'] as const)
+      i % 2 === 0
+        ? (['dashboard', 'api', 'list', 'mcp'] as const)
+        : (['mcp', 'list', 'api', 'dashboard'] as const)
     for (const name of order) {
       const before = name === 'api' ? (await ctx.sandboxStats()).sms77.meCalls : 0
       runs[name].push(await run({ ...targets[name], durationSec: ROUND_SEC }))
@@ -67,16 +83,19 @@ export async function apiRead(ctx: BenchContext): Promise<BenchOutcome> {
     // Each round's pair: the machine's slower and quicker moments fall on both alike.
     ratios.push(rpsOf(runs.api[i]!) / rpsOf(runs.dashboard[i]!))
     listRatios.push(rpsOf(runs.list[i]!) / rpsOf(runs.dashboard[i]!))
+    mcpRatios.push(rpsOf(runs.mcp[i]!) / rpsOf(runs.dashboard[i]!))
   }
   const dash = summarize(runs.dashboard)
   const apiResult = summarize(runs.api)
   const listResult = summarize(runs.list)
-  if (dash.failures || apiResult.failures || listResult.failures)
+  const mcpResult = summarize(runs.mcp)
+  if (dash.failures || apiResult.failures || listResult.failures || mcpResult.failures)
     throw new Error(
-      `failures: dashboard ${dash.failures}, api ${apiResult.failures}, list ${listResult.failures}`,
+      `failures: dashboard ${dash.failures}, api ${apiResult.failures}, list ${listResult.failures}, mcp ${mcpResult.failures}`,
     )
   const ratio = median(ratios)
   const listRatio = median(listRatios)
+  const mcpRatio = median(mcpRatios)
   const rounds = (rs: number[]) => `median of ${ROUNDS} rounds: ${rs.map((r) => round(r, 2)).join(' ')}`
   const requests = apiResult.rps * apiSec
   const line = (name: string, r: LoadResult) => ({ bench: name, rps: r.rps, p50: r.p50Ms, p99: r.p99Ms })
@@ -95,6 +114,10 @@ export async function apiRead(ctx: BenchContext): Promise<BenchOutcome> {
         target: '≥ 1.0×',
         met: listRatio >= 1,
       },
+      {
+        ...line('7 api read: MCP get_balance', mcpResult),
+        figure: `kept read through the MCP SDK, ratio to dashboard ${round(mcpRatio, 2)} (${rounds(mcpRatios)})`,
+      },
     ],
     data: {
       connections: CONNECTIONS,
@@ -103,10 +126,13 @@ export async function apiRead(ctx: BenchContext): Promise<BenchOutcome> {
       dashboard: dash,
       api: apiResult,
       list: listResult,
+      mcp: mcpResult,
       ratio,
       ratios,
       listRatio,
       listRatios,
+      mcpRatio,
+      mcpRatios,
       providerReadsDuringApiRounds: meCalls,
     },
   }

@@ -13,6 +13,9 @@ export interface LoadSpec {
   durationSec?: number
   amount?: number
   headers?: Record<string, string>
+  /** GET unless said; a POST sends `body` with every request. */
+  method?: 'GET' | 'POST'
+  body?: string
   /** Sent in order, each once, shared by all connections; `amount` becomes its length. */
   queue?: QueuedRequest[]
   /** Judges each response (reads bodies, so costs the generator CPU); default: status 2xx. */
@@ -128,8 +131,9 @@ function generate(spec: LoadSpec): Promise<RawRun> {
   const queue = spec.queue
   let taken = 0
   const request: autocannon.Request = {
-    method: 'GET',
+    method: spec.method ?? 'GET',
     headers: spec.headers,
+    ...(spec.body !== undefined && { body: spec.body }),
     ...(queue && {
       setupRequest: (req: autocannon.Request) => {
         const next = queue[taken++]
