@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
 import { z } from 'zod'
 import type { ApiPrincipal, ApiScope } from '../api-keys/key-store.js'
 import { findConnection, listConnections } from '../api/connections-routes.js'
@@ -72,12 +73,19 @@ function checkScope(principal: ApiPrincipal, scope: ApiScope): void {
 }
 
 /**
+ * One JSON Schema validator for every request's server: by default each server builds an Ajv
+ * of its own (formats, keywords), which was most of a tool call's CPU. The SDK uses it only to
+ * check what a client answers to an elicitation, which these tools never ask for.
+ */
+const VALIDATOR = new AjvJsonSchemaValidator()
+
+/**
  * The MCP server of one request, for one API key: the three tools call exactly what the
  * REST routes call (tenant scoping, scopes, the one send path with its idempotency), so
  * every rule of the API holds for an agent too.
  */
 export function mcpServer(principal: ApiPrincipal, deps: ToolDeps): McpServer {
-  const server = new McpServer({ name: 'switchboard', version: '1.0.0' })
+  const server = new McpServer({ name: 'switchboard', version: '1.0.0' }, { jsonSchemaValidator: VALIDATOR })
   const { directory, kept } = deps
 
   const run = async (
