@@ -1,16 +1,13 @@
 import type { Express } from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../src/boot/app.js'
 import { KeptListings } from '../src/api/kept-listing.js'
 import { listedFreshUntil } from '../src/api/kept-connection.js'
 import type { ConnectionView } from '../src/api/schemas.js'
 import type { ConnectionRef } from '../src/connections/connection-store.js'
-import { createLogger } from '../src/logging/logger.js'
 import type { RedisClient } from '../src/redis/client.js'
 import { keptListingsKey } from '../src/redis/tenant-api.js'
-import { csrfOf, startTestApp, type TestApp } from './helpers/app.js'
+import { csrfOf, secondInstance, startTestApp, type TestApp } from './helpers/app.js'
 import { api, createApiKey, tenantWithConnections, type ApiTenant } from './helpers/api.js'
-import { openRedis } from './helpers/redis.js'
 import { waitFor } from './helpers/redis-server.js'
 
 // Issue 30: `GET /api/v1/connections` answered from a kept body while nothing it shows changed.
@@ -20,14 +17,7 @@ let secondRedis: RedisClient
 
 beforeAll(async () => {
   t = await startTestApp({ name: 'kept-listing' })
-  // A second instance: its own Redis connection on the same prefix, its own process state.
-  secondRedis = await openRedis(t.prefix)
-  second = createApp({
-    config: t.config,
-    redis: secondRedis,
-    logger: createLogger('silent'),
-    jobs: t.services.jobs,
-  })
+  ;({ app: second, redis: secondRedis } = await secondInstance(t))
 })
 afterAll(async () => {
   await t.close()

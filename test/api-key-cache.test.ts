@@ -1,13 +1,10 @@
 import type { Express } from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApp } from '../src/boot/app.js'
 import { AUTH_CACHE_MS } from '../src/api-keys/key-store.js'
-import { createLogger } from '../src/logging/logger.js'
 import type { RedisClient } from '../src/redis/client.js'
-import { csrfOf, signUp, startTestApp, type TestApp } from './helpers/app.js'
+import { csrfOf, signUp, secondInstance, startTestApp, type TestApp } from './helpers/app.js'
 import { api, createApiKey } from './helpers/api.js'
 import { steppedClock } from './helpers/clock.js'
-import { openRedis } from './helpers/redis.js'
 
 // Issue 30: an API key is authenticated from a small in-process cache (AUTH_CACHE_MS).
 const clock = steppedClock()
@@ -16,14 +13,7 @@ let second: Express
 let secondRedis: RedisClient
 beforeAll(async () => {
   t = await startTestApp({ name: 'api-key-cache' })
-  secondRedis = await openRedis(t.prefix)
-  second = createApp({
-    config: t.config,
-    redis: secondRedis,
-    logger: createLogger('silent'),
-    jobs: t.services.jobs,
-    clock: clock.now,
-  })
+  ;({ app: second, redis: secondRedis } = await secondInstance(t, { clock: clock.now }))
 })
 afterAll(async () => {
   await t.close()

@@ -2,17 +2,15 @@ import supertest from 'supertest'
 import type { Express } from 'express'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { RateLimiterRedis } from 'rate-limiter-flexible'
-import { KeptRead } from '../src/connections/kept-read.js'
 import { createApp } from '../src/boot/app.js'
-import type { ConnectionRef } from '../src/connections/connection-store.js'
 import { createLogger } from '../src/logging/logger.js'
+import { KeptRead } from '../src/connections/kept-read.js'
+import type { ConnectionRef } from '../src/connections/connection-store.js'
 import type { RedisClient } from '../src/redis/client.js'
 import { keptReadKey } from '../src/redis/keys.js'
-import { csrfOf, signUp, startTestApp, type Agent, type TestApp } from './helpers/app.js'
-import { pathOf, pressConsent } from './helpers/consent.js'
+import { signUp, secondInstance, startTestApp, type Agent, type TestApp } from './helpers/app.js'
 import { api, createApiKey } from './helpers/api.js'
-import { connectNexmo, connectSms77 } from './helpers/flows.js'
-import { openRedis } from './helpers/redis.js'
+import { connectNexmo, connectSms77, reconnectNexmo } from './helpers/flows.js'
 import { waitFor } from './helpers/redis-server.js'
 
 // Issue 30: one kept read per connection for every caller, on every instance.
@@ -29,14 +27,7 @@ interface Owner {
 
 beforeAll(async () => {
   t = await startTestApp({ name: 'kept-read' })
-  // A second instance: its own Redis connection on the same prefix, its own process state.
-  secondRedis = await openRedis(t.prefix)
-  second = createApp({
-    config: t.config,
-    redis: secondRedis,
-    logger: createLogger('silent'),
-    jobs: t.services.jobs,
-  })
+  ;({ app: second, redis: secondRedis } = await secondInstance(t))
 })
 afterEach(() => t.sandbox.control.setFaults({ apiLatencyMs: 0 }))
 afterAll(async () => {
@@ -57,15 +48,6 @@ async function owner(): Promise<Owner> {
     sms77: { tenantId, userId, provider: 'sms77' },
     nexmo: { tenantId, userId, provider: 'nexmo' },
   }
-}
-
-/** connectNexmo, its form's token taken from /account (the dashboard would read the provider). */
-async function reconnectNexmo(agent: Agent): Promise<void> {
-  const csrf = await csrfOf(agent, '/account')
-  const res = await agent.post('/connect/nexmo').type('form').send({ _csrf: csrf }).expect(303)
-  // Another of the sandbox's Nexmo accounts: Nexmo's answer names the account by its API key.
-  const consent = await pressConsent(res.headers.location!, 'Allow', { account: 'lindqvist' })
-  await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
 }
 
 const idOf = (ref: ConnectionRef) => `${ref.provider}_${ref.userId}`

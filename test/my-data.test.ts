@@ -1,6 +1,14 @@
 import supertest from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { csrfFrom, csrfOf, signUp, startTestApp, uniqueEmail, type TestApp } from './helpers/app.js'
+import {
+  csrfFrom,
+  csrfOf,
+  signUp,
+  startTestApp,
+  uniqueEmail,
+  type Agent,
+  type TestApp,
+} from './helpers/app.js'
 import { connectSms77 } from './helpers/flows.js'
 import { api, createApiKey } from './helpers/api.js'
 import { waitFor } from './helpers/redis-server.js'
@@ -32,6 +40,23 @@ async function signsIn(email: string, password: string): Promise<boolean> {
     .type('form')
     .send({ _csrf: csrfFrom(page.text), email, password })
   return (await agent.get('/dashboard')).status === 200
+}
+
+/** The path of the confirmation link mailed to the new address. */
+async function confirmPathMailedTo(email: string): Promise<string> {
+  const link = /https?:\/\/\S+\/account\/email\/confirm\/\S+/.exec((await sink.mailTo(email)).text)![0]
+  return new URL(link).pathname
+}
+
+/** Opens the confirmation link and presses its button; the page, to press it again. */
+async function confirmAt(agent: Agent, path: string) {
+  const page = await agent.get(path).expect(200)
+  await agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text) })
+    .expect(303)
+  return page
 }
 
 describe("a person's own data", () => {
@@ -98,19 +123,12 @@ describe("a person's own data", () => {
       .type('form')
       .send({ _csrf: csrf, newEmail: next, currentPassword: s.password })
       .expect(303)
-    const confirm = await sink.mailTo(next)
+    const path = await confirmPathMailedTo(next)
     const notice = await sink.mailTo(s.email)
     expect(notice.text).toContain(next)
-    const link = /https?:\/\/\S+\/account\/email\/confirm\/\S+/.exec(confirm.text)![0]
     // Not yet changed.
     expect(await signsIn(s.email, s.password)).toBe(true)
-    const path = new URL(link).pathname
-    const page = await s.agent.get(path).expect(200)
-    await s.agent
-      .post(path)
-      .type('form')
-      .send({ _csrf: csrfFrom(page.text) })
-      .expect(303)
+    const page = await confirmAt(s.agent, path)
     expect(await signsIn(next, s.password)).toBe(true)
     expect(await signsIn(s.email, s.password)).toBe(false)
     // The link works once.
@@ -141,15 +159,7 @@ describe("a person's own data", () => {
       .type('form')
       .send({ _csrf: await csrfOf(s.agent, '/account'), newEmail: next, currentPassword: s.password })
       .expect(303)
-    const path = new URL(
-      /https?:\/\/\S+\/account\/email\/confirm\/\S+/.exec((await sink.mailTo(next)).text)![0],
-    ).pathname
-    const page = await s.agent.get(path).expect(200)
-    await s.agent
-      .post(path)
-      .type('form')
-      .send({ _csrf: csrfFrom(page.text) })
-      .expect(303)
+    await confirmAt(s.agent, await confirmPathMailedTo(next))
     expect((await read()).user.email).toBe(next)
     const list = await api(t.app, key).get('/api/v1/connections').expect(200)
     expect(list.body.data.map((c: { user: { email: string } }) => c.user.email)).toEqual([next])

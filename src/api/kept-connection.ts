@@ -104,10 +104,7 @@ export async function withLastReads(
   views: ConnectionView[],
   now = Date.now(),
 ): Promise<ConnectionView[]> {
-  const stale = views.filter(
-    (v) =>
-      v.status !== 'needs_reconnect' && (!v.balance || now - Date.parse(v.balance.readAt) >= READ_TTL_MS),
-  )
+  const stale = views.filter((v) => readAgainAt(v) <= now)
   const members = new Map(views.map((v) => [v.id, memberOf(refOfId(tenantId, v.id)!)]))
   const reads = stale.slice(0, REFRESH_PER_LIST).map((v) => {
     const work = kept.read(refOf(tenantId, members.get(v.id)!)).then(
@@ -129,15 +126,19 @@ export async function withLastReads(
 }
 
 /**
+ * When a listed connection's balance is due to be read again: never for one that needs
+ * reconnecting, at once for one never read, else 30 s after its read.
+ */
+function readAgainAt(v: ConnectionView): number {
+  if (v.status === 'needs_reconnect') return Infinity
+  return v.balance ? Date.parse(v.balance.readAt) + READ_TTL_MS : -Infinity
+}
+
+/**
  * Until when a listing of these views shows no balance `withLastReads` would read again
  * (each younger than 30 s); undefined when one is older or has none yet.
  */
 export function listedFreshUntil(views: ConnectionView[], now = Date.now()): number | undefined {
-  let until = now + READ_TTL_MS
-  for (const v of views) {
-    if (v.status === 'needs_reconnect') continue
-    if (!v.balance) return undefined
-    until = Math.min(until, Date.parse(v.balance.readAt) + READ_TTL_MS)
-  }
+  const until = Math.min(now + READ_TTL_MS, ...views.map(readAgainAt))
   return until > now ? until : undefined
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../logging/logger.js'
 import type { RedisClient } from '../redis/client.js'
 import type { AuditLog } from '../audit/audit-log.js'
 import type { ApiKeyStore } from '../api-keys/key-store.js'
-import { authenticate, type ApiLimits } from './authenticate.js'
+import { authenticate, type ApiLimits, type EarlyRead } from './authenticate.js'
 import { recordCalls } from './call-record.js'
 import { keptBodyEarly, readOneConnection } from './connections-routes.js'
 import type { KeptListings } from './kept-listing.js'
@@ -67,28 +67,25 @@ export const ONE_CONNECTION_PATH = '/api/v1/connections/:id'
 export const LISTING_PATH = '/api/v1/connections'
 
 /**
- * `GET /api/v1/connections/:id` on one flat chain, mounted at the top of the app (like the
- * dashboard's): the same steps as any API call (recorded, no-store, key and rate limit,
- * problem+json errors), without passing the routers of every other route on the way; and
- * the kept answer is read beside the rate limit.
+ * A most called read on one flat chain, mounted at the top of the app (like the dashboard's):
+ * the same steps as any API call (recorded, no-store, key and rate limit, problem+json
+ * errors), without passing the routers of every other route on the way; and its kept answer
+ * is read beside the rate limit (`early`).
  */
-export function oneConnectionChain(deps: ApiDeps): RequestHandler[] {
+function flatChain(deps: ApiDeps, early: EarlyRead, read: RequestHandler): RequestHandler[] {
   return [
     recordCalls({ audit: deps.audit, logger: deps.logger, observe: deps.observe }),
     noStore,
-    authenticate(deps.keys, deps.redis, deps.limits, keptBodyEarly(deps.kept)),
-    readOneConnection(deps),
+    authenticate(deps.keys, deps.redis, deps.limits, early),
+    read,
     apiErrorHandler(deps.baseUrl, deps.logger),
   ] as RequestHandler[]
 }
 
-/** `GET /api/v1/connections` on a chain of its own, alike: its kept answer read beside the rate limit. */
-export function listingChain(deps: ApiDeps): RequestHandler[] {
-  return [
-    recordCalls({ audit: deps.audit, logger: deps.logger, observe: deps.observe }),
-    noStore,
-    authenticate(deps.keys, deps.redis, deps.limits, keptListingEarly(deps.listings)),
-    listTenantConnections(deps),
-    apiErrorHandler(deps.baseUrl, deps.logger),
-  ] as RequestHandler[]
-}
+/** `GET /api/v1/connections/:id`: one connection's kept answer. */
+export const oneConnectionChain = (deps: ApiDeps) =>
+  flatChain(deps, keptBodyEarly(deps.kept), readOneConnection(deps))
+
+/** `GET /api/v1/connections`: the listing's kept answer. */
+export const listingChain = (deps: ApiDeps) =>
+  flatChain(deps, keptListingEarly(deps.listings), listTenantConnections(deps))

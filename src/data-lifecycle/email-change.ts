@@ -12,7 +12,7 @@ const LINK_TTL_SEC = 24 * 3600
 
 /** What shows a person's email beside their connections, to be told when it changes. */
 export interface EmailShownBy {
-  store: Pick<ConnectionStore, 'get'>
+  store: Pick<ConnectionStore, 'summaries'>
   /** The support console finds a connection by its owner's email (support/). */
   supportIndex: {
     indexAccount(ref: ConnectionRef, account: { accountLabel: string; name?: string }): Promise<void>
@@ -77,15 +77,16 @@ export class EmailChange {
   /** The person's own connections: indexed under the new email, their kept answers retired. */
   private async followMove(user: User): Promise<void> {
     const { store, supportIndex, kept } = this.deps
-    const follow = async (ref: ConnectionRef) => {
-      const record = await store.get(ref)
-      if (!record) return
-      await supportIndex.indexAccount(ref, { accountLabel: record.grant.accountLabel, name: record.name })
+    const refs = PROVIDER_IDS.map((provider) => ({ tenantId: user.tenantId, userId: user.id, provider }))
+    // Their names from the records' summaries: one read, no token unsealed.
+    const summaries = await store.summaries(refs)
+    const follow = async (ref: ConnectionRef, i: number) => {
+      const summary = summaries[i]
+      if (!summary) return
+      await supportIndex.indexAccount(ref, { accountLabel: summary.accountLabel, name: summary.name })
       await kept.restamp(ref)
     }
-    await Promise.all(
-      PROVIDER_IDS.map((provider) => follow({ tenantId: user.tenantId, userId: user.id, provider })),
-    )
+    await Promise.all(refs.map(follow))
   }
 }
 

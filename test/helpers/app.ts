@@ -105,6 +105,19 @@ export async function startTestApp(opts: TestAppOptions): Promise<TestApp> {
   }
 }
 
+/**
+ * A second instance of the app beside `t`: its own Redis connection on the same prefix, its
+ * own process state (caches, single flights), the same jobs. Disconnect `redis` after `t.close()`.
+ */
+export async function secondInstance(
+  t: TestApp,
+  deps: Partial<AppDeps> = {},
+): Promise<{ app: Express; redis: RedisClient }> {
+  const redis = await openRedis(t.prefix)
+  const logger = createLogger('silent')
+  return { app: createApp({ config: t.config, redis, logger, jobs: t.services.jobs, ...deps }), redis }
+}
+
 export type Agent = ReturnType<typeof supertest.agent>
 
 export function csrfFrom(html: string): string {

@@ -26,6 +26,16 @@ export async function connectSms77(
   await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
 }
 
+/** Nexmo again, to another of the sandbox's accounts (its form's token taken from /account,
+ * since the dashboard would read the provider). */
+export async function reconnectNexmo(agent: Agent, account = 'lindqvist'): Promise<void> {
+  const csrf = await csrfOf(agent, '/account')
+  const res = await agent.post('/connect/nexmo').type('form').send({ _csrf: csrf }).expect(303)
+  // Nexmo's answer names the account by its API key.
+  const consent = await pressConsent(res.headers.location!, 'Allow', { account })
+  await agent.get(pathOf(consent.location)).expect(303).expect('location', '/dashboard')
+}
+
 export async function connectNexmo(agent: Agent): Promise<void> {
   const csrf = await csrfOf(agent)
   const res = await agent.post('/connect/nexmo').type('form').send({ _csrf: csrf }).expect(303)
