@@ -8,6 +8,7 @@ import type { RedisClient } from '../src/redis/client.js'
 import { keptListingsKey } from '../src/redis/tenant-api.js'
 import { csrfOf, secondInstance, startTestApp, type TestApp } from './helpers/app.js'
 import { api, createApiKey, tenantWithConnections, type ApiTenant } from './helpers/api.js'
+import { reconnectNexmo } from './helpers/flows.js'
 import { waitFor } from './helpers/redis-server.js'
 
 // Issue 30: `GET /api/v1/connections` answered from a kept body while nothing it shows changed.
@@ -28,7 +29,7 @@ interface Listed {
   id: string
   provider: string
   user: { email: string | null }
-  account: { name: string | null }
+  account: { label: string; name: string | null }
   balance: { amount: number; readAt: string } | null
 }
 
@@ -107,6 +108,42 @@ describe('GET /api/v1/connections: the kept listing', () => {
     await keptNow()
     expect(await t.services.connections.disconnect(ref('nexmo'))).toBe(true)
     expect((await list(second, a.key)).map((c) => c.provider)).toEqual(['sms77'])
+  })
+
+  it('a refresh in the middle keeps it; a reconnect to another account retires it', async () => {
+    const a = await tenant('Reconnect Co')
+    const kept = async () => {
+      await list(t.app, a.key)
+      return keptOf(a.tenantId)
+    }
+    const before = await kept()
+    // For sms77 a keep-alive check is a token refresh: nothing the listing shows changes.
+    const sms77 = { tenantId: a.tenantId, userId: a.userId, provider: 'sms77' as const }
+    const record = (await t.services.store.get(sms77))!
+    expect(await t.services.connections.check(sms77)).toBe('checked')
+    expect((await t.services.store.get(sms77))!.grant.secrets.accessToken).not.toBe(
+      record.grant.secrets.accessToken,
+    )
+    expect((await t.services.listings.peek(a.tenantId, '')).body).toBe(before.slice(before.indexOf('{')))
+
+    const nexmoLabel = async (app: Express) =>
+      (await list(app, a.key)).find((c) => c.provider === 'nexmo')!.account.label
+    const old = await nexmoLabel(t.app)
+    await keptOf(a.tenantId)
+    await reconnectNexmo(a.admin)
+    const now = (await t.services.store.get({ ...sms77, provider: 'nexmo' }))!.grant.accountLabel
+    expect(now).not.toBe(old)
+    expect(await nexmoLabel(second)).toBe(now)
+  })
+
+  it('shows the kept read’s balance when the support index lost it', async () => {
+    const a = await tenant('Lost Index Co')
+    const sms77 = { tenantId: a.tenantId, userId: a.userId, provider: 'sms77' as const }
+    const read = (await t.services.kept.peek(sms77)).read!
+    // As when the read's follow-up failed (Redis away): the kept read has it, the index not.
+    await t.services.supportIndex.removeConnection(sms77)
+    const listed = (await list(second, a.key)).find((c) => c.provider === 'sms77')!
+    expect(listed.balance).toEqual({ ...read.profile.balance, readAt: new Date(read.readAt).toISOString() })
   })
 
   it('a key without the read scope is refused even while the listing is kept', async () => {

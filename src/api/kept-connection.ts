@@ -87,10 +87,15 @@ async function readKept(
   if (!view) throw notFound()
   // Degraded: answered at once with the last balance read (its `readAt` says when).
   if (!answer) return { view: ConnectionSchema.parse(view), answer }
-  const { balance, company } = answer.profile
-  const read = balance ? { ...balance, readAt: new Date(answer.readAt).toISOString() } : view.balance
-  const account = { ...view.account, company: company ?? view.account.company }
-  return { view: ConnectionSchema.parse({ ...view, account, balance: read }), answer }
+  return { view: ConnectionSchema.parse(withRead(view, answer)), answer }
+}
+
+/** A connection's view with the balance and company of a read (`readAt`: when the provider answered). */
+function withRead(view: ConnectionView, { profile, readAt }: KeptAnswer): ConnectionView {
+  const balance = profile.balance
+    ? { ...profile.balance, readAt: new Date(readAt).toISOString() }
+    : view.balance
+  return { ...view, account: { ...view.account, company: profile.company ?? view.account.company }, balance }
 }
 
 /**
@@ -106,10 +111,11 @@ export async function withLastReads(
 ): Promise<ConnectionView[]> {
   const stale = views.filter((v) => readAgainAt(v) <= now)
   const members = new Map(views.map((v) => [v.id, memberOf(refOfId(tenantId, v.id)!)]))
+  const answered = new Map<string, KeptAnswer>()
   const reads = stale.slice(0, REFRESH_PER_LIST).map((v) => {
     const work = kept.read(refOf(tenantId, members.get(v.id)!)).then(
-      () => true,
-      () => false,
+      (answer) => void answered.set(v.id, answer),
+      () => undefined,
     )
     return { view: v, work }
   })
@@ -121,8 +127,14 @@ export async function withLastReads(
     tenantId,
     unread.map((r) => members.get(r.view.id)!),
   )
+  // The index may not have the read (its follow-up failed, or the read was kept before it):
+  // the answer itself says it.
   const byId = new Map(fresh.map((v) => [v.id, v]))
-  return views.map((v) => byId.get(v.id) ?? v)
+  return views.map((v) => {
+    const now = byId.get(v.id) ?? v
+    const answer = answered.get(v.id)
+    return now.balance || !answer || now.status === 'needs_reconnect' ? now : withRead(now, answer)
+  })
 }
 
 /**
