@@ -67,6 +67,15 @@ async function slotMapComplete(port: number, masters: number): Promise<boolean> 
   return owners.size === masters && covered === 16384
 }
 
+/** The port of the master that holds an organisation's keys (they share its hash tag's slot). */
+async function masterOfTenant(id: string): Promise<number> {
+  const port = String(servers[0]!.port)
+  const slot = Number((await run('redis-cli', ['-p', port, 'cluster', 'keyslot', `{${id}}`])).stdout.trim())
+  const { stdout } = await run('redis-cli', ['-p', port, '--json', 'cluster', 'slots'])
+  const ranges = JSON.parse(stdout) as [number, number, [string, number, ...unknown[]]][]
+  return ranges.find(([from, to]) => slot >= from && slot <= to)![2][1]
+}
+
 beforeAll(async () => {
   const ports: number[] = []
   for (let i = 0; i < 3; i++) ports.push(await freePort(true))
@@ -159,6 +168,16 @@ describe('on a Redis Cluster', () => {
         expect.stringMatching(/^rl:signup-ip:/),
       ]),
     )
+    // The key prefix is random, so the keys above could all hash to one master by chance: an
+    // organisation whose slot another master owns makes the spread certain.
+    const first = await masterOfTenant(tenantId)
+    let elsewhere: string | undefined
+    for (let i = 2; i < 12 && !elsewhere; i++) {
+      const other = await signUp(t.app, `Cluster Org ${i}`)
+      const id = (await t.services.users.findForLogin(other.email))!.user.tenantId
+      if ((await masterOfTenant(id)) !== first) elsewhere = id
+    }
+    expect(elsewhere).toBeDefined()
     // Three masters, each holding part of the keyspace (sessions and emails hash apart).
     const counts = await Promise.all(servers.map((s) => run('redis-cli', ['-p', String(s.port), 'dbsize'])))
     expect(counts.filter((c) => Number(c.stdout.trim()) > 0).length).toBeGreaterThanOrEqual(2)
